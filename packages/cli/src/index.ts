@@ -1,0 +1,2 @@
+// Public surface of @kiln/cli. Filled in by its issue; internals live under src/internal/.
+export {};
