@@ -1,0 +1,43 @@
+// CPU feature detection and the ISA ladder kernels dispatch on.
+//
+// Detection is done once per process (cpuid + xgetbv, and on Linux the AMX tile-data permission
+// request). The cap (KILN_MAX_ISA, read in JS and passed down through set_isa_cap) lowers what
+// max_isa() reports so lower kernel paths can be exercised on a newer CPU.
+#pragma once
+
+namespace kiln {
+
+// Ordered: a higher value implies every lower one is usable.
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAmx = 4 };
+
+constexpr int kIsaCount = 5;
+
+struct CpuFeatures {
+  bool avx2, fma, f16c;
+  bool avx512f, avx512bw, avx512vl, avx512dq;
+  bool avx512vnni, avx512bf16, avx512fp16;
+  bool amx_tile, amx_int8, amx_bf16;
+};
+
+// Features the CPU has AND the OS has enabled (XCR0 state saving; AMX tile data permitted).
+const CpuFeatures& cpu_features();
+
+// Highest ISA level whose every feature is present (see isa.cc for the level definitions).
+Isa detected_isa();
+
+// min(detected_isa(), cap). Thread-safe; the cap is process-wide because CPU capabilities are.
+Isa max_isa();
+
+// Caps max_isa(). Passing Isa::kAmx removes the cap.
+void set_isa_cap(Isa cap);
+
+// "scalar", "avx2", "avx512", "avx512vnni", "amx".
+const char* isa_name(Isa isa);
+
+// Parses an isa_name() string; returns false when unknown.
+bool parse_isa(const char* name, Isa* out);
+
+// True when `isa` is <= max_isa().
+inline bool isa_usable(Isa isa) { return static_cast<int>(isa) <= static_cast<int>(max_isa()); }
+
+}  // namespace kiln
