@@ -1,2 +1,58 @@
-// Public surface of @kiln/cli. Filled in by its issue; internals live under src/internal/.
-export {};
+import { KilnError } from '@kiln/common';
+import packageJson from '../package.json' with { type: 'json' };
+import { parseArgs } from './args.js';
+
+export { parseArgs, checkFlags, type ParsedArgs } from './args.js';
+
+const USAGE = `kiln — TensorRT's workflow for Node.js
+
+Usage: kiln <command> [--flag=value ...]
+
+Commands:
+  build     --onnx=M.onnx --saveEngine=M.plan   build an engine (plan file) from an ONNX model
+  run       --loadEngine=M.plan                 run a plan on .npy inputs
+  bench     --loadEngine=M.plan | --onnx=M.onnx measure throughput and latency
+  inspect   --onnx=M.onnx | --loadEngine=M.plan describe a model or an engine
+  compare   --onnx=M.onnx                       compare Kiln with onnxruntime-node
+  version                                       print the Kiln version`;
+
+const PLANNED = new Set(['build', 'run', 'bench', 'inspect', 'compare']);
+
+/**
+ * Run the `kiln` command line with the given arguments (without `node` and the script path) and
+ * return the process exit code. Errors are printed, never thrown.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@kiln/cli';
+ * process.exitCode = await main(['inspect', '--onnx=model.onnx']);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  try {
+    if (parsed.command === undefined || parsed.command === 'help' || parsed.switches.has('help')) {
+      console.log(USAGE);
+      return parsed.command === undefined && !parsed.switches.has('help') ? 1 : 0;
+    }
+    if (parsed.command === 'version' || parsed.switches.has('version')) {
+      console.log(VERSION);
+      return 0;
+    }
+    if (PLANNED.has(parsed.command)) {
+      console.error(`kiln ${parsed.command}: not implemented yet.`);
+      return 2;
+    }
+    throw new KilnError('ERR_CLI_USAGE', `Unknown command \`${parsed.command}\`.`, {
+      expected: 'one of build, run, bench, inspect, compare, version',
+      found: parsed.command,
+      hint: 'Run `kiln help`.',
+    });
+  } catch (error) {
+    console.error(KilnError.isInstance(error) ? `kiln: [${error.code}] ${error.message}` : error);
+    return 1;
+  }
+}
+
+/** The version of `@kiln/cli`. */
+export const VERSION: string = packageJson.version;
