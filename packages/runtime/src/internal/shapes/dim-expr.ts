@@ -30,7 +30,7 @@ export function compileDim(source: string | number): DimExpression {
 /** The symbols an expression mentions (to check that input shapes bind them all). */
 export function dimSymbols(source: string | number): string[] {
   if (typeof source === 'number') return [];
-  const names = source.match(/[A-Za-z_][A-Za-z0-9_.]*/g) ?? [];
+  const names: string[] = source.match(/[A-Za-z_][A-Za-z0-9_.]*/g) ?? [];
   return names.filter((name, index) => !FUNCTIONS.has(name) && names.indexOf(name) === index);
 }
 
