@@ -16,6 +16,11 @@ export interface OpContext<G = unknown> {
   outputCount: number;
   /** Evaluate a subgraph (If/Loop/Scan bodies) with the given feeds; outer-scope values are visible. */
   runGraph(graph: G, feeds: ReadonlyMap<string, Tensor | undefined>): Promise<(Tensor | undefined)[]> | (Tensor | undefined)[];
+  /**
+   * Names of a subgraph's formal inputs, in order (If/Loop/Scan bind their feeds by them).
+   * Optional for compatibility; the control-flow ops throw ERR_EVALUATE when it is missing.
+   */
+  graphInputNames?(graph: G): readonly string[];
 }
 
 /**
