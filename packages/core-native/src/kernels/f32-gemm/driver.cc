@@ -1,0 +1,148 @@
+// f32 GEMM driver: cache blocking (K block kc, M block mc, NR-wide B panels) around a
+// register-blocked microkernel, epilogue right after the last K block of each tile, and the
+// M x N task split over the thread pool.
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>
+#include <memory>
+
+#include "gemm.h"
+#include "pack.h"
+#include "runtime/thread_pool.h"
+#include "scratch.h"
+
+namespace kiln::f32_gemm {
+
+float* thread_scratch(size_t floats, int slot) {
+  struct Buffer {
+    float* data = nullptr;
+    size_t capacity = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffers[kScratchSlots];
+  assert(slot >= 0 && slot < kScratchSlots);
+  Buffer& buffer = buffers[slot];
+  if (buffer.capacity < floats) {
+    std::free(buffer.data);
+    const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+    buffer.data = static_cast<float*>(std::aligned_alloc(64, bytes));
+    buffer.capacity = buffer.data != nullptr ? floats : 0;
+  }
+  return buffer.data;
+}
+
+void gemm_block(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
+                int64_t n0, int64_t n1) {
+  assert(p.k >= 1 && p.a != nullptr && p.packed_b != nullptr && p.c != nullptr);
+  assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
+  assert(n0 % variant.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
+  const int mr = variant.mr, nr = variant.nr;
+  const int64_t kc = variant.kc;
+  const int64_t mc = std::max<int64_t>(mr, variant.mc / mr * mr);
+  const Epilogue& ep = p.epilogue;
+  // A residual that is C itself folds into the accumulation: start by adding to C.
+  const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
+  const float* residual = residual_in_c ? nullptr : ep.residual;
+  const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
+                            ep.activation != Activation::kNone;
+  float* a_block = thread_scratch(static_cast<size_t>(std::min(mc, (m1 - m0 + mr - 1) / mr * mr)) *
+                                      std::min(kc, p.k), 0);
+  assert(a_block != nullptr);
+  for (int64_t pc = 0; pc < p.k; pc += kc) {
+    const int64_t kb = std::min(kc, p.k - pc);
+    const bool accumulate = pc > 0 || residual_in_c;
+    const bool last = pc + kb == p.k;
+    for (int64_t ic = m0; ic < m1; ic += mc) {
+      const int64_t mb = std::min(mc, m1 - ic);
+      pack_a(p.a + ic * p.lda + pc, p.lda, mb, kb, mr, a_block);
+      for (int64_t jc = n0; jc < n1; jc += nr) {
+        const int64_t nb = std::min<int64_t>(nr, n1 - jc);
+        const float* b_panel = p.packed_b + (jc / nr) * p.k * nr + pc * nr;
+        for (int64_t ir = 0; ir < mb; ir += mr) {
+          const int64_t rows = std::min<int64_t>(mr, mb - ir);
+          float* c_tile = p.c + (ic + ir) * p.ldc + jc;
+          variant.ukernel(kb, a_block + ir * kb, b_panel, c_tile, p.ldc, rows, nb, accumulate);
+          if (last && has_epilogue) {
+            const float* bias = ep.bias != nullptr ? ep.bias + jc : nullptr;
+            for (int64_t i = 0; i < rows; ++i) {
+              const float* res = residual != nullptr
+                                     ? residual + (ic + ir + i) * ep.residual_stride + jc
+                                     : nullptr;
+              variant.epilogue_row(c_tile + i * p.ldc, nb, bias, res, ep);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TileGrid plan_tiles(const GemmVariant& variant, int64_t m, int64_t n, int64_t k, int threads) {
+  TileGrid grid{1, 1, m, n};
+  const double flops = 2.0 * m * n * k;
+  if (threads <= 1 || flops < 2.0e5) return grid;
+  const int64_t m_tiles = (m + variant.mr - 1) / variant.mr;
+  const int64_t n_tiles = (n + variant.nr - 1) / variant.nr;
+  // Enough tasks for every thread with a little slack for balance; prefer splitting M (each task
+  // packs only its own rows of A) while the M chunks stay several register tiles tall.
+  const int64_t target = threads * (flops > 5.0e7 ? 2 : 1);
+  int64_t split_m = std::min<int64_t>(target, std::max<int64_t>(1, m_tiles / 4));
+  int64_t split_n = std::min<int64_t>((target + split_m - 1) / split_m, n_tiles);
+  split_m = std::min<int64_t>(split_m, m_tiles);
+  grid.m_chunk = (m_tiles + split_m - 1) / split_m * variant.mr;
+  grid.n_chunk = (n_tiles + split_n - 1) / split_n * variant.nr;
+  grid.m_tasks = (m + grid.m_chunk - 1) / grid.m_chunk;
+  grid.n_tasks = (n + grid.n_chunk - 1) / grid.n_chunk;
+  return grid;
+}
+
+void gemm(const GemmVariant& variant, const GemmParams& p, ThreadPool* pool) {
+  assert(p.m >= 1 && p.n >= 1 && p.k >= 1);
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const TileGrid grid = plan_tiles(variant, p.m, p.n, p.k, threads);
+  const int64_t tasks = grid.m_tasks * grid.n_tasks;
+  auto run = [&](int64_t task) {
+    const int64_t m0 = task / grid.n_tasks * grid.m_chunk;
+    const int64_t n0 = task % grid.n_tasks * grid.n_chunk;
+    gemm_block(variant, p, m0, std::min(p.m, m0 + grid.m_chunk), n0,
+               std::min(p.n, n0 + grid.n_chunk));
+  };
+  if (tasks == 1 || pool == nullptr) {
+    for (int64_t task = 0; task < tasks; ++task) run(task);
+    return;
+  }
+  pool->parallel_for(tasks, run);
+}
+
+void batched_matmul(const GemmVariant& variant, const BatchedMatmulParams& p, ThreadPool* pool) {
+  assert(p.batch >= 1 && p.m >= 1 && p.n >= 1 && p.k >= 1);
+  assert(p.a != nullptr && p.b != nullptr && p.c != nullptr);
+  const size_t packed_floats = packed_b_size(variant, p.k, p.n);
+  const int threads = pool != nullptr ? pool->size() : 1;
+  // Batches are the tasks when there are enough of them; otherwise each batch splits its tiles.
+  const bool split_batches = p.batch >= threads;
+  auto run_batch = [&](int64_t b, ThreadPool* inner) {
+    float* packed = thread_scratch(packed_floats, 1);
+    assert(packed != nullptr);
+    pack_b(variant, p.k, p.n, p.b + b * p.b_batch_stride, p.b_k_stride, p.b_n_stride, packed);
+    GemmParams g;
+    g.m = p.m;
+    g.n = p.n;
+    g.k = p.k;
+    g.a = p.a + b * p.a_batch_stride;
+    g.lda = p.lda;
+    g.packed_b = packed;
+    g.c = p.c + b * p.c_batch_stride;
+    g.ldc = p.ldc;
+    g.epilogue = p.epilogue;
+    if (g.epilogue.residual != nullptr) g.epilogue.residual += b * p.residual_batch_stride;
+    gemm(variant, g, inner);
+  };
+  if (split_batches && pool != nullptr && threads > 1) {
+    pool->parallel_for(p.batch, [&](int64_t b) { run_batch(b, nullptr); });
+  } else {
+    for (int64_t b = 0; b < p.batch; ++b) run_batch(b, pool);
+  }
+}
+
+}  // namespace kiln::f32_gemm

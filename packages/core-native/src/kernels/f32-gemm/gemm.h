@@ -1,0 +1,111 @@
+// f32 GEMM family: C[M,N] = epilogue(A[M,K] · B[K,N]).
+// B is prepacked once (pack_b) into NR-wide panels for the chosen variant; A is packed on the fly
+// into MR-tall panels per cache block. See README.md for the packed layout and the epilogue.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "platform/cpu.h"
+
+namespace kiln {
+class ThreadPool;
+}
+
+namespace kiln::f32_gemm {
+
+enum class Activation : int {
+  kNone = 0,
+  kRelu,
+  kClip,       // clamp(x, alpha, beta); ReLU6 is Clip(0, 6)
+  kLeakyRelu,  // x < 0 ? alpha * x : x
+  kSigmoid,
+  kTanh,
+  kSilu,       // x * sigmoid(x) (Swish with beta 1)
+  kHardSwish,  // x * clamp(x + 3, 0, 6) / 6
+  kGeluErf,    // 0.5 x (1 + erf(x / sqrt 2))
+  kGeluTanh,   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+};
+
+const char* activation_name(Activation activation);
+
+// Applied per output element, in this order: + bias[column], + residual[row, column], activation.
+struct Epilogue {
+  const float* bias = nullptr;      // [N] (per output channel), or null
+  const float* residual = nullptr;  // [M, N] with row stride residual_stride, or null; may alias C
+  int64_t residual_stride = 0;
+  Activation activation = Activation::kNone;
+  float alpha = 0.0f;  // Clip min, LeakyRelu slope
+  float beta = 0.0f;   // Clip max
+
+  bool empty() const {
+    return bias == nullptr && residual == nullptr && activation == Activation::kNone;
+  }
+};
+
+// Register-blocked microkernel: C[mr, nr] (+)= Apacked[kc][MR] · Bpanel[kc][NR].
+// a: MR-interleaved A panel (rows >= mr are zero padding); b: NR-wide B panel slice (64-byte
+// aligned); c: row-major with row stride ldc; only the mr x nr corner is written.
+// accumulate: add to C instead of overwriting it.
+using UkernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                           int64_t mr, int64_t nr, bool accumulate);
+
+// Epilogue over one contiguous row of n outputs: c = act(c + bias + residual); bias/residual may be
+// null. Used by GEMM tiles right after the microkernel and by the conv family.
+using EpilogueRowFn = void (*)(float* c, int64_t n, const float* bias, const float* residual,
+                               const Epilogue& epilogue);
+
+struct GemmVariant {
+  const char* name;  // f32_gemm_<MR>x<NR>__<isa>
+  Isa isa;           // ISA the host must support
+  int mr, nr;        // register tile
+  int kc, mc;        // cache blocking: K block (B panel slice in L1), M block (A block in L2)
+  UkernelFn ukernel;
+  EpilogueRowFn epilogue_row;
+};
+
+struct GemmParams {
+  int64_t m = 0, n = 0, k = 0;
+  const float* a = nullptr;  // [M, K], row stride lda
+  int64_t lda = 0;
+  const float* packed_b = nullptr;  // pack_b(variant, K, N, ...) output, 64-byte aligned
+  float* c = nullptr;               // [M, N], row stride ldc
+  int64_t ldc = 0;
+  Epilogue epilogue;
+};
+
+// Size in floats of pack_b's output for a K x N matrix B.
+size_t packed_b_size(const GemmVariant& variant, int64_t k, int64_t n);
+
+// Packs B (element [k, n] at b[k * k_stride + n * n_stride]; pass k_stride = 1, n_stride = ldb
+// for a transposed B) into `packed` (packed_b_size floats, 64-byte aligned).
+void pack_b(const GemmVariant& variant, int64_t k, int64_t n, const float* b, int64_t k_stride,
+            int64_t n_stride, float* packed);
+
+// C = epilogue(A · B) over the pool (null pool or small problems: the calling thread only).
+void gemm(const GemmVariant& variant, const GemmParams& params, ThreadPool* pool);
+
+// Single-threaded C[m0:m1, n0:n1]; n0 must be a multiple of variant.nr. Building block for gemm()
+// and the conv family.
+void gemm_block(const GemmVariant& variant, const GemmParams& params, int64_t m0, int64_t m1,
+                int64_t n0, int64_t n1);
+
+// Batched MatMul of two activations (attention QK^T, PV): C[b] = epilogue(A[b] · B[b]) where B is
+// not prepacked: it is packed per batch on the fly. Strides are in floats; a batch stride of 0
+// broadcasts. Transposed B: b_k_stride = 1, b_n_stride = row stride of B^T.
+struct BatchedMatmulParams {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+  const float* a = nullptr;
+  int64_t a_batch_stride = 0, lda = 0;
+  const float* b = nullptr;
+  int64_t b_batch_stride = 0, b_k_stride = 0, b_n_stride = 1;
+  float* c = nullptr;
+  int64_t c_batch_stride = 0, ldc = 0;
+  Epilogue epilogue;               // bias shared by batches; residual advances by residual_batch_stride
+  int64_t residual_batch_stride = 0;
+};
+
+void batched_matmul(const GemmVariant& variant, const BatchedMatmulParams& params,
+                    ThreadPool* pool);
+
+}  // namespace kiln::f32_gemm

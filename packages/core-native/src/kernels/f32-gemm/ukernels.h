@@ -1,0 +1,31 @@
+// Declarations of every f32 GEMM microkernel and row epilogue, one per ISA file.
+#pragma once
+
+#include "gemm.h"
+
+namespace kiln::f32_gemm {
+
+#define KILN_F32_GEMM_UKERNEL(name)                                                       \
+  void name(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr, \
+            int64_t nr, bool accumulate)
+
+KILN_F32_GEMM_UKERNEL(f32_gemm_6x32__avx512);
+KILN_F32_GEMM_UKERNEL(f32_gemm_12x32__avx512);
+KILN_F32_GEMM_UKERNEL(f32_gemm_14x32__avx512);
+KILN_F32_GEMM_UKERNEL(f32_gemm_8x48__avx512);
+KILN_F32_GEMM_UKERNEL(f32_gemm_6x16__avx2);
+KILN_F32_GEMM_UKERNEL(f32_gemm_4x4__scalar);
+
+#undef KILN_F32_GEMM_UKERNEL
+
+void f32_epilogue_row__avx512(float* c, int64_t n, const float* bias, const float* residual,
+                              const Epilogue& epilogue);
+void f32_epilogue_row__avx2(float* c, int64_t n, const float* bias, const float* residual,
+                            const Epilogue& epilogue);
+void f32_epilogue_row__scalar(float* c, int64_t n, const float* bias, const float* residual,
+                              const Epilogue& epilogue);
+
+// Scalar reference activation (std:: math), shared by the scalar epilogue and tests.
+float activate_scalar(float x, const Epilogue& epilogue);
+
+}  // namespace kiln::f32_gemm

@@ -1,0 +1,126 @@
+// AVX-512 activation math for the f32 GEMM/conv epilogues. Include only from *__avx512*.cc files.
+// exp: Cody-Waite range reduction + degree-7 Taylor polynomial (|r| <= ln2/2), scaled with scalef:
+// ~1e-7 relative. tanh: odd Taylor series to x^15 for |x| < 0.5, 1 - 2/(1+e^{2|x|}) above.
+// erf: Abramowitz-Stegun 7.1.26 (|error| <= 1.5e-7 absolute).
+#pragma once
+
+#if !defined(__AVX512F__)
+#error "vmath-avx512.h needs AVX-512F: include it only from *__avx512*.cc files"
+#endif
+
+#include <immintrin.h>
+
+#include "gemm.h"
+
+namespace kiln::f32_gemm::avx512 {
+
+static inline __m512 exp_ps(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.7f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+static inline __m512 sigmoid_ps(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  return _mm512_div_ps(one, _mm512_add_ps(one, exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+static inline __m512 tanh_ps(__m512 x) {
+  const __m512 ax = _mm512_abs_ps(x);
+  // Large branch: 1 - 2 / (1 + e^{2|x|}), sign restored below.
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 e = exp_ps(_mm512_add_ps(ax, ax));
+  __m512 big = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(one, e)));
+  // Small branch: odd Taylor series.
+  const __m512 x2 = _mm512_mul_ps(ax, ax);
+  __m512 p = _mm512_set1_ps(-929569.0f / 638512875.0f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(21844.0f / 6081075.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1382.0f / 155925.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(62.0f / 2835.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-17.0f / 315.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.0f / 15.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1.0f / 3.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.0f));
+  // p now holds 1 - x^2/3 + 2x^4/15 - ... ; tanh(|x|) ~= |x| * p
+  const __m512 small = _mm512_mul_ps(ax, p);
+  const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.5f), _CMP_LT_OQ);
+  big = _mm512_mask_mov_ps(big, is_small, small);
+  // copy the sign of x
+  const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(big), sign));
+}
+
+static inline __m512 erf_ps(__m512 x) {
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), ax, one));
+  __m512 p = _mm512_set1_ps(1.061405429f);
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
+  p = _mm512_mul_ps(p, t);
+  const __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(ax, ax)));
+  const __m512 y = _mm512_fnmadd_ps(p, e, one);
+  const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y), sign));
+}
+
+static inline __m512 activate(__m512 v, const Epilogue& e) {
+  switch (e.activation) {
+    case Activation::kNone: return v;
+    case Activation::kRelu: return _mm512_max_ps(v, _mm512_setzero_ps());
+    case Activation::kClip:
+      return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(e.alpha)), _mm512_set1_ps(e.beta));
+    case Activation::kLeakyRelu: {
+      const __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+      return _mm512_mask_mul_ps(v, negative, v, _mm512_set1_ps(e.alpha));
+    }
+    case Activation::kSigmoid: return sigmoid_ps(v);
+    case Activation::kTanh: return tanh_ps(v);
+    case Activation::kSilu: return _mm512_mul_ps(v, sigmoid_ps(v));
+    case Activation::kHardSwish: {
+      __m512 g = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
+      g = _mm512_min_ps(_mm512_max_ps(g, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
+      return _mm512_mul_ps(v, _mm512_mul_ps(g, _mm512_set1_ps(1.0f / 6.0f)));
+    }
+    case Activation::kGeluErf: {
+      const __m512 y = erf_ps(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)));
+      return _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(0.5f)),
+                           _mm512_add_ps(y, _mm512_set1_ps(1.0f)));
+    }
+    case Activation::kGeluTanh: {
+      const __m512 v3 = _mm512_mul_ps(_mm512_mul_ps(v, v), v);
+      const __m512 u = _mm512_mul_ps(_mm512_fmadd_ps(v3, _mm512_set1_ps(0.044715f), v),
+                                     _mm512_set1_ps(0.79788456080286536f));
+      return _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(0.5f)),
+                           _mm512_add_ps(tanh_ps(u), _mm512_set1_ps(1.0f)));
+    }
+  }
+  return v;
+}
+
+// c[0:n] = act(c + bias + residual) with masked tails.
+static inline void epilogue_row(float* c, int64_t n, const float* bias, const float* residual,
+                                const Epilogue& e) {
+  for (int64_t j = 0; j < n; j += 16) {
+    const __mmask16 m = n - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - j)) - 1);
+    __m512 v = _mm512_maskz_loadu_ps(m, c + j);
+    if (bias != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
+    if (residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + j));
+    _mm512_mask_storeu_ps(c + j, m, activate(v, e));
+  }
+}
+
+}  // namespace kiln::f32_gemm::avx512

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Compiles the f32-gemm and f32-conv kernel sources into build/native-gemm/obj with the build
+# contract's per-file ISA flags (by file-name suffix), -O3, C++17, never -march=native.
+# Usage: compile-kernels.sh [extra g++ flags...]   (prints the object list)
+# KILN_REAL_PLATFORM=1 builds against src/platform/cpu.h and src/runtime/thread_pool.h instead of
+# the stand-ins in stub/ (both must be header-only for this harness).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+pkg="$(cd "$here/../.." && pwd)"
+out="$pkg/build/native-gemm/obj"
+mkdir -p "$out"
+CXX="${CXX:-g++}"
+if [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]]; then
+  includes=(-I"$pkg/src")
+else
+  includes=(-I"$here/stub" -I"$pkg/src")
+fi
+flags_for() {
+  local avx512="-mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma -mf16c"
+  case "$1" in
+    *__scalar.cc) echo "" ;;
+    *__avx2.cc) echo "-mavx2 -mfma -mf16c" ;;
+    *__avx512.cc) echo "$avx512" ;;
+    *__avx512vnni.cc) echo "$avx512 -mavx512vnni -mavx512bf16 -mavx512fp16" ;;
+    *__amx.cc) echo "$avx512 -mavx512vnni -mavx512bf16 -mavx512fp16 -mamx-tile -mamx-int8 -mamx-bf16" ;;
+    *) echo "" ;;
+  esac
+}
+pids=()
+objects=()
+for src in "$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc; do
+  [[ -e "$src" ]] || continue
+  family="$(basename "$(dirname "$src")")"
+  obj="$out/${family}__$(basename "${src%.cc}").o"
+  objects+=("$obj")
+  if [[ ! -e "$obj" || "$src" -nt "$obj" || -n "$(find "$pkg/src/kernels" "$here/stub" -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]]; then
+    # shellcheck disable=SC2046
+    "$CXX" -std=c++17 -O3 -Wall -Wextra -Wno-maybe-uninitialized "${includes[@]}" $(flags_for "$src") "$@" -c "$src" -o "$obj" &
+    pids+=($!)
+  fi
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+[[ $status -eq 0 ]] || { echo "kernel compile failed" >&2; exit 1; }
+printf '%s\n' "${objects[@]}"
