@@ -1,6 +1,7 @@
 import { KilnError } from '@kiln/common';
-import type { Tensor, TensorType } from '../../tensor.js';
+import type { Tensor } from '../../tensor.js';
 import type { Attributes } from '../attribute.js';
+import type { ElementType } from '../ir/dtype.js';
 
 /**
  * One dimension: a number, or a symbol. Symbols are names from the model (`'N'`, `'batch'`),
@@ -10,9 +11,12 @@ import type { Attributes } from '../attribute.js';
  */
 export type Dim = number | string;
 
-/** What inference knows about one tensor. `undefined` means unknown. */
+/**
+ * What inference knows about one tensor. `undefined` means unknown. `type` is an IR element type:
+ * every public `TensorType` plus the newest ONNX types (`int2`, `float4e2m1`, ...).
+ */
 export interface ValueInfo {
-  type: TensorType | undefined;
+  type: ElementType | undefined;
   dims: Dim[] | undefined;
   /**
    * For small integer tensors (shape tensors): the element values in row-major order, each a

@@ -1,0 +1,79 @@
+import type { Attributes } from '../../attribute.js';
+import { intAttribute, intsAttribute, sameDim } from '../dims.js';
+import type { Dim, ShapeContext, ShapeRule, ValueInfo } from '../types.js';
+
+function graphAttribute(attributes: Attributes, name: string): unknown {
+  const attribute = attributes.get(name);
+  return attribute?.type === 'graph' ? attribute.value : undefined;
+}
+
+function unknownOutputs(context: ShapeContext): ValueInfo[] {
+  return Array.from({ length: context.outputCount }, () => ({ type: undefined, dims: undefined }));
+}
+
+function runBody(context: ShapeContext, graph: unknown, inputs: ValueInfo[]): ValueInfo[] | undefined {
+  if (graph === undefined || context.inferSubgraph === undefined) return undefined;
+  const out = context.inferSubgraph(graph, inputs);
+  if (out === undefined) context.warn(`${context.opType} '${context.nodeName}': body could not be inferred`);
+  return out;
+}
+
+/** The shape both branches agree on: equal dims kept, differing dims become fresh symbols. */
+function merge(a: ValueInfo | undefined, b: ValueInfo | undefined, context: ShapeContext): ValueInfo {
+  const type = a?.type ?? b?.type;
+  if (a?.dims === undefined || b?.dims === undefined || a.dims.length !== b.dims.length) return { type, dims: undefined };
+  const bDims = b.dims;
+  return { type, dims: a.dims.map((d, i) => (sameDim(d, bDims[i] as Dim) ? d : context.freshDim())) };
+}
+
+const ifRule: ShapeRule = (_inputs, attributes, context) => {
+  const thenOut = runBody(context, graphAttribute(attributes, 'then_branch'), []);
+  const elseOut = runBody(context, graphAttribute(attributes, 'else_branch'), []);
+  if (thenOut === undefined && elseOut === undefined) return unknownOutputs(context);
+  return Array.from({ length: context.outputCount }, (_, i) => merge(thenOut?.[i] ?? elseOut?.[i], elseOut?.[i] ?? thenOut?.[i], context));
+};
+
+/** Loop: carried values keep the body's types; scan outputs gain a leading trip-count dim. */
+const loop: ShapeRule = (inputs, attributes, context) => {
+  const carried = inputs.slice(2);
+  const bodyInputs: ValueInfo[] = [{ type: 'int64', dims: [] }, { type: 'bool', dims: [] }, ...carried.map((c) => ({ type: c?.type, dims: c?.dims }))];
+  const body = runBody(context, graphAttribute(attributes, 'body'), bodyInputs);
+  if (body === undefined) return unknownOutputs(context);
+  const trips: Dim = context.hasInput(0) && !context.hasInput(1) ? (context.valueInput(0)?.[0] ?? context.freshDim()) : context.freshDim();
+  return Array.from({ length: context.outputCount }, (_, i) => {
+    const out = body[i + 1];
+    if (i < carried.length) {
+      // A carried value may change shape between iterations: keep only what stays equal.
+      return merge(out, carried[i], context);
+    }
+    return { type: out?.type, dims: out?.dims === undefined ? undefined : [trips, ...out.dims] };
+  });
+};
+
+/** Scan (opset 9+): state values, then scan outputs stacked along their scan axes. */
+const scan: ShapeRule = (inputs, attributes, context) => {
+  const scanCount = intAttribute(attributes, 'num_scan_inputs', 0);
+  const stateCount = inputs.length - scanCount;
+  const inputAxes = intsAttribute(attributes, 'scan_input_axes') ?? [];
+  const outputAxes = intsAttribute(attributes, 'scan_output_axes') ?? [];
+  let length: Dim | undefined;
+  const bodyInputs: ValueInfo[] = inputs.map((input, i) => {
+    if (i < stateCount || input?.dims === undefined) return { type: input?.type, dims: input?.dims };
+    const axis = inputAxes[i - stateCount] ?? 0;
+    const a = axis < 0 ? axis + input.dims.length : axis;
+    length ??= input.dims[a];
+    return { type: input.type, dims: input.dims.filter((_, k) => k !== a) };
+  });
+  const body = runBody(context, graphAttribute(attributes, 'body'), bodyInputs);
+  if (body === undefined) return unknownOutputs(context);
+  const steps = length ?? context.freshDim();
+  return Array.from({ length: context.outputCount }, (_, i) => {
+    const out = body[i];
+    if (i < stateCount || out?.dims === undefined) return { type: out?.type, dims: out?.dims };
+    const raw = outputAxes[i - stateCount] ?? 0;
+    const axis = raw < 0 ? raw + out.dims.length + 1 : raw;
+    return { type: out.type, dims: [...out.dims.slice(0, axis), steps, ...out.dims.slice(axis)] };
+  });
+};
+
+export const controlRules: Record<string, ShapeRule> = { If: ifRule, Loop: loop, Scan: scan };
