@@ -65,7 +65,7 @@ for (const step of steps) {
   console.log(`\n── ${step.name}`);
   const args = [...step.args];
   const jsonFile = path.join(resultsDir, `${step.name.replace(/[^A-Za-z0-9]+/g, '_')}.json`);
-  if (step.vitest) args.push('--', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`);
+  if (step.vitest) args.push('--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`);
   const started = Date.now();
   const run = spawnSync(step.command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
