@@ -155,12 +155,21 @@ export function modulo(a: Poly, b: Poly): Poly {
   return opaque('mod', [a, b]);
 }
 
+/**
+ * True when `p` is known to be >= 0. Atoms stand for extents (never negative), so a polynomial
+ * whose coefficients are all non-negative is non-negative.
+ */
+export function isNonNegative(p: Poly): boolean {
+  for (const c of p.values()) if (c < 0) return false;
+  return true;
+}
+
 export function minimum(a: Poly, b: Poly): Poly {
   const ca = asConstant(a);
   const cb = asConstant(b);
   if (ca !== undefined && cb !== undefined) return constant(Math.min(ca, cb));
-  const difference = asConstant(subtract(a, b));
-  if (difference !== undefined) return difference <= 0 ? a : b;
+  if (isNonNegative(subtract(b, a))) return a;
+  if (isNonNegative(subtract(a, b))) return b;
   return opaque('min', [a, b].sort((x, y) => (printPoly(x) < printPoly(y) ? -1 : 1)));
 }
 
@@ -168,8 +177,8 @@ export function maximum(a: Poly, b: Poly): Poly {
   const ca = asConstant(a);
   const cb = asConstant(b);
   if (ca !== undefined && cb !== undefined) return constant(Math.max(ca, cb));
-  const difference = asConstant(subtract(a, b));
-  if (difference !== undefined) return difference >= 0 ? a : b;
+  if (isNonNegative(subtract(a, b))) return a;
+  if (isNonNegative(subtract(b, a))) return b;
   return opaque('max', [a, b].sort((x, y) => (printPoly(x) < printPoly(y) ? -1 : 1)));
 }
 
