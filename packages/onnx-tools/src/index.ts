@@ -1,2 +1,93 @@
 // Public surface of @kiln/onnx-tools. Internals live under src/internal/.
+import type { Model } from './internal/ir/model.js';
+import { loadModel, loadTensorProto } from './internal/io/load.js';
+import { type SaveToFileOptions, saveModel, saveModelToFile, saveTensorProto } from './internal/io/save.js';
+import type { Tensor } from './tensor.js';
+
 export type { Tensor, TensorType, TensorDataMap } from './tensor.js';
+export type { AttributeValue, Attributes } from './internal/attribute.js';
+export type { ExternalDataOptions, SaveToFileOptions } from './internal/io/save.js';
+export {
+  Constant, Graph, Model, Node, Variable, TensorBase,
+  type AttributeReference, type CleanupOptions, type ConstantSource, type Dim, type ElementType,
+  type ModelFunction, type NodeInit, type Shape, type Value, type ValueType,
+} from './internal/ir/index.js';
+
+/**
+ * Load an ONNX model from a file path or from bytes. Initializers are decoded lazily (on first
+ * access to `Constant.values`); external data files next to the model are read once each.
+ * Throws KilnError `ERR_ONNX_PARSE` for bytes that are not a model, `ERR_ONNX_DANGLING` for a
+ * node input nothing defines, `ERR_ONNX_EXTERNAL_DATA` for bad external data references.
+ *
+ * @example
+ * ```ts
+ * import { load } from '@kiln/onnx-tools';
+ * const model = await load('mobilenet_v2.onnx');
+ * console.log(model.graph.inputs.map((x) => `${x.name} ${x.dtype} [${x.shape}]`));
+ * ```
+ */
+export function load(pathOrBytes: string | Uint8Array): Promise<Model> {
+  return loadModel(pathOrBytes);
+}
+
+/**
+ * Serialize a model to ONNX protobuf bytes (external data inlined). Unchanged initializers and
+ * attributes are written bit-identically to how they were read.
+ *
+ * @example
+ * ```ts
+ * import { load, save } from '@kiln/onnx-tools';
+ * import { writeFileSync } from 'node:fs';
+ * const model = await load('model.onnx');
+ * model.graph.cleanup();
+ * writeFileSync('clean.onnx', save(model));
+ * ```
+ */
+export function save(model: Model): Uint8Array {
+  return saveModel(model);
+}
+
+/**
+ * Write a model file. With `externalData`, initializers of at least `sizeThreshold` bytes
+ * (default 1024) go to one data file next to the model (`location`, default `<file>.data`),
+ * as ONNX does for models over 2 GiB.
+ *
+ * @example
+ * ```ts
+ * import { load, saveToFile } from '@kiln/onnx-tools';
+ * const model = await load('big.onnx');
+ * await saveToFile(model, 'out/big.onnx', { externalData: { location: 'big.weights', sizeThreshold: 4096 } });
+ * ```
+ */
+export function saveToFile(model: Model, path: string, options?: SaveToFileOptions): Promise<void> {
+  return saveModelToFile(model, path, options);
+}
+
+/**
+ * Decode a serialized ONNX TensorProto (e.g. a backend node test's `input_0.pb`).
+ *
+ * @example
+ * ```ts
+ * import { loadTensor } from '@kiln/onnx-tools';
+ * import { readFileSync } from 'node:fs';
+ * const x = loadTensor(readFileSync('test_relu/test_data_set_0/input_0.pb'));
+ * console.log(x.type, x.dims);
+ * ```
+ */
+export function loadTensor(bytes: Uint8Array): Tensor {
+  return loadTensorProto(bytes);
+}
+
+/**
+ * Encode a tensor as a serialized ONNX TensorProto (raw_data, little-endian).
+ *
+ * @example
+ * ```ts
+ * import { saveTensor, loadTensor } from '@kiln/onnx-tools';
+ * const bytes = saveTensor({ type: 'float32', dims: [2], data: new Float32Array([1, 2]) }, 'x');
+ * loadTensor(bytes); // { type: 'float32', dims: [2], data: Float32Array [1, 2] }
+ * ```
+ */
+export function saveTensor(tensor: Tensor, name?: string): Uint8Array {
+  return saveTensorProto(tensor, name);
+}
