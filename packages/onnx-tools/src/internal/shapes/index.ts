@@ -31,6 +31,12 @@ export interface InferShapesOptions {
    * profile's shapes). Dims may be numbers or symbols.
    */
   inputShapes?: Record<string, Dim[]>;
+  /**
+   * Element values of graph inputs known at build time, by name: TensorRT's shape-tensor inputs
+   * (an optimization profile fixes them), e.g. `{ target_shape: [1, 'S', 256] }`. Consumers
+   * such as Reshape, Expand, Slice and Resize use them like constants.
+   */
+  inputValues?: Record<string, Dim[]>;
   /** Throw ERR_UNSUPPORTED_OP for ops without a rule, and on conflicts with recorded shapes. */
   strict?: boolean;
 }
@@ -102,7 +108,9 @@ class Inference {
       if (input instanceof Variable) {
         if (override) input.shape = [...override];
         const declared = this.infoOf(input);
-        const info = given ? mergeInfo(given, declared) : declared;
+        let info = given ? mergeInfo(given, declared) : declared;
+        const known = graph === this.model.graph ? this.options.inputValues?.[input.name] : undefined;
+        if (known) info = { ...info, value: [...known] };
         this.infos.set(input, info);
         if (given) record(input, info);
       }
