@@ -1,0 +1,136 @@
+// GEMM-based Conv2D over NHWC: per group, C[rows, out_c/g] = A[rows, kh*kw*in_c/g] · W_g with A
+// either the input itself (1x1, stride 1, no padding) or an im2col block of output rows.
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#include "conv-gemm.h"
+#include "kernels/f32-gemm/scratch.h"
+#include "runtime/thread_pool.h"
+
+namespace kiln::f32_conv {
+namespace {
+
+using f32_gemm::GemmVariant;
+
+int64_t group_packed_floats(const GemmVariant& gemm, int64_t k, int64_t n) {
+  return (static_cast<int64_t>(f32_gemm::packed_b_size(gemm, k, n)) + 15) / 16 * 16;
+}
+
+bool is_direct(const ConvShape& s) {
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+         s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
+}
+
+// Rows [row0, row0 + rows) of the im2col matrix of group g: row = (n, oh, ow), columns ordered
+// (kh, kw, ci) with in_c/g channels contiguous; out-of-image taps are zero.
+void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int64_t rows,
+            float* col) {
+  const int64_t oh_count = s.out_h(), ow_count = s.out_w();
+  const int64_t cin_g = s.in_c / s.groups;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t row = row0 + r;
+    const int64_t ow = row % ow_count, oh = row / ow_count % oh_count, n = row / ow_count / oh_count;
+    float* dst = col + r * k;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
+        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
+          std::memset(dst, 0, sizeof(float) * cin_g);
+        } else {
+          const float* src = input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g;
+          std::memcpy(dst, src, sizeof(float) * cin_g);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+size_t conv_gemm_packed_size(const GemmVariant& gemm, const ConvShape& s) {
+  assert(s.valid());
+  const int64_t k = s.kernel_h * s.kernel_w * (s.in_c / s.groups);
+  return static_cast<size_t>(s.groups * group_packed_floats(gemm, k, s.out_c / s.groups));
+}
+
+void conv_gemm_pack(const GemmVariant& gemm, const ConvShape& s, const float* weights,
+                    float* packed) {
+  assert(s.valid() && weights != nullptr && packed != nullptr);
+  const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
+  const int64_t taps = s.kernel_h * s.kernel_w, k = taps * cin_g;
+  const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
+  for (int64_t g = 0; g < s.groups; ++g) {
+    // OIHW weights of group g reordered to B[k = (tap, ci)][n = co], then packed.
+    std::vector<float> b(static_cast<size_t>(k * cout_g));
+    const float* wg = weights + g * cout_g * cin_g * taps;
+    for (int64_t co = 0; co < cout_g; ++co) {
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        for (int64_t tap = 0; tap < taps; ++tap) {
+          b[(tap * cin_g + ci) * cout_g + co] = wg[(co * cin_g + ci) * taps + tap];
+        }
+      }
+    }
+    f32_gemm::pack_b(gemm, k, cout_g, b.data(), cout_g, 1, packed + g * group_floats);
+  }
+}
+
+void conv_gemm_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams& p,
+                   ThreadPool* pool) {
+  assert(s.valid() && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
+  const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  const int64_t m = s.batch * s.out_h() * s.out_w();
+  const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
+  const bool direct = is_direct(s);
+  const int threads = pool != nullptr ? pool->size() : 1;
+  f32_gemm::TileGrid grid = f32_gemm::plan_tiles(gemm, m, cout_g, k, s.groups > 1 ? 1 : threads);
+  if (!direct) {
+    // Keep each task's im2col block around 256 KiB so it stays in L2 next to the B panels.
+    const int64_t max_rows = std::max<int64_t>(gemm.mr, (65536 / k) / gemm.mr * gemm.mr);
+    if (grid.m_chunk > max_rows) {
+      grid.m_chunk = max_rows;
+      grid.m_tasks = (m + max_rows - 1) / max_rows;
+    }
+  }
+  const int64_t tasks_per_group = grid.m_tasks * grid.n_tasks;
+  auto run = [&](int64_t task) {
+    const int64_t g = task / tasks_per_group, t = task % tasks_per_group;
+    const int64_t m0 = t / grid.n_tasks * grid.m_chunk;
+    const int64_t n0 = t % grid.n_tasks * grid.n_chunk;
+    const int64_t rows = std::min(grid.m_chunk, m - m0);
+    f32_gemm::GemmParams gp;
+    gp.m = rows, gp.n = cout_g, gp.k = k;
+    if (direct) {
+      gp.a = p.input + m0 * s.in_c + g * cin_g;
+      gp.lda = s.in_c;
+    } else {
+      float* col = f32_gemm::thread_scratch(static_cast<size_t>(rows * k), 1);
+      assert(col != nullptr);
+      im2col(s, p.input, g, m0, rows, col);
+      gp.a = col;
+      gp.lda = k;
+    }
+    gp.packed_b = p.packed_weights + g * group_floats;
+    gp.c = p.output + m0 * s.out_c + g * cout_g;
+    gp.ldc = s.out_c;
+    gp.epilogue = p.epilogue;
+    if (p.epilogue.bias != nullptr) gp.epilogue.bias = p.epilogue.bias + g * cout_g;
+    if (p.epilogue.residual != nullptr) {
+      gp.epilogue.residual = p.epilogue.residual + m0 * s.out_c + g * cout_g;
+      gp.epilogue.residual_stride = s.out_c;
+    }
+    f32_gemm::gemm_block(gemm, gp, 0, rows, n0, std::min(cout_g, n0 + grid.n_chunk));
+  };
+  const int64_t tasks = s.groups * tasks_per_group;
+  if (pool == nullptr || tasks == 1) {
+    for (int64_t task = 0; task < tasks; ++task) run(task);
+  } else {
+    pool->parallel_for(tasks, run);
+  }
+}
+
+}  // namespace kiln::f32_conv

@@ -1,0 +1,50 @@
+// Internal: depthwise Conv2D (groups == in_c == out_c) over NHWC. Packed weights are
+// [kernel_h * kernel_w][round_up(channels, 16)], zero-padded. Each row kernel computes one output
+// row (n, oh) with bias, residual and activation applied in registers.
+#pragma once
+
+#include "conv.h"
+
+namespace kiln::f32_conv {
+
+struct DwRowArgs {
+  const ConvShape* shape;
+  const float* input;    // image n, NHWC
+  const float* weights;  // packed
+  const float* bias;     // [channels] or null
+  const float* residual; // output row's residual (NHWC) or null
+  float* output;         // output row start: out_w x channels
+  const Epilogue* epilogue;
+  int64_t oh;
+};
+
+using DwRowFn = void (*)(const DwRowArgs& args);
+
+void f32_dwconv_3x3__avx512(const DwRowArgs& args);
+void f32_dwconv__avx512(const DwRowArgs& args);
+void f32_dwconv_3x3__avx2(const DwRowArgs& args);
+void f32_dwconv__avx2(const DwRowArgs& args);
+void f32_dwconv__scalar(const DwRowArgs& args);
+
+inline int64_t dw_padded_channels(int64_t channels) { return (channels + 15) / 16 * 16; }
+
+// First and one-past-last output column whose kernel_w taps all fall inside the image.
+inline void dw_interior(const ConvShape& s, int64_t* begin, int64_t* end) {
+  const int64_t ow_count = s.out_w();
+  int64_t lo = (s.pad_left + s.stride_w - 1) / s.stride_w;
+  const int64_t span = s.in_w - 1 + s.pad_left - (s.kernel_w - 1) * s.dilation_w;
+  int64_t hi = span < 0 ? 0 : span / s.stride_w + 1;
+  if (lo > ow_count) lo = ow_count;
+  if (hi > ow_count) hi = ow_count;
+  if (hi < lo) hi = lo;
+  *begin = lo;
+  *end = hi;
+}
+
+bool dwconv_applies(const ConvShape& shape);
+bool dwconv_3x3_applies(const ConvShape& shape);
+size_t dwconv_packed_size(const ConvShape& shape);
+void dwconv_pack(const ConvShape& shape, const float* weights_oihw, float* packed);
+void dwconv_run(DwRowFn row, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
+
+}  // namespace kiln::f32_conv

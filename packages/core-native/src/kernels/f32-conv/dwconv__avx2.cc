@@ -1,0 +1,65 @@
+// AVX2 depthwise Conv2D rows: 8 channels per vector, 3x3 weights held in registers.
+#include <immintrin.h>
+
+#include <cassert>
+
+#include "dwconv.h"
+#include "kernels/f32-gemm/vmath-avx2.h"
+
+namespace kiln::f32_conv {
+namespace {
+
+template <int KH, int KW>
+void dw_row_avx2(const DwRowArgs& r) {
+  const ConvShape& s = *r.shape;
+  assert(s.groups == s.in_c && s.out_c == s.in_c && r.output != nullptr);
+  assert(KH == 0 || (s.kernel_h == KH && s.kernel_w == KW));
+  const int64_t kh_count = KH ? KH : s.kernel_h, kw_count = KW ? KW : s.kernel_w;
+  const int64_t channels = s.in_c, cpad = dw_padded_channels(channels), ow_count = s.out_w();
+  int64_t interior_begin, interior_end;
+  dw_interior(s, &interior_begin, &interior_end);
+  const int64_t ih0 = r.oh * s.stride_h - s.pad_top;
+  for (int64_t c0 = 0; c0 < channels; c0 += 8) {
+    const __m256i m = f32_gemm::avx2::tail_mask(channels - c0 >= 8 ? 8 : channels - c0);
+    const __m256 bias = r.bias != nullptr ? _mm256_maskload_ps(r.bias + c0, m)
+                                          : _mm256_setzero_ps();
+    __m256 w[KH * KW > 0 ? KH * KW : 1];
+    if (KH > 0) {
+#pragma GCC unroll 25
+      for (int t = 0; t < KH * KW; ++t) w[t] = _mm256_load_ps(r.weights + t * cpad + c0);
+    }
+    const float* in_c0 = r.input + c0;
+    for (int64_t ow = 0; ow < ow_count; ++ow) {
+      const bool interior = ow >= interior_begin && ow < interior_end;
+      const int64_t iw0 = ow * s.stride_w - s.pad_left;
+      __m256 acc = bias;
+#pragma GCC unroll 7
+      for (int64_t kh = 0; kh < kh_count; ++kh) {
+        const int64_t ih = ih0 + kh * s.dilation_h;
+        if (ih < 0 || ih >= s.in_h) continue;
+        const float* in_row = in_c0 + ih * s.in_w * channels;
+#pragma GCC unroll 7
+        for (int64_t kw = 0; kw < kw_count; ++kw) {
+          const int64_t iw = iw0 + kw * s.dilation_w;
+          if (!interior && (iw < 0 || iw >= s.in_w)) continue;
+          const __m256 x = _mm256_maskload_ps(in_row + iw * channels, m);
+          const __m256 wt = KH > 0 ? w[kh * KW + kw]
+                                   : _mm256_load_ps(r.weights + (kh * kw_count + kw) * cpad + c0);
+          acc = _mm256_fmadd_ps(x, wt, acc);
+        }
+      }
+      if (r.residual != nullptr) {
+        acc = _mm256_add_ps(acc, _mm256_maskload_ps(r.residual + ow * channels + c0, m));
+      }
+      acc = f32_gemm::avx2::activate(acc, *r.epilogue);
+      _mm256_maskstore_ps(r.output + ow * channels + c0, m, acc);
+    }
+  }
+}
+
+}  // namespace
+
+void f32_dwconv_3x3__avx2(const DwRowArgs& args) { dw_row_avx2<3, 3>(args); }
+void f32_dwconv__avx2(const DwRowArgs& args) { dw_row_avx2<0, 0>(args); }
+
+}  // namespace kiln::f32_conv
