@@ -25,7 +25,7 @@ export function listSources(root, group) {
       else if (entry.name.endsWith('.cc')) {
         const match = SUFFIX.exec(entry.name);
         const isa = match && ISAS.includes(match[1]) ? match[1] : 'common';
-        if (isa === group) out.push(relative(root, path).split(sep).join('/'));
+        if (isa === group && entry.name !== 'empty.cc') out.push(relative(root, path).split(sep).join('/'));
       }
     }
   };

@@ -1,2 +1,146 @@
-// Public surface of @kiln/core-native. Filled in by its issue; internals live under src/internal/.
-export {};
+// Public surface of @kiln/core-native: CPU features, thread pool size, the executor.
+import { callNative } from './internal/errors.js';
+import { loadAddon, packageVersion } from './internal/load-addon.js';
+import type { CpuFeatures, Isa, KernelInfo } from './internal/types.js';
+
+export { createEngine, NativeContext, NativeEngine, type CreateEngineOptions } from './engine.js';
+export type {
+  CpuFeatures,
+  EngineDescription,
+  Isa,
+  KernelInfo,
+  NativeDType,
+  NativeLayer,
+  NativeProgram,
+  NativeTensor,
+  NativeUnaryStep,
+  TensorLocation,
+} from './internal/types.js';
+
+/** ISA levels, lowest first. */
+export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'amx'];
+
+/**
+ * CPU features this process can use: present per cpuid AND enabled by the OS (xgetbv), and for
+ * AMX granted by Linux (arch_prctl ARCH_REQ_XCOMP_PERM).
+ *
+ * @example
+ * ```ts
+ * import { cpuFeatures } from '@kiln/core-native';
+ * if (cpuFeatures().avx512f) console.log('AVX-512 kernels available');
+ * ```
+ */
+export function cpuFeatures(): CpuFeatures {
+  return loadAddon().cpuFeatures();
+}
+
+/**
+ * The highest ISA level kernels may use: what the CPU supports, capped by `KILN_MAX_ISA` or
+ * {@link setIsaCap}.
+ *
+ * @example
+ * ```ts
+ * import { maxIsa } from '@kiln/core-native';
+ * console.log(maxIsa()); // 'avx512vnni' on Ice Lake, 'avx2' with KILN_MAX_ISA=avx2
+ * ```
+ */
+export function maxIsa(): Isa {
+  return loadAddon().maxIsa();
+}
+
+/**
+ * The highest ISA level the CPU supports, ignoring any cap.
+ *
+ * @example
+ * ```ts
+ * import { detectedIsa } from '@kiln/core-native';
+ * console.log(detectedIsa()); // 'amx' on Sapphire Rapids
+ * ```
+ */
+export function detectedIsa(): Isa {
+  return loadAddon().detectedIsa();
+}
+
+/**
+ * Caps kernel dispatch at `isa` for engines created afterwards (process-wide, like the CPU; meant
+ * for tests and benchmarks — users set `KILN_MAX_ISA`). `'amx'` removes the cap. Returns the
+ * resulting {@link maxIsa}.
+ *
+ * @example
+ * ```ts
+ * import { setIsaCap } from '@kiln/core-native';
+ * setIsaCap('avx2'); // engines built now use AVX2 or scalar variants
+ * ```
+ */
+export function setIsaCap(isa: Isa): Isa {
+  const addon = loadAddon();
+  return callNative(() => addon.setIsaCap(isa));
+}
+
+/**
+ * The package version, after checking the loaded addon was compiled from the same version.
+ *
+ * @example
+ * ```ts
+ * import { version } from '@kiln/core-native';
+ * console.log(version()); // '0.1.0'
+ * ```
+ */
+export function version(): string {
+  loadAddon(); // refuses (ERR_NATIVE_LOAD) an addon compiled from a different version
+  return packageVersion();
+}
+
+/**
+ * Threads of this JS environment's pool (the calling thread included). Defaults to
+ * `KILN_THREADS` or the cores available to the process.
+ *
+ * @example
+ * ```ts
+ * import { getThreads } from '@kiln/core-native';
+ * console.log(getThreads()); // 8
+ * ```
+ */
+export function getThreads(): number {
+  return loadAddon().getThreads();
+}
+
+/**
+ * Resizes this environment's thread pool (1..1024). Runs in flight finish on the old pool.
+ *
+ * @example
+ * ```ts
+ * import { setThreads } from '@kiln/core-native';
+ * setThreads(1); // single-threaded inference
+ * ```
+ */
+export function setThreads(threads: number): void {
+  const addon = loadAddon();
+  callNative(() => addon.setThreads(threads));
+}
+
+/**
+ * Cores this process may run on (CPU affinity aware).
+ *
+ * @example
+ * ```ts
+ * import { availableCores, setThreads } from '@kiln/core-native';
+ * setThreads(Math.max(1, availableCores() - 1));
+ * ```
+ */
+export function availableCores(): number {
+  return loadAddon().availableCores();
+}
+
+/**
+ * Every kernel variant (tactic id) in the addon and whether this CPU, under the cap, can run it.
+ *
+ * @example
+ * ```ts
+ * import { kernels } from '@kiln/core-native';
+ * console.log(kernels().filter((k) => k.runnable).map((k) => k.name));
+ * ```
+ */
+export function kernels(): KernelInfo[] {
+  return loadAddon().kernels();
+}

@@ -1,4 +1,2 @@
-// Placeholder translation unit for an ISA group that has no kernel files yet (gyp needs one source).
-namespace kiln {
-int empty_isa_group_placeholder() { return 0; }
-}  // namespace kiln
+// Placeholder translation unit for an ISA group that has no kernel files yet: gyp needs at least
+// one source per target. It defines nothing, so it can appear in several groups.

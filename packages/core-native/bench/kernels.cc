@@ -1,0 +1,208 @@
+// Kernel benchmark for the f32 GEMM and conv families on shapes from real models (bert_mini's
+// MatMuls and attention, mobilenet_v2's 1x1 / depthwise 3x3 convolutions, squeezenet1_1's 1x1 /
+// 3x3 convolutions, batch 1, 224x224 input) plus M=N=K=1024, at 1 and 2 threads.
+// Usage: kernels [--json] [--filter SUBSTRING] [--min-time SECONDS]
+// --json prints one object per line: {"kernel": ..., "dtype": "float32", "M": .., "N": ..,
+// "K": .., "threads": .., "gflops": ..} (+ "batch" for batched MatMul, "shape" for convs).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/f32-conv/variants.h"
+#include "kernels/f32-gemm/variants.h"
+#include "runtime/thread_pool.h"
+
+namespace {
+
+using kiln::f32_conv::ConvShape;
+
+struct Options {
+  bool json = false;
+  std::string filter;
+  double min_time = 0.2;
+};
+
+float* random_floats(size_t count) {
+  float* data = static_cast<float*>(std::aligned_alloc(64, (count * 4 + 63) / 64 * 64));
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (size_t i = 0; i < count; ++i) data[i] = dist(rng);
+  return data;
+}
+
+// Median seconds per call over repeats filling roughly min_time (at least 5).
+double time_call(const std::function<void()>& call, double min_time) {
+  using clock = std::chrono::steady_clock;
+  call();
+  std::vector<double> samples;
+  const auto start = clock::now();
+  while (samples.size() < 5 ||
+         (std::chrono::duration<double>(clock::now() - start).count() < min_time &&
+          samples.size() < 1000)) {
+    const auto t0 = clock::now();
+    call();
+    samples.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+  }
+  std::sort(samples.begin(), samples.end());
+  return samples[samples.size() / 2];
+}
+
+void report(const Options& o, const char* kernel, int64_t m, int64_t n, int64_t k,
+            int64_t batch, int threads, double flops, double seconds, const std::string& shape) {
+  const double gflops = flops / seconds * 1e-9;
+  if (o.json) {
+    std::printf("{\"kernel\": \"%s\", \"dtype\": \"float32\", \"M\": %lld, \"N\": %lld, "
+                "\"K\": %lld, \"batch\": %lld, \"threads\": %d, \"gflops\": %.1f%s%s%s}\n",
+                kernel, (long long)m, (long long)n, (long long)k, (long long)batch, threads,
+                gflops, shape.empty() ? "" : ", \"shape\": \"", shape.c_str(),
+                shape.empty() ? "" : "\"");
+  } else {
+    std::printf("%-32s %-40s threads=%d %8.1f GFLOP/s %9.1f us\n", kernel,
+                shape.empty() ? (std::to_string(batch) + "x" + std::to_string(m) + "x" +
+                                 std::to_string(n) + "x" + std::to_string(k))
+                                    .c_str()
+                              : shape.c_str(),
+                threads, gflops, seconds * 1e6);
+  }
+  std::fflush(stdout);
+}
+
+void bench_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
+  struct Shape { const char* label; int64_t batch, m, n, k; bool transpose_b; };
+  const Shape shapes[] = {
+      {"bert_mini qkv/out proj", 1, 128, 256, 256, false},
+      {"bert_mini ffn up", 1, 128, 1024, 256, false},
+      {"bert_mini ffn down", 1, 128, 256, 1024, false},
+      {"bert_mini attention QK^T", 4, 128, 128, 64, true},
+      {"bert_mini attention PV", 4, 128, 64, 128, false},
+      {"square 1024", 1, 1024, 1024, 1024, false},
+  };
+  const kiln::Isa host = kiln::max_isa();
+  for (const Shape& s : shapes) {
+    float* a = random_floats(s.batch * s.m * s.k);
+    float* b = random_floats(s.batch * s.k * s.n);
+    float* c = random_floats(s.batch * s.m * s.n);
+    for (size_t v = 0; v < kiln::f32_gemm::variant_count(); ++v) {
+      const kiln::f32_gemm::GemmVariant& variant = kiln::f32_gemm::variants()[v];
+      if (!kiln::f32_gemm::applies(variant, host, s.m, s.n, s.k)) continue;
+      if (variant.isa == kiln::Isa::kScalar && s.m * s.n * s.k > (1 << 24)) continue;
+      if (!o.filter.empty() && std::string(variant.name).find(o.filter) == std::string::npos &&
+          std::string(s.label).find(o.filter) == std::string::npos) continue;
+      const double flops = 2.0 * s.batch * s.m * s.n * s.k;
+      for (int t = 0; t < 2; ++t) {
+        double seconds;
+        if (s.batch == 1) {
+          float* packed = random_floats(kiln::f32_gemm::packed_b_size(variant, s.k, s.n));
+          kiln::f32_gemm::pack_b(variant, s.k, s.n, b, s.n, 1, packed);
+          kiln::f32_gemm::GemmParams p;
+          p.m = s.m, p.n = s.n, p.k = s.k, p.a = a, p.lda = s.k, p.packed_b = packed;
+          p.c = c, p.ldc = s.n;
+          seconds = time_call([&] { kiln::f32_gemm::gemm(variant, p, pools[t]); }, o.min_time);
+          std::free(packed);
+        } else {
+          kiln::f32_gemm::BatchedMatmulParams p;
+          p.batch = s.batch, p.m = s.m, p.n = s.n, p.k = s.k;
+          p.a = a, p.a_batch_stride = s.m * s.k, p.lda = s.k;
+          p.b = b, p.b_batch_stride = s.k * s.n;
+          p.b_k_stride = s.transpose_b ? 1 : s.n;
+          p.b_n_stride = s.transpose_b ? s.k : 1;
+          p.c = c, p.c_batch_stride = s.m * s.n, p.ldc = s.n;
+          seconds = time_call([&] { kiln::f32_gemm::batched_matmul(variant, p, pools[t]); },
+                              o.min_time);
+        }
+        report(o, variant.name, s.m, s.n, s.k, s.batch, t + 1, flops, seconds, "");
+      }
+    }
+    std::free(a), std::free(b), std::free(c);
+  }
+}
+
+ConvShape conv(int64_t hw, int64_t cin, int64_t cout, int64_t kernel, int64_t stride,
+               int64_t pad, int64_t groups) {
+  ConvShape s;
+  s.in_h = s.in_w = hw, s.in_c = cin, s.out_c = cout, s.groups = groups;
+  s.kernel_h = s.kernel_w = kernel, s.stride_h = s.stride_w = stride;
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = pad;
+  return s;
+}
+
+void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
+  struct Shape { const char* label; ConvShape shape; };
+  const Shape shapes[] = {
+      {"mobilenet_v2 conv0 3x3s2 224x224x3->32", conv(224, 3, 32, 3, 2, 1, 1)},
+      {"mobilenet_v2 dw3x3 112x112x32", conv(112, 32, 32, 3, 1, 1, 32)},
+      {"mobilenet_v2 pw 112x112x32->16", conv(112, 32, 16, 1, 1, 0, 1)},
+      {"mobilenet_v2 pw 112x112x16->96", conv(112, 16, 96, 1, 1, 0, 1)},
+      {"mobilenet_v2 dw3x3s2 112x112x96", conv(112, 96, 96, 3, 2, 1, 96)},
+      {"mobilenet_v2 pw 56x56x24->144", conv(56, 24, 144, 1, 1, 0, 1)},
+      {"mobilenet_v2 dw3x3 56x56x144", conv(56, 144, 144, 3, 1, 1, 144)},
+      {"mobilenet_v2 pw 56x56x144->24", conv(56, 144, 24, 1, 1, 0, 1)},
+      {"mobilenet_v2 pw 28x28x32->192", conv(28, 32, 192, 1, 1, 0, 1)},
+      {"mobilenet_v2 dw3x3 28x28x192", conv(28, 192, 192, 3, 1, 1, 192)},
+      {"mobilenet_v2 pw 14x14x64->384", conv(14, 64, 384, 1, 1, 0, 1)},
+      {"mobilenet_v2 dw3x3 14x14x384", conv(14, 384, 384, 3, 1, 1, 384)},
+      {"mobilenet_v2 pw 14x14x384->96", conv(14, 384, 96, 1, 1, 0, 1)},
+      {"mobilenet_v2 pw 7x7x160->960", conv(7, 160, 960, 1, 1, 0, 1)},
+      {"mobilenet_v2 pw 7x7x320->1280", conv(7, 320, 1280, 1, 1, 0, 1)},
+      {"squeezenet1_1 conv1 3x3s2 224x224x3->64", conv(224, 3, 64, 3, 2, 0, 1)},
+      {"squeezenet1_1 squeeze 55x55x64->16", conv(55, 64, 16, 1, 1, 0, 1)},
+      {"squeezenet1_1 expand1x1 55x55x16->64", conv(55, 16, 64, 1, 1, 0, 1)},
+      {"squeezenet1_1 expand3x3 55x55x16->64", conv(55, 16, 64, 3, 1, 1, 1)},
+      {"squeezenet1_1 squeeze 13x13x512->64", conv(13, 512, 64, 1, 1, 0, 1)},
+      {"squeezenet1_1 expand3x3 13x13x64->256", conv(13, 64, 256, 3, 1, 1, 1)},
+      {"squeezenet1_1 conv10 13x13x512->1000", conv(13, 512, 1000, 1, 1, 0, 1)},
+  };
+  const kiln::Isa host = kiln::max_isa();
+  for (const Shape& entry : shapes) {
+    const ConvShape& s = entry.shape;
+    const int64_t m = s.out_h() * s.out_w(), k = s.kernel_h * s.kernel_w * (s.in_c / s.groups);
+    const double flops = 2.0 * m * s.out_c * k;
+    float* input = random_floats(s.in_h * s.in_w * s.in_c);
+    float* weights = random_floats(s.out_c * k);
+    float* bias = random_floats(s.out_c);
+    float* output = random_floats(m * s.out_c);
+    for (size_t v = 0; v < kiln::f32_conv::conv_variant_count(); ++v) {
+      const kiln::f32_conv::ConvVariant& variant = kiln::f32_conv::conv_variants()[v];
+      if (!kiln::f32_conv::applies(variant, host, s) || variant.isa == kiln::Isa::kScalar) {
+        continue;
+      }
+      if (!o.filter.empty() && std::string(variant.name).find(o.filter) == std::string::npos &&
+          std::string(entry.label).find(o.filter) == std::string::npos) continue;
+      float* packed = random_floats(variant.packed_size(s));
+      variant.pack(s, weights, packed);
+      kiln::f32_conv::ConvParams p;
+      p.input = input, p.packed_weights = packed, p.output = output;
+      p.epilogue.bias = bias;
+      p.epilogue.activation = kiln::f32_gemm::Activation::kClip;  // ReLU6, as in mobilenet_v2
+      p.epilogue.alpha = 0.0f, p.epilogue.beta = 6.0f;
+      for (int t = 0; t < 2; ++t) {
+        const double seconds = time_call([&] { variant.run(s, p, pools[t]); }, o.min_time);
+        report(o, variant.name, m, s.out_c, k, 1, t + 1, flops, seconds, entry.label);
+      }
+      std::free(packed);
+    }
+    std::free(input), std::free(weights), std::free(bias), std::free(output);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--json")) o.json = true;
+    else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) o.filter = argv[++i];
+    else if (!std::strcmp(argv[i], "--min-time") && i + 1 < argc) o.min_time = std::atof(argv[++i]);
+  }
+  kiln::ThreadPool one(1), two(2);
+  kiln::ThreadPool* pools[2] = {&one, &two};
+  bench_gemm(o, pools);
+  bench_conv(o, pools);
+  return 0;
+}

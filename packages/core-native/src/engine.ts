@@ -1,0 +1,129 @@
+import { fromNative, callNative } from './internal/errors.js';
+import { loadAddon } from './internal/load-addon.js';
+import type { RawContext, RawEngine } from './internal/native-types.js';
+import type { EngineDescription, NativeProgram } from './internal/types.js';
+
+/** Options of {@link createEngine}. */
+export interface CreateEngineOptions {
+  /**
+   * Copy the weights into native 64-byte-aligned memory instead of referencing the caller's buffer
+   * (then the buffer may be transferred or reused). Unaligned weights are always copied.
+   */
+  copyWeights?: boolean;
+}
+
+/**
+ * One execution context: its own activation arena, one inference at a time. Create one per
+ * concurrent stream; all contexts of an engine share its weights.
+ */
+export class NativeContext {
+  /** @internal */
+  constructor(private readonly raw: RawContext) {}
+
+  /**
+   * Runs the whole program as ONE native job off the main thread: checks every binding (count,
+   * dtype, byte length), runs every layer on the thread pool, then resolves. The typed arrays stay
+   * referenced until it settles. Rejects with `ERR_BINDING_INVALID`, `ERR_CONTEXT_BUSY` (a run is
+   * already in flight on this context) or a kernel's data error (e.g. `ERR_INDEX_OUT_OF_RANGE`).
+   *
+   * @example
+   * ```ts
+   * const out = new Float32Array(4);
+   * await context.run([new Float32Array([1, 2, 3, 4])], [out]);
+   * ```
+   */
+  async run(inputs: ArrayBufferView[], outputs: ArrayBufferView[]): Promise<void> {
+    const trace = new Error();
+    try {
+      await this.raw.run(inputs, outputs);
+    } catch (error) {
+      throw fromNative(error, trace);
+    }
+  }
+
+  /**
+   * The same as {@link NativeContext.run} but on the calling thread (for callers already on a
+   * worker thread). Throws instead of rejecting.
+   *
+   * @example
+   * ```ts
+   * context.runSync([input], [output]);
+   * ```
+   */
+  runSync(inputs: ArrayBufferView[], outputs: ArrayBufferView[]): void {
+    callNative(() => this.raw.runSync(inputs, outputs));
+  }
+
+  /**
+   * Whether a run is in flight on this context.
+   *
+   * @example
+   * ```ts
+   * if (!context.busy) await context.run(inputs, outputs);
+   * ```
+   */
+  get busy(): boolean {
+    return this.raw.busy();
+  }
+}
+
+/** A validated program with its kernels resolved, and the weights all its contexts share. */
+export class NativeEngine {
+  /** @internal */
+  constructor(private readonly raw: RawEngine) {}
+
+  /**
+   * Creates an execution context owning an arena of `program.arenaBytes` bytes.
+   *
+   * @example
+   * ```ts
+   * const contexts = Array.from({ length: 4 }, () => engine.createContext());
+   * ```
+   */
+  createContext(): NativeContext {
+    return new NativeContext(callNative(() => this.raw.createContext()));
+  }
+
+  /**
+   * What the engine resolved: the tactic id each layer runs, arena size and binding counts.
+   *
+   * @example
+   * ```ts
+   * console.log(engine.describe().tactics); // ['f32_vbinary_add__avx512', 'f32_softmax__avx512']
+   * ```
+   */
+  describe(): EngineDescription {
+    return this.raw.describe();
+  }
+}
+
+/**
+ * Validates a compiled layer program and builds an engine from it. Every index, offset, size,
+ * dtype, param and kernel id is checked here: a malformed program throws a KilnError
+ * (`ERR_PROGRAM_INVALID`, or `ERR_KERNEL_UNAVAILABLE` when the CPU or KILN_MAX_ISA cannot run a
+ * requested variant), never crashes. Cheap enough to call once per input-shape specialization.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from '@kiln/core-native';
+ * const engine = createEngine({
+ *   arenaBytes: 0,
+ *   tensors: [
+ *     { dtype: 'float32', shape: [2, 3], location: 'input', slot: 0 },
+ *     { dtype: 'float32', shape: [3], location: 'weights', offset: 0 },
+ *     { dtype: 'float32', shape: [2, 3], location: 'output', slot: 0 },
+ *   ],
+ *   layers: [{ kernel: 'f32_vbinary_add', inputs: [0, 1], outputs: [2], epilogue: [{ op: 'Relu' }] }],
+ * }, new Float32Array([1, -2, 3]));
+ * const out = new Float32Array(6);
+ * await engine.createContext().run([new Float32Array(6)], [out]);
+ * ```
+ */
+export function createEngine(
+  program: NativeProgram,
+  weights?: ArrayBuffer | ArrayBufferView,
+  options: CreateEngineOptions = {},
+): NativeEngine {
+  const addon = loadAddon();
+  return new NativeEngine(callNative(() => addon.createEngine(program, weights, options.copyWeights === true)));
+}

@@ -1,0 +1,21 @@
+// Factories of the kernel families implemented in src/kernels/*/ (one per family driver file).
+#pragma once
+
+#include "executor/op.h"
+
+namespace kiln {
+
+std::unique_ptr<Op> make_f32_vbinary(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_vunary(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_softmax(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_layernorm(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_reduce(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_pool2d(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_transpose(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_concat(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_slice(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_gather(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_copy(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_cast(const OpBuildArgs& args);
+
+}  // namespace kiln

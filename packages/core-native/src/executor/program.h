@@ -1,0 +1,72 @@
+// The compiled layer program the executor runs: a tensor table and an ordered layer list.
+// Plain C++ (no N-API); built from JS by napi/program_from_js.cc, checked by validate.cc.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/f32-vunary/unary_ops.h"
+
+namespace kiln {
+
+enum class DType : int { kFloat32 = 0, kInt64 = 1, kInt32 = 2, kBool = 3 };
+
+inline size_t dtype_size(DType d) {
+  switch (d) {
+    case DType::kFloat32: return 4;
+    case DType::kInt64: return 8;
+    case DType::kInt32: return 4;
+    case DType::kBool: return 1;
+  }
+  return 0;
+}
+
+inline const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::kFloat32: return "float32";
+    case DType::kInt64: return "int64";
+    case DType::kInt32: return "int32";
+    case DType::kBool: return "bool";
+  }
+  return "?";
+}
+
+bool parse_dtype(const std::string& name, DType* out);
+
+enum class Location : int { kArena = 0, kWeights = 1, kInput = 2, kOutput = 3 };
+
+const char* location_name(Location l);
+
+struct TensorDesc {
+  DType dtype = DType::kFloat32;
+  std::vector<int64_t> shape;
+  int64_t elements = 1;
+  int64_t bytes = 0;
+  Location location = Location::kArena;
+  int64_t offset = 0;  // arena / weights byte offset
+  int slot = -1;       // input / output binding slot
+};
+
+struct LayerDesc {
+  std::string kernel;  // tactic id, e.g. "f32_vbinary_add__avx512" or "f32_softmax" (best variant)
+  std::vector<int> inputs, outputs;
+  std::vector<double> params;
+  std::vector<UnaryStep> epilogue;
+};
+
+struct Program {
+  std::vector<TensorDesc> tensors;
+  std::vector<LayerDesc> layers;
+  int64_t arena_bytes = 0;
+  std::vector<int> input_tensors;   // slot -> tensor index
+  std::vector<int> output_tensors;  // slot -> tensor index
+};
+
+// Checks indices, sizes, offsets, slots; fills elements/bytes and the slot tables.
+// Throws KilnException(ERR_PROGRAM_INVALID) with the offending field as `where`.
+void validate_program(Program& program, int64_t weights_bytes);
+
+std::string shape_string(const std::vector<int64_t>& shape);
+
+}  // namespace kiln

@@ -1,0 +1,115 @@
+// Structural checks of a Program: every index, offset, size and slot. Kernel-specific checks
+// (shapes, params) happen in each family's factory.
+#include <limits>
+
+#include "executor/error.h"
+#include "executor/program.h"
+
+namespace kiln {
+
+bool parse_dtype(const std::string& name, DType* out) {
+  for (DType d : {DType::kFloat32, DType::kInt64, DType::kInt32, DType::kBool}) {
+    if (name == dtype_name(d)) {
+      *out = d;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* location_name(Location l) {
+  switch (l) {
+    case Location::kArena: return "arena";
+    case Location::kWeights: return "weights";
+    case Location::kInput: return "input";
+    case Location::kOutput: return "output";
+  }
+  return "?";
+}
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+namespace {
+
+constexpr int64_t kMaxBytes = int64_t{1} << 46;
+
+void fill_slots(std::vector<int>& slots, const TensorDesc& t, int index, const std::string& where) {
+  check_program(t.slot >= 0 && t.slot < 65536, where + ".slot", "Binding slot out of range.", "0..65535",
+                std::to_string(t.slot));
+  if (slots.size() <= static_cast<size_t>(t.slot)) slots.resize(t.slot + 1, -1);
+  check_program(slots[t.slot] == -1, where + ".slot", "Two tensors use the same binding slot.", "unique slots",
+                "slot " + std::to_string(t.slot) + " also used by tensors[" + std::to_string(slots[t.slot]) + "]");
+  slots[t.slot] = index;
+}
+
+}  // namespace
+
+void validate_program(Program& p, int64_t weights_bytes) {
+  check_program(p.arena_bytes >= 0 && p.arena_bytes < kMaxBytes, "arenaBytes", "Arena size out of range.",
+                "0 <= arenaBytes < 2^46", std::to_string(p.arena_bytes));
+  p.input_tensors.clear();
+  p.output_tensors.clear();
+  for (size_t i = 0; i < p.tensors.size(); ++i) {
+    TensorDesc& t = p.tensors[i];
+    const std::string where = "tensors[" + std::to_string(i) + "]";
+    check_program(t.shape.size() <= 8, where + ".shape", "Tensor rank too high.", "rank <= 8",
+                  std::to_string(t.shape.size()));
+    int64_t elements = 1;
+    for (int64_t d : t.shape) {
+      check_program(d >= 0 && d < kMaxBytes, where + ".shape", "Invalid dimension.", "non-negative integers",
+                    shape_string(t.shape));
+      elements *= d;
+      check_program(elements < kMaxBytes, where + ".shape", "Tensor too large.", "< 2^46 elements",
+                    shape_string(t.shape));
+    }
+    t.elements = elements;
+    t.bytes = elements * static_cast<int64_t>(dtype_size(t.dtype));
+    const int64_t align = static_cast<int64_t>(dtype_size(t.dtype));
+    switch (t.location) {
+      case Location::kArena:
+      case Location::kWeights: {
+        const int64_t limit = t.location == Location::kArena ? p.arena_bytes : weights_bytes;
+        const char* buffer = t.location == Location::kArena ? "arenaBytes" : "the weights buffer's byteLength";
+        check_program(t.offset >= 0 && t.offset % align == 0, where + ".offset", "Misaligned or negative offset.",
+                      "a non-negative multiple of " + std::to_string(align), std::to_string(t.offset));
+        check_program(t.offset <= limit && t.bytes <= limit - t.offset, where + ".offset",
+                      "Tensor extends past the end of its buffer.",
+                      std::string("offset + ") + std::to_string(t.bytes) + " bytes <= " + buffer + " (" +
+                          std::to_string(limit) + ")",
+                      "offset " + std::to_string(t.offset));
+        break;
+      }
+      case Location::kInput: fill_slots(p.input_tensors, t, static_cast<int>(i), where); break;
+      case Location::kOutput: fill_slots(p.output_tensors, t, static_cast<int>(i), where); break;
+    }
+  }
+  for (auto* slots : {&p.input_tensors, &p.output_tensors}) {
+    for (size_t s = 0; s < slots->size(); ++s) {
+      check_program((*slots)[s] != -1, slots == &p.input_tensors ? "inputs" : "outputs",
+                    "Binding slots must be dense.", "slots 0..N-1 each used once", "slot " + std::to_string(s) + " unused");
+    }
+  }
+  const int count = static_cast<int>(p.tensors.size());
+  for (size_t l = 0; l < p.layers.size(); ++l) {
+    const LayerDesc& layer = p.layers[l];
+    const std::string where = "layers[" + std::to_string(l) + "] (" + layer.kernel + ")";
+    for (const auto* list : {&layer.inputs, &layer.outputs}) {
+      for (int index : *list) {
+        check_program(index >= 0 && index < count, where, "Tensor index out of range.",
+                      "0 <= index < " + std::to_string(count), std::to_string(index));
+      }
+    }
+    for (int index : layer.outputs) {
+      const Location loc = p.tensors[index].location;
+      check_program(loc == Location::kArena || loc == Location::kOutput, where,
+                    "A layer writes to a read-only tensor.", "outputs in the arena or bound outputs",
+                    "tensors[" + std::to_string(index) + "] in " + location_name(loc));
+    }
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,27 @@
+// The raw shape of the native addon (build/Release/kiln.node). Internal: the public API in
+// src/index.ts wraps it with KilnErrors and docs.
+import type { CpuFeatures, EngineDescription, Isa, KernelInfo, NativeProgram } from './types.js';
+
+export interface RawContext {
+  run(inputs: ArrayBufferView[], outputs: ArrayBufferView[]): Promise<void>;
+  runSync(inputs: ArrayBufferView[], outputs: ArrayBufferView[]): void;
+  busy(): boolean;
+}
+
+export interface RawEngine {
+  createContext(): RawContext;
+  describe(): EngineDescription;
+}
+
+export interface NativeAddon {
+  version(): string;
+  cpuFeatures(): CpuFeatures;
+  detectedIsa(): Isa;
+  maxIsa(): Isa;
+  setIsaCap(isa: Isa): Isa;
+  getThreads(): number;
+  setThreads(threads: number): void;
+  availableCores(): number;
+  kernels(): KernelInfo[];
+  createEngine(program: NativeProgram, weights: ArrayBuffer | ArrayBufferView | undefined, copyWeights: boolean): RawEngine;
+}

@@ -1,0 +1,8 @@
+// f32-vunary, avx512 variant (body in vunary_impl.h).
+#include "kernels/f32-vunary/vunary_impl.h"
+
+namespace kiln {
+
+void f32_vunary__avx512(const UnaryStep& step, size_t n, const float* x, float* y) { vunary_impl(step, n, x, y); }
+
+}  // namespace kiln

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { availableCores, cpuFeatures, detectedIsa, getThreads, ISAS, kernels, maxIsa, setThreads, version } from '../src/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('platform', () => {
+  it('version() is the package version and the addon agrees', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version()).toBe(pkg.version);
+  });
+
+  it('cpuFeatures() is consistent with the ISA level', () => {
+    const f = cpuFeatures();
+    for (const key of Object.keys(f)) expect(typeof f[key as keyof typeof f]).toBe('boolean');
+    const level = ISAS.indexOf(detectedIsa());
+    expect(level >= 1).toBe(f.avx2 && f.fma && f.f16c);
+    if (level >= 2) expect(f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq).toBe(true);
+    if (level >= 4) expect(f.amxTile && f.amxInt8 && f.amxBf16).toBe(true);
+    if (f.avx512f) expect(f.avx2).toBe(true);
+    expect(ISAS.indexOf(maxIsa())).toBeLessThanOrEqual(level);
+  });
+
+  it('thread pool size can be read and changed', () => {
+    expect(availableCores()).toBeGreaterThanOrEqual(1);
+    const before = getThreads();
+    setThreads(3);
+    expect(getThreads()).toBe(3);
+    setThreads(before);
+    expect(() => setThreads(0)).toThrow(/Thread count/);
+  });
+
+  it('every family has a scalar variant, listed last', () => {
+    const names = kernels().map((k) => k.name);
+    const families = new Set(names.map((n) => n.split('__')[0]));
+    for (const family of families) {
+      const variants = names.filter((n) => n.startsWith(`${family}__`));
+      expect(variants.at(-1)).toBe(`${family}__scalar`);
+    }
+  });
+
+  it.each(['scalar', 'avx2'] as const)('KILN_MAX_ISA=%s caps maxIsa() in a child process', (cap) => {
+    const script = `import('./dist/index.js').then(m => console.log(m.maxIsa(), m.kernels().filter(k => k.runnable && !['scalar', '${cap}'].includes(k.isa)).length))`;
+    const child = spawnSync(process.execPath, ['-e', script], {
+      cwd: root,
+      env: { ...process.env, KILN_MAX_ISA: cap },
+      encoding: 'utf8',
+    });
+    expect(child.stderr, 'run `pnpm build` first: the child imports dist/').toBe('');
+    const expected = ISAS.indexOf(detectedIsa()) < ISAS.indexOf(cap) ? detectedIsa() : cap;
+    expect(child.stdout.trim()).toBe(`${expected} 0`);
+  });
+});
