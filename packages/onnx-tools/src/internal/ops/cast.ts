@@ -43,11 +43,11 @@ function parseNumber(text: string): number {
 
 function toInt4(values: ArrayLike<number>, signed: boolean): Int8Array | Uint8Array {
   const out = signed ? new Int8Array(values.length) : new Uint8Array(values.length);
-  const [low, high] = signed ? [-8, 7] : [0, 15];
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    // Integers wrap into 4 bits; floats round to nearest even and saturate.
-    out[i] = Number.isNaN(v) ? 0 : Math.min(high, Math.max(low, roundEven(v)));
+    // Round to nearest even, then keep the low 4 bits (two's complement for int4).
+    const bits = Number.isFinite(v) ? ((roundEven(v) % 16) + 16) % 16 : 0;
+    out[i] = signed && bits >= 8 ? bits - 16 : bits;
   }
   return out;
 }

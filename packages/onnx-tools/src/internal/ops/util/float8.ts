@@ -60,14 +60,14 @@ export function decodeFloat8(codes: Uint8Array, type: TensorType): Float32Array 
   return out;
 }
 
-function encodeOne(x: number, type: Float8Type, format: Float8Format, values: Float64Array, saturate: boolean): number {
+function encodeOne(x: number, format: Float8Format, values: Float64Array, saturate: boolean): number {
   if (Number.isNaN(x)) return format.nanCode;
   const sign = x < 0 || Object.is(x, -0) ? 0x80 : 0;
   const magnitude = Math.abs(x);
   const max = values[format.maxCode]!;
   if (magnitude === Infinity) {
     if (format.infinityCode !== undefined) return saturate ? sign | format.maxCode : sign | format.infinityCode;
-    return saturate && type === 'float8e4m3fn' ? sign | format.maxCode : format.nanCode;
+    return saturate ? sign | format.maxCode : format.nanCode;
   }
   let code: number;
   if (magnitude >= max) {
@@ -101,6 +101,6 @@ export function encodeFloat8(values: ArrayLike<number>, type: TensorType, satura
   const format = FORMATS[type as Float8Type];
   const decoded = table(type as Float8Type);
   const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = encodeOne(values[i]!, type as Float8Type, format, decoded, saturate);
+  for (let i = 0; i < values.length; i++) out[i] = encodeOne(values[i]!, format, decoded, saturate);
   return out;
 }
