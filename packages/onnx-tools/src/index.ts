@@ -3,9 +3,11 @@ import type { Model } from './internal/ir/model.js';
 import { loadModel, loadTensorProto } from './internal/io/load.js';
 import { type SaveToFileOptions, saveModel, saveModelToFile, saveTensorProto } from './internal/io/save.js';
 import type { Tensor } from './tensor.js';
+import { type EvaluateOptions, evaluateModel } from './internal/evaluate/index.js';
 
 export type { Tensor, TensorType, TensorDataMap } from './tensor.js';
 export type { AttributeValue, Attributes } from './internal/attribute.js';
+export type { EvaluateOptions } from './internal/evaluate/index.js';
 export type { ExternalDataOptions, SaveToFileOptions } from './internal/io/save.js';
 export {
   Constant, Graph, Model, Node, Variable, TensorBase,
@@ -90,4 +92,24 @@ export function loadTensor(bytes: Uint8Array): Tensor {
  */
 export function saveTensor(tensor: Tensor, name?: string): Uint8Array {
   return saveTensorProto(tensor, name);
+}
+
+/**
+ * Evaluate a model with the plain-TypeScript reference ops (a test oracle, not a fast runtime).
+ * Model-local functions are expanded at their call sites; intermediates are freed after their
+ * last use. Throws `ERR_UNSUPPORTED_OP` (naming node, op, domain, opset) before running anything
+ * when an op has no reference implementation, `ERR_ONNX_OPSET` for too new an opset, and
+ * `ERR_EVALUATE` (naming the node, with the op's error as `cause`) when a node fails.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, load } from '@kiln/onnx-tools';
+ * const model = await load('squeezenet1_1.onnx');
+ * const input = { type: 'float32', dims: [1, 3, 224, 224], data: new Float32Array(3 * 224 * 224) } as const;
+ * const { logits } = await evaluate(model, { input });
+ * console.log(logits.dims); // [1, 1000]
+ * ```
+ */
+export function evaluate(model: Model, feeds: Readonly<Record<string, Tensor>>, options?: EvaluateOptions): Promise<Record<string, Tensor>> {
+  return evaluateModel(model, feeds, options);
 }

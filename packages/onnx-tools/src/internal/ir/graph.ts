@@ -100,6 +100,12 @@ export class Graph {
    * a cycle.
    */
   toposort(): this {
+    this.nodes = this.sortedNodes();
+    return this;
+  }
+
+  /** The nodes in topological order (see {@link Graph.toposort}) without reordering the graph. */
+  sortedNodes(): Node[] {
     const index = new Map<Node, number>();
     this.nodes.forEach((node, i) => index.set(node, i));
     const dependents = new Map<Node, Node[]>();
@@ -133,8 +139,7 @@ export class Graph {
       const stuck = this.nodes.filter((node) => (pending.get(node) as number) > 0);
       throw cycleError(stuck[0] as Node, findCycle(stuck, index));
     }
-    this.nodes = sorted;
-    return this;
+    return sorted;
   }
 
   /**
