@@ -1,0 +1,39 @@
+import { readFlag } from '@kiln/common';
+import { foldConstants } from './passes/cleanup/fold-constants.js';
+import { eliminateDeadNodes } from './passes/cleanup/eliminate-dead-nodes.js';
+import { removeIdentity } from './passes/cleanup/remove-identity.js';
+import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
+import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
+import { fuseGelu } from './passes/fuse/fuse-gelu.js';
+import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
+import type { Pass, PassContext } from './internal/pass.js';
+import { verifyGraph } from './internal/verify.js';
+
+/**
+ * THE ordered list of builder passes. `minLevel` is the builder optimization level (0–5) from
+ * which a pass runs; level 0 still folds constants and removes dead code, but fuses nothing.
+ */
+export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
+  { pass: foldConstants, minLevel: 0 },
+  { pass: removeIdentity, minLevel: 0 },
+  { pass: eliminateDeadNodes, minLevel: 0 },
+  { pass: foldConvBatchnorm, minLevel: 1 },
+  { pass: fuseGelu, minLevel: 1 },
+  { pass: fuseConvBiasAct, minLevel: 1 },
+  { pass: fuseResidualAdd, minLevel: 2 },
+  // Again: an activation that followed a residual Add is now next to the fused layer.
+  { pass: fuseConvBiasAct, minLevel: 2 },
+  { pass: eliminateDeadNodes, minLevel: 0 },
+];
+
+/** Run the pipeline over the context's model; with `verify`, check the graph after every pass. */
+export async function runPipeline(context: PassContext): Promise<void> {
+  const verify = context.options.verify || readFlag('KILN_VERIFY_PASSES');
+  for (const { pass, minLevel } of PIPELINE) {
+    if (context.options.optimizationLevel < minLevel) continue;
+    context.currentPass = pass.name;
+    await pass.run(context.model.graph, context);
+    if (verify) verifyGraph(context.model.graph, pass.name);
+  }
+  context.currentPass = '';
+}
