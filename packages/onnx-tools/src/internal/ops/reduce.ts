@@ -65,7 +65,7 @@ function reducedAxes(inputs: readonly (Tensor | undefined)[], attributes: Attrib
 function reduceOp(opType: string, inputSince: number): OpRegistration {
   return defineOp(opType, 1, (inputs, attributes, context) => {
     const x = requireInput(context, inputs, 0);
-    expectType(context, x, NUMERIC_TYPES);
+    expectType(context, x, opType === 'ReduceMax' || opType === 'ReduceMin' ? [...NUMERIC_TYPES, 'bool'] : NUMERIC_TYPES);
     const reduced = reducedAxes(inputs, attributes, context, inputSince, x.dims.length);
     const values = toNumbers(x);
     if (!reduced) {
