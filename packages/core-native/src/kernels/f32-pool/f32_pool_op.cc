@@ -1,0 +1,101 @@
+// f32 pooling on NCHW (scalar only: the window loops are index-bound, not arithmetic-bound).
+//   f32_maxpool2d / f32_avgpool2d: inputs [x N,C,H,W], outputs [y N,C,OH,OW],
+//     params [kh, kw, stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right, dilation_h,
+//             dilation_w, count_include_pad (avg only; 0/1)]
+//   f32_globalmaxpool / f32_globalavgpool: inputs [x N,C,...], outputs [y N,C,1,...], no params.
+// The output size is the runtime's (ceil_mode is expressed by OH/OW); windows are clipped to the
+// input, and for average pooling with count_include_pad the divisor counts padding inside
+// [-pad, H + pad_end) as ONNX does.
+#include <limits>
+
+#include "executor/factories.h"
+#include "executor/kernel_util.h"
+
+namespace kiln {
+namespace {
+
+struct PoolGeometry {
+  int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw;
+  bool max, include_pad;
+};
+
+class F32Pool2dOp final : public Op {
+ public:
+  F32Pool2dOp(PoolGeometry g, int x, int y) : g_(g), x_(x), y_(y) {}
+
+  void run(const RunState& state) const override {
+    const float* x = state.at<const float>(x_);
+    float* y = state.at<float>(y_);
+    const PoolGeometry& g = g_;
+    parallel_chunks(state.pool, g.n * g.c, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) {
+        const float* in = x + plane * g.h * g.w;
+        float* out = y + plane * g.oh * g.ow;
+        for (int64_t oy = 0; oy < g.oh; ++oy) {
+          for (int64_t ox = 0; ox < g.ow; ++ox) {
+            float acc = g.max ? -std::numeric_limits<float>::infinity() : 0.0f;
+            int64_t count = 0, padded = 0;
+            for (int64_t ky = 0; ky < g.kh; ++ky) {
+              const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+                if (iy >= -g.pt && iy < g.h + g.pb && ix >= -g.pl && ix < g.w + g.pr) ++padded;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const float v = in[iy * g.w + ix];
+                acc = g.max ? std::max(acc, v) : acc + v;
+                ++count;
+              }
+            }
+            if (!g.max) acc = acc / static_cast<float>(std::max<int64_t>(1, g.include_pad ? padded : count));
+            out[oy * g.ow + ox] = acc;
+          }
+        }
+      }
+    });
+  }
+
+ private:
+  PoolGeometry g_;
+  int x_, y_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_f32_pool2d(const OpBuildArgs& args) {
+  require_arity(args, 1, 1, 1);
+  require_dtype(args, args.in(0), DType::kFloat32, "input");
+  require_dtype(args, args.out(0), DType::kFloat32, "output");
+  const auto& xs = args.in(0).shape;
+  const auto& ys = args.out(0).shape;
+  const bool global = args.base == "f32_globalmaxpool" || args.base == "f32_globalavgpool";
+  PoolGeometry g{};
+  g.max = args.base == "f32_maxpool2d" || args.base == "f32_globalmaxpool";
+  if (global) {
+    require_params(args, 0, "none");
+    require(xs.size() >= 2, args, "Global pooling needs N,C,... input.", "rank >= 2", shape_string(xs));
+    require(ys.size() == xs.size() && ys[0] == xs[0] && ys[1] == xs[1] && args.out(0).elements == xs[0] * xs[1], args,
+            "Global pooling output must be [N, C, 1, ...].", "[" + std::to_string(xs[0]) + "," + std::to_string(xs[1]) + ",1...]",
+            shape_string(ys));
+    const int64_t spatial = product(xs, 2, xs.size());
+    g = PoolGeometry{xs[0], xs[1], 1, spatial, 1, 1, 1, spatial, 1, 1, 0, 0, 0, 0, 1, 1, g.max, false};
+    return std::make_unique<F32Pool2dOp>(g, args.layer.inputs[0], args.layer.outputs[0]);
+  }
+  require_params(args, 11, "kh, kw, sh, sw, pad t/l/b/r, dh, dw, count_include_pad");
+  require(xs.size() == 4 && ys.size() == 4 && xs[0] == ys[0] && xs[1] == ys[1], args,
+          "Pooling needs NCHW input and output with equal N and C.", "[N,C,H,W] -> [N,C,OH,OW]",
+          shape_string(xs) + " -> " + shape_string(ys));
+  int64_t p[11];
+  for (int i = 0; i < 11; ++i) p[i] = param_int(args, i);
+  for (int i = 0; i < 4; ++i) require(p[i] >= 1, args, "Kernel and stride must be >= 1.", ">= 1", std::to_string(p[i]));
+  for (int i = 4; i < 8; ++i) require(p[i] >= 0, args, "Pads must be >= 0.", ">= 0", std::to_string(p[i]));
+  require(p[8] >= 1 && p[9] >= 1, args, "Dilations must be >= 1.", ">= 1", std::to_string(std::min(p[8], p[9])));
+  g = PoolGeometry{xs[0], xs[1], xs[2], xs[3], ys[2], ys[3], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9],
+                   g.max, p[10] != 0};
+  // Every output window must start inside the padded input (otherwise OH/OW is inconsistent).
+  require((g.oh - 1) * g.sh - g.pt < g.h + g.pb && (g.ow - 1) * g.sw - g.pl < g.w + g.pr, args,
+          "Output spatial size too large for the input, kernel, strides and pads.", "windows inside the padded input",
+          shape_string(ys));
+  return std::make_unique<F32Pool2dOp>(g, args.layer.inputs[0], args.layer.outputs[0]);
+}
+
+}  // namespace kiln

@@ -1,0 +1,6 @@
+// f32-softmax, avx2 variant (body in softmax_impl.h).
+#include <algorithm>
+
+#include "kernels/f32-softmax/softmax_impl.h"
+
+KILN_DEFINE_SOFTMAX(avx2)

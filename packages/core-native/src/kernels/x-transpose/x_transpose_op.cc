@@ -1,0 +1,94 @@
+// x_transpose: any dtype (moves 1-, 4- or 8-byte elements). Layer: inputs [x], outputs [y],
+// params = perm (ONNX Transpose; output dim i = input dim perm[i]). Dims of size 1 are dropped and
+// runs of dims that stay adjacent in order are merged first, so e.g. NCHW->NHWC is a 3-D transpose.
+#include <cstring>
+
+#include "executor/factories.h"
+#include "executor/kernel_util.h"
+
+namespace kiln {
+namespace {
+
+class XTransposeOp final : public Op {
+ public:
+  XTransposeOp(size_t elem, std::vector<int64_t> out_dims, std::vector<int64_t> in_strides, int x, int y)
+      : elem_(elem), out_dims_(std::move(out_dims)), in_strides_(std::move(in_strides)), x_(x), y_(y) {}
+
+  void run(const RunState& state) const override {
+    const uint8_t* x = state.at<const uint8_t>(x_);
+    uint8_t* y = state.at<uint8_t>(y_);
+    const size_t rank = out_dims_.size();
+    const int64_t inner = rank ? out_dims_.back() : 1, inner_stride = rank ? in_strides_.back() : 1;
+    const int64_t rows = product(out_dims_, 0, rank ? rank - 1 : 0);
+    parallel_chunks(state.pool, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t row = b; row < e; ++row) {
+        int64_t offset = 0, rest = row;
+        for (size_t d = rank - 1; d-- > 0;) {
+          offset += (rest % out_dims_[d]) * in_strides_[d];
+          rest /= out_dims_[d];
+        }
+        copy_row(x, offset, inner_stride, inner, y + row * inner * elem_);
+      }
+    });
+  }
+
+ private:
+  template <class T>
+  static void strided(const T* src, int64_t stride, int64_t n, T* dst) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
+  }
+  void copy_row(const uint8_t* x, int64_t offset, int64_t stride, int64_t n, uint8_t* dst) const {
+    const uint8_t* src = x + offset * elem_;
+    if (stride == 1) return (void)std::memcpy(dst, src, n * elem_);
+    if (elem_ == 4) strided(reinterpret_cast<const uint32_t*>(src), stride, n, reinterpret_cast<uint32_t*>(dst));
+    else if (elem_ == 8) strided(reinterpret_cast<const uint64_t*>(src), stride, n, reinterpret_cast<uint64_t*>(dst));
+    else strided(src, stride, n, dst);
+  }
+
+  size_t elem_;
+  std::vector<int64_t> out_dims_, in_strides_;
+  int x_, y_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_x_transpose(const OpBuildArgs& args) {
+  require_arity(args, 1, 1, 1);
+  const TensorDesc &x = args.in(0), &y = args.out(0);
+  require(x.dtype == y.dtype, args, "Input and output dtypes differ.", dtype_name(x.dtype), dtype_name(y.dtype));
+  const size_t rank = x.shape.size();
+  require_params(args, rank, "perm, one entry per input dim");
+  std::vector<bool> seen(rank, false);
+  std::vector<int64_t> perm(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    perm[i] = param_int(args, i);
+    require(perm[i] >= 0 && perm[i] < static_cast<int64_t>(rank) && !seen[perm[i]], args, "perm is not a permutation.",
+            "each of 0.." + std::to_string(rank - 1) + " once", std::to_string(perm[i]));
+    seen[perm[i]] = true;
+  }
+  std::vector<int64_t> expected(rank);
+  for (size_t i = 0; i < rank; ++i) expected[i] = x.shape[perm[i]];
+  require(y.shape == expected, args, "Output shape is not the permuted input shape.", shape_string(expected),
+          shape_string(y.shape));
+  const std::vector<int64_t> strides = contiguous_strides(x.shape);
+  std::vector<int64_t> dims, in_strides;
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t dim = x.shape[perm[i]], stride = strides[perm[i]];
+    if (dim == 1) continue;
+    if (!dims.empty() && in_strides.back() == stride * dim) {
+      dims.back() *= dim;
+      in_strides.back() = stride;
+    } else {
+      dims.push_back(dim);
+      in_strides.push_back(stride);
+    }
+  }
+  if (dims.empty()) {
+    dims.push_back(1);
+    in_strides.push_back(1);
+  }
+  return std::make_unique<XTransposeOp>(dtype_size(x.dtype), dims, in_strides, args.layer.inputs[0],
+                                        args.layer.outputs[0]);
+}
+
+}  // namespace kiln
