@@ -1,0 +1,238 @@
+import { KilnError } from '@kiln/common';
+import type { NativeContext } from '@kiln/core-native';
+import type { Tensor } from '@kiln/onnx-tools';
+import type { Engine, Specialization } from './engine.js';
+import { TYPED_ARRAYS, allocate, elementCount } from './internal/engine/dtypes.js';
+import { checkFeed, checkFeedNames } from './internal/engine/tensor-checks.js';
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Preallocated outputs by name: Kiln writes into their `data` instead of allocating. */
+  outputs?: Record<string, Tensor>;
+}
+
+/**
+ * Runs inferences of one engine. Each context owns its activation memory, so several contexts
+ * of one engine run concurrently; a context runs one inference at a time (a second `run` while
+ * one is in flight is rejected with ERR_CONTEXT_BUSY).
+ *
+ * @example
+ * ```ts
+ * const context = engine.createExecutionContext();
+ * const { output } = await context.run({ input: { type: 'float32', dims: [1, 3, 224, 224], data } });
+ * ```
+ */
+export class ExecutionContext {
+  private profile = 0;
+  private readonly shapes = new Map<string, number[]>();
+  private readonly natives = new WeakMap<Specialization, NativeContext[]>();
+  private running = false;
+
+  /** @internal Use `engine.createExecutionContext()`. */
+  constructor(readonly engine: Engine) {}
+
+  /**
+   * Select the optimization profile whose ranges the next input shapes must fall in.
+   *
+   * @example
+   * ```ts
+   * context.setOptimizationProfile(1);
+   * ```
+   */
+  setOptimizationProfile(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.engine.numOptimizationProfiles) {
+      throw new KilnError('ERR_ARGUMENT', `There is no optimization profile ${index}.`, {
+        expected: `0..${this.engine.numOptimizationProfiles - 1}`,
+        found: String(index),
+      });
+    }
+    this.profile = index;
+  }
+
+  /**
+   * Fix an input's shape for the following runs (checked against the profile now, so errors come
+   * early). Feeds must then have these dims. Optional: by default each run takes the feeds' dims.
+   *
+   * @example
+   * ```ts
+   * context.setInputShape('input_ids', [2, 64]);
+   * ```
+   */
+  setInputShape(name: string, dims: readonly number[]): void {
+    checkFeedNames([name], this.engine.header.inputs);
+    const next = new Map(this.resolvedShapes());
+    next.set(name, [...dims]);
+    const complete = this.engine.header.inputs.every((io) => next.has(io.name));
+    if (complete) this.engine.shapeFunctions.bindInputs(next, this.profile);
+    this.shapes.set(name, [...dims]);
+  }
+
+  /**
+   * Dims of any tensor (input or output) for the input shapes set so far.
+   *
+   * @example
+   * ```ts
+   * context.setInputShape('input', [4, 3, 224, 224]);
+   * context.getTensorShape('output'); // [4, 1000]
+   * ```
+   */
+  getTensorShape(name: string): number[] {
+    const symbols = this.engine.shapeFunctions.bindInputs(this.resolvedShapes(), this.profile);
+    const io = [...this.engine.header.inputs, ...this.engine.header.outputs].find((entry) => entry.name === name);
+    if (!io) throw new KilnError('ERR_ARGUMENT', `"${name}" is not an input or output of this engine.`, { found: name });
+    return this.engine.specialize(symbols).shapes[io.tensor]!;
+  }
+
+  /**
+   * Run one inference as one native job off the main thread (plus reference layers, if the plan
+   * has any). Inputs are checked (names, dtypes, shapes, profile) before any native work.
+   *
+   * @example
+   * ```ts
+   * const outputs = await context.run({ input });
+   * console.log(outputs.output.dims);
+   * ```
+   */
+  async run(feeds: Record<string, Tensor>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    const trace = new Error();
+    const { specialization, values } = this.prepare(feeds);
+    this.running = true;
+    try {
+      const natives = this.nativeContexts(specialization);
+      for (const [index, segment] of specialization.segments.entries()) {
+        if (segment.kind === 'reference') {
+          await this.engine.reference.run(segment.layer, values);
+          continue;
+        }
+        const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
+        await natives[index]!.run(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
+      }
+      return this.collect(values, specialization);
+    } catch (error) {
+      if (KilnError.isInstance(error) && error.stack && trace.stack) error.stack += `\n    --- called from ---\n${trace.stack.split('\n').slice(1).join('\n')}`;
+      throw error;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * The same as {@link ExecutionContext.run} on the calling thread, for callers already on a
+   * worker thread. Plans with reference (fallback) layers need the async `run`.
+   *
+   * @example
+   * ```ts
+   * const outputs = context.runSync({ input });
+   * ```
+   */
+  runSync(feeds: Record<string, Tensor>, options: RunOptions = {}): Record<string, Tensor> {
+    const { specialization, values } = this.prepare(feeds);
+    if (specialization.segments.some((segment) => segment.kind === 'reference')) {
+      throw new KilnError('ERR_SYNC_UNSUPPORTED', 'This plan has reference (fallback) layers, which run only asynchronously.', {
+        hint: 'Use await context.run(feeds).',
+      });
+    }
+    this.running = true;
+    try {
+      const natives = this.nativeContexts(specialization);
+      for (const [index, segment] of specialization.segments.entries()) {
+        if (segment.kind !== 'native') continue;
+        const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
+        natives[index]!.runSync(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
+      }
+      return this.collect(values, specialization);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private resolvedShapes(): Map<string, number[]> {
+    return new Map(this.shapes);
+  }
+
+  private prepare(feeds: Record<string, Tensor>): { specialization: Specialization; values: Map<number, Tensor> } {
+    if (this.running) {
+      throw new KilnError('ERR_CONTEXT_BUSY', 'This execution context is already running an inference.', {
+        hint: 'Await the previous run, or create one context per concurrent inference with engine.createExecutionContext().',
+      });
+    }
+    if (typeof feeds !== 'object' || feeds === null) throw new KilnError('ERR_INPUT', 'Feeds must be an object of tensors by input name.', { found: typeof feeds });
+    const header = this.engine.header;
+    checkFeedNames(Object.keys(feeds), header.inputs);
+    const values = new Map<number, Tensor>();
+    const shapes = new Map<string, number[]>();
+    for (const io of header.inputs) {
+      const feed = checkFeed(io, feeds[io.name] ?? missing(io.name));
+      const fixed = this.shapes.get(io.name);
+      if (fixed && (fixed.length !== feed.dims.length || fixed.some((dim, axis) => dim !== feed.dims[axis]))) {
+        throw new KilnError('ERR_INPUT_SHAPE', `Feed for "${io.name}" does not have the shape set with setInputShape.`, {
+          expected: `[${fixed.join(', ')}]`,
+          found: `[${feed.dims.join(', ')}]`,
+          hint: 'Call setInputShape again with the new dims, or feed data of the set shape.',
+        });
+      }
+      shapes.set(io.name, [...feed.dims]);
+      values.set(io.tensor, feed);
+    }
+    const symbols = this.engine.shapeFunctions.bindInputs(shapes, this.profile);
+    const specialization = this.engine.specialize(symbols);
+    for (const [index, tensor] of header.tensors.entries()) {
+      if (tensor.location === 'weights' && !values.has(index)) {
+        const bytes = this.engine.weightBytes(tensor.weight!);
+        const make = TYPED_ARRAYS[tensor.dtype]!;
+        const copy = bytes.slice();
+        values.set(index, { type: tensor.dtype, dims: specialization.shapes[index]!, data: new make(copy.buffer, 0, copy.length / make.BYTES_PER_ELEMENT) } as Tensor);
+      }
+    }
+    return { specialization, values };
+  }
+
+  private nativeContexts(specialization: Specialization): NativeContext[] {
+    let contexts = this.natives.get(specialization);
+    if (!contexts) {
+      contexts = specialization.segments.map((segment) => (segment.kind === 'native' ? segment.engine.createContext() : (undefined as unknown as NativeContext)));
+      this.natives.set(specialization, contexts);
+    }
+    return contexts;
+  }
+
+  private outputBuffers(tensors: readonly number[], specialization: Specialization, options: RunOptions, values: Map<number, Tensor>): ArrayBufferView[] {
+    const header = this.engine.header;
+    const byTensor = new Map(header.outputs.map((io) => [io.tensor, io.name]));
+    return tensors.map((index) => {
+      const plan = header.tensors[index]!;
+      const dims = specialization.shapes[index]!;
+      const name = byTensor.get(index);
+      const given = name === undefined ? undefined : options.outputs?.[name];
+      let data: ArrayBufferView;
+      if (given) {
+        const make = TYPED_ARRAYS[plan.dtype];
+        if (given.type !== plan.dtype || (make && !(given.data instanceof make)) || (given.data as { length: number }).length !== elementCount(dims)) {
+          throw new KilnError('ERR_OUTPUT_BINDING', `Preallocated output "${name}" does not fit.`, {
+            expected: `${plan.dtype} with ${elementCount(dims)} elements (dims [${dims.join(', ')}])`,
+            found: `${given.type} with ${(given.data as { length: number }).length} elements`,
+          });
+        }
+        data = given.data as ArrayBufferView;
+      } else {
+        data = allocate(plan.dtype, elementCount(dims));
+      }
+      values.set(index, { type: plan.dtype, dims, data } as unknown as Tensor);
+      return data;
+    });
+  }
+
+  private collect(values: Map<number, Tensor>, specialization: Specialization): Record<string, Tensor> {
+    const result: Record<string, Tensor> = {};
+    for (const io of this.engine.header.outputs) {
+      const value = values.get(io.tensor);
+      if (!value) throw new KilnError('ERR_INTERNAL', `Output "${io.name}" was not produced.`, { hint: 'This is a Kiln bug; please report it with the plan.' });
+      result[io.name] = { type: value.type, dims: specialization.shapes[io.tensor] ?? value.dims, data: value.data } as Tensor;
+    }
+    return result;
+  }
+}
+
+function missing(name: string): never {
+  throw new KilnError('ERR_INPUT', `Missing input "${name}".`, { expected: `a tensor for "${name}"`, found: 'nothing', hint: 'Pass every input of the engine in the feeds.' });
+}

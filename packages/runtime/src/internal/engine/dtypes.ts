@@ -1,0 +1,51 @@
+import { KilnError } from '@kiln/common';
+
+type TypedArrayConstructor =
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
+
+/** Typed array per tensor type (onnxruntime's names). */
+export const TYPED_ARRAYS: Record<string, TypedArrayConstructor> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  bool: Uint8Array,
+};
+
+/** Types the native executor moves (others run in reference layers only). */
+export const NATIVE_DTYPES = new Set(['float32', 'int64', 'int32', 'bool']);
+
+export function allocate(dtype: string, elements: number): ArrayBufferView & { length: number } {
+  const make = TYPED_ARRAYS[dtype];
+  if (!make) {
+    throw new KilnError('ERR_UNSUPPORTED_DTYPE', `Kiln cannot hold tensors of type ${dtype} here.`, {
+      expected: Object.keys(TYPED_ARRAYS).join(', '),
+      found: dtype,
+      hint: 'Rebuild the plan; if the model needs this type, report it.',
+    });
+  }
+  return new make(elements);
+}
+
+export function elementCount(dims: readonly number[]): number {
+  let count = 1;
+  for (const dim of dims) count *= dim;
+  return count;
+}
