@@ -1,5 +1,6 @@
 /** Shape-manipulating ops and symbolic value propagation. */
 import { describe, expect, test } from 'vitest';
+import type { AttributeValue } from '../src/internal/attribute.js';
 import { Constant, Graph, Model, Node, Variable } from '../src/internal/ir/index.js';
 import { inferShapes } from '../src/internal/shapes/index.js';
 import { apply, dimsOf, int, ints, t } from './shapes-harness.js';
@@ -98,6 +99,8 @@ describe('Shape, Reduce, Range, ConstantOfShape', () => {
 });
 
 describe('the Shape → Gather → Unsqueeze → Concat → Reshape chain through inferShapes', () => {
+  const axis0 = () => new Map<string, AttributeValue<Graph>>([['axis', { type: 'int', value: 0 }]]);
+
   function int64(name: string, values: number[], dims: number[] = [values.length]): Constant {
     return new Constant(name, { type: 'int64', dims, data: new BigInt64Array(values.map(BigInt)) });
   }
@@ -120,11 +123,11 @@ describe('the Shape → Gather → Unsqueeze → Concat → Reshape chain throug
     graph.initializers = [zero, one, axes, tail];
     graph.nodes = [
       new Node({ op: 'Shape', name: 'shape', inputs: [x], outputs: [shape] }),
-      new Node({ op: 'Gather', name: 'g0', inputs: [shape, zero], outputs: [b], attributes: new Map([['axis', int(0)]]) }),
-      new Node({ op: 'Gather', name: 'g1', inputs: [shape, one], outputs: [s], attributes: new Map([['axis', int(0)]]) }),
+      new Node({ op: 'Gather', name: 'g0', inputs: [shape, zero], outputs: [b], attributes: axis0() }),
+      new Node({ op: 'Gather', name: 'g1', inputs: [shape, one], outputs: [s], attributes: axis0() }),
       new Node({ op: 'Unsqueeze', name: 'u0', inputs: [b, axes], outputs: [bu] }),
       new Node({ op: 'Unsqueeze', name: 'u1', inputs: [s, axes], outputs: [su] }),
-      new Node({ op: 'Concat', name: 'cat', inputs: [bu, su, tail], outputs: [target], attributes: new Map([['axis', int(0)]]) }),
+      new Node({ op: 'Concat', name: 'cat', inputs: [bu, su, tail], outputs: [target], attributes: axis0() }),
       new Node({ op: 'Reshape', name: 'reshape', inputs: [x, target], outputs: [y] }),
     ];
     graph.outputs = [y];

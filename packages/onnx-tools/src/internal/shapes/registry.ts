@@ -1,6 +1,7 @@
 import { controlRules } from './rules/control.js';
 import { convPoolRules } from './rules/conv-pool.js';
 import { elementwiseRules } from './rules/elementwise.js';
+import { extraRules } from './rules/extra.js';
 import { linalgRules } from './rules/linalg.js';
 import { miscRules } from './rules/misc.js';
 import { reduceQuantRules } from './rules/reduce-quant.js';
@@ -23,6 +24,7 @@ const ONNX_RULES: ReadonlyMap<string, ShapeRule> = new Map(
     ...reduceQuantRules,
     ...miscRules,
     ...controlRules,
+    ...extraRules,
   }),
 );
 

@@ -52,6 +52,7 @@ const loop: ShapeRule = (inputs, attributes, context) => {
 
 /** Scan (opset 9+): state values, then scan outputs stacked along their scan axes. */
 const scan: ShapeRule = (inputs, attributes, context) => {
+  if (context.opset < 9) return scanWithBatch(inputs, attributes, context);
   const scanCount = intAttribute(attributes, 'num_scan_inputs', 0);
   const stateCount = inputs.length - scanCount;
   const inputAxes = intsAttribute(attributes, 'scan_input_axes') ?? [];
@@ -73,6 +74,23 @@ const scan: ShapeRule = (inputs, attributes, context) => {
     const raw = outputAxes[i - stateCount] ?? 0;
     const axis = raw < 0 ? raw + out.dims.length + 1 : raw;
     return { type: out.type, dims: [...out.dims.slice(0, axis), steps, ...out.dims.slice(axis)] };
+  });
+};
+
+/** Scan-8: input 0 is sequence_lens; every other tensor has a leading batch axis, scans run along axis 1. */
+const scanWithBatch: ShapeRule = (inputs, attributes, context) => {
+  const scanCount = intAttribute(attributes, 'num_scan_inputs', 0);
+  const operands = inputs.slice(1);
+  const stateCount = operands.length - scanCount;
+  const batch = operands.find((o) => o?.dims !== undefined)?.dims?.[0] ?? context.freshDim();
+  const steps = operands[stateCount]?.dims?.[1] ?? context.freshDim();
+  const bodyInputs = operands.map((o, i) => ({ type: o?.type, dims: o?.dims?.slice(i < stateCount ? 1 : 2) }));
+  const body = runBody(context, graphAttribute(attributes, 'body'), bodyInputs);
+  if (body === undefined) return unknownOutputs(context);
+  return Array.from({ length: context.outputCount }, (_, i) => {
+    const out = body[i];
+    const dims = out?.dims === undefined ? undefined : i < stateCount ? [batch, ...out.dims] : [batch, steps, ...out.dims];
+    return { type: out?.type, dims };
   });
 };
 

@@ -101,7 +101,7 @@ export const linalgRules: Record<string, ShapeRule> = {
   Gemm: gemm,
   Einsum: einsum,
   MatMulInteger: (inputs, attributes, context) => matmul(inputs, attributes, context).map((o) => ({ ...o, type: 'int32' })),
-  QLinearMatMul: (inputs, attributes, context) => {
+  QLinearMatMul: (inputs, _attributes, context) => {
     const [a, b] = [inputs[0]?.dims, inputs[3]?.dims];
     return [{ type: inputs[7]?.type ?? inputs[0]?.type, dims: a === undefined || b === undefined ? undefined : matmulDims(a, b, context) }];
   },
