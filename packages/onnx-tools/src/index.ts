@@ -4,10 +4,18 @@ import { loadModel, loadTensorProto } from './internal/io/load.js';
 import { type SaveToFileOptions, saveModel, saveModelToFile, saveTensorProto } from './internal/io/save.js';
 import type { Tensor } from './tensor.js';
 import { type EvaluateOptions, evaluateModel } from './internal/evaluate/index.js';
+import { type Inspection, formatInspectionText, inspectModel } from './internal/inspect/index.js';
+import { type SanitizeOptions, sanitizeModel } from './internal/sanitize/index.js';
+import { inferShapes } from './internal/shapes/index.js';
 
 export type { Tensor, TensorType, TensorDataMap } from './tensor.js';
 export type { AttributeValue, Attributes } from './internal/attribute.js';
 export type { EvaluateOptions } from './internal/evaluate/index.js';
+export type { Inspection, TensorSummary } from './internal/inspect/index.js';
+export type { SanitizeOptions } from './internal/sanitize/index.js';
+export { GraphBuilder, type LayerInput, type LayerOptions, type ToModelOptions } from './internal/builder/graph-builder.js';
+export type { AttributeInput } from './internal/builder/attributes.js';
+export { inferShapes, type InferShapesOptions, type InferShapesResult, type ShapeWarning } from './internal/shapes/index.js';
 export type { ExternalDataOptions, SaveToFileOptions } from './internal/io/save.js';
 export {
   Constant, Graph, Model, Node, Variable, TensorBase,
@@ -112,4 +120,51 @@ export function saveTensor(tensor: Tensor, name?: string): Uint8Array {
  */
 export function evaluate(model: Model, feeds: Readonly<Record<string, Tensor>>, options?: EvaluateOptions): Promise<Record<string, Tensor>> {
   return evaluateModel(model, feeds, options);
+}
+
+/**
+ * Fold constants like Polygraphy's `surgeon sanitize --fold-constants`: every node whose inputs
+ * are all constants is evaluated with the reference ops and replaced by an initializer, Shape
+ * and Size of statically known shapes (after shape inference) become constants too, repeated
+ * until nothing changes; then dead nodes and unused initializers are removed. Returns a new
+ * model; the outputs it computes are unchanged. Folded tensors over `foldSizeThreshold` bytes
+ * stay as nodes.
+ *
+ * @example
+ * ```ts
+ * import { load, sanitize, save } from '@kiln/onnx-tools';
+ * const folded = await sanitize(await load('bert_mini.onnx'), { foldSizeThreshold: 16 << 20 });
+ * console.log(folded.graph.nodes.length);
+ * ```
+ */
+export function sanitize(model: Model, options: SanitizeOptions = {}): Promise<Model> {
+  return sanitizeModel(model, { inferShapes: (m) => inferShapes(m), ...options });
+}
+
+/**
+ * Summarize a model as plain data: inputs/outputs with dtypes and shapes, op histogram,
+ * parameter count and bytes (without decoding weights), opsets, producer, IR version.
+ *
+ * @example
+ * ```ts
+ * import { inspect, load } from '@kiln/onnx-tools';
+ * const info = inspect(await load('mobilenet_v2.onnx'));
+ * console.log(info.inputs[0], info.ops.Conv, info.parameters.elements);
+ * ```
+ */
+export function inspect(model: Model): Inspection {
+  return inspectModel(model);
+}
+
+/**
+ * Render {@link inspect}'s result as text (what `kiln inspect --onnx` prints).
+ *
+ * @example
+ * ```ts
+ * import { formatInspection, inspect, load } from '@kiln/onnx-tools';
+ * console.log(formatInspection(inspect(await load('squeezenet1_1.onnx'))));
+ * ```
+ */
+export function formatInspection(inspection: Inspection): string {
+  return formatInspectionText(inspection);
 }

@@ -175,3 +175,18 @@ export async function evaluateModel(model: Model, feeds: Readonly<Record<string,
   }
   return result;
 }
+
+/**
+ * Run one node whose inputs are all known, outside any graph walk (constant folding).
+ * Throws ERR_UNSUPPORTED_OP when no reference op covers it.
+ */
+export async function evaluateNode(node: Node, inputs: readonly (Tensor | undefined)[], model: Model): Promise<(Tensor | undefined)[]> {
+  const run: Run = { functions: model.functions, ops: new Map() };
+  const graph = { nodes: [node] } as unknown as Graph;
+  resolveOps(graph, model.opsetImports, run);
+  const values = new Map<Value, Tensor | undefined>();
+  node.inputs.forEach((value, i) => {
+    if (value) values.set(value, inputs[i]);
+  });
+  return runNode(node, { values, parent: undefined }, model.opsetImports, run);
+}
