@@ -12,6 +12,7 @@ import { ops as normalizationOps } from './normalization.js';
 import { ops as poolOps } from './pool.js';
 import { ops as quantizeOps } from './quantize.js';
 import { ops as resizeOps } from './resize.js';
+import { ops as rnnOps } from './rnn.js';
 import { ops as reduceOps } from './reduce.js';
 import { ops as shapeOps } from './shape-ops.js';
 import { ops as softmaxOps } from './softmax.js';
@@ -20,5 +21,5 @@ import { ops as unaryMathOps } from './unary-math.js';
 export const ALL_OPS: readonly OpRegistration[] = [
   ...unaryMathOps, ...activationOps, ...binaryOps, ...castOps, ...shapeOps, ...movementOps,
   ...reduceOps, ...softmaxOps, ...matmulOps, ...convOps, ...poolOps, ...normalizationOps,
-  ...gatherScatterOps, ...miscOps, ...quantizeOps, ...resizeOps,
+  ...gatherScatterOps, ...miscOps, ...quantizeOps, ...resizeOps, ...rnnOps,
 ];
