@@ -1,0 +1,90 @@
+import { KilnError } from '@kiln/common';
+
+/** min/opt/max dims of one input in one optimization profile. */
+export interface ShapeRange {
+  min: number[];
+  opt: number[];
+  max: number[];
+}
+
+/** One optimization profile: a shape range per dynamic input (fixed inputs may be left out). */
+export type OptimizationProfile = Record<string, ShapeRange>;
+
+/** How much the build log and the engine inspector say about layers. */
+export type ProfilingVerbosity = 'none' | 'layer_names_only' | 'detailed';
+
+/**
+ * Build settings (TensorRT's `IBuilderConfig`).
+ *
+ * @example
+ * ```ts
+ * const config = new BuilderConfig();
+ * config.addOptimizationProfile({ input: { min: [1, 3, 224, 224], opt: [1, 3, 224, 224], max: [8, 3, 224, 224] } });
+ * config.builderOptimizationLevel = 3;
+ * config.timingCacheFile = 'kiln.timing';
+ * ```
+ */
+export class BuilderConfig {
+  /** Optimization profiles; an engine built without one uses the model's static shapes. */
+  readonly profiles: OptimizationProfile[] = [];
+  private level = 3;
+  /** Largest activation arena the engine may use, in bytes (the build fails above it). */
+  memoryPoolLimit: number | undefined = undefined;
+  /** Where to read and write the timing cache; none when undefined. */
+  timingCacheFile: string | undefined = undefined;
+  profilingVerbosity: ProfilingVerbosity = 'layer_names_only';
+  /** Threads to time tactics with (use the thread count you will run with). */
+  threads: number | undefined = undefined;
+  /** Receives build log lines (fusions, tactics); `undefined` keeps the build quiet. */
+  log: ((line: string) => void) | undefined = undefined;
+  /** Run the graph verifier after every pass (tests turn it on). */
+  verifyPasses = false;
+
+  /**
+   * 0: tactics by heuristic, no timing. 1: time the heuristic's ISA variants. 2–3: time every
+   * applicable tactic (3 is the default). 4–5: more timing repetitions for noisy machines.
+   */
+  get builderOptimizationLevel(): number {
+    return this.level;
+  }
+
+  set builderOptimizationLevel(level: number) {
+    if (!Number.isInteger(level) || level < 0 || level > 5) {
+      throw new KilnError('ERR_ARGUMENT', 'builderOptimizationLevel must be an integer from 0 to 5.', { expected: '0..5', found: String(level) });
+    }
+    this.level = level;
+  }
+
+  /**
+   * Add a profile; returns its index.
+   *
+   * @example
+   * ```ts
+   * config.addOptimizationProfile({ input_ids: { min: [1, 1], opt: [1, 128], max: [8, 256] } });
+   * ```
+   */
+  addOptimizationProfile(profile: OptimizationProfile): number {
+    for (const [name, range] of Object.entries(profile)) checkRange(name, range);
+    this.profiles.push(profile);
+    return this.profiles.length - 1;
+  }
+}
+
+export function checkRange(name: string, range: ShapeRange): void {
+  const { min, opt, max } = range;
+  const valid = [min, opt, max].every((dims) => Array.isArray(dims) && dims.every((dim) => Number.isSafeInteger(dim) && dim >= 0));
+  if (!valid || min.length !== opt.length || opt.length !== max.length) {
+    throw new KilnError('ERR_PROFILE', `Profile for input "${name}" is malformed.`, {
+      expected: 'min, opt and max dims of the same rank, non-negative integers',
+      found: JSON.stringify(range),
+    });
+  }
+  min.forEach((low, axis) => {
+    if (!(low <= opt[axis]! && opt[axis]! <= max[axis]!)) {
+      throw new KilnError('ERR_PROFILE', `Profile for input "${name}" has min > opt or opt > max at dim ${axis}.`, {
+        expected: 'min <= opt <= max on every dim',
+        found: `min ${low}, opt ${opt[axis]}, max ${max[axis]}`,
+      });
+    }
+  });
+}
