@@ -26,7 +26,13 @@ function merge(a: ValueInfo | undefined, b: ValueInfo | undefined, context: Shap
   return { type, dims: a.dims.map((d, i) => (sameDim(d, bDims[i] as Dim) ? d : context.freshDim())) };
 }
 
+/** If: a condition known at build time picks its branch; otherwise the branches are merged. */
 const ifRule: ShapeRule = (_inputs, attributes, context) => {
+  const condition = context.valueInput(0)?.[0];
+  if (typeof condition === 'number') {
+    const taken = runBody(context, graphAttribute(attributes, condition !== 0 ? 'then_branch' : 'else_branch'), []);
+    return taken ?? unknownOutputs(context);
+  }
   const thenOut = runBody(context, graphAttribute(attributes, 'then_branch'), []);
   const elseOut = runBody(context, graphAttribute(attributes, 'else_branch'), []);
   if (thenOut === undefined && elseOut === undefined) return unknownOutputs(context);
