@@ -9,9 +9,9 @@ mapfile -t objects < <("$pkg/test/native-gemm/compile-kernels.sh")
 includes=(-I"$pkg/test/native-gemm/stub" -I"$pkg/src")
 [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]] && includes=(-I"$pkg/src")
 g++ -std=c++17 -O3 "${includes[@]}" -I/usr/include/x86_64-linux-gnu/openblas-pthread \
-  "$here/gemm-vs-openblas.cc" "${objects[@]}" -o "$pkg/build/native-gemm/gemm-vs-openblas" \
+  "$here/gemm-vs-openblas.cc" "${objects[@]}" -o "$pkg/test/native-gemm/build/gemm-vs-openblas" \
   -lopenblas -lpthread
 # OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS workers otherwise spin ~0.1 s after each call and steal the
 # second core from the Kiln runs interleaved with them.
 OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}" \
-OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}" "$pkg/build/native-gemm/gemm-vs-openblas" "$@"
+OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}" "$pkg/test/native-gemm/build/gemm-vs-openblas" "$@"

@@ -8,5 +8,5 @@ mapfile -t objects < <("$pkg/test/native-gemm/compile-kernels.sh")
 includes=(-I"$pkg/test/native-gemm/stub" -I"$pkg/src")
 [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]] && includes=(-I"$pkg/src")
 g++ -std=c++17 -O3 "${includes[@]}" "$here/kernels.cc" "${objects[@]}" \
-  -o "$pkg/build/native-gemm/kernels" -lpthread
-exec "$pkg/build/native-gemm/kernels" "$@"
+  -o "$pkg/test/native-gemm/build/kernels" -lpthread
+exec "$pkg/test/native-gemm/build/kernels" "$@"

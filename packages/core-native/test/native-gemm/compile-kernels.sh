@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Compiles the f32-gemm and f32-conv kernel sources into build/native-gemm/obj with the build
+# Compiles the f32-gemm and f32-conv kernel sources into test/native-gemm/build/obj (git-ignored; not build/, which node-gyp owns) with the build
 # contract's per-file ISA flags (by file-name suffix), -O3, C++17, never -march=native.
 # Usage: compile-kernels.sh [extra g++ flags...]   (prints the object list)
 # KILN_REAL_PLATFORM=1 builds against src/platform/cpu.h and src/runtime/thread_pool.h instead of
-# the stand-ins in stub/ (both must be header-only for this harness).
+# the stand-ins in stub/, compiling src/platform/cpu.cc and src/runtime/thread_pool.cc too.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pkg="$(cd "$here/../.." && pwd)"
-out="$pkg/build/native-gemm/obj"
+out="$here/build/obj"
+[[ "${KILN_REAL_PLATFORM:-0}" == "1" ]] && out="$here/build/obj-real"
 mkdir -p "$out"
 CXX="${CXX:-g++}"
 if [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]]; then
-  includes=(-I"$pkg/src")
+  includes=(-I"$pkg/src" -DKILN_X86)  # binding.gyp defines KILN_X86 on x86-64 for cpu.cc
 else
   includes=(-I"$here/stub" -I"$pkg/src")
 fi
@@ -28,7 +29,11 @@ flags_for() {
 }
 pids=()
 objects=()
-for src in "$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc; do
+sources=("$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc)
+if [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]]; then
+  sources+=("$pkg/src/platform/cpu.cc" "$pkg/src/runtime/thread_pool.cc")
+fi
+for src in "${sources[@]}"; do
   [[ -e "$src" ]] || continue
   family="$(basename "$(dirname "$src")")"
   obj="$out/${family}__$(basename "${src%.cc}").o"

@@ -8,5 +8,5 @@ mapfile -t objects < <("$here/compile-kernels.sh" -g)
 includes=(-I"$here/stub" -I"$pkg/src")
 [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]] && includes=(-I"$pkg/src")
 g++ -std=c++17 -O2 -g -Wall -Wextra "${includes[@]}" -I"$here" "$here"/test-*.cc "${objects[@]}" \
-  -o "$pkg/build/native-gemm/test-native" -lpthread
-exec "$pkg/build/native-gemm/test-native"
+  -o "$pkg/test/native-gemm/build/test-native" -lpthread
+exec "$pkg/test/native-gemm/build/test-native"
