@@ -7,8 +7,12 @@ const bind = (entries: Record<string, number>) => new Map(Object.entries(entries
 describe('dimension expressions', () => {
   it('evaluates integer arithmetic with floor division and precedence', () => {
     expect(compileDim('N*3+1')(bind({ N: 4 }))).toBe(13);
-    expect(compileDim('(S-1)/2+1')(bind({ S: 224 }))).toBe(112);
+    expect(compileDim('floor((S-1)/2)+1')(bind({ S: 224 }))).toBe(112);
+    expect(compileDim('ceil(S/4)')(bind({ S: 9 }))).toBe(3);
+    expect(compileDim('mod(S, 4)')(bind({ S: 9 }))).toBe(1);
+    expect(compileDim('3*N/2')(bind({ N: 4 }))).toBe(6);
     expect(compileDim('-7/2')(bind({}))).toBe(-4);
+    expect(compileDim('2*[batch size]')(bind({ '[batch size]': 3 }))).toBe(6);
     expect(compileDim('7%3')(bind({}))).toBe(1);
     expect(compileDim('max(N, 2)*min(S,8)')(bind({ N: 1, S: 100 }))).toBe(16);
     expect(compileDim(' batch_size * seq.len ')(bind({ batch_size: 2, 'seq.len': 5 }))).toBe(10);
@@ -17,6 +21,7 @@ describe('dimension expressions', () => {
 
   it('lists the symbols an expression needs', () => {
     expect(dimSymbols('max(N, S)*N+2')).toEqual(['N', 'S']);
+    expect(dimSymbols('floor([batch size]/2)')).toEqual(['[batch size]']);
     expect(dimSymbols(3)).toEqual([]);
   });
 

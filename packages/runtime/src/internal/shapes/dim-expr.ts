@@ -2,14 +2,15 @@ import { KilnError } from '@kiln/common';
 
 /**
  * Symbolic tensor dimensions in a plan are small arithmetic expressions over the model's
- * symbolic input dims, e.g. `N`, `N*3`, `(S-1)/2+1`. Grammar (integers only; `/` is floor
- * division, `%` the matching modulo):
+ * symbolic input dims, as @kiln/onnx-tools' shape inference prints them: `N`, `3*N`,
+ * `floor((H-1)/2)+1`, `ceil(S/4)`, `[batch size]`. Grammar (`/` is exact division, rounded
+ * down only by `floor` or at the end; `%` is the floor modulo):
  *
  *   expr   := term (('+' | '-') term)*
  *   term   := unary (('*' | '/' | '%') unary)*
  *   unary  := '-' unary | atom
- *   atom   := integer | name | name '(' expr (',' expr)* ')' | '(' expr ')'
- *   name   := [A-Za-z_][A-Za-z0-9_.]*      functions: max, min
+ *   atom   := integer | name | '[' any text ']' | name '(' expr (',' expr)* ')' | '(' expr ')'
+ *   name   := [A-Za-z_][A-Za-z0-9_.:]*     functions: floor, ceil, max, min, mod
  *
  * Expressions are compiled once (when the plan loads) into closures; evaluation happens when
  * input shapes are set, never per layer per run.
@@ -24,19 +25,23 @@ export function compileDim(source: string | number): DimExpression {
   const parser = new Parser(source);
   const expression = parser.parseExpression();
   parser.expectEnd();
-  return expression;
+  // Exact divisions give integers; anything else is rounded down, as ONNX shape formulas do.
+  return (symbols) => Math.floor(expression(symbols) + 1e-9);
 }
 
 /** The symbols an expression mentions (to check that input shapes bind them all). */
 export function dimSymbols(source: string | number): string[] {
   if (typeof source === 'number') return [];
-  const names: string[] = source.match(/[A-Za-z_][A-Za-z0-9_.]*/g) ?? [];
+  const names: string[] = source.match(/\[[^\]]*\]|[A-Za-z_][A-Za-z0-9_.:]*/g) ?? [];
   return names.filter((name, index) => !FUNCTIONS.has(name) && names.indexOf(name) === index);
 }
 
 const FUNCTIONS = new Map<string, (values: number[]) => number>([
   ['max', (values) => Math.max(...values)],
   ['min', (values) => Math.min(...values)],
+  ['floor', (values) => Math.floor(values[0]! + 1e-9)],
+  ['ceil', (values) => Math.ceil(values[0]! - 1e-9)],
+  ['mod', (values) => values[0]! - Math.floor(values[0]! / values[1]!) * values[1]!],
 ]);
 
 class Parser {
@@ -65,7 +70,7 @@ class Parser {
       const a = left;
       const where = this.source;
       if (operator === '*') left = (s) => a(s) * right(s);
-      else if (operator === '/') left = (s) => Math.floor(a(s) / nonZero(right(s), where));
+      else if (operator === '/') left = (s) => a(s) / nonZero(right(s), where);
       else left = (s) => ((a(s) % nonZero(right(s), where)) + right(s)) % right(s);
     }
   }
@@ -94,7 +99,7 @@ class Parser {
       const value = Number(integer[0]);
       return () => value;
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(rest);
+    const name = /^\[[^\]]*\]|^[A-Za-z_][A-Za-z0-9_.:]*/.exec(rest);
     if (!name) throw badExpression(this.source, `unexpected ${char === undefined ? 'end' : `"${char}"`} at ${this.position}`);
     this.position += name[0].length;
     const symbol = name[0];
