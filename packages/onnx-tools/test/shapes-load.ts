@@ -1,14 +1,10 @@
-// Test helpers: read ONNX files into the IR.
+// Test helpers: read ONNX files through the package's public loader.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromBinary } from '@bufbuild/protobuf';
-import type { Model } from '../src/internal/ir/index.js';
-import { modelFromProto } from '../src/internal/io/from-proto.js';
-import { decodeTensor } from '../src/internal/io/tensor-codec.js';
-import { ModelProtoSchema, TensorProtoSchema } from '../src/internal/proto/onnx_pb.js';
+import { type Model, load, loadTensor } from '../src/index.js';
 
-export function loadModel(path: string): Model {
-  return modelFromProto(fromBinary(ModelProtoSchema, readFileSync(path)));
+export function loadModel(path: string): Promise<Model> {
+  return load(path);
 }
 
 /**
@@ -21,7 +17,7 @@ export function loadSmallInputValues(caseDir: string, model: Model, limit = 64):
     const file = join(caseDir, 'test_data_set_0', `input_${i}.pb`);
     if (!existsSync(file)) return;
     try {
-      const tensor = decodeTensor(fromBinary(TensorProtoSchema, readFileSync(file)), file);
+      const tensor = loadTensor(readFileSync(file));
       if (tensor.type === 'string' || tensor.data.length > limit || !/^(int|uint|float32|float64)/.test(tensor.type)) return;
       out[input.name] = Array.from(tensor.data as ArrayLike<number | bigint>, (v) => Number(v));
     } catch {

@@ -26,8 +26,8 @@ function freshSymbols(model: Model): string[] {
 }
 
 describe.skipIf(!existsSync(`${MODELS}/mobilenet_v2.onnx`))('shape inference on the shared models', () => {
-  test.each(['mobilenet_v2', 'squeezenet1_1'])('%s: every tensor typed, output [N, 1000]', (name) => {
-    const model = loadModel(`${MODELS}/${name}.onnx`);
+  test.each(['mobilenet_v2', 'squeezenet1_1'])('%s: every tensor typed, output [N, 1000]', async (name) => {
+    const model = await loadModel(`${MODELS}/${name}.onnx`);
     for (const output of model.graph.outputs) if ('valueType' in output) output.shape = undefined;
     const { warnings } = inferShapes(model);
     expect(warnings).toEqual([]);
@@ -39,8 +39,8 @@ describe.skipIf(!existsSync(`${MODELS}/mobilenet_v2.onnx`))('shape inference on 
     expect(model.graph.valueInfo.length).toBe(allNodeOutputs(model).length - model.graph.outputs.length);
   });
 
-  test('mobilenet_v2 with a concrete profile shape', () => {
-    const model = loadModel(`${MODELS}/mobilenet_v2.onnx`);
+  test('mobilenet_v2 with a concrete profile shape', async () => {
+    const model = await loadModel(`${MODELS}/mobilenet_v2.onnx`);
     inferShapes(model, { inputShapes: { input: [8, 3, 160, 160] } });
     expect(model.graph.inputs[0]?.shape).toEqual([8, 3, 160, 160]);
     expect(model.graph.outputs[0]?.shape).toEqual([8, 1000]);
@@ -48,8 +48,8 @@ describe.skipIf(!existsSync(`${MODELS}/mobilenet_v2.onnx`))('shape inference on 
     expect(conv?.outputs[0]?.shape).toEqual([8, 32, 80, 80]);
   });
 
-  test('bert_mini: Shape→Gather→Unsqueeze→Concat→Reshape chains stay symbolic', () => {
-    const model = loadModel(`${MODELS}/bert_mini.onnx`);
+  test('bert_mini: Shape→Gather→Unsqueeze→Concat→Reshape chains stay symbolic', async () => {
+    const model = await loadModel(`${MODELS}/bert_mini.onnx`);
     for (const output of model.graph.outputs) if ('valueType' in output) output.shape = undefined;
     const { warnings, shapeValues } = inferShapes(model);
     expect(warnings).toEqual([]);
@@ -69,8 +69,8 @@ describe.skipIf(!existsSync(`${MODELS}/mobilenet_v2.onnx`))('shape inference on 
     expect(shapeValues.get(concat?.outputs[0]?.name ?? '')).toEqual(['B', 'S', -1, 64]);
   });
 
-  test('bert_mini with concrete batch and sequence', () => {
-    const model = loadModel(`${MODELS}/bert_mini.onnx`);
+  test('bert_mini with concrete batch and sequence', async () => {
+    const model = await loadModel(`${MODELS}/bert_mini.onnx`);
     inferShapes(model, { inputShapes: { input_ids: [2, 7], attention_mask: [2, 7] } });
     expect(model.graph.outputs[0]?.shape).toEqual([2, 7, 256]);
     expect(model.graph.nodes.find((n) => n.op === 'Softmax')?.outputs[0]?.shape).toEqual([2, 4, 7, 7]);
