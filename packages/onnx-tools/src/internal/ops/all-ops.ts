@@ -3,6 +3,7 @@ import { ops as activationOps } from './activations.js';
 import { ops as binaryOps } from './binary.js';
 import { ops as castOps } from './cast.js';
 import type { OpRegistration } from './contract.js';
+import { ops as controlFlowOps } from './control-flow.js';
 import { ops as convOps } from './conv.js';
 import { ops as gatherScatterOps } from './gather-scatter.js';
 import { ops as matmulOps } from './matmul.js';
@@ -21,5 +22,5 @@ import { ops as unaryMathOps } from './unary-math.js';
 export const ALL_OPS: readonly OpRegistration[] = [
   ...unaryMathOps, ...activationOps, ...binaryOps, ...castOps, ...shapeOps, ...movementOps,
   ...reduceOps, ...softmaxOps, ...matmulOps, ...convOps, ...poolOps, ...normalizationOps,
-  ...gatherScatterOps, ...miscOps, ...quantizeOps, ...resizeOps, ...rnnOps,
+  ...gatherScatterOps, ...miscOps, ...quantizeOps, ...resizeOps, ...rnnOps, ...controlFlowOps,
 ];
