@@ -180,7 +180,7 @@ export class Engine {
     const shapes = this.shapeFunctions.resolve(symbols);
     const segments = this.segments.map((segment) =>
       segment.kind === 'native'
-        ? buildNativeSegment(this.header, segment, shapes, this.weights, this.weightOffsets, this.crossing)
+        ? buildNativeSegment(this.header, segment, shapes, (layer) => this.shapeFunctions.params(layer, symbols), this.weights, this.weightOffsets, this.crossing)
         : { kind: 'reference' as const, layer: segment.layer },
     );
     const specialization = { shapes, segments };

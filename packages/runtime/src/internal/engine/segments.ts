@@ -27,6 +27,7 @@ export function buildNativeSegment(
   header: PlanHeader,
   segment: Extract<Segment, { kind: 'native' }>,
   shapes: readonly number[][],
+  params: (layer: number) => number[],
   weights: Uint8Array,
   weightOffsets: ReadonlyMap<string, number>,
   readElsewhere: ReadonlySet<number>,
@@ -68,7 +69,7 @@ export function buildNativeSegment(
         kernel: layer.kernel,
         inputs: layer.inputs.map(localIndex),
         outputs: layer.outputs.map(localIndex),
-        ...(layer.params ? { params: layer.params } : {}),
+        ...(layer.params ? { params: params(index) } : {}),
         ...(layer.epilogue ? { epilogue: layer.epilogue as NativeProgram['layers'][number]['epilogue'] } : {}),
       };
     }),

@@ -5,9 +5,21 @@ import { type DimExpression, compileDim } from '../shapes/dim-expr.js';
 /** A plan's dimension expressions, compiled once per engine. */
 export class ShapeFunctions {
   private readonly tensorDims: DimExpression[][];
+  private readonly layerParams: ((symbols: ReadonlyMap<string, number>) => number)[][];
 
   constructor(private readonly header: PlanHeader) {
     this.tensorDims = header.tensors.map((tensor) => tensor.dims.map((dim) => compileDim(dim)));
+    this.layerParams = header.layers.map((layer) =>
+      (layer.params ?? []).map((param) => {
+        if (typeof param === 'number') return () => param;
+        return compileDim(param);
+      }),
+    );
+  }
+
+  /** Layer parameters with their dimension expressions evaluated. */
+  params(layer: number, symbols: ReadonlyMap<string, number>): number[] {
+    return this.layerParams[layer]!.map((param) => param(symbols));
   }
 
   /**

@@ -26,7 +26,8 @@ export interface PlanLayer {
   kernel: string;
   inputs: number[];
   outputs: number[];
-  params?: number[];
+  /** Numeric parameters; strings are dimension expressions resolved per input shapes. */
+  params?: (number | string)[];
   epilogue?: { op: string; alpha?: number; beta?: number }[];
   /** ONNX nodes this layer stands for. */
   sources: string[];
@@ -87,8 +88,8 @@ export function checkPlanHeader(base: PlanHeaderBase): PlanHeader {
     }
     layer.inputs.forEach((value, i) => checkIndex(value, `${where}.inputs[${i}]`));
     layer.outputs.forEach((value, i) => checkIndex(value, `${where}.outputs[${i}]`));
-    if (layer.params !== undefined && (!Array.isArray(layer.params) || !layer.params.every((p) => typeof p === 'number'))) {
-      throw corrupt(`${where}.params is malformed`, 'an array of numbers', describe(layer.params));
+    if (layer.params !== undefined && (!Array.isArray(layer.params) || !layer.params.every((p) => typeof p === 'number' || typeof p === 'string'))) {
+      throw corrupt(`${where}.params is malformed`, 'an array of numbers or dimension expressions', describe(layer.params));
     }
     if (layer.kernel === 'reference' && (typeof layer.model !== 'string' || !weights.has(layer.model))) {
       throw corrupt(`${where} has no reference model`, 'the name of a weight blob', describe(layer.model));
