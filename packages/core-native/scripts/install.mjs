@@ -8,10 +8,11 @@
 // Prerequisites are checked first so a missing compiler is one clear line, not a wall of gyp
 // output; node-gyp's full log goes to build/kiln-build.log. Never downloads binaries.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { ISAS, listSources } from './list-sources.mjs';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,9 +55,6 @@ if (!args.has('--force') && !args.has('--if-needed') && existsSync(prebuilt)) {
   console.log(`@kiln/core-native: using prebuilt ${prebuilt}`);
   process.exit(0);
 }
-if (args.has('--if-needed') && existsSync(output) && statSync(output).mtimeMs >= newestSource()) {
-  process.exit(0);
-}
 
 const missing = [];
 const compiler = process.env.CXX ?? (onPath('g++') ? 'g++' : onPath('clang++') ? 'clang++' : onPath('c++') ? 'c++' : undefined);
@@ -76,7 +74,26 @@ const require = createRequire(import.meta.url);
 const gyp = join(dirname(require.resolve('node-gyp/package.json')), 'bin', 'node-gyp.js');
 const nodedir = findNodeDir();
 const jobs = String(Math.max(1, Math.min(availableParallelism(), Number(process.env.npm_config_jobs) || 4)));
-const gypArgs = [gyp, 'rebuild', '--release', `--jobs=${jobs}`];
+// Incremental `build` when the configured source list and binding.gyp are unchanged (new kernel
+// files change the list and need a fresh configure); otherwise a clean `rebuild`.
+const sourcesStamp = join(root, 'build', 'kiln-sources.txt');
+const sourceList = ['common', ...ISAS].map((group) => `${group}: ${listSources(root, group).join(' ')}`).join('\n');
+const incremental =
+  args.has('--if-needed') &&
+  existsSync(join(root, 'build', 'Makefile')) &&
+  existsSync(sourcesStamp) &&
+  readFileSync(sourcesStamp, 'utf8') === sourceList &&
+  statSync(join(root, 'binding.gyp')).mtimeMs < statSync(sourcesStamp).mtimeMs;
+if (
+  args.has('--if-needed') &&
+  existsSync(output) &&
+  existsSync(sourcesStamp) &&
+  readFileSync(sourcesStamp, 'utf8') === sourceList &&
+  statSync(output).mtimeMs >= newestSource()
+) {
+  process.exit(0);
+}
+const gypArgs = [gyp, incremental ? 'build' : 'rebuild', '--release', `--jobs=${jobs}`];
 if (nodedir !== undefined) gypArgs.push(`--nodedir=${nodedir}`);
 
 console.log(`@kiln/core-native: building the native addon (node-gyp, ${jobs} jobs; log: ${logPath})`);
@@ -98,4 +115,5 @@ if (result.status !== 0 || !existsSync(output)) {
       : 'Check the log above; a compiler too old for C++17 or AVX-512 intrinsics needs g++ >= 9.',
   ]);
 }
+writeFileSync(sourcesStamp, sourceList);
 console.log(`@kiln/core-native: built ${output}`);
