@@ -1,6 +1,7 @@
 // The evaluator driver: walks a graph in topological order and runs each node's reference op.
 import { KilnError } from '@kiln/common';
 import type { Tensor } from '../../tensor.js';
+import type { Attributes } from '../attribute.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model, ModelFunction } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
@@ -81,14 +82,14 @@ function resolveOps(graph: Graph, opsets: ReadonlyMap<string, number>, run: Run)
   }
 }
 
-async function runNode(node: Node, scope: Scope, opsets: ReadonlyMap<string, number>, run: Run): Promise<(Tensor | undefined)[]> {
+async function runNode(node: Node, scope: Scope, opsets: ReadonlyMap<string, number>, run: Run, attributes: Attributes<Graph> = node.attributes): Promise<(Tensor | undefined)[]> {
   const inputs = node.inputs.map((value) => (value ? read(scope, value) : undefined));
   const f = calledFunction(run.functions, node);
   if (f) {
     const feeds = new Map<Value, Tensor | undefined>();
     f.graph.inputs.forEach((formal, i) => feeds.set(formal, inputs[i]));
     const bodyOpsets = f.opsetImports.size ? f.opsetImports : opsets;
-    return runGraph(f.graph, { values: feeds, parent: undefined }, bodyOpsets, run, (bodyNode) => bindAttributes(bodyNode, node, f));
+    return runGraph(f.graph, { values: feeds, parent: undefined }, bodyOpsets, run, (bodyNode) => bindAttributes(bodyNode, attributes, f));
   }
   const registration = run.ops.get(node) as OpRegistration<Graph>;
   const context: OpContext<Graph> = {
@@ -103,28 +104,27 @@ async function runNode(node: Node, scope: Scope, opsets: ReadonlyMap<string, num
     },
     graphInputNames: (graph) => graph.inputs.map((input) => input.name),
   };
-  return registration.run(inputs, node.attributes, context);
+  return registration.run(inputs, attributes, context);
 }
 
 /** Evaluate one graph; `scope.values` already holds its inputs. Returns its outputs in order. */
-async function runGraph(graph: Graph, scope: Scope, opsets: ReadonlyMap<string, number>, run: Run, bind?: (node: Node) => Node, keep?: ReadonlySet<Value>): Promise<(Tensor | undefined)[]> {
+async function runGraph(graph: Graph, scope: Scope, opsets: ReadonlyMap<string, number>, run: Run, bind?: (node: Node) => Attributes<Graph>, keep?: ReadonlySet<Value>): Promise<(Tensor | undefined)[]> {
   const order = graph.sortedNodes();
   // Remaining uses of each value in this graph; a value is freed after its last use.
   const uses = new Map<Value, number>();
   for (const node of order) for (const value of [...node.inputs, ...node.implicitInputs()]) if (value) uses.set(value, (uses.get(value) ?? 0) + 1);
   const pinned = new Set<Value>([...graph.outputs, ...(keep ?? [])]);
   for (const node of order) {
-    const target = bind ? bind(node) : node;
     let outputs: (Tensor | undefined)[];
     try {
-      for (const value of target.inputs) {
+      for (const value of node.inputs) {
         if (value && !has(scope, value)) {
           throw new KilnError('ERR_EVALUATE', `Input '${value.name}' has no value`, {
             where: node.describe(), hint: 'feed every graph input (evaluate(model, { name: tensor }))',
           });
         }
       }
-      outputs = await runNode(target, scope, opsets, run);
+      outputs = await runNode(node, scope, opsets, run, bind ? bind(node) : node.attributes);
     } catch (cause) {
       if (KilnError.isInstance(cause) && (cause.code === 'ERR_UNSUPPORTED_OP' || cause.code === 'ERR_ONNX_OPSET' || cause.where === node.describe())) throw cause;
       throw new KilnError('ERR_EVALUATE', `Evaluating ${node.describe()} failed: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`, {
