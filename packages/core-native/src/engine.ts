@@ -1,4 +1,5 @@
-import { fromNative, callNative } from './internal/errors.js';
+import { readFlag } from '@kiln/common';
+import { callNative, fromNative } from './internal/errors.js';
 import { loadAddon } from './internal/load-addon.js';
 import type { RawContext, RawEngine } from './internal/native-types.js';
 import type { EngineDescription, NativeProgram } from './internal/types.js';
@@ -125,5 +126,9 @@ export function createEngine(
   options: CreateEngineOptions = {},
 ): NativeEngine {
   const addon = loadAddon();
-  return new NativeEngine(callNative(() => addon.createEngine(program, weights, options.copyWeights === true)));
+  const engine = new NativeEngine(callNative(() => addon.createEngine(program, weights, options.copyWeights === true)));
+  if (readFlag('KILN_VERBOSE')) {
+    engine.describe().tactics.forEach((tactic, i) => process.stderr.write(`[kiln] layer ${i}: ${tactic}\n`));
+  }
+  return engine;
 }
