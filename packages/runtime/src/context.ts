@@ -227,7 +227,7 @@ export class ExecutionContext {
     for (const io of this.engine.header.outputs) {
       const value = values.get(io.tensor);
       if (!value) throw new KilnError('ERR_INTERNAL', `Output "${io.name}" was not produced.`, { hint: 'This is a Kiln bug; please report it with the plan.' });
-      result[io.name] = { type: value.type, dims: specialization.shapes[io.tensor] ?? value.dims, data: value.data } as Tensor;
+      result[io.name] = { type: value.type, dims: [...value.dims], data: value.data } as Tensor;
     }
     return result;
   }

@@ -69,7 +69,7 @@ export class ShapeFunctions {
     return this.tensorDims.map((dims, index) =>
       dims.map((dim) => {
         const value = dim(symbols);
-        if (!Number.isSafeInteger(value) || value < 0) {
+        if (!Number.isSafeInteger(value) || value < -1) {
           throw new KilnError('ERR_SHAPE', `Tensor "${this.header.tensors[index]!.name}" gets an invalid size for these input shapes.`, {
             expected: 'a non-negative dimension',
             found: String(value),

@@ -120,7 +120,10 @@ function checkTensor(tensor: unknown, where: string, weights: Set<string>, arena
   if (!isObject(tensor) || typeof tensor.name !== 'string' || typeof tensor.dtype !== 'string' || !Array.isArray(tensor.dims)) {
     throw corrupt(`${where} is malformed`, '{ name, dtype, dims, location }', describe(tensor));
   }
-  if (!tensor.dims.every((dim) => typeof dim === 'string' || isCount(dim))) throw corrupt(`${where}.dims is malformed`, 'sizes or expressions', describe(tensor.dims));
+  // -1 marks an extent known only after a reference layer ran (data-dependent shapes).
+  if (!tensor.dims.every((dim) => typeof dim === 'string' || isCount(dim) || dim === -1)) {
+    throw corrupt(`${where}.dims is malformed`, 'sizes, -1 or expressions', describe(tensor.dims));
+  }
   if (typeof tensor.location !== 'string' || !LOCATIONS.has(tensor.location)) {
     throw corrupt(`${where}.location is unknown`, 'arena, weights, input or output', describe(tensor.location));
   }

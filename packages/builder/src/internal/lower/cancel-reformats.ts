@@ -1,0 +1,35 @@
+import type { Value } from '@kiln/onnx-tools';
+import type { LoweredLayer } from './types.js';
+
+/**
+ * Peephole over lowered layers: a Reformat (transpose) whose input comes from another Reformat
+ * with the inverse permutation is dropped, its readers reading the first one's input instead —
+ * so conv → conv stays NHWC. Then reformats nobody reads go away.
+ */
+export function cancelReformats(layers: LoweredLayer[], graphOutputs: ReadonlySet<Value>): LoweredLayer[] {
+  const producer = new Map<Value, LoweredLayer>();
+  for (const layer of layers) for (const output of layer.outputs) producer.set(output, layer);
+  const replace = new Map<Value, Value>();
+  for (const layer of layers) {
+    layer.inputs = layer.inputs.map((input) => (input === undefined ? undefined : (replace.get(input) ?? input)));
+    if (layer.type !== 'Reformat' || graphOutputs.has(layer.outputs[0]!)) continue;
+    const source = layer.inputs[0] ? producer.get(layer.inputs[0]) : undefined;
+    if (!source || source.type !== 'Reformat') continue;
+    if (inverse(source.params as number[], layer.params as number[])) replace.set(layer.outputs[0]!, source.inputs[0]!);
+  }
+  let live = layers.filter((layer) => !(layer.type === 'Reformat' && replace.has(layer.outputs[0]!)));
+  // Drop reformats whose outputs nothing reads any more (repeat: removing one can orphan another).
+  for (let changed = true; changed; ) {
+    changed = false;
+    const read = new Set<Value>();
+    for (const layer of live) for (const input of layer.inputs) if (input) read.add(input);
+    const next = live.filter((layer) => layer.type !== 'Reformat' || layer.outputs.some((output) => read.has(output) || graphOutputs.has(output)));
+    changed = next.length !== live.length;
+    live = next;
+  }
+  return live;
+}
+
+function inverse(first: readonly number[], second: readonly number[]): boolean {
+  return first.length === second.length && first.every((_, axis) => first[second[axis]!] === axis);
+}

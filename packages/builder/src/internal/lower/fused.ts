@@ -1,0 +1,123 @@
+import { packWeights } from '@kiln/core-native';
+import { type Constant, type Graph, type Node, type Value, Variable } from '@kiln/onnx-tools';
+import { intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
+import type { EpilogueStep, LoweredLayer } from './types.js';
+
+/** Epilogue activation names (builder) → native unary step names. */
+const NATIVE_ACTIVATION: Record<string, string> = {
+  relu: 'Relu', clip: 'Clip', leaky_relu: 'LeakyRelu', sigmoid: 'Sigmoid', tanh: 'Tanh', silu: 'SiLU', hard_swish: 'HardSwish', gelu_erf: 'Gelu', gelu_tanh: 'GeluTanh',
+};
+
+function epilogueOf(node: Node): EpilogueStep[] {
+  const kind = stringAttribute(node, 'activation', 'none');
+  if (kind === 'none') return [];
+  const params = node.attributes.get('activation_params');
+  const values = params?.type === 'floats' ? params.value : [];
+  const step: EpilogueStep = { op: NATIVE_ACTIVATION[kind]! };
+  if (values[0] !== undefined) step.alpha = values[0];
+  if (values[1] !== undefined) step.beta = values[1];
+  return [step];
+}
+
+let counter = 0;
+function variable(base: string, dtype: string, shape: (number | string | undefined)[]): Variable {
+  return new Variable(`${base}__kiln_l${counter++}`, dtype as 'float32', shape);
+}
+
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+
+function transpose(name: string, input: Value, perm: number[], sources: string[]): { layer: LoweredLayer; output: Variable } {
+  const shape = input.shape!;
+  const output = variable(`${input.name}_${perm.join('')}`, input.dtype!, perm.map((axis) => shape[axis]));
+  return { layer: { name, type: 'Reformat', family: 'x_transpose', inputs: [input], outputs: [output], params: perm, sources }, output };
+}
+
+/**
+ * kiln.FusedConv → NCHW→NHWC reformat, an NHWC convolution with its weights packed for the
+ * chosen tactic and the epilogue fused, then NHWC→NCHW. Back-to-back reformats between layers
+ * cancel later (cancel-reformats), so a chain of convolutions stays NHWC.
+ *
+ * kiln.FusedGemm → one GEMM over the last axis with B packed for the tactic.
+ */
+export function lowerFused(node: Node, sources: string[], _graph: Graph): LoweredLayer[] | undefined {
+  return node.op === 'FusedConv' ? lowerConv(node, sources) : lowerGemm(node, sources);
+}
+
+function lowerConv(node: Node, sources: string[]): LoweredLayer[] | undefined {
+  const [x, w, bias, residual] = node.inputs;
+  const y = node.outputs[0];
+  const kernel = intsAttribute(node, 'kernel_shape') ?? (w?.shape?.slice(2) as number[] | undefined);
+  if (!x || !w || !y || x.shape?.length !== 4 || w.shape?.length !== 4 || !kernel || kernel.length !== 2) return undefined;
+  if (stringAttribute(node, 'auto_pad', 'NOTSET') !== 'NOTSET' || !w.shape.every((dim) => typeof dim === 'number')) return undefined;
+  const [outChannels, inPerGroup, kh, kw] = w.shape as number[];
+  const group = intAttribute(node, 'group', 1);
+  const strides = intsAttribute(node, 'strides') ?? [1, 1];
+  const dilations = intsAttribute(node, 'dilations') ?? [1, 1];
+  const pads = intsAttribute(node, 'pads') ?? [0, 0, 0, 0];
+  const name = node.name || `conv_${y.name}`;
+  const toNhwc = transpose(`${name}_input_reformat`, x, NCHW_TO_NHWC, sources);
+  const layers: LoweredLayer[] = [toNhwc.layer];
+  let residualNhwc: Value | undefined;
+  if (residual) {
+    const reformat = transpose(`${name}_residual_reformat`, residual, NCHW_TO_NHWC, sources);
+    layers.push(reformat.layer);
+    residualNhwc = reformat.output;
+  }
+  const yNhwc = variable(`${y.name}_nhwc`, 'float32', NCHW_TO_NHWC.map((axis) => y.shape![axis]));
+  const packed = variable(`${w.name}_packed`, 'float32', []);
+  const weights = w as Constant;
+  const params = [kh!, kw!, strides[0]!, strides[1]!, dilations[0]!, dilations[1]!, pads[0]!, pads[1]!, pads[2]!, pads[3]!, group, bias ? 1 : 0, residual ? 1 : 0];
+  const convShape = [outChannels!, inPerGroup! * group, ...params.slice(0, 11)];
+  layers.push({
+    name,
+    type: 'Convolution',
+    family: 'f32_conv',
+    inputs: [toNhwc.output, packed, ...(bias ? [bias] : []), ...(residualNhwc ? [residualNhwc] : [])],
+    outputs: [yNhwc],
+    params,
+    epilogue: epilogueOf(node),
+    sources,
+    packed: {
+      source: w,
+      pack: (tactic) => {
+        const data = packWeights(tactic, convShape, weights.values.data as Float32Array);
+        packed.shape = [data.length];
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      },
+    },
+  });
+  layers.push(transpose(`${name}_output_reformat`, yNhwc, NHWC_TO_NCHW, sources).layer);
+  layers.at(-1)!.outputs = [y];
+  return layers;
+}
+
+function lowerGemm(node: Node, sources: string[]): LoweredLayer[] | undefined {
+  const [a, b, bias, residual] = node.inputs;
+  const y = node.outputs[0];
+  if (!a || !b || !y || !b.isConstant || b.shape?.length !== 2) return undefined;
+  const transB = intAttribute(node, 'transB', 0);
+  const [rows, columns] = b.shape as number[];
+  const k = transB ? columns! : rows!;
+  const n = transB ? rows! : columns!;
+  const packed = variable(`${b.name}_packed`, 'float32', []);
+  const weights = b as Constant;
+  return [{
+    name: node.name || `gemm_${y.name}`,
+    type: 'MatrixMultiply',
+    family: 'f32_gemm',
+    inputs: [a, packed, ...(bias ? [bias] : []), ...(residual ? [residual] : [])],
+    outputs: [y],
+    params: [k, n, bias ? 1 : 0, residual ? 1 : 0],
+    epilogue: epilogueOf(node),
+    sources,
+    packed: {
+      source: b,
+      pack: (tactic) => {
+        const data = packWeights(tactic, [k, n, transB], weights.values.data as Float32Array);
+        packed.shape = [data.length];
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      },
+    },
+  }];
+}

@@ -1,0 +1,153 @@
+import type { Node, Value } from '@kiln/onnx-tools';
+import { activationOf } from '../activations.js';
+import { floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
+import { qualifiedOp } from '../pattern.js';
+import type { EpilogueStep, LoweredLayer } from './types.js';
+
+/** Lower one node to native layers, or return undefined to leave it to the reference evaluator. */
+export type LowerRule = (node: Node, sources: string[], opset: number) => LoweredLayer[] | undefined;
+
+const BINARY: Record<string, string> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div', Max: 'max', Min: 'min', Pow: 'pow' };
+const UNARY: Record<string, string> = {
+  Relu: 'Relu', Sigmoid: 'Sigmoid', Tanh: 'Tanh', Exp: 'Exp', Log: 'Log', Sqrt: 'Sqrt', Erf: 'Erf', Neg: 'Neg', Abs: 'Abs', Reciprocal: 'Reciprocal',
+  HardSwish: 'HardSwish',
+};
+
+const isFloat = (value: Value | undefined) => value?.dtype === 'float32';
+const rankOf = (value: Value | undefined) => value?.shape?.length;
+
+function layer(node: Node, sources: string[], type: string, family: string, rest: Partial<LoweredLayer> = {}): LoweredLayer[] {
+  return [{
+    name: node.name || `${node.op}_${node.outputs[0]?.name ?? ''}`,
+    type,
+    family,
+    inputs: [...node.inputs],
+    outputs: node.outputs.filter((value): value is Value => value !== undefined),
+    sources,
+    ...rest,
+  }];
+}
+
+function normalizeAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+const rules: Record<string, LowerRule> = {};
+
+for (const [op, kernel] of Object.entries(BINARY)) {
+  rules[op] = (node, sources) => {
+    if (node.inputs.length !== 2 || !node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+    return layer(node, sources, 'ElementWise', `f32_vbinary_${kernel}`);
+  };
+}
+
+function unaryLayer(node: Node, sources: string[], step: EpilogueStep): LoweredLayer[] | undefined {
+  if (!isFloat(node.inputs[0]) || !isFloat(node.outputs[0])) return undefined;
+  return layer(node, sources, 'Activation', 'f32_vunary', { inputs: [node.inputs[0]], epilogue: [step] });
+}
+
+for (const [op, step] of Object.entries(UNARY)) rules[op] = (node, sources) => unaryLayer(node, sources, { op: step });
+rules.LeakyRelu = (node, sources) => unaryLayer(node, sources, { op: 'LeakyRelu', alpha: floatAttribute(node, 'alpha', 0.01) });
+rules.HardSigmoid = (node, sources) =>
+  unaryLayer(node, sources, { op: 'HardSigmoid', alpha: floatAttribute(node, 'alpha', 0.2), beta: floatAttribute(node, 'beta', 0.5) });
+rules.Clip = (node, sources) => {
+  const activation = activationOf(node);
+  if (!activation) return undefined;
+  return unaryLayer(node, sources, { op: 'Clip', alpha: activation.params[0]!, beta: activation.params[1]! });
+};
+rules['kiln.Gelu'] = (node, sources) => unaryLayer(node, sources, { op: stringAttribute(node, 'approximate', 'none') === 'tanh' ? 'GeluTanh' : 'Gelu' });
+
+for (const op of ['Softmax', 'LogSoftmax']) {
+  rules[op] = (node, sources, opset) => {
+    const rank = rankOf(node.inputs[0]);
+    if (!isFloat(node.inputs[0]) || rank === undefined) return undefined;
+    const axis = normalizeAxis(intAttribute(node, 'axis', opset >= 13 ? -1 : 1), rank);
+    // Before opset 13 the input is flattened to 2-D at `axis`: the same as the last axis only then.
+    if (opset < 13 && axis !== rank - 1) return undefined;
+    return layer(node, sources, 'Softmax', op === 'Softmax' ? 'f32_softmax' : 'f32_logsoftmax', { params: [axis] });
+  };
+}
+
+rules.LayerNormalization = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (!isFloat(node.inputs[0]) || rank === undefined || node.outputs.slice(1).some((value) => value && value.consumers.length > 0)) return undefined;
+  const axis = normalizeAxis(intAttribute(node, 'axis', -1), rank);
+  return layer(node, sources, 'Normalization', 'f32_layernorm', {
+    inputs: node.inputs.slice(0, 3),
+    outputs: [node.outputs[0]!],
+    params: [axis, floatAttribute(node, 'epsilon', 1e-5)],
+  });
+};
+
+for (const [op, kernel] of [['MaxPool', 'f32_maxpool2d'], ['AveragePool', 'f32_avgpool2d']] as const) {
+  rules[op] = (node, sources) => {
+    const kernelShape = intsAttribute(node, 'kernel_shape');
+    if (!isFloat(node.inputs[0]) || rankOf(node.inputs[0]) !== 4 || kernelShape?.length !== 2 || node.outputs[1] !== undefined) return undefined;
+    if (stringAttribute(node, 'auto_pad', 'NOTSET') !== 'NOTSET' || intAttribute(node, 'storage_order', 0) !== 0) return undefined;
+    const strides = intsAttribute(node, 'strides') ?? [1, 1];
+    const pads = intsAttribute(node, 'pads') ?? [0, 0, 0, 0];
+    const dilations = intsAttribute(node, 'dilations') ?? [1, 1];
+    const include = op === 'AveragePool' ? intAttribute(node, 'count_include_pad', 0) : 0;
+    return layer(node, sources, 'Pooling', kernel, {
+      outputs: [node.outputs[0]!],
+      params: [kernelShape[0]!, kernelShape[1]!, strides[0]!, strides[1]!, pads[0]!, pads[1]!, pads[2]!, pads[3]!, dilations[0]!, dilations[1]!, include],
+    });
+  };
+}
+for (const [op, kernel] of [['GlobalAveragePool', 'f32_globalavgpool'], ['GlobalMaxPool', 'f32_globalmaxpool']] as const) {
+  rules[op] = (node, sources) => (isFloat(node.inputs[0]) && rankOf(node.inputs[0]) === 4 ? layer(node, sources, 'Pooling', kernel) : undefined);
+}
+
+for (const [op, kernel] of [['ReduceSum', 'f32_reduce_sum'], ['ReduceMean', 'f32_reduce_mean'], ['ReduceMax', 'f32_reduce_max']] as const) {
+  rules[op] = (node, sources) => {
+    const rank = rankOf(node.inputs[0]);
+    if (!isFloat(node.inputs[0]) || rank === undefined) return undefined;
+    let axes = intsAttribute(node, 'axes');
+    if (node.inputs[1] !== undefined) {
+      const values = constantInts(node.inputs[1]);
+      if (!values) return undefined;
+      axes = values;
+    }
+    if ((axes === undefined || axes.length === 0) && intAttribute(node, 'noop_with_empty_axes', 0) === 1) return undefined;
+    const normalized = (axes ?? []).map((axis) => normalizeAxis(axis, rank));
+    return layer(node, sources, 'Reduce', kernel, { inputs: [node.inputs[0]], params: normalized.length === 0 ? [...Array(rank).keys()] : normalized });
+  };
+}
+
+rules.Transpose = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined) return undefined;
+  const perm = intsAttribute(node, 'perm') ?? [...Array(rank).keys()].reverse();
+  return layer(node, sources, 'Shuffle', 'x_transpose', { params: perm });
+};
+
+rules.Concat = (node, sources) => {
+  const rank = rankOf(node.outputs[0]);
+  if (rank === undefined || node.inputs.length > 64) return undefined;
+  return layer(node, sources, 'Concatenation', 'x_concat', { params: [normalizeAxis(intAttribute(node, 'axis', 0), rank)] });
+};
+
+rules.Gather = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  const indexType = node.inputs[1]?.dtype;
+  if (rank === undefined || (indexType !== 'int64' && indexType !== 'int32')) return undefined;
+  return layer(node, sources, 'Gather', 'x_gather', { params: [normalizeAxis(intAttribute(node, 'axis', 0), rank)] });
+};
+
+/** Ops that only reinterpret the shape: a copy into the output buffer. */
+for (const op of ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']) {
+  rules[op] = (node, sources) => layer(node, sources, 'Shuffle', 'x_copy', { inputs: [node.inputs[0]], outputs: [node.outputs[0]!] });
+}
+
+rules.Cast = (node, sources) => layer(node, sources, 'Cast', 'x_cast');
+
+function constantInts(value: Value | undefined): number[] | undefined {
+  if (!value || !value.isConstant) return undefined;
+  const data = (value as unknown as { values: { data: ArrayLike<number | bigint> } }).values.data;
+  return Array.from(data, (item) => Number(item));
+}
+
+/** The lowering rule for a node, if Kiln has native kernels for it. */
+export function findRule(node: Node): LowerRule | undefined {
+  return rules[qualifiedOp(node)];
+}
