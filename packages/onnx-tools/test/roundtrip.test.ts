@@ -69,3 +69,40 @@ describe('save(load(x)) keeps the model', () => {
     expect(cases.length).toBeGreaterThan(1000);
   }, 60_000);
 });
+
+describe('re-encoding decoded values is bit-identical', () => {
+  it('initializers of the shared models, decoded and written back from typed arrays', async () => {
+    const { Constant } = await import('../src/index.js');
+    const model = await load(readFileSync(join(MODELS, 'squeezenet1_1.onnx')));
+    const originals = new Map<string, Uint8Array>();
+    for (const constant of model.graph.initializers) {
+      const values = (constant as InstanceType<typeof Constant>).values;
+      const data = values.data as Float32Array;
+      originals.set(constant.name, new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
+      constant.values = { ...values }; // drops the encoded form: save() re-encodes from the typed array
+    }
+    const again = await load(save(model));
+    for (const constant of again.graph.initializers) {
+      const data = constant.values.data as Float32Array;
+      expect(Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(originals.get(constant.name) as Uint8Array)).toBe(true);
+    }
+  });
+
+  it.skipIf(!existsSync(NODE_TESTS))('node-test TensorProtos: loadTensor(saveTensor(loadTensor(pb)))', async () => {
+    const { loadTensor, saveTensor } = await import('../src/index.js');
+    let checked = 0;
+    for (const name of readdirSync(NODE_TESTS).sort()) {
+      const file = join(NODE_TESTS, name, 'test_data_set_0', 'input_0.pb');
+      if (!existsSync(file)) continue;
+      let tensor: ReturnType<typeof loadTensor>;
+      try {
+        tensor = loadTensor(readFileSync(file));
+      } catch {
+        continue; // sequence/optional protos, element types without typed arrays
+      }
+      expect(loadTensor(saveTensor(tensor))).toEqual(tensor);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(1000);
+  }, 60_000);
+});

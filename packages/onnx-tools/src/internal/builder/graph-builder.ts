@@ -30,6 +30,15 @@ export interface ToModelOptions {
 /**
  * Builds small ONNX graphs for tests: inputs, constants, layers, outputs. Names are generated
  * when not given and stay unique.
+ *
+ * @example
+ * ```ts
+ * const g = new GraphBuilder('net');
+ * const x = g.input('x', 'float32', [1, 3, 'N']);
+ * const y = g.layer('Relu', [x]);
+ * g.output(y);
+ * const model = g.toModel({ opset: 17 });
+ * ```
  */
 export class GraphBuilder {
   readonly graph: Graph;

@@ -15,6 +15,14 @@ export interface CleanupOptions {
  * `initializers` are the graph's named constants, `valueInfo` the intermediate tensors whose
  * type/shape the file records. A subgraph (If/Loop/Scan body) has `parent` set; its nodes may
  * read tensors of enclosing graphs directly.
+ *
+ * @example
+ * ```ts
+ * const model = await load('model.onnx');
+ * const relu = model.graph.nodes.find((n) => n.op === 'Relu');
+ * console.log(relu?.inputs[0]?.producer?.op, relu?.outputs[0]?.consumers.map((n) => n.op));
+ * model.graph.toposort().cleanup();
+ * ```
  */
 export class Graph {
   name: string;

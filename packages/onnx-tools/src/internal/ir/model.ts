@@ -25,6 +25,12 @@ export interface ModelFunction {
 /**
  * An ONNX model: header fields, opset imports, metadata, model-local functions and the main
  * graph.
+ *
+ * @example
+ * ```ts
+ * const model = await load('model.onnx');
+ * console.log(model.irVersion, model.opset(''), model.producerName, model.graph.nodes.length);
+ * ```
  */
 export class Model {
   irVersion = 10;

@@ -24,6 +24,14 @@ export interface NodeInit {
  * One operator application. `inputs[i]` / `outputs[i]` is `undefined` for an omitted optional
  * input or unused optional output (`''` in ONNX). The tensors' producer/consumer links follow
  * every change made through the setters.
+ *
+ * @example
+ * ```ts
+ * const y = new Variable('y');
+ * const node = new Node({ op: 'Relu', name: 'relu0', inputs: [x], outputs: [y] });
+ * graph.addNode(node);
+ * y.producer === node; // true
+ * ```
  */
 export class Node {
   /** Op type, e.g. `Conv`. */

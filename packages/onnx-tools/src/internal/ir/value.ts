@@ -19,6 +19,11 @@ export type ValueType =
 /**
  * What every IR tensor shares: a name, the node that produces it and the nodes that consume it.
  * The links are kept up to date by {@link Node}'s setters.
+ *
+ * @example
+ * ```ts
+ * for (const consumer of tensor.consumers) console.log(consumer.op);
+ * ```
  */
 export abstract class TensorBase {
   /** @internal */ producerNode: Node | undefined = undefined;
@@ -41,7 +46,13 @@ export abstract class TensorBase {
   abstract readonly isConstant: boolean;
 }
 
-/** A tensor whose value is known only at run time: graph inputs, node outputs. */
+/** A tensor whose value is known only at run time: graph inputs, node outputs.
+ *
+ * @example
+ * ```ts
+ * const x = new Variable('x', 'float32', ['N', 3, 224, 224]);
+ * ```
+ */
 export class Variable extends TensorBase {
   readonly isConstant = false;
   /** Element type, when known. */
@@ -69,7 +80,14 @@ export interface ConstantSource {
   encoded?: unknown;
 }
 
-/** A tensor with a value known when the model is built: initializers, folded values. */
+/** A tensor with a value known when the model is built: initializers, folded values.
+ *
+ * @example
+ * ```ts
+ * const w = new Constant('w', { type: 'float32', dims: [2], data: new Float32Array([1, 2]) });
+ * w.values.data; // Float32Array [1, 2]; loaded initializers decode on first access
+ * ```
+ */
 export class Constant extends TensorBase {
   readonly isConstant = true;
   private source: ConstantSource | undefined;
