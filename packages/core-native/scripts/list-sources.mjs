@@ -5,7 +5,7 @@
 //
 // A kernel file picks its compile flags by its name, so adding one needs no build edit.
 // Paths are relative to the package root (gyp runs this with the .gyp file's folder as cwd).
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +33,7 @@ export function listSources(root, group) {
   return out.sort();
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   const group = process.argv[2] ?? 'common';
   const files = listSources(process.cwd(), group);
   // gyp needs at least one source per target; an empty group gets a placeholder TU.
