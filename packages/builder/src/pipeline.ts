@@ -1,6 +1,7 @@
 import { readFlag } from '@kiln/common';
 import { foldConstants } from './passes/cleanup/fold-constants.js';
 import { eliminateDeadNodes } from './passes/cleanup/eliminate-dead-nodes.js';
+import { inferAllShapes } from './passes/cleanup/infer-shapes.js';
 import { removeIdentity } from './passes/cleanup/remove-identity.js';
 import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
 import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
@@ -11,18 +12,20 @@ import { verifyGraph } from './internal/verify.js';
 
 /**
  * THE ordered list of builder passes. `minLevel` is the builder optimization level (0–5) from
- * which a pass runs; level 0 still folds constants and removes dead code, but fuses nothing.
+ * which a pass runs. Every fusion runs at every level today: levels trade build time for tactic
+ * timing breadth (see BuilderConfig), as TensorRT's do.
  */
 export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: foldConstants, minLevel: 0 },
+  { pass: inferAllShapes, minLevel: 0 },
   { pass: removeIdentity, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },
-  { pass: foldConvBatchnorm, minLevel: 1 },
-  { pass: fuseGelu, minLevel: 1 },
-  { pass: fuseConvBiasAct, minLevel: 1 },
-  { pass: fuseResidualAdd, minLevel: 2 },
+  { pass: foldConvBatchnorm, minLevel: 0 },
+  { pass: fuseGelu, minLevel: 0 },
+  { pass: fuseConvBiasAct, minLevel: 0 },
+  { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.
-  { pass: fuseConvBiasAct, minLevel: 2 },
+  { pass: fuseConvBiasAct, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },
 ];
 

@@ -1,4 +1,5 @@
 // Public surface of @kiln/onnx-tools. Internals live under src/internal/.
+import { findOp } from './internal/ops/registry.js';
 import type { Model } from './internal/ir/model.js';
 import { loadModel, loadTensorProto } from './internal/io/load.js';
 import { type SaveToFileOptions, saveModel, saveModelToFile, saveTensorProto } from './internal/io/save.js';
@@ -167,4 +168,18 @@ export function inspect(model: Model): Inspection {
  */
 export function formatInspection(inspection: Inspection): string {
   return formatInspectionText(inspection);
+}
+
+/**
+ * Whether the reference evaluator implements an op at an opset (what `evaluate` and constant
+ * folding can run, and what Kiln's builder can fall back to).
+ *
+ * @example
+ * ```ts
+ * import { supportsOp } from '@kiln/onnx-tools';
+ * supportsOp('', 'Conv', 17); // true
+ * ```
+ */
+export function supportsOp(domain: string, opType: string, opset: number): boolean {
+  return findOp(domain, opType, opset) !== undefined;
 }

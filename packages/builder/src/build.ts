@@ -1,0 +1,150 @@
+import { KilnError, readFlag } from '@kiln/common';
+import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
+import { load, save } from '@kiln/onnx-tools';
+import { BuilderConfig, type ShapeRange } from './config.js';
+import { cancelReformats } from './internal/lower/cancel-reformats.js';
+import { lowerGraph } from './internal/lower/index.js';
+import { PassContext } from './internal/pass.js';
+import { writePlan } from './internal/plan/write-plan.js';
+import { applyProfiles, bindProfile } from './internal/profiles.js';
+import { selectTactics } from './internal/tactics/select.js';
+import { TimingCache } from './internal/tactics/timing-cache.js';
+import { NetworkDefinition } from './network.js';
+import { OnnxParser } from './parser.js';
+import { runPipeline } from './pipeline.js';
+
+/**
+ * Build a plan from a network and a config (TensorRT's `buildSerializedNetwork`): fold and fuse,
+ * lower to kernels, time tactics (or pick by heuristic at level 0), plan the arena, write the
+ * plan bytes. The network is not modified.
+ *
+ * @example
+ * ```ts
+ * const network = await new OnnxParser().parseFromFile('model.onnx');
+ * const config = new BuilderConfig();
+ * config.addOptimizationProfile({ input: { min: [1, 3, 224, 224], opt: [1, 3, 224, 224], max: [8, 3, 224, 224] } });
+ * const plan = await buildSerializedNetwork(network, config);
+ * fs.writeFileSync('model.plan', plan);
+ * ```
+ */
+export async function buildSerializedNetwork(network: NetworkDefinition, config: BuilderConfig = new BuilderConfig()): Promise<Uint8Array> {
+  const started = performance.now();
+  const model = await load(save(network.model));
+  const log = config.log ?? (readFlag('KILN_VERBOSE') ? (line: string) => console.error(`[kiln] ${line}`) : () => {});
+  const context = new PassContext(model, { verify: config.verifyPasses, foldSizeThreshold: 64 * 1024 * 1024, optimizationLevel: config.builderOptimizationLevel });
+  const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
+  await runPipeline(context);
+  const graph = context.model.graph;
+  const layers = cancelReformats(lowerGraph(context.model, context), new Set(graph.outputs));
+  for (const entry of context.log) log(entry.message);
+  if (config.threads !== undefined) setThreads(config.threads);
+  const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
+  const cacheRead = config.timingCacheFile ? TimingCache.read(config.timingCacheFile, version(), cpu) : undefined;
+  if (cacheRead?.note) log(cacheRead.note);
+  selectTactics(layers, {
+    level: config.builderOptimizationLevel,
+    optSymbols: bindProfile(graph, profiles[0]!, 'opt'),
+    cache: cacheRead?.cache,
+    log,
+  });
+  if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
+  const fallback = layers.filter((layer) => layer.family === 'reference').length;
+  const { bytes, header } = writePlan(graph, layers, profiles, context.model.opsetImports, version(), {
+    builderOptimizationLevel: config.builderOptimizationLevel,
+    isaCap: maxIsa(),
+    layers: layers.length,
+    referenceLayers: fallback,
+    fusions: context.log.filter((entry) => entry.message.startsWith('Fused:')).map((entry) => entry.message.slice(7)),
+    timingCache: cacheRead ? { hits: cacheRead.cache.hits, misses: cacheRead.cache.misses } : undefined,
+    buildMs: Math.round(performance.now() - started),
+  });
+  if (config.memoryPoolLimit !== undefined && header.arenaBytes > config.memoryPoolLimit) {
+    throw new KilnError('ERR_MEMORY_LIMIT', 'The engine needs more activation memory than the memory pool limit allows.', {
+      expected: `at most ${config.memoryPoolLimit} bytes`,
+      found: `${header.arenaBytes} bytes`,
+      hint: 'Raise memoryPoolLimit or lower the maximum shapes of the optimization profile.',
+    });
+  }
+  log(`Arena: ${header.arenaBytes} bytes (sum of all activations ${header.activationBytes}); ${layers.length} layers, ${fallback} on reference kernels; built in ${Math.round(performance.now() - started)} ms`);
+  return bytes;
+}
+
+/** Options of {@link buildEngine}: trtexec's build flags as an object. */
+export interface BuildEngineOptions {
+  /** Fixed shapes per input (min = opt = max). */
+  shapes?: Record<string, number[]>;
+  minShapes?: Record<string, number[]>;
+  optShapes?: Record<string, number[]>;
+  maxShapes?: Record<string, number[]>;
+  threads?: number;
+  builderOptimizationLevel?: number;
+  timingCacheFile?: string;
+  /** Receives the build log (fusions, tactics). */
+  log?: (line: string) => void;
+}
+
+/**
+ * ONNX in, plan bytes out, in one call.
+ *
+ * @example
+ * ```ts
+ * import { buildEngine } from '@kiln/builder';
+ * const plan = await buildEngine('mobilenet_v2.onnx', { minShapes: { input: [1, 3, 224, 224] }, optShapes: { input: [1, 3, 224, 224] }, maxShapes: { input: [8, 3, 224, 224] } });
+ * ```
+ */
+export async function buildEngine(onnxPathOrBytes: string | Uint8Array, options: BuildEngineOptions = {}): Promise<Uint8Array> {
+  const parser = new OnnxParser();
+  const network = typeof onnxPathOrBytes === 'string' ? await parser.parseFromFile(onnxPathOrBytes) : await parser.parse(onnxPathOrBytes);
+  const config = new BuilderConfig();
+  if (options.builderOptimizationLevel !== undefined) config.builderOptimizationLevel = options.builderOptimizationLevel;
+  config.timingCacheFile = options.timingCacheFile;
+  config.threads = options.threads;
+  config.log = options.log;
+  const profile: Record<string, ShapeRange> = {};
+  for (const [name, dims] of Object.entries(options.shapes ?? {})) profile[name] = { min: dims, opt: dims, max: dims };
+  const names = new Set([...Object.keys(options.minShapes ?? {}), ...Object.keys(options.optShapes ?? {}), ...Object.keys(options.maxShapes ?? {})]);
+  for (const name of names) {
+    const min = options.minShapes?.[name];
+    const max = options.maxShapes?.[name];
+    const opt = options.optShapes?.[name] ?? max ?? min;
+    if (!min || !max || !opt) {
+      throw new KilnError('ERR_PROFILE', `Input "${name}" needs min and max shapes (opt defaults to max).`, {
+        expected: 'minShapes and maxShapes for the same inputs',
+        found: `min ${min ? 'given' : 'missing'}, max ${max ? 'given' : 'missing'}`,
+      });
+    }
+    profile[name] = { min, opt, max };
+  }
+  if (Object.keys(profile).length > 0) config.addOptimizationProfile(profile);
+  return buildSerializedNetwork(network, config);
+}
+
+/**
+ * The builder object of TensorRT's API, for code ported from it.
+ *
+ * @example
+ * ```ts
+ * const builder = new Builder();
+ * const network = builder.createNetwork();
+ * const config = builder.createBuilderConfig();
+ * const plan = await builder.buildSerializedNetwork(network, config);
+ * ```
+ */
+export class Builder {
+  createNetwork(): NetworkDefinition {
+    return new NetworkDefinition();
+  }
+
+  createBuilderConfig(): BuilderConfig {
+    return new BuilderConfig();
+  }
+
+  createParser(network: NetworkDefinition): OnnxParser {
+    return new OnnxParser(network);
+  }
+
+  buildSerializedNetwork(network: NetworkDefinition, config: BuilderConfig): Promise<Uint8Array> {
+    return buildSerializedNetwork(network, config);
+  }
+}
+

@@ -1,0 +1,164 @@
+import { KilnError } from '@kiln/common';
+import { type NativeProgram, type NativeTensor, createEngine, kernels } from '@kiln/core-native';
+import { Constant, type Value } from '@kiln/onnx-tools';
+import { compileDim } from '@kiln/runtime';
+import type { LoweredLayer } from '../lower/types.js';
+import type { TimingCache } from './timing-cache.js';
+
+/** What tactic selection needs to know about the build. */
+export interface SelectionOptions {
+  /** Builder optimization level: 0 = heuristic only; higher levels time more candidates. */
+  level: number;
+  /** Symbol values at the profile's opt shapes (the shapes tactics are timed at). */
+  optSymbols: ReadonlyMap<string, number>;
+  cache: TimingCache | undefined;
+  log: (line: string) => void;
+}
+
+/** Tactic ids a layer may run, best first by heuristic (variant lists are fastest-first, higher ISA first). */
+export function candidatesFor(layer: LoweredLayer): string[] {
+  if (layer.candidates) return layer.candidates;
+  const available = kernels().filter((kernel) => kernel.runnable);
+  const family = available.filter((kernel) => (kernel as { family?: string }).family === layer.family || kernel.name.startsWith(`${layer.family}__`));
+  const order = ['amx', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
+  return family.sort((a, b) => order.indexOf(a.isa) - order.indexOf(b.isa)).map((kernel) => kernel.name);
+}
+
+/**
+ * Pick each native layer's tactic: by heuristic at level 0, else by timing every applicable
+ * candidate on this machine (warm-up, then the median of several runs) at the opt shapes,
+ * reusing the timing cache. Candidates whose kernel rejects the layer's shape are skipped.
+ */
+export function selectTactics(layers: readonly LoweredLayer[], options: SelectionOptions): void {
+  for (const layer of layers) {
+    if (layer.family === 'reference') continue;
+    const candidates = candidatesFor(layer);
+    if (candidates.length === 0) {
+      throw new KilnError('ERR_NO_TACTIC', `No kernel of family ${layer.family} can run on this CPU for layer "${layer.name}".`, {
+        hint: 'Check KILN_MAX_ISA; rebuild @kiln/core-native if kernels are missing.',
+      });
+    }
+    if (options.level === 0 || candidates.length === 1) {
+      layer.tactic = firstApplicable(layer, candidates, options);
+      options.log(`Tactic: ${layer.name} → ${layer.tactic} (heuristic)`);
+      continue;
+    }
+    const signature = signatureOf(layer, options.optSymbols);
+    const cached = options.cache?.get(signature);
+    if (cached && candidates.includes(cached.tactic)) {
+      layer.tactic = cached.tactic;
+      options.log(`Tactic: ${layer.name} → ${layer.tactic} (timing cache, ${cached.ms.toFixed(4)} ms)`);
+      continue;
+    }
+    const repeats = options.level >= 4 ? 15 : 5;
+    const timings: Record<string, number> = {};
+    for (const tactic of candidates) {
+      const ms = timeTactic(layer, tactic, options.optSymbols, repeats);
+      if (ms !== undefined) timings[tactic] = ms;
+    }
+    const ranked = Object.entries(timings).sort((a, b) => a[1] - b[1]);
+    if (ranked.length === 0) throw new KilnError('ERR_NO_TACTIC', `No tactic applies to layer "${layer.name}".`, { found: candidates.join(', ') });
+    const [best, ms] = ranked[0]!;
+    layer.tactic = best;
+    options.cache?.set(signature, { tactic: best, ms, candidates: timings });
+    options.log(`Tactic: ${layer.name} → ${best} (${ms.toFixed(4)} ms; timed ${ranked.map(([name, time]) => `${name} ${time.toFixed(4)}`).join(', ')})`);
+  }
+}
+
+function firstApplicable(layer: LoweredLayer, candidates: string[], options: SelectionOptions): string {
+  for (const tactic of candidates) if (timeTactic(layer, tactic, options.optSymbols, 0) !== undefined) return tactic;
+  throw new KilnError('ERR_NO_TACTIC', `No tactic applies to layer "${layer.name}".`, { found: candidates.join(', ') });
+}
+
+/** Layer signature for the timing cache: family, params, epilogue and every tensor's dims at opt. */
+export function signatureOf(layer: LoweredLayer, symbols: ReadonlyMap<string, number>): string {
+  const dims = (value: Value | undefined) => (value === undefined ? '-' : `${value.dtype}[${resolveDims(value, symbols).join('x')}]`);
+  return [layer.family, layer.inputs.map(dims).join(','), layer.outputs.map(dims).join(','), JSON.stringify(layer.params ?? []), JSON.stringify(layer.epilogue ?? [])].join('|');
+}
+
+export function resolveDims(value: Value, symbols: ReadonlyMap<string, number>): number[] {
+  return (value.shape ?? []).map((dim) => (dim === undefined ? 1 : compileDim(dim)(symbols)));
+}
+
+/** Median milliseconds of `repeats` runs (after a warm-up), or undefined when the tactic rejects the layer. */
+function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>, repeats: number): number | undefined {
+  let weights: Uint8Array = new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const tensors: NativeTensor[] = [];
+  const inputs: ArrayBufferView[] = [];
+  const outputs: ArrayBufferView[] = [];
+  const addWeight = (bytes: Uint8Array) => {
+    const at = offset;
+    chunks.push(bytes);
+    offset = Math.ceil((offset + bytes.length) / 64) * 64;
+    return at;
+  };
+  try {
+    for (const [position, value] of layer.inputs.entries()) {
+      if (value === undefined) continue;
+      if (layer.packed && position === 1) {
+        const packed = layer.packed.pack(tactic);
+        tensors.push({ dtype: 'float32', shape: [packed.length / 4], location: 'weights', offset: addWeight(packed) });
+      } else if (value instanceof Constant) {
+        const data = value.values.data as ArrayBufferView;
+        tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape: [...value.shape], location: 'weights', offset: addWeight(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
+      } else {
+        const shape = resolveDims(value, symbols);
+        tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'input', slot: inputs.length });
+        inputs.push(sample(value.dtype!, shape));
+      }
+    }
+    for (const value of layer.outputs) {
+      const shape = resolveDims(value, symbols);
+      tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'output', slot: outputs.length });
+      outputs.push(sample(value.dtype!, shape));
+    }
+    weights = new Uint8Array(offset);
+    let at = 0;
+    for (const chunk of chunks) {
+      weights.set(chunk, at);
+      at = Math.ceil((at + chunk.length) / 64) * 64;
+    }
+    const inputCount = layer.inputs.filter((value) => value !== undefined).length;
+    const program: NativeProgram = {
+      arenaBytes: 0,
+      tensors,
+      layers: [{
+        kernel: tactic,
+        inputs: [...Array(inputCount).keys()],
+        outputs: layer.outputs.map((_, i) => inputCount + i),
+        ...(layer.params ? { params: layer.params.map((param) => (typeof param === 'number' ? param : compileDim(param)(symbols))) } : {}),
+        ...(layer.epilogue ? { epilogue: layer.epilogue as NativeProgram['layers'][number]['epilogue'] } : {}),
+      }],
+    };
+    const context = createEngine(program, weights).createContext();
+    context.runSync(inputs, outputs);
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const start = process.hrtime.bigint();
+      context.runSync(inputs, outputs);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    return repeats === 0 ? 0 : times[Math.floor(times.length / 2)]!;
+  } catch (error) {
+    if (KilnError.isInstance(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Deterministic sample data: small values (indices stay 0 so gathers are in range). */
+function sample(dtype: string, shape: number[]): ArrayBufferView {
+  const count = shape.reduce((product, dim) => product * dim, 1);
+  switch (dtype) {
+    case 'float32':
+      return Float32Array.from({ length: count }, (_, i) => ((i * 7919) % 97) / 97 - 0.5);
+    case 'int64':
+      return new BigInt64Array(count);
+    case 'int32':
+      return new Int32Array(count);
+    default:
+      return new Uint8Array(count);
+  }
+}
