@@ -1,6 +1,11 @@
 import { KilnError } from '@kiln/common';
 import packageJson from '../package.json' with { type: 'json' };
 import { parseArgs } from './args.js';
+import { benchCommand } from './commands/bench.js';
+import { buildCommand } from './commands/build.js';
+import { compareCommand } from './commands/compare.js';
+import { inspectCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
 
 export { parseArgs, checkFlags, type ParsedArgs } from './args.js';
 
@@ -16,7 +21,13 @@ Commands:
   compare   --onnx=M.onnx                       compare Kiln with onnxruntime-node
   version                                       print the Kiln version`;
 
-const PLANNED = new Set(['build', 'run', 'bench', 'inspect', 'compare']);
+const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<number>> = {
+  build: buildCommand,
+  run: runCommand,
+  bench: benchCommand,
+  inspect: inspectCommand,
+  compare: compareCommand,
+};
 
 /**
  * Run the `kiln` command line with the given arguments (without `node` and the script path) and
@@ -39,10 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(VERSION);
       return 0;
     }
-    if (PLANNED.has(parsed.command)) {
-      console.error(`kiln ${parsed.command}: not implemented yet.`);
-      return 2;
-    }
+    const command = COMMANDS[parsed.command];
+    if (command) return await command(parsed);
     throw new KilnError('ERR_CLI_USAGE', `Unknown command \`${parsed.command}\`.`, {
       expected: 'one of build, run, bench, inspect, compare, version',
       found: parsed.command,
