@@ -17,6 +17,8 @@ import ts from 'typescript';
 /** @typedef {Record<string, Record<string, ApiItem>>} ApiEntries  entry subpath → symbol name → item */
 
 const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
+/** The .d.ts bundler renames clashing declarations `Dim` → `Dim$1`; the suffix is not API and shifts between builds. */
+const BUNDLER_SUFFIX = /\b([A-Za-z_]\w*)\$\d+\b/g;
 const DROPPED_MODIFIERS = new Set([ts.SyntaxKind.ExportKeyword, ts.SyntaxKind.DeclareKeyword, ts.SyntaxKind.DefaultKeyword]);
 
 /** @param {ts.Node} node @param {ts.SourceFile} sourceFile */
@@ -25,6 +27,7 @@ function print(node, sourceFile) {
     .printNode(ts.EmitHint.Unspecified, node, sourceFile)
     .replace(/\s+/g, ' ')
     .replace(/^(?:(?:export|declare|default) )+/, '')
+    .replace(BUNDLER_SUFFIX, '$1')
     .replace(/ ?;$/, '')
     .trim();
 }
@@ -119,6 +122,49 @@ function describeDeclaration(node, sourceFile) {
   return { kind, signature: print(node, sourceFile) };
 }
 
+/** @param {ts.TypeChecker} checker @param {ts.Symbol} symbol */
+function resolveAlias(checker, symbol) {
+  return symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+}
+
+/** @param {ts.TypeChecker} checker @param {ts.Symbol} moduleSymbol */
+function sortedExports(checker, moduleSymbol) {
+  return checker.getExportsOfModule(moduleSymbol).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * One exported symbol: its declarations merged (overloads, interface + const, class + namespace).
+ * A namespace (`declare namespace n`, or `export * as n`) lists its exports as members.
+ * @param {ts.TypeChecker} checker @param {ts.Symbol} symbol @param {number} depth
+ * @returns {ApiItem}
+ */
+function describeSymbol(checker, symbol, depth) {
+  /** @type {ApiItem} */
+  const item = { kind: '', signatures: [] };
+  const kinds = new Set();
+  for (const declaration of symbol.declarations ?? []) {
+    const deprecated = deprecationOf(declaration);
+    if (deprecated !== undefined && item.deprecated === undefined) item.deprecated = deprecated;
+    if (ts.isSourceFile(declaration) || ts.isModuleDeclaration(declaration)) {
+      kinds.add('namespace');
+      item.signatures.push(`namespace ${symbol.name.replace(BUNDLER_SUFFIX, '$1')}`);
+      if (depth < 3) {
+        for (const member of sortedExports(checker, symbol)) {
+          item.members = { ...item.members, [member.name]: describeSymbol(checker, resolveAlias(checker, member), depth + 1) };
+        }
+      }
+      continue;
+    }
+    const described = describeDeclaration(declaration, declaration.getSourceFile());
+    kinds.add(described.kind);
+    item.signatures.push(described.signature);
+    if (described.members) item.members = { ...item.members, ...described.members };
+  }
+  item.kind = kinds.size > 0 ? [...kinds].join('+') : 'unresolved';
+  if (item.members) item.members = Object.fromEntries(Object.entries(item.members).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return item;
+}
+
 /**
  * Snapshot of the exports of one declaration file.
  * @param {string} dtsPath
@@ -136,25 +182,11 @@ export function extractApi(dtsPath) {
   /** @type {Map<string, string>} */
   const localNames = new Map();
   if (!moduleSymbol) return { symbols, localNames };
-  const exported = checker.getExportsOfModule(moduleSymbol).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const exportSymbol of exported) {
-    const symbol = exportSymbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exportSymbol) : exportSymbol;
-    if (symbol.name !== exportSymbol.name && symbol.name !== 'default') localNames.set(exportSymbol.name, symbol.name);
-    /** @type {ApiItem} */
-    const item = { kind: '', signatures: [] };
-    const kinds = new Set();
-    for (const declaration of symbol.declarations ?? []) {
-      const declFile = declaration.getSourceFile();
-      const described = describeDeclaration(declaration, declFile);
-      kinds.add(described.kind);
-      item.signatures.push(described.signature);
-      if (described.members) item.members = { ...item.members, ...described.members };
-      const deprecated = deprecationOf(declaration);
-      if (deprecated !== undefined && item.deprecated === undefined) item.deprecated = deprecated;
-    }
-    item.kind = kinds.size > 0 ? [...kinds].join('+') : 'unresolved';
-    if (item.members) item.members = Object.fromEntries(Object.entries(item.members).sort(([a], [b]) => (a < b ? -1 : 1)));
-    symbols[exportSymbol.name] = item;
+  for (const exportSymbol of sortedExports(checker, moduleSymbol)) {
+    const symbol = resolveAlias(checker, exportSymbol);
+    const localName = symbol.name.replace(BUNDLER_SUFFIX, '$1');
+    if (localName !== exportSymbol.name && localName !== 'default') localNames.set(exportSymbol.name, localName);
+    symbols[exportSymbol.name] = describeSymbol(checker, symbol, 0);
   }
   return { symbols, localNames };
 }

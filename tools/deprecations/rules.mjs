@@ -145,7 +145,7 @@ export function checkPolicy({ current, baseline, version, now }) {
         continue;
       }
       if (!compatibleItem(old, now_, 'top')) broken(symbol, old, now_);
-      const context = now_.kind.includes('class') ? 'class' : 'interface';
+      const context = now_.kind.includes('class') ? 'class' : now_.kind.includes('namespace') ? 'top' : 'interface';
       const [oldMembers, newMembers] = [old.members ?? {}, now_.members ?? {}];
       for (const [member, oldMember] of Object.entries(oldMembers)) {
         const newMember = Object.hasOwn(newMembers, member) ? newMembers[member] : undefined;

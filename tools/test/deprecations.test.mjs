@@ -139,6 +139,30 @@ describe('API reports', () => {
     expect(Object.keys(symbols.Precision?.members ?? {})).toEqual(['FP16', 'FP32', 'INT8']);
   });
 
+  it('handles namespaces, overloads, default exports and bundler-renamed declarations', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-api-dts-'));
+    try {
+      const file = path.join(dir, 'index.d.ts');
+      writeFileSync(file, [
+        'type Dim$1 = number | string;',
+        'declare function shape(dims: readonly Dim$1[]): Dim$1[];',
+        'declare function over(x: string): string;',
+        'declare function over(x: number): number;',
+        'declare namespace util { function helper(): void; }',
+        'export { type Dim$1 as Dim, shape, over, util, shape as default };',
+      ].join('\n'));
+      const { symbols, localNames } = extractApi(file);
+      expect(symbols.Dim?.signatures).toEqual(['type Dim = number | string']);
+      expect(symbols.shape?.signatures).toEqual(['function shape(dims: readonly Dim[]): Dim[]']);
+      expect(symbols.over?.signatures).toHaveLength(2);
+      expect(symbols.util).toEqual({ kind: 'namespace', signatures: ['namespace util'], members: { helper: { kind: 'function', signatures: ['function helper(): void'] } } });
+      expect(symbols.default?.kind).toBe('function');
+      expect(localNames.get('Dim')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('report --check fails when stale and passes after report --update', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kiln-api-report-'));
     try {
