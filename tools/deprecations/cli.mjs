@@ -68,7 +68,7 @@ if (command === 'check') {
     else if (mode === 'update') console.log(`written     ${relative(result.file)}`);
     else {
       stale++;
-      console.error(`stale       ${relative(result.file)}: the API of ${result.name} differs from the committed report`);
+      console.error(`stale       ${relative(result.file)}: ${result.missing ? `no committed report for ${result.name}` : `the API of ${result.name} differs from the committed report`}`);
     }
   }
   if (stale > 0 && mode === 'update') process.exitCode = 1;

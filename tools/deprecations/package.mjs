@@ -51,7 +51,7 @@ export function checkPackage({ dir, now, dtsPath, pendingBumps = new Map() }) {
 /**
  * Write (`update`) or verify (`check`) a package's API report from its current build.
  * @param {{ dir: string, mode: 'update' | 'check' | 'print', dtsPath?: string }} options
- * @returns {{ name: string, file: string, stale: boolean, text: string }}
+ * @returns {{ name: string, file: string, stale: boolean, missing: boolean, text: string }}
  */
 export function reportPackage({ dir, mode, dtsPath }) {
   const manifest = readManifest(dir);
@@ -69,5 +69,5 @@ export function reportPackage({ dir, mode, dtsPath }) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
   }
-  return { name: manifest.name, file, stale, text };
+  return { name: manifest.name, file, stale, missing: committed === undefined, text };
 }
