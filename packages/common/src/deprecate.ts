@@ -19,7 +19,7 @@ export interface DeprecationNotice {
  *
  * @example
  * ```ts
- * /** @deprecated since 0.3.0 (2026-12-01); use `getTensorName` instead. *\/
+ * // The function's JSDoc carries: at-deprecated since 0.3.0 (2026-12-01); use `getTensorName` instead.
  * export function getBindingName(index: number): string {
  *   deprecate({ code: 'KILN_DEP_0001', symbol: 'getBindingName', since: '0.3.0 (2026-12-01)', replacement: 'getTensorName' });
  *   return getTensorName(index);

@@ -32,6 +32,11 @@ export class PassContext {
     this.note(`Fused: ${names.join(' + ')}`);
   }
 
+  /** `replacement` stands for the same ONNX nodes as `original` (a node rewritten in place). */
+  replaced(original: Node, replacement: Node): void {
+    this.sourceNames.set(replacement, this.sources(original));
+  }
+
   note(message: string): void {
     this.log.push({ pass: this.currentPass, message });
   }

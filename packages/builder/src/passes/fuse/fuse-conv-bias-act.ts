@@ -14,12 +14,12 @@ import { type Match, type NodePattern, type Rewrite, rewriteAll } from '../../in
  *
  * Epilogue order is bias, residual, activation (see fuse-residual-add).
  */
-const toFusedConv: [NodePattern, Rewrite] = [{ op: 'Conv', bind: 'conv', inputs: [undefined, { tensor: true, constant: true }] }, (graph, match) => {
+const toFusedConv = (context: PassContext): [NodePattern, Rewrite] => [{ op: 'Conv', bind: 'conv', inputs: [undefined, { tensor: true, constant: true }] }, (graph, match) => {
   const conv = match.nodes.get('conv')!;
   if (conv.inputs[1]?.dtype !== 'float32') return false;
   const fused = new Node({ op: 'FusedConv', domain: KILN_DOMAIN, name: conv.name, inputs: conv.inputs, outputs: conv.outputs, attributes: new Map(conv.attributes) });
   fused.attributes.set('activation', { type: 'string', value: 'none' });
-  return swap(graph, [conv], fused);
+  return swap(graph, context, conv, fused);
 }];
 
 function toFusedGemmFromGemm(context: PassContext): [NodePattern, Rewrite] {
@@ -47,11 +47,11 @@ function toFusedGemmFromGemm(context: PassContext): [NodePattern, Rewrite] {
     const fused = new Node({ op: 'FusedGemm', domain: KILN_DOMAIN, name: gemm.name, inputs: [gemm.inputs[0], gemm.inputs[1], c], outputs: gemm.outputs });
     fused.attributes.set('transB', { type: 'int', value: transB });
     fused.attributes.set('activation', { type: 'string', value: 'none' });
-    return swap(graph, [gemm], fused);
+    return swap(graph, context, gemm, fused);
   }];
 }
 
-const toFusedGemmFromMatMul: [NodePattern, Rewrite] = [
+const toFusedGemmFromMatMul = (context: PassContext): [NodePattern, Rewrite] => [
   { op: 'MatMul', bind: 'matmul', inputs: [undefined, { tensor: true, constant: true, where: (value: Value) => value.shape?.length === 2 && value.dtype === 'float32' }] },
   (graph, match) => {
     const matmul = match.nodes.get('matmul')!;
@@ -59,7 +59,7 @@ const toFusedGemmFromMatMul: [NodePattern, Rewrite] = [
     const fused = new Node({ op: 'FusedGemm', domain: KILN_DOMAIN, name: matmul.name, inputs: [matmul.inputs[0], matmul.inputs[1]], outputs: matmul.outputs });
     fused.attributes.set('transB', { type: 'int', value: 0 });
     fused.attributes.set('activation', { type: 'string', value: 'none' });
-    return swap(graph, [matmul], fused);
+    return swap(graph, context, matmul, fused);
   },
 ];
 
@@ -151,10 +151,11 @@ export function absorb(graph: Graph, context: PassContext, layer: Node, next: No
   return true;
 }
 
-function swap(graph: Graph, old: Node[], fused: Node): boolean {
-  const outputs = old[0]!.outputs;
+function swap(graph: Graph, context: PassContext, old: Node, fused: Node): boolean {
+  const outputs = old.outputs;
   const inputs = fused.inputs;
-  replaceNodes(graph, old, fused);
+  context.replaced(old, fused);
+  replaceNodes(graph, [old], fused);
   fused.setInputs(inputs);
   fused.setOutputs(outputs);
   return true;
@@ -163,7 +164,7 @@ function swap(graph: Graph, old: Node[], fused: Node): boolean {
 export const fuseConvBiasAct: Pass = {
   name: 'fuse-conv-bias-act',
   run(graph, context) {
-    rewriteAll(graph, [toFusedConv, toFusedGemmFromGemm(context), toFusedGemmFromMatMul]);
+    rewriteAll(graph, [toFusedConv(context), toFusedGemmFromGemm(context), toFusedGemmFromMatMul(context)]);
     rewriteAll(graph, [absorbBias(context), absorbActivation(context), absorbSilu(context)]);
   },
 };
