@@ -18,7 +18,7 @@
     'cflags': ['-fPIC', '-fvisibility=hidden'],
     'cflags_cc': ['-std=c++17', '-fexceptions', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-maybe-uninitialized'],
     'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")", 'src'],
-    'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'KILN_VERSION="<(kiln_version)"'],
+    'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS', 'KILN_VERSION="<(kiln_version)"'],
     'xcode_settings': {
       'GCC_ENABLE_CPP_EXCEPTIONS': 'YES',
       'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
@@ -37,8 +37,8 @@
       ['kiln_sanitize==1', {
         'cflags!': ['-O3'],
         'cflags_cc!': ['-O3'],
-        'cflags': ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-O1', '-g'],
-        'cflags_cc': ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-O1', '-g'],
+        'cflags': ['-fsanitize=address,undefined', '-fno-sanitize=vptr', '-fno-omit-frame-pointer', '-O1', '-g'],
+        'cflags_cc': ['-fsanitize=address,undefined', '-fno-sanitize=vptr', '-fno-omit-frame-pointer', '-O1', '-g'],
         'ldflags': ['-fsanitize=address,undefined'],
         'defines': ['KILN_SANITIZE=1'],
       }],

@@ -31,14 +31,23 @@ void RunWorker::Execute() {
   }
 }
 
+// Settling can fail only while the environment is being torn down (a worker thread terminated
+// with a run in flight): there is nobody left to notify, so the error is dropped rather than
+// escaping into node-addon-api's callback wrapper (which would abort the process).
 void RunWorker::OnOK() {
   context_->release();
-  deferred_.Resolve(Env().Undefined());
+  try {
+    deferred_.Resolve(Env().Undefined());
+  } catch (const Napi::Error&) {
+  }
 }
 
 void RunWorker::OnError(const Napi::Error& /*error*/) {
   context_->release();
-  deferred_.Reject(to_js_error(Env(), failure_).Value());
+  try {
+    deferred_.Reject(to_js_error(Env(), failure_).Value());
+  } catch (const Napi::Error&) {
+  }
 }
 
 }  // namespace kiln
