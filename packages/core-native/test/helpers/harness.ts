@@ -2,9 +2,9 @@
 import type { NativeDType, NativeLayer, NativeProgram, NativeTensor, NativeUnaryStep } from '../../src/index.js';
 import { createEngine, kernels } from '../../src/index.js';
 
-const seedText = process.env.KILN_TEST_SEED;
+const seedText = process.env.CORE_NATIVE_TEST_SEED;
 export const SEED = seedText !== undefined ? Number(seedText) : Date.now() % 1_000_000;
-console.log(`[core-native tests] seed ${SEED} — reproduce with KILN_TEST_SEED=${SEED} pnpm --filter @kiln/core-native test`);
+console.log(`[core-native tests] seed ${SEED} — reproduce with CORE_NATIVE_TEST_SEED=${SEED} pnpm --filter @kiln/core-native test`);
 
 /** mulberry32: small, fast, good enough for test data. */
 export function rng(seed = SEED): () => number {
