@@ -52,6 +52,12 @@ export const FLAGS = {
     description: 'Run the graph verifier after every builder pass (always on in tests).',
     defaultValue: '0',
   },
+  KILN_TEST_SEED: {
+    name: 'KILN_TEST_SEED',
+    kind: 'integer',
+    description: 'Seed for the randomized tests (each prints the seed it used and how to repeat it).',
+    defaultValue: undefined,
+  },
   KILN_SHARED_DIR: {
     name: 'KILN_SHARED_DIR',
     kind: 'string',
