@@ -23,6 +23,7 @@ const steps = [
   { name: 'changesets', command: 'node', args: ['tools/scripts/check-changesets.mjs'], optional: () => missing('tools/scripts/check-changesets.mjs') },
   { name: 'deprecations', command: 'node', args: ['tools/deprecations/cli.mjs', 'check'], optional: () => missing('tools/deprecations/cli.mjs') },
   ...workspaceTestSteps(),
+  { name: 'conformance', command: 'node', args: ['tools/conformance/run.mjs'] },
 ];
 
 function missing(file) {
@@ -99,6 +100,9 @@ function vitestCounts(file) {
 
 function plainCounts(output) {
   const lines = output.split('\n').reverse();
+  // A step may state how it wants to be counted (conformance: known failures count as skipped).
+  const aggregate = lines.find((line) => line.startsWith('aggregate: '));
+  if (aggregate) return plainCounts(aggregate.slice('aggregate: '.length));
   for (const line of lines) {
     const match = /^(?:\w+:\s*)?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$/.exec(line.trim());
     if (match) return { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] ?? 0) };
