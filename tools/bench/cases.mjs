@@ -1,0 +1,44 @@
+// The benchmark cases: every shared model at batch 1, mobilenet_v2 at batch 8, bert_mini at
+// sequence 32 and 128. Inputs are seeded random data of each input's dtype (token ids < 4096,
+// attention masks of ones), the same for both runtimes.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function benchCases(shared) {
+  const spec = JSON.parse(fs.readFileSync(path.join(shared, 'models', 'models.json'), 'utf8'));
+  const cases = [];
+  for (const model of spec.models) {
+    const file = path.join(shared, 'models', model.file);
+    if (!fs.existsSync(file)) continue;
+    const shapes = (override) => Object.fromEntries(model.inputs.map((input) => [input.name, input.shape.map((dim, axis) => override(input, axis) ?? dim)]));
+    const sequenceAxis = (input) => Object.entries(input.dynamic ?? {}).find(([, name]) => /^S/.test(name))?.[0];
+    if (model.inputs.some((input) => sequenceAxis(input) !== undefined)) {
+      for (const length of [32, 128]) {
+        cases.push({ name: `${model.name} seq ${length}`, model, file, shapes: shapes((input, axis) => (String(axis) === sequenceAxis(input) ? length : axis === 0 ? 1 : undefined)) });
+      }
+    } else {
+      cases.push({ name: `${model.name} batch 1`, model, file, shapes: shapes((_, axis) => (axis === 0 ? 1 : undefined)) });
+      if (model.name === 'mobilenet_v2') cases.push({ name: `${model.name} batch 8`, model, file, shapes: shapes((_, axis) => (axis === 0 ? 8 : undefined)) });
+    }
+  }
+  return cases;
+}
+
+export function makeInputs(model, shapes, seed = 7) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const feeds = {};
+  for (const input of model.inputs) {
+    const dims = shapes[input.name];
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (input.dtype === 'float32') feeds[input.name] = { type: 'float32', dims, data: Float32Array.from({ length: count }, () => next() * 2 - 1) };
+    else feeds[input.name] = { type: 'int64', dims, data: BigInt64Array.from({ length: count }, () => (/mask/.test(input.name) ? 1n : BigInt(Math.floor(next() * 4096)))) };
+  }
+  return feeds;
+}

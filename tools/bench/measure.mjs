@@ -1,0 +1,78 @@
+// One benchmark case at one thread count, in this process: Kiln and onnxruntime-node run
+// interleaved (A B A B ...) on the same inputs, so machine noise hits both alike.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildEngine } from '@kiln/builder';
+import { Runtime } from '@kiln/runtime';
+import * as ort from 'onnxruntime-node';
+import { makeInputs } from './cases.mjs';
+
+const median = (values) => quantile(values, 0.5);
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = q * (sorted.length - 1);
+  const low = Math.floor(rank);
+  return sorted[low] + (sorted[Math.ceil(rank)] - sorted[low]) * (rank - low);
+}
+
+export async function measureCase(benchCase, threads, { iterations, warmUp }) {
+  const feeds = makeInputs(benchCase.model, benchCase.shapes);
+  const result = { case: benchCase.name, threads };
+  const session = await ort.InferenceSession.create(benchCase.file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
+  let kiln;
+  try {
+    kiln = await prepareKiln(benchCase, threads, result);
+  } catch (error) {
+    result.kilnError = `${error.code ?? 'ERROR'}: ${String(error.message).split('\n')[0]}`;
+  }
+  const times = { kiln: [], ort: [] };
+  for (let i = 0; i < warmUp; i++) {
+    await session.run(ortFeeds);
+    if (kiln) await kiln.run(feeds);
+  }
+  for (let i = 0; i < iterations; i++) {
+    let start = performance.now();
+    await session.run(ortFeeds);
+    times.ort.push(performance.now() - start);
+    if (kiln) {
+      start = performance.now();
+      await kiln.run(feeds);
+      times.kiln.push(performance.now() - start);
+    }
+  }
+  result.ort = { median: median(times.ort), p90: quantile(times.ort, 0.9) };
+  if (kiln) {
+    result.kiln = { median: median(times.kiln), p90: quantile(times.kiln, 0.9) };
+    result.ratio = result.ort.median / result.kiln.median;
+  }
+  await session.release?.();
+  return result;
+}
+
+async function prepareKiln(benchCase, threads, result) {
+  const cacheFile = path.join(os.tmpdir(), `kiln-bench-${process.pid}-${benchCase.name.replace(/\W+/g, '_')}-${threads}.timing`);
+  fs.rmSync(cacheFile, { force: true });
+  const options = { shapes: benchCase.shapes, threads, timingCacheFile: cacheFile };
+  let start = performance.now();
+  await buildEngine(benchCase.file, options);
+  result.buildColdMs = performance.now() - start;
+  start = performance.now();
+  const plan = await buildEngine(benchCase.file, options);
+  result.buildCachedMs = performance.now() - start;
+  fs.rmSync(cacheFile, { force: true });
+  const runtime = new Runtime({ threads });
+  const loads = [];
+  let context;
+  for (let i = 0; i < 5; i++) {
+    start = performance.now();
+    const engine = runtime.deserializeEngine(plan);
+    context = engine.createExecutionContext();
+    context.getTensorShape(engine.outputs[0].name);
+    loads.push(performance.now() - start);
+  }
+  result.loadMs = median(loads);
+  result.planBytes = plan.length;
+  return context;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `pnpm bench`: Kiln vs onnxruntime-node 1.30 (graphOptimizationLevel 'all', same thread count,
+// sequential execution) on every benchmark case at 1 and 2 threads, interleaved in one process.
+// Peak RSS is measured per runtime in child processes (one process cannot split its RSS).
+//
+//   node tools/bench/run.mjs [--json] [--filter=REGEX] [--threads=1,2] [--iterations=N]
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchCases } from './cases.mjs';
+import { measureCase } from './measure.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shared = process.env.KILN_SHARED_DIR ?? path.resolve(here, '../../../shared');
+const args = new Map(process.argv.slice(2).map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : true]));
+const json = args.has('json');
+const threadCounts = String(args.get('threads') ?? '1,2').split(',').map(Number);
+const iterations = Number(args.get('iterations') ?? 30);
+const filter = typeof args.get('filter') === 'string' ? new RegExp(args.get('filter')) : undefined;
+const cases = benchCases(shared).filter((c) => !filter || filter.test(c.name));
+
+const results = [];
+for (const threads of threadCounts) {
+  for (const benchCase of cases) {
+    const result = await measureCase(benchCase, threads, { iterations, warmUp: 5 });
+    if (benchCase.name === 'mobilenet_v2 batch 1') result.peakRss = peakRss(benchCase, threads);
+    results.push(result);
+    if (!json) printRow(result);
+  }
+}
+
+function peakRss(benchCase, threads) {
+  const measure = (runtime) => {
+    const output = execFileSync(process.execPath, [path.join(here, 'rss.mjs'), runtime, benchCase.file, JSON.stringify(benchCase.shapes), String(threads)], { encoding: 'utf8' });
+    return JSON.parse(output.trim().split('\n').at(-1)).maxRssBytes;
+  };
+  return { kiln: measure('kiln'), ort: measure('ort') };
+}
+
+function printRow(r) {
+  const ms = (value) => (value === undefined ? '-' : value.toFixed(3));
+  if (r.kilnError) {
+    console.log(`${r.case.padEnd(22)} t=${r.threads}  ORT median ${ms(r.ort.median)} p90 ${ms(r.ort.p90)} ms | Kiln: not built (${r.kilnError})`);
+    return;
+  }
+  const rss = r.peakRss ? ` | peak RSS Kiln ${(r.peakRss.kiln / 2 ** 20).toFixed(0)} MiB vs ORT ${(r.peakRss.ort / 2 ** 20).toFixed(0)} MiB` : '';
+  console.log(
+    `${r.case.padEnd(22)} t=${r.threads}  Kiln median ${ms(r.kiln.median)} p90 ${ms(r.kiln.p90)} | ORT median ${ms(r.ort.median)} p90 ${ms(r.ort.p90)} ms | ORT/Kiln ${r.ratio.toFixed(2)}x | build ${(r.buildColdMs / 1000).toFixed(2)} s cold, ${(r.buildCachedMs / 1000).toFixed(2)} s cached | load ${ms(r.loadMs)} ms${rss}`,
+  );
+}
+
+const ratios = results.filter((r) => r.ratio !== undefined).map((r) => r.ratio);
+const geomean = ratios.length > 0 ? Math.exp(ratios.reduce((sum, ratio) => sum + Math.log(ratio), 0) / ratios.length) : Number.NaN;
+const byThreads = Object.fromEntries(threadCounts.map((t) => {
+  const subset = results.filter((r) => r.threads === t && r.ratio !== undefined).map((r) => r.ratio);
+  return [t, subset.length ? Math.exp(subset.reduce((s, x) => s + Math.log(x), 0) / subset.length) : Number.NaN];
+}));
+if (json) console.log(JSON.stringify({ date: new Date().toISOString(), results, geomeanByThreads: byThreads, geomean }));
+else {
+  for (const [t, g] of Object.entries(byThreads)) console.log(`geometric-mean ORT/Kiln at ${t} thread(s): ${g.toFixed(3)}x`);
+  console.log(`geometric-mean ratio ORT/Kiln: ${geomean.toFixed(3)}x`);
+}
