@@ -44,7 +44,8 @@ export class KilnError extends Error {
   readonly found: string | undefined;
   readonly where: string | undefined;
   readonly hint: string | undefined;
-  private readonly [MARKER] = true;
+  /** The cross-install marker read by {@link KilnError.isInstance}. */
+  readonly [MARKER] = true;
 
   constructor(code: string, message: string, details: KilnErrorDetails = {}) {
     super(KilnError.format(message, details), details.cause === undefined ? undefined : { cause: details.cause });

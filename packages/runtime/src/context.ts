@@ -107,7 +107,7 @@ export class ExecutionContext {
         const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
         await natives[index]!.run(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
       }
-      return this.collect(values, specialization);
+      return this.collect(values);
     } catch (error) {
       if (KilnError.isInstance(error) && error.stack && trace.stack) error.stack += `\n    --- called from ---\n${trace.stack.split('\n').slice(1).join('\n')}`;
       throw error;
@@ -140,7 +140,7 @@ export class ExecutionContext {
         const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
         natives[index]!.runSync(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
       }
-      return this.collect(values, specialization);
+      return this.collect(values);
     } finally {
       this.running = false;
     }
@@ -222,7 +222,7 @@ export class ExecutionContext {
     });
   }
 
-  private collect(values: Map<number, Tensor>, specialization: Specialization): Record<string, Tensor> {
+  private collect(values: Map<number, Tensor>): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
     for (const io of this.engine.header.outputs) {
       const value = values.get(io.tensor);

@@ -93,8 +93,8 @@ function required<T>(field: T | undefined, proto: AttributeProto, where: string)
 /** int64 attributes beyond ±2^63 (Number(INT64_MAX) rounds up to 2^63) clamp back into range. */
 function toInt64(n: number): bigint {
   if (!Number.isFinite(n)) throw new Error(`attribute integer ${n} is not finite`);
-  if (n >= 9223372036854775807) return 9223372036854775807n;
-  if (n <= -9223372036854775808) return -9223372036854775808n;
+  if (n >= 2 ** 63) return 9223372036854775807n;
+  if (n <= -(2 ** 63)) return -9223372036854775808n;
   return BigInt(Math.trunc(n));
 }
 

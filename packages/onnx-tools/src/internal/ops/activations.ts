@@ -14,8 +14,8 @@ type Activation = (attributes: Attributes) => (v: number) => number;
 const ACTIVATIONS: Record<string, [number, Activation]> = {
   Elu: [6, (a) => { const alpha = floatAttr(a, 'alpha', 1); return (v) => (v >= 0 ? v : alpha * Math.expm1(v)); }],
   Selu: [6, (a) => {
-    const alpha = floatAttr(a, 'alpha', 1.67326319217681884765625);
-    const gamma = floatAttr(a, 'gamma', 1.05070102214813232421875);
+    const alpha = floatAttr(a, 'alpha', 1.6732631921768188);
+    const gamma = floatAttr(a, 'gamma', 1.0507010221481323);
     return (v) => gamma * (v > 0 ? v : alpha * Math.expm1(v));
   }],
   Celu: [12, (a) => { const alpha = floatAttr(a, 'alpha', 1); return (v) => Math.max(0, v) + Math.min(0, alpha * Math.expm1(v / alpha)); }],
