@@ -8,7 +8,7 @@ import { loadModel } from './shapes-load.js';
 const MODELS = '/work/shared/models';
 
 function allNodeOutputs(model: Model) {
-  return model.graph.nodes.flatMap((node) => node.outputs.filter((o) => o !== undefined).map((o) => ({ node, value: o })));
+  return model.graph.nodes.flatMap((node) => node.outputs.filter((o): o is NonNullable<typeof o> => o !== undefined).map((o) => ({ node, value: o })));
 }
 
 function expectEverythingTyped(model: Model): void {
