@@ -3,6 +3,7 @@
 
 #include "napi/addon_state.h"
 #include "napi/executor_bindings.h"
+#include "napi/pack_bindings.h"
 #include "napi/platform_bindings.h"
 
 namespace {
@@ -19,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("availableCores", Napi::Function::New(env, kiln::js_available_cores, "availableCores"));
   exports.Set("kernels", Napi::Function::New(env, kiln::js_kernels, "kernels"));
   exports.Set("createEngine", Napi::Function::New(env, kiln::js_create_engine, "createEngine"));
+  exports.Set("packWeights", Napi::Function::New(env, kiln::js_pack_weights, "packWeights"));
   kiln::init_executor_classes(env, exports);
   return exports;
 }

@@ -144,3 +144,37 @@ export function availableCores(): number {
 export function kernels(): KernelInfo[] {
   return loadAddon().kernels();
 }
+
+/**
+ * Packs a GEMM or convolution layer's weights for one tactic, as the builder stores them in a plan
+ * (64-byte aligned in the weight section; at run time they are the layer's second input, a
+ * `'weights'` tensor of dtype float32 and shape `[packed.length]`). The packed layout differs per
+ * variant, so pack with the exact tactic id the layer will run.
+ *
+ * - Conv2D tactics (every `kernels()` entry of family `f32_conv`): `shape` is
+ *   `[outChannels, inChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft,
+ *   padBottom, padRight, group]`; `weights` is ONNX's `[outChannels, inChannels / group, kh, kw]`.
+ * - GEMM tactics (family `f32_gemm`): `shape` is `[K, N, transB]`; `weights` is `[K, N]`
+ *   (transB = 0) or `[N, K]` (transB = 1).
+ *
+ * The family names `f32_conv` / `f32_gemm` pack for the variant `createEngine` would pick for
+ * that family name under the current ISA cap.
+ *
+ * @throws KilnError `ERR_ARGUMENT` for an unknown tactic, a shape of the wrong length, a weights
+ * length that does not match the shape, or a variant that does not apply (e.g. a 1x1 variant for a
+ * 3x3 kernel, a depthwise variant for a dense convolution).
+ *
+ * @example
+ * ```ts
+ * import { packWeights } from '@kiln/core-native';
+ * // Conv 3x3, 16 -> 32 channels, stride 1, pad 1, for the AVX-512 im2col tactic:
+ * const w = new Float32Array(32 * 16 * 3 * 3);
+ * const packed = packWeights('f32_conv_im2col_14x32__avx512', [32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1], w);
+ * // Gemm with B = [N=10, K=64] (transB = 1):
+ * const b = packWeights('f32_gemm_6x16__avx2', [64, 10, 1], new Float32Array(640));
+ * ```
+ */
+export function packWeights(tactic: string, shape: number[], weights: Float32Array): Float32Array {
+  const addon = loadAddon();
+  return callNative(() => addon.packWeights(tactic, shape, weights));
+}

@@ -17,5 +17,8 @@ std::unique_ptr<Op> make_x_slice(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_gather(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_copy(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_cast(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_gemm(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_matmul(const OpBuildArgs& args);
 
 }  // namespace kiln

@@ -2,37 +2,76 @@
 
 #include "executor/error.h"
 #include "executor/factories.h"
+#include "kernels/f32-conv/variants.h"
+#include "kernels/f32-gemm/variants.h"
 
 namespace kiln {
+namespace {
+
+// One entry per variant base of a multi-variant family, in the family's list order (entries of a
+// base seen again at another ISA merge into the first), then the unlisted family-name alias.
+template <class Variant>
+void add_variant_family(std::vector<KernelFamily>* out, const char* family, const Variant* list, size_t count,
+                        OpFactory factory) {
+  const size_t first = out->size();
+  unsigned all = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string name = list[i].name;
+    const std::string base = name.substr(0, name.rfind("__"));
+    all |= isa_bit(list[i].isa);
+    bool merged = false;
+    for (size_t j = first; j < out->size() && !merged; ++j) {
+      if ((*out)[j].base == base) {
+        (*out)[j].isa_mask |= isa_bit(list[i].isa);
+        merged = true;
+      }
+    }
+    if (!merged) out->push_back({base, isa_bit(list[i].isa), factory, family, true});
+  }
+  out->push_back({family, all, factory, family, false});
+}
+
+std::vector<KernelFamily> make_families() {
+  std::vector<KernelFamily> families = {
+      {"f32_vbinary_add", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vbinary_sub", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vbinary_mul", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vbinary_div", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vbinary_max", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vbinary_min", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vbinary_pow", kVectorIsas, make_f32_vbinary, ""},
+      {"f32_vunary", kVectorIsas, make_f32_vunary, ""},
+      {"f32_softmax", kVectorIsas, make_f32_softmax, ""},
+      {"f32_logsoftmax", kVectorIsas, make_f32_softmax, ""},
+      {"f32_layernorm", kVectorIsas, make_f32_layernorm, ""},
+      {"f32_reduce_sum", kVectorIsas, make_f32_reduce, ""},
+      {"f32_reduce_mean", kVectorIsas, make_f32_reduce, ""},
+      {"f32_reduce_max", kVectorIsas, make_f32_reduce, ""},
+      {"f32_maxpool2d", kScalarOnly, make_f32_pool2d, ""},
+      {"f32_avgpool2d", kScalarOnly, make_f32_pool2d, ""},
+      {"f32_globalmaxpool", kScalarOnly, make_f32_pool2d, ""},
+      {"f32_globalavgpool", kScalarOnly, make_f32_pool2d, ""},
+      {"x_transpose", kVectorIsas, make_x_transpose, ""},
+      {"x_concat", kScalarOnly, make_x_concat, ""},
+      {"x_slice", kScalarOnly, make_x_slice, ""},
+      {"x_gather", kScalarOnly, make_x_gather, ""},
+      {"x_copy", kScalarOnly, make_x_copy, ""},
+      {"x_cast", kScalarOnly, make_x_cast, ""},
+      {"f32_matmul", kVectorIsas, make_f32_matmul, ""},
+  };
+  add_variant_family(&families, "f32_conv", f32_conv::conv_variants(), f32_conv::conv_variant_count(),
+                     make_f32_conv);
+  add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);
+  for (KernelFamily& family : families) {
+    if (family.family.empty()) family.family = family.base;
+  }
+  return families;
+}
+
+}  // namespace
 
 const std::vector<KernelFamily>& kernel_families() {
-  static const std::vector<KernelFamily> families = {
-      {"f32_vbinary_add", kVectorIsas, make_f32_vbinary},
-      {"f32_vbinary_sub", kVectorIsas, make_f32_vbinary},
-      {"f32_vbinary_mul", kVectorIsas, make_f32_vbinary},
-      {"f32_vbinary_div", kVectorIsas, make_f32_vbinary},
-      {"f32_vbinary_max", kVectorIsas, make_f32_vbinary},
-      {"f32_vbinary_min", kVectorIsas, make_f32_vbinary},
-      {"f32_vbinary_pow", kVectorIsas, make_f32_vbinary},
-      {"f32_vunary", kVectorIsas, make_f32_vunary},
-      {"f32_softmax", kVectorIsas, make_f32_softmax},
-      {"f32_logsoftmax", kVectorIsas, make_f32_softmax},
-      {"f32_layernorm", kVectorIsas, make_f32_layernorm},
-      {"f32_reduce_sum", kVectorIsas, make_f32_reduce},
-      {"f32_reduce_mean", kVectorIsas, make_f32_reduce},
-      {"f32_reduce_max", kVectorIsas, make_f32_reduce},
-      {"f32_maxpool2d", kScalarOnly, make_f32_pool2d},
-      {"f32_avgpool2d", kScalarOnly, make_f32_pool2d},
-      {"f32_globalmaxpool", kScalarOnly, make_f32_pool2d},
-      {"f32_globalavgpool", kScalarOnly, make_f32_pool2d},
-      {"x_transpose", kScalarOnly, make_x_transpose},
-      {"x_concat", kScalarOnly, make_x_concat},
-      {"x_slice", kScalarOnly, make_x_slice},
-      {"x_gather", kScalarOnly, make_x_gather},
-      {"x_copy", kScalarOnly, make_x_copy},
-      {"x_cast", kScalarOnly, make_x_cast},
-      // f32_gemm_* / f32_conv_* families from src/kernels/f32-gemm and f32-conv go here.
-  };
+  static const std::vector<KernelFamily> families = make_families();
   return families;
 }
 
@@ -66,10 +105,17 @@ std::unique_ptr<Op> build_op(const Program& program, int layer_index, std::strin
                             "Rebuild the plan on this machine, or raise/unset KILN_MAX_ISA.");
       }
     } else {
-      while (!(family.isa_mask & isa_bit(isa))) isa = static_cast<Isa>(static_cast<int>(isa) - 1);
+      while (static_cast<int>(isa) > 0 && !(family.isa_mask & isa_bit(isa))) isa = static_cast<Isa>(static_cast<int>(isa) - 1);
+      if (!(family.isa_mask & isa_bit(isa))) {
+        throw KilnException("ERR_KERNEL_UNAVAILABLE", "No variant of this kernel runs on this CPU (or under KILN_MAX_ISA).",
+                            std::string("a variant at or below ") + isa_name(max_isa()), layer.kernel, where,
+                            "Use the family name (e.g. f32_conv) or rebuild the plan on this machine.");
+      }
     }
     *tactic = base + "__" + isa_name(isa);
-    return family.factory(OpBuildArgs{program, layer, where, base, isa});
+    OpBuildArgs args{program, layer, where, base, isa};
+    args.tactic = tactic;
+    return family.factory(args);
   }
   throw KilnException("ERR_PROGRAM_INVALID", "Unknown kernel id.", "a tactic id listed by kernels()", layer.kernel,
                       where, "Rebuild the plan with this Kiln version.");
@@ -77,13 +123,20 @@ std::unique_ptr<Op> build_op(const Program& program, int layer_index, std::strin
 
 std::vector<KernelInfo> list_kernels() {
   std::vector<KernelInfo> out;
-  for (const KernelFamily& family : kernel_families()) {
+  const std::vector<KernelFamily>& families = kernel_families();
+  // Consecutive entries of one family are listed together: ISA-major, list order within an ISA.
+  for (size_t begin = 0; begin < families.size();) {
+    size_t end = begin + 1;
+    while (end < families.size() && families[end].family == families[begin].family) ++end;
     for (int i = kIsaCount - 1; i >= 0; --i) {
       const Isa isa = static_cast<Isa>(i);
-      if (family.isa_mask & isa_bit(isa)) {
-        out.push_back({std::string(family.base) + "__" + isa_name(isa), isa_name(isa), isa_usable(isa)});
+      for (size_t f = begin; f < end; ++f) {
+        const KernelFamily& family = families[f];
+        if (!family.listed || !(family.isa_mask & isa_bit(isa))) continue;
+        out.push_back({family.base + "__" + isa_name(isa), isa_name(isa), isa_usable(isa), family.family});
       }
     }
+    begin = end;
   }
   return out;
 }

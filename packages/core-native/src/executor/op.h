@@ -34,6 +34,9 @@ struct OpBuildArgs {
   std::string where;  // "layers[3] (f32_softmax__avx512)" for error messages
   std::string base;   // kernel name without the ISA suffix
   Isa isa;            // the ISA level this layer's variant was chosen at
+  // Resolved tactic id reported by describe(); preset to "<base>__<isa>". Multi-variant families
+  // (f32_conv, f32_gemm) overwrite it with the exact variant they picked.
+  std::string* tactic = nullptr;
   const TensorDesc& in(size_t i) const { return program.tensors[layer.inputs[i]]; }
   const TensorDesc& out(size_t i) const { return program.tensors[layer.outputs[i]]; }
 };

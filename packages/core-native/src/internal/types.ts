@@ -86,6 +86,13 @@ export interface KernelInfo {
   isa: Isa;
   /** Whether this CPU under the current cap can run it. */
   runnable: boolean;
+  /**
+   * The layer family it implements: `f32_conv`, `f32_gemm` or `f32_matmul` for those families'
+   * variants (e.g. `f32_conv_1x1_14x32__avx512` is `f32_conv`), the name without its `__<isa>`
+   * suffix for every other kernel (`f32_softmax__avx2` is `f32_softmax`). Entries of one family are
+   * listed highest ISA first, in the family's preference order within an ISA.
+   */
+  family: string;
 }
 
 /** What an engine resolved at creation. */

@@ -211,6 +211,7 @@ Napi::Value js_kernels(const Napi::CallbackInfo& info) {
     item.Set("name", list[i].name);
     item.Set("isa", list[i].isa);
     item.Set("runnable", list[i].runnable);
+    item.Set("family", list[i].family);
     out.Set(static_cast<uint32_t>(i), item);
   }
   return out;

@@ -1,0 +1,21 @@
+// packWeights: ONNX-layout weights -> the packed operand of one f32-conv / f32-gemm tactic, as the
+// builder stores it in the plan. Plain C++; the N-API wrapper is napi/pack_bindings.cc.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "platform/aligned.h"
+
+namespace kiln {
+
+// tactic: an exact f32-conv Conv2D or f32-gemm variant name, or the alias f32_conv / f32_gemm
+// (resolved as createEngine resolves it under the current ISA cap).
+// Conv shape (13): [OC, IC, kh, kw, sh, sw, dh, dw, pad t, l, b, r, group], weights [OC, IC/group, kh, kw].
+// GEMM shape (3): [K, N, transB], weights [K, N] (transB 0) or [N, K] (transB 1).
+// Returns the packed floats in a 64-byte-aligned buffer; throws KilnException(ERR_ARGUMENT).
+AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>& shape, const float* weights,
+                           int64_t weights_length);
+
+}  // namespace kiln

@@ -1,0 +1,40 @@
+#include "napi/pack_bindings.h"
+
+#include <cstring>
+
+#include "executor/pack_weights.h"
+#include "napi/errors.h"
+
+namespace kiln {
+
+Napi::Value js_pack_weights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto argument = [&](const char* message, const char* expected, const char* where) {
+    throw_js(env, KilnException("ERR_ARGUMENT", message, expected, "another value", where,
+                                "Call packWeights(tactic: string, shape: number[], weights: Float32Array)."));
+  };
+  if (!info[0].IsString()) argument("tactic must be a string.", "a tactic id", "packWeights(tactic)");
+  if (!info[1].IsArray()) argument("shape must be an array of numbers.", "number[]", "packWeights(shape)");
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    argument("weights must be a Float32Array.", "Float32Array", "packWeights(weights)");
+  }
+  Napi::Array array = info[1].As<Napi::Array>();
+  std::vector<double> shape;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value v = array.Get(i);
+    if (!v.IsNumber()) argument("shape must be an array of numbers.", "number[]", "packWeights(shape)");
+    shape.push_back(v.As<Napi::Number>().DoubleValue());
+  }
+  Napi::Float32Array weights = info[2].As<Napi::Float32Array>();
+  try {
+    AlignedBuffer packed = pack_weights(info[0].As<Napi::String>().Utf8Value(), shape, weights.Data(),
+                                        static_cast<int64_t>(weights.ElementLength()));
+    Napi::Float32Array out = Napi::Float32Array::New(env, packed.size() / sizeof(float));
+    if (packed.size() > 0) std::memcpy(out.Data(), packed.data(), packed.size());
+    return out;
+  } catch (const KilnException& e) {
+    throw_js(env, e);
+  }
+}
+
+}  // namespace kiln
