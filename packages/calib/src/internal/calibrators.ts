@@ -1,0 +1,94 @@
+// Calibrators: from a tensor's statistics to its clipping threshold (amax) and int8 scale.
+import { KilnError } from '@kiln/common';
+import { searchEntropyThreshold } from './entropy.js';
+import type { TensorStatistics } from './statistics.js';
+
+/** Largest int8 magnitude used by symmetric quantization: scale = threshold / 127. */
+export const INT8_MAX = 127;
+
+/** Scale written for an all-zero tensor (threshold 0): the smallest normal float32, 2^-126. */
+export const MIN_SCALE = 2 ** -126;
+
+/** What every calibrator provides. */
+export interface Calibrator {
+  /** The algorithm name written in the cache header, e.g. `EntropyCalibration2`. */
+  readonly algorithm: string;
+  /** The clipping threshold (amax) for one tensor's statistics. */
+  threshold(statistics: TensorStatistics): number;
+}
+
+/** float32(threshold / 127), never below {@link MIN_SCALE}. */
+export function scaleFromThreshold(threshold: number): number {
+  return Math.max(Math.fround(threshold / INT8_MAX), MIN_SCALE);
+}
+
+/**
+ * TensorRT's entropy calibration (IInt8EntropyCalibrator2): the threshold that minimizes the
+ * KL divergence between the |x| histogram and its 128-level quantization (see ENTROPY.md).
+ */
+export class EntropyCalibrator2 implements Calibrator {
+  readonly algorithm = 'EntropyCalibration2';
+
+  threshold(statistics: TensorStatistics): number {
+    const histogram = statistics.histogram;
+    return searchEntropyThreshold(histogram.counts, histogram.binWidth, histogram.absMax).threshold;
+  }
+}
+
+/** The threshold is the largest |x| seen (TensorRT's IInt8MinMaxCalibrator): nothing is clipped. */
+export class MinMaxCalibrator implements Calibrator {
+  readonly algorithm = 'MinMaxCalibration';
+
+  threshold(statistics: TensorStatistics): number {
+    return statistics.absMax;
+  }
+}
+
+/** Options of {@link PercentileCalibrator}. */
+export interface PercentileOptions {
+  /** Percentile of |x| to keep, in (0, 100] (default 99.99). */
+  percentile?: number;
+}
+
+/**
+ * The threshold is the given percentile of |x|, read from the histogram: with `w` the bin
+ * width and `n` the count, the smallest bin `k` whose cumulative count `c_k` (bins 0..k)
+ * satisfies `100·c_k ≥ percentile·n`; threshold = `min((k + 1)·w, absMax)` (the bin's upper
+ * edge, never beyond the largest value seen). 100 gives the same threshold as MinMax.
+ */
+export class PercentileCalibrator implements Calibrator {
+  readonly algorithm: string;
+  readonly percentile: number;
+
+  constructor(options: PercentileOptions = {}) {
+    const percentile = options.percentile ?? 99.99;
+    if (!(percentile > 0 && percentile <= 100)) {
+      throw new KilnError('ERR_CALIB_OPTIONS', 'The percentile must be in (0, 100]', {
+        where: 'PercentileCalibrator({ percentile })',
+        expected: 'a number with 0 < percentile ≤ 100, e.g. 99.99',
+        found: String(percentile),
+      });
+    }
+    this.percentile = percentile;
+    this.algorithm = `PercentileCalibration-${percentile}`;
+  }
+
+  threshold(statistics: TensorStatistics): number {
+    const { counts, binWidth } = statistics.histogram;
+    const total = statistics.histogram.count;
+    if (total === 0 || statistics.absMax === 0) return 0;
+    let cumulative = 0;
+    for (let k = 0; k < counts.length; k++) {
+      cumulative += counts[k] as number;
+      if (100 * cumulative >= this.percentile * total) return Math.min((k + 1) * binWidth, statistics.absMax);
+    }
+    return statistics.absMax;
+  }
+}
+
+/** Scales (float32, per tensor name) a calibrator assigns to collected statistics. */
+export function computeScales(calibrator: Calibrator, statistics: ReadonlyMap<string, TensorStatistics>): Map<string, number> {
+  const scales = new Map<string, number>();
+  for (const [name, entry] of statistics) scales.set(name, scaleFromThreshold(calibrator.threshold(entry)));
+  return scales;
+}
