@@ -1,5 +1,7 @@
 #include "executor/engine.h"
 
+#include <chrono>
+
 #include "executor/error.h"
 #include "executor/kernel_registry.h"
 
@@ -70,7 +72,18 @@ void Context::run(const std::vector<Binding>& inputs, const std::vector<Binding>
   for (size_t s = 0; s < inputs.size(); ++s) pointers_[p.input_tensors[s]] = inputs[s].data;
   for (size_t s = 0; s < outputs.size(); ++s) pointers_[p.output_tensors[s]] = outputs[s].data;
   const RunState state{pointers_.data(), pool};
-  for (const auto& op : engine_->ops()) op->run(state);
+  const auto& ops = engine_->ops();
+  if (!profiling()) {
+    for (const auto& op : ops) op->run(state);
+    return;
+  }
+  std::vector<double> times(ops.size(), 0.0);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ops[i]->run(state);
+    times[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  profile_ = std::move(times);
 }
 
 }  // namespace kiln

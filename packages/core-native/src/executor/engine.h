@@ -58,11 +58,20 @@ class Context {
 
   const Engine& engine() const { return *engine_; }
 
+  // Per-layer timing: when on, run() records each layer's wall time (ms); off costs one branch per run.
+  void set_profiling(bool on) { profiling_.store(on, std::memory_order_relaxed); }
+  bool profiling() const { return profiling_.load(std::memory_order_relaxed); }
+  // Milliseconds per layer of the last run made with profiling on (empty before one). Read only
+  // while the context is not running (the caller holds it or checked it is idle).
+  const std::vector<double>& last_profile() const { return profile_; }
+
  private:
   std::shared_ptr<const Engine> engine_;
   AlignedBuffer arena_;
   std::vector<void*> pointers_;
   std::atomic<bool> busy_{false};
+  std::atomic<bool> profiling_{false};
+  std::vector<double> profile_;
 };
 
 }  // namespace kiln

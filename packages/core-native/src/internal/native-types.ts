@@ -6,6 +6,8 @@ export interface RawContext {
   run(inputs: ArrayBufferView[], outputs: ArrayBufferView[]): Promise<void>;
   runSync(inputs: ArrayBufferView[], outputs: ArrayBufferView[]): void;
   busy(): boolean;
+  setProfiling(enabled: boolean): void;
+  lastProfile(): Float64Array | undefined;
 }
 
 export interface RawEngine {

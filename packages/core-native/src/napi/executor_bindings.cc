@@ -126,7 +126,9 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
   static Napi::Function define(Napi::Env env) {
     return DefineClass(env, "NativeContext",
                        {InstanceMethod<&NativeContext::run>("run"), InstanceMethod<&NativeContext::run_sync>("runSync"),
-                        InstanceMethod<&NativeContext::busy>("busy")});
+                        InstanceMethod<&NativeContext::busy>("busy"),
+                        InstanceMethod<&NativeContext::set_profiling>("setProfiling"),
+                        InstanceMethod<&NativeContext::last_profile>("lastProfile")});
   }
 
   explicit NativeContext(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeContext>(info) {
@@ -188,6 +190,27 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
     const bool free = context_->try_acquire();
     if (free) context_->release();
     return Napi::Boolean::New(info.Env(), !free);
+  }
+
+  Napi::Value set_profiling(const Napi::CallbackInfo& info) {
+    context_->set_profiling(info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+  }
+
+  // Float64Array of per-layer milliseconds from the last profiled run, or undefined before one.
+  Napi::Value last_profile(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!context_->try_acquire()) {
+      throw_js(env, KilnException("ERR_CONTEXT_BUSY", "The profile cannot be read while a run is in flight.",
+                                  "an idle context", "a run in flight", "context.lastProfile",
+                                  "Await the run, then read lastProfile()."));
+    }
+    const std::vector<double> times = context_->last_profile();
+    context_->release();
+    if (times.empty() && !context_->engine().ops().empty()) return env.Undefined();
+    Napi::Float64Array out = Napi::Float64Array::New(env, times.size());
+    for (size_t i = 0; i < times.size(); ++i) out[i] = times[i];
+    return out;
   }
 
   NativeEngine* engine_;
