@@ -4,7 +4,7 @@ import { KilnError } from '@kiln/common';
 /** Quantized levels of the candidate distribution Q (int8: 0..127 on one side). */
 export const QUANTIZED_LEVELS = 128;
 
-/** Probability that stands in for a zero in Q where P is positive. */
+/** Count (a fraction of one value) that stands in for a zero in Q where P is positive. */
 export const ENTROPY_EPSILON = 1e-4;
 
 /** What {@link searchEntropyThreshold} found. */
@@ -71,8 +71,8 @@ function candidateDivergence(counts: ArrayLike<number>, cumulative: Float64Array
     let nonZero = 0;
     for (let k = start; k < end; k++) if (pCount(counts, k, i, outliers) > 0) nonZero++;
     if (nonZero === 0) continue;
-    const q = mass / nonZero / kept;
-    const qSmoothed = q > 0 ? q : ENTROPY_EPSILON;
+    // A level with no kept mass gives its P-positive bins ε of a count instead of zero.
+    const qSmoothed = (mass > 0 ? mass / nonZero : ENTROPY_EPSILON) / kept;
     for (let k = start; k < end; k++) {
       const c = pCount(counts, k, i, outliers);
       if (c === 0) continue;
