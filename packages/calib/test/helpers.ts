@@ -32,7 +32,7 @@ export function floats(dims: number[], values: (i: number) => number): Tensor<'f
 
 /**
  * A small conv net: Conv(3→8, 3x3, pad 1) → Relu → MaxPool 2x2 → Conv(8→8, 3x3, pad 1) → Add
- * (residual) → Relu → GlobalAveragePool → Flatten → Gemm(8→4, transB) → output `logits`.
+ * (residual) → Relu → Flatten (128 features) → Gemm(128→10, transB) → output `gemm_out0`.
  */
 export function convNet(seed: number, opset = 13): Model {
   const next = seeded(seed);
@@ -48,10 +48,9 @@ export function convNet(seed: number, opset = 13): Model {
   const c2 = g.conv(p1, w2, undefined, { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
   const sum = g.add(c2, p1);
   const r2 = g.relu(sum);
-  const pooled = g.globalAveragePool(r2);
-  const flat = g.flatten(pooled, 1);
-  const w3 = g.constant(floats([4, 8], () => normal() * 0.5), 'w3');
-  const b3 = g.constant(floats([4], () => normal() * 0.1), 'b3');
+  const flat = g.flatten(r2, 1);
+  const w3 = g.constant(floats([10, 128], () => normal() * 0.15), 'w3');
+  const b3 = g.constant(floats([10], () => normal() * 0.1), 'b3');
   const logits = g.gemm(flat, w3, b3, { transB: 1 });
   g.output(logits, 'float32');
   return g.toModel({ opset });

@@ -24,14 +24,24 @@ export function scaleFromThreshold(threshold: number): number {
 
 /**
  * TensorRT's entropy calibration (IInt8EntropyCalibrator2): the threshold that minimizes the
- * KL divergence between the |x| histogram and its 128-level quantization (see ENTROPY.md).
+ * KL divergence between the |x| histogram (exact zeros left out) and its 128-level
+ * quantization (see ENTROPY.md).
+ *
+ * @example
+ * ```ts
+ * import { calibrate, EntropyCalibrator2 } from '@kiln/calib';
+ * const { scales } = await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches() });
+ * ```
  */
 export class EntropyCalibrator2 implements Calibrator {
   readonly algorithm = 'EntropyCalibration2';
 
   threshold(statistics: TensorStatistics): number {
     const histogram = statistics.histogram;
-    return searchEntropyThreshold(histogram.counts, histogram.binWidth, histogram.absMax).threshold;
+    // Exact zeros quantize without error at every threshold: they are left out of P and Q.
+    const counts = Float64Array.from(histogram.counts);
+    counts[0] = (counts[0] as number) - histogram.zeroCount;
+    return searchEntropyThreshold(counts, histogram.binWidth, histogram.absMax).threshold;
   }
 }
 

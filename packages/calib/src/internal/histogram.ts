@@ -19,7 +19,8 @@ export const HISTOGRAM_BINS = 2048;
  * bin 1024, which is where `floor(range_old / (2w))` puts them. Doubling is exact in binary
  * floating point, so the streamed histogram is bit-for-bit the histogram of all the values
  * binned directly at the final range; the final range is below twice the overall max |x|, so
- * the data always spans at least the lower half of the bins.
+ * the data always spans at least the lower half of the bins. Exact zeros are counted in bin 0
+ * and also in `zeroCount` (Entropy2 leaves them out, see ENTROPY.md).
  */
 export class AbsHistogram {
   /** Counts per bin (float64, exact up to 2^53 values). */
@@ -28,6 +29,7 @@ export class AbsHistogram {
   private atRange = 0;
   private maximum = 0;
   private total = 0;
+  private zeros = 0;
 
   /** Upper end of the histogram range (0 until a non-zero value is seen). */
   get range(): number {
@@ -47,6 +49,11 @@ export class AbsHistogram {
   /** Number of values counted. */
   get count(): number {
     return this.total;
+  }
+
+  /** How many of the values counted (in bin 0) are exactly zero. */
+  get zeroCount(): number {
+    return this.zeros;
   }
 
   /** How many values counted in the last bin are exactly equal to `range`. */
@@ -74,6 +81,7 @@ export class AbsHistogram {
         bin = HISTOGRAM_BINS - 1;
         this.atRange++;
       } else if (a > 0) bin = Math.min(Math.floor(a / width), HISTOGRAM_BINS - 1);
+      else this.zeros++;
       counts[bin] = (counts[bin] as number) + 1;
     }
     this.total += values.length;
