@@ -90,4 +90,17 @@ describe('MinMax and Percentile on known data', () => {
       }
     }
   });
+
+  it('Entropy2 leaves exact zeros out: ReLU-like data gets the threshold of its non-zero part', async () => {
+    const normal = gaussian(seeded(seed + 3));
+    const positive = Float32Array.from({ length: 20000 }, () => Math.abs(normal()));
+    const withZeros = new Float32Array(60000);
+    withZeros.set(positive);
+    const model = identityModel();
+    const a = await collectStatistics(model, [{ x: { type: 'float32', dims: [20000], data: positive } }], { tensors: ['x'] });
+    const b = await collectStatistics(model, [{ x: { type: 'float32', dims: [60000], data: withZeros } }], { tensors: ['x'] });
+    expect((b.get('x') as TensorStatistics).histogram.zeroCount).toBe(40000);
+    const entropy = new EntropyCalibrator2();
+    expect(entropy.threshold(b.get('x') as TensorStatistics)).toBe(entropy.threshold(a.get('x') as TensorStatistics));
+  });
 });

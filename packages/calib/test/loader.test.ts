@@ -62,7 +62,7 @@ describe('loader validation (ERR_CALIB_INPUT)', () => {
     await expect(collectStatistics(model, [])).rejects.toMatchObject({ code: 'ERR_CALIB_EMPTY' });
     await expect(collectStatistics(model, (async function* () {})())).rejects.toMatchObject({ code: 'ERR_CALIB_EMPTY' });
     await expect(collectStatistics(model, 42 as never)).rejects.toMatchObject({ code: 'ERR_CALIB_LOADER' });
-    const batches = [{ a: f32([2, 4]), b: f32([2, 4]) }, { a: f32([2, 4]) }];
+    const batches: Record<string, ReturnType<typeof f32>>[] = [{ a: f32([2, 4]), b: f32([2, 4]) }, { a: f32([2, 4]) }];
     await expect(collectStatistics(model, batches)).rejects.toMatchObject({ code: 'ERR_CALIB_INPUT', where: "batch 1, tensor 'b'" });
   });
 
