@@ -6,10 +6,23 @@ import type { Model } from '@kiln/onnx-tools';
  * The `<version>` Kiln writes in `TRT-<version>-<algorithm>`: `Kiln` plus the number of the
  * calibration specification (histogram, Entropy2 search, scale rule). It changes whenever any
  * of them changes, so caches from an older rule are recalibrated rather than silently reused.
+ *
+ * @example
+ * ```ts
+ * import { CACHE_VERSION } from '@kiln/calib';
+ * `TRT-${CACHE_VERSION}-EntropyCalibration2`; // 'TRT-Kiln1-EntropyCalibration2'
+ * ```
  */
 export const CACHE_VERSION = 'Kiln1';
 
-/** A parsed calibration cache. */
+/**
+ * A parsed calibration cache.
+ *
+ * @example
+ * ```ts
+ * const { version, algorithm, scales } = parseCalibrationCache(text); // '8601', 'EntropyCalibration2', Map
+ * ```
+ */
 export interface CalibrationCache {
   /** `<version>` of the header, e.g. `Kiln1` or TensorRT's `8601`. */
   version: string;
@@ -110,7 +123,14 @@ export function formatCalibrationCache(algorithm: string, scales: ReadonlyMap<st
   return `${lines.join('\n')}\n`;
 }
 
-/** What a cache must match to be reused. */
+/**
+ * What a cache must match to be reused.
+ *
+ * @example
+ * ```ts
+ * checkCalibrationCache(cache, { algorithm: 'MinMaxCalibration', model, tensors: ['input'] });
+ * ```
+ */
 export interface CacheRequirements {
   algorithm: string;
   version?: string;

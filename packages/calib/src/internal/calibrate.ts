@@ -9,7 +9,14 @@ import { type Calibrator, computeScales } from './calibrators.js';
 import type { CalibrationLoader } from './loader.js';
 import { type TensorStatistics, collectStatistics } from './statistics.js';
 
-/** Options of {@link calibrate}. */
+/**
+ * Options of {@link calibrate}.
+ *
+ * @example
+ * ```ts
+ * await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches(), cacheFile: 'model.calib', maxBatches: 64 });
+ * ```
+ */
 export interface CalibrateOptions {
   calibrator: Calibrator;
   /** Batches to calibrate with; not read when a compatible cache is reused. */
@@ -24,7 +31,15 @@ export interface CalibrateOptions {
   overwriteIncompatibleCache?: boolean;
 }
 
-/** What {@link calibrate} returns. */
+/**
+ * What {@link calibrate} returns.
+ *
+ * @example
+ * ```ts
+ * const { scales, source } = await calibrate(model, options);
+ * if (source === 'cache') console.log('reused the calibration cache');
+ * ```
+ */
 export interface CalibrationResult {
   /** float32 scale per tensor name (threshold / 127). */
   scales: Map<string, number>;

@@ -3,13 +3,38 @@ import { KilnError } from '@kiln/common';
 import { searchEntropyThreshold } from './entropy.js';
 import type { TensorStatistics } from './statistics.js';
 
-/** Largest int8 magnitude used by symmetric quantization: scale = threshold / 127. */
+/**
+ * Largest int8 magnitude used by symmetric quantization: scale = threshold / 127.
+ *
+ * @example
+ * ```ts
+ * import { INT8_MAX } from '@kiln/calib';
+ * const scale = threshold / INT8_MAX;
+ * ```
+ */
 export const INT8_MAX = 127;
 
-/** Scale written for an all-zero tensor (threshold 0): the smallest normal float32, 2^-126. */
+/**
+ * Scale written for an all-zero tensor (threshold 0): the smallest normal float32, 2^-126.
+ *
+ * @example
+ * ```ts
+ * import { MIN_SCALE, scaleFromThreshold } from '@kiln/calib';
+ * scaleFromThreshold(0) === MIN_SCALE; // true
+ * ```
+ */
 export const MIN_SCALE = 2 ** -126;
 
-/** What every calibrator provides. */
+/**
+ * What every calibrator provides.
+ *
+ * @example
+ * ```ts
+ * // A custom calibrator: clip at half the largest |x|.
+ * const halfRange: Calibrator = { algorithm: 'HalfRangeCalibration', threshold: (s) => s.absMax / 2 };
+ * const { scales } = await calibrate(model, { calibrator: halfRange, loader: batches() });
+ * ```
+ */
 export interface Calibrator {
   /** The algorithm name written in the cache header, e.g. `EntropyCalibration2`. */
   readonly algorithm: string;
@@ -45,7 +70,15 @@ export class EntropyCalibrator2 implements Calibrator {
   }
 }
 
-/** The threshold is the largest |x| seen (TensorRT's IInt8MinMaxCalibrator): nothing is clipped. */
+/**
+ * The threshold is the largest |x| seen (TensorRT's IInt8MinMaxCalibrator): nothing is clipped.
+ *
+ * @example
+ * ```ts
+ * import { calibrate, MinMaxCalibrator } from '@kiln/calib';
+ * const { scales } = await calibrate(model, { calibrator: new MinMaxCalibrator(), loader: batches() });
+ * ```
+ */
 export class MinMaxCalibrator implements Calibrator {
   readonly algorithm = 'MinMaxCalibration';
 
@@ -54,7 +87,14 @@ export class MinMaxCalibrator implements Calibrator {
   }
 }
 
-/** Options of {@link PercentileCalibrator}. */
+/**
+ * Options of {@link PercentileCalibrator}.
+ *
+ * @example
+ * ```ts
+ * new PercentileCalibrator({ percentile: 99.9 });
+ * ```
+ */
 export interface PercentileOptions {
   /** Percentile of |x| to keep, in (0, 100] (default 99.99). */
   percentile?: number;
@@ -65,6 +105,13 @@ export interface PercentileOptions {
  * width and `n` the count, the smallest bin `k` whose cumulative count `c_k` (bins 0..k)
  * satisfies `100·c_k ≥ percentile·n`; threshold = `min((k + 1)·w, absMax)` (the bin's upper
  * edge, never beyond the largest value seen). 100 gives the same threshold as MinMax.
+ *
+ * @example
+ * ```ts
+ * import { calibrate, PercentileCalibrator } from '@kiln/calib';
+ * const calibrator = new PercentileCalibrator({ percentile: 99.999 });
+ * const { scales } = await calibrate(model, { calibrator, loader: batches() });
+ * ```
  */
 export class PercentileCalibrator implements Calibrator {
   readonly algorithm: string;

@@ -1,13 +1,36 @@
 // Entropy2: TensorRT-style KL-divergence threshold search over an |x| histogram (see ENTROPY.md).
 import { KilnError } from '@kiln/common';
 
-/** Quantized levels of the candidate distribution Q (int8: 0..127 on one side). */
+/**
+ * Quantized levels of the candidate distribution Q (int8: 0..127 on one side).
+ *
+ * @example
+ * ```ts
+ * import { QUANTIZED_LEVELS } from '@kiln/calib';
+ * QUANTIZED_LEVELS; // 128
+ * ```
+ */
 export const QUANTIZED_LEVELS = 128;
 
-/** Count (a fraction of one value) that stands in for a zero in Q where P is positive. */
+/**
+ * Count (a fraction of one value) that stands in for a zero in Q where P is positive.
+ *
+ * @example
+ * ```ts
+ * import { ENTROPY_EPSILON } from '@kiln/calib';
+ * ENTROPY_EPSILON; // 1e-4
+ * ```
+ */
 export const ENTROPY_EPSILON = 1e-4;
 
-/** What {@link searchEntropyThreshold} found. */
+/**
+ * What {@link searchEntropyThreshold} found.
+ *
+ * @example
+ * ```ts
+ * const { bins, threshold, divergences } = searchEntropyThreshold(counts, binWidth, absMax);
+ * ```
+ */
 export interface EntropySearchResult {
   /** The chosen candidate `i`: the number of leading bins kept (128 ≤ i ≤ bins). */
   bins: number;

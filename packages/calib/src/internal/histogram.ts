@@ -1,6 +1,14 @@
 // The |x| histogram behind Entropy2 and Percentile calibration.
 
-/** Number of bins of every activation histogram (as TensorRT's entropy calibration uses). */
+/**
+ * Number of bins of every activation histogram (as TensorRT's entropy calibration uses).
+ *
+ * @example
+ * ```ts
+ * import { HISTOGRAM_BINS } from '@kiln/calib';
+ * HISTOGRAM_BINS; // 2048
+ * ```
+ */
 export const HISTOGRAM_BINS = 2048;
 
 /**
@@ -21,6 +29,15 @@ export const HISTOGRAM_BINS = 2048;
  * binned directly at the final range; the final range is below twice the overall max |x|, so
  * the data always spans at least the lower half of the bins. Exact zeros are counted in bin 0
  * and also in `zeroCount` (Entropy2 leaves them out, see ENTROPY.md).
+ *
+ * @example
+ * ```ts
+ * import { AbsHistogram } from '@kiln/calib';
+ * const h = new AbsHistogram();
+ * h.add(Float32Array.of(-3, 1.5, 0));
+ * h.add(Float32Array.of(5)); // range 3 → 6: bins merge pairwise
+ * console.log(h.range, h.absMax, h.counts[1024]); // 6 5 1 (the 3 moved to bin 1024)
+ * ```
  */
 export class AbsHistogram {
   /** Counts per bin (float64, exact up to 2^53 values). */

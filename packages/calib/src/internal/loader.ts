@@ -2,10 +2,27 @@
 import { KilnError } from '@kiln/common';
 import { Constant, type Model, type Tensor, type Value } from '@kiln/onnx-tools';
 
-/** One calibration batch: a tensor for every graph input, by input name. */
+/**
+ * One calibration batch: a tensor for every graph input, by input name.
+ *
+ * @example
+ * ```ts
+ * const batch: Batch = { input: { type: 'float32', dims: [1, 3, 224, 224], data: pixels } };
+ * ```
+ */
 export type Batch = Readonly<Record<string, Tensor>>;
 
-/** Anything that yields batches: an array, a generator, an async generator, a stream. */
+/**
+ * Anything that yields batches: an array, a generator, an async generator, a stream.
+ *
+ * @example
+ * ```ts
+ * async function* batches(): AsyncGenerator<Batch> {
+ *   for (const file of files) yield { input: await decodeImage(file) };
+ * }
+ * const loader: CalibrationLoader = batches();
+ * ```
+ */
 export type CalibrationLoader = Iterable<Batch> | AsyncIterable<Batch>;
 
 /** The graph inputs a batch must feed (initializers listed as inputs are not fed). */

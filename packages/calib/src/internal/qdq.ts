@@ -3,13 +3,35 @@ import { KilnError } from '@kiln/common';
 import { Constant, type Graph, load, type Model, Node, save, type Value, Variable } from '@kiln/onnx-tools';
 import { quantizeWeights } from './weights.js';
 
-/** Ops {@link quantizeModelQdq} can place Q/DQ around. The first three also get int8 weights. */
+/**
+ * Ops {@link quantizeModelQdq} can place Q/DQ around. The first three also get int8 weights.
+ *
+ * @example
+ * ```ts
+ * import { QUANTIZABLE_OPS } from '@kiln/calib';
+ * QUANTIZABLE_OPS.includes('Conv'); // true
+ * ```
+ */
 export const QUANTIZABLE_OPS = ['Conv', 'MatMul', 'Gemm', 'Add', 'Concat', 'MaxPool', 'AveragePool', 'GlobalAveragePool'] as const;
 
-/** One of {@link QUANTIZABLE_OPS}. */
+/**
+ * One of {@link QUANTIZABLE_OPS}.
+ *
+ * @example
+ * ```ts
+ * const ops: QuantizableOp[] = ['Conv', 'Gemm', 'Add'];
+ * ```
+ */
 export type QuantizableOp = (typeof QUANTIZABLE_OPS)[number];
 
-/** Options of `quantizeModel`. */
+/**
+ * Options of `quantizeModel`.
+ *
+ * @example
+ * ```ts
+ * await quantizeModel(model, scales, { ops: ['Conv', 'MatMul', 'Gemm', 'Concat'], perChannel: true });
+ * ```
+ */
 export interface QuantizeOptions {
   /** Ops to quantize (default `['Conv', 'MatMul', 'Gemm']`); add e.g. `'Add'`, `'Concat'`, `'MaxPool'` for passthrough ops. */
   ops?: readonly QuantizableOp[];

@@ -4,7 +4,15 @@ import { Constant, evaluate, type Model, type Tensor } from '@kiln/onnx-tools';
 import { AbsHistogram } from './histogram.js';
 import { asAsyncIterable, checkBatch, emptyLoaderError, modelInputs } from './loader.js';
 
-/** Statistics of one float32 tensor over every calibration batch. */
+/**
+ * Statistics of one float32 tensor over every calibration batch.
+ *
+ * @example
+ * ```ts
+ * const stats = (await collectStatistics(model, batches())).get('conv1_out');
+ * console.log(stats?.min, stats?.max, stats?.histogram.binWidth);
+ * ```
+ */
 export interface TensorStatistics {
   name: string;
   /** Smallest value seen. */
@@ -19,7 +27,14 @@ export interface TensorStatistics {
   histogram: AbsHistogram;
 }
 
-/** Options of {@link collectStatistics}. */
+/**
+ * Options of {@link collectStatistics}.
+ *
+ * @example
+ * ```ts
+ * await collectStatistics(model, batches(), { tensors: ['input', 'conv1_out'], maxBatches: 32 });
+ * ```
+ */
 export interface CollectOptions {
   /** Tensors to observe (default: every float32 graph input and node output of the main graph). */
   tensors?: readonly string[];
