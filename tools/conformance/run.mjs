@@ -52,6 +52,7 @@ for (const name of cases) {
     results.push({ name, status: 'skipped', reason: skip.reason });
     continue;
   }
+  if (args.has('trace')) process.stderr.write(`${name}\n`);
   results.push(await runCase(name));
 }
 

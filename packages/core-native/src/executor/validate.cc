@@ -103,6 +103,15 @@ void validate_program(Program& p, int64_t weights_bytes) {
                       "0 <= index < " + std::to_string(count), std::to_string(index));
       }
     }
+    // Kernels assume every tensor they touch has at least one element (extents divide strides
+    // and tile counts); an empty tensor is refused here rather than reaching them.
+    for (const auto* list : {&layer.inputs, &layer.outputs}) {
+      for (int index : *list) {
+        check_program(p.tensors[index].elements > 0, where, "Native kernels do not take empty tensors.",
+                      "tensors with at least one element",
+                      "tensors[" + std::to_string(index) + "] of shape " + shape_string(p.tensors[index].shape));
+      }
+    }
     for (int index : layer.outputs) {
       const Location loc = p.tensors[index].location;
       check_program(loc == Location::kArena || loc == Location::kOutput, where,

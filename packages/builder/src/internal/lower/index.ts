@@ -1,4 +1,5 @@
-import type { Graph, Model, Node } from '@kiln/onnx-tools';
+import type { Graph, Model, Node, Value } from '@kiln/onnx-tools';
+import { dimSymbols } from '@kiln/runtime';
 import type { PassContext } from '../pass.js';
 import { lowerFused } from './fused.js';
 import { referenceLayer } from './reference.js';
@@ -10,15 +11,25 @@ export const NATIVE_DTYPES = new Set(['float32', 'int64', 'int32', 'bool']);
 
 /**
  * Turn the optimized graph into layers: each node goes to its native lowering rule when one
- * applies (and every tensor it touches has a native dtype), otherwise to a reference layer.
+ * applies, every tensor it touches has a native dtype and a shape computable from the inputs'
+ * dims, and the lowering produces every output someone reads; otherwise to a reference layer.
+ * Single-layer lowerings remember their node, so tactic selection can still fall back.
  */
 export function lowerGraph(model: Model, context: PassContext): LoweredLayer[] {
   const graph = model.graph;
+  const inputSymbols = new Set<string>();
+  for (const input of graph.inputs) for (const dim of input.shape ?? []) if (typeof dim === 'string') for (const symbol of dimSymbols(dim)) inputSymbols.add(symbol);
+  const graphOutputs = new Set<Value>(graph.outputs);
   const layers: LoweredLayer[] = [];
   for (const node of graph.nodes) {
     const sources = context.sources(node);
-    const native = nativeDtypes(node) ? lowerNode(node, sources, model, graph) : undefined;
-    layers.push(...(native ?? [referenceLayer(node, sources)]));
+    const native = nativeTensors(node, inputSymbols) ? lowerNode(node, sources, model, graph) : undefined;
+    if (native && producesEverythingRead(node, native, graphOutputs)) {
+      if (native.length === 1) native[0]!.origin = node;
+      layers.push(...native);
+    } else {
+      layers.push(referenceLayer(node, sources));
+    }
   }
   return layers;
 }
@@ -29,7 +40,20 @@ function lowerNode(node: Node, sources: string[], model: Model, graph: Graph): L
   return rule?.(node, sources, model.opset(node.domain) ?? 1);
 }
 
-function nativeDtypes(node: Node): boolean {
+/**
+ * Native kernels need native dtypes, no empty tensors (the executor refuses them), and dims that
+ * the runtime can compute from the input shapes alone (not data-dependent extents).
+ */
+function nativeTensors(node: Node, inputSymbols: ReadonlySet<string>): boolean {
   if (node.subgraphs().length > 0) return false;
-  return [...node.inputs, ...node.outputs].every((value) => value === undefined || (value.dtype !== undefined && NATIVE_DTYPES.has(value.dtype) && value.shape !== undefined));
+  return [...node.inputs, ...node.outputs].every((value) => {
+    if (value === undefined) return true;
+    if (value.dtype === undefined || !NATIVE_DTYPES.has(value.dtype) || value.shape === undefined) return false;
+    return value.shape.every((dim) => dim !== undefined && dim !== 0 && (typeof dim === 'number' || dimSymbols(dim).every((symbol) => inputSymbols.has(symbol))));
+  });
+}
+
+function producesEverythingRead(node: Node, layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>): boolean {
+  const produced = new Set<Value>(layers.flatMap((layer) => layer.outputs));
+  return node.outputs.every((value) => value === undefined || produced.has(value) || (value.consumers.length === 0 && !graphOutputs.has(value)));
 }

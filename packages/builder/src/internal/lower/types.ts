@@ -37,6 +37,8 @@ export interface LoweredLayer {
   node?: Node;
   /** Weights to prepack per chosen tactic (replaces the input tensor's raw bytes). */
   packed?: PackRequest;
+  /** The node a single-layer lowering came from: the reference fallback when no tactic applies. */
+  origin?: Node;
   /** Tactic picked by timing or heuristic. */
   tactic?: string;
 }

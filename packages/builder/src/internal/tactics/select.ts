@@ -2,6 +2,7 @@ import { KilnError } from '@kiln/common';
 import { type NativeProgram, type NativeTensor, createEngine, kernels } from '@kiln/core-native';
 import { Constant, type Value } from '@kiln/onnx-tools';
 import { compileDim } from '@kiln/runtime';
+import { referenceLayer } from '../lower/reference.js';
 import type { LoweredLayer } from '../lower/types.js';
 import type { TimingCache } from './timing-cache.js';
 
@@ -39,7 +40,12 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
       });
     }
     if (options.level === 0 || candidates.length === 1) {
-      layer.tactic = firstApplicable(layer, candidates, options);
+      const tactic = firstApplicable(layer, candidates, options);
+      if (tactic === undefined) {
+        fallBack(layer, options);
+        continue;
+      }
+      layer.tactic = tactic;
       options.log(`Tactic: ${layer.name} → ${layer.tactic} (heuristic)`);
       continue;
     }
@@ -57,7 +63,10 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
       if (ms !== undefined) timings[tactic] = ms;
     }
     const ranked = Object.entries(timings).sort((a, b) => a[1] - b[1]);
-    if (ranked.length === 0) throw new KilnError('ERR_NO_TACTIC', `No tactic applies to layer "${layer.name}".`, { found: candidates.join(', ') });
+    if (ranked.length === 0) {
+      fallBack(layer, options);
+      continue;
+    }
     const [best, ms] = ranked[0]!;
     layer.tactic = best;
     options.cache?.set(signature, { tactic: best, ms, candidates: timings });
@@ -65,9 +74,21 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
   }
 }
 
-function firstApplicable(layer: LoweredLayer, candidates: string[], options: SelectionOptions): string {
+function firstApplicable(layer: LoweredLayer, candidates: string[], options: SelectionOptions): string | undefined {
   for (const tactic of candidates) if (timeTactic(layer, tactic, options.optSymbols, 0) !== undefined) return tactic;
-  throw new KilnError('ERR_NO_TACTIC', `No tactic applies to layer "${layer.name}".`, { found: candidates.join(', ') });
+  return undefined;
+}
+
+/** No native tactic takes this layer: it becomes a reference layer of its node (or the build fails). */
+function fallBack(layer: LoweredLayer, options: SelectionOptions): void {
+  if (!layer.origin) {
+    throw new KilnError('ERR_NO_TACTIC', `No tactic applies to layer "${layer.name}".`, {
+      found: candidatesFor(layer).join(', '),
+      hint: 'Report the model: this layer has no native kernel for its shapes and cannot fall back.',
+    });
+  }
+  Object.assign(layer, referenceLayer(layer.origin, layer.sources), { packed: undefined, params: undefined, epilogue: undefined, candidates: undefined });
+  options.log(`Tactic: ${layer.name} → reference (no native tactic applies)`);
 }
 
 /** Layer signature for the timing cache: family, params, epilogue and every tensor's dims at opt. */

@@ -68,7 +68,15 @@ export class ShapeFunctions {
   resolve(symbols: ReadonlyMap<string, number>): number[][] {
     return this.tensorDims.map((dims, index) =>
       dims.map((dim) => {
-        const value = dim(symbols);
+        // Extents that depend on data (symbols no input binds) are known only once a reference
+        // layer has produced the tensor: -1 here (the builder keeps them off native layers).
+        let value: number;
+        try {
+          value = dim(symbols);
+        } catch (error) {
+          if (KilnError.isInstance(error, 'ERR_SHAPE')) return -1;
+          throw error;
+        }
         if (!Number.isSafeInteger(value) || value < -1) {
           throw new KilnError('ERR_SHAPE', `Tensor "${this.header.tensors[index]!.name}" gets an invalid size for these input shapes.`, {
             expected: 'a non-negative dimension',
