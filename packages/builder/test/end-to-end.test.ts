@@ -68,6 +68,21 @@ describe('builder → plan → runtime', () => {
     concurrent.forEach((outputs, i) => expect(Array.from(outputs.probabilities!.data as Float32Array)).toEqual(Array.from(sequential[i]!.data as Float32Array)));
   });
 
+  it('reports tensor shapes of a static engine without any setInputShape, and of a dynamic one after it', async () => {
+    const config = new BuilderConfig();
+    config.builderOptimizationLevel = 0;
+    config.addOptimizationProfile({ image: { min: [1, 3, 15, 15], opt: [2, 3, 15, 15], max: [4, 3, 15, 15] } });
+    const dynamic = new Runtime().deserializeEngine(await buildSerializedNetwork(smallNetwork(), config)).createExecutionContext();
+    expect(() => dynamic.getTensorShape('probabilities')).toThrowError(/No shape for input "image"/);
+    dynamic.setInputShape('image', [3, 3, 15, 15]);
+    expect(dynamic.getTensorShape('probabilities')).toEqual([3, 5]);
+    const fixed = new BuilderConfig();
+    fixed.builderOptimizationLevel = 0;
+    fixed.addOptimizationProfile({ image: { min: [2, 3, 15, 15], opt: [2, 3, 15, 15], max: [2, 3, 15, 15] } });
+    const context = new Runtime().deserializeEngine(await buildSerializedNetwork(smallNetwork(), fixed)).createExecutionContext();
+    expect(context.getTensorShape('probabilities')).toEqual([2, 5]);
+  });
+
   it('falls back to reference layers for ops without native kernels', async () => {
     const network = new NetworkDefinition();
     const x = network.addInput('x', 'float32', [2, 6]);

@@ -141,6 +141,12 @@ for (const op of ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']) {
 
 rules.Cast = (node, sources) => layer(node, sources, 'Cast', 'x_cast');
 
+/** MatMul of two activations (constant 2-D B became a FusedGemm earlier): batched, broadcasting. */
+rules.MatMul = (node, sources) => {
+  if (!node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  return layer(node, sources, 'MatrixMultiply', 'f32_matmul');
+};
+
 function constantInts(value: Value | undefined): number[] | undefined {
   if (!value || !value.isConstant) return undefined;
   const data = (value as unknown as { values: { data: ArrayLike<number | bigint> } }).values.data;

@@ -30,7 +30,8 @@ export class ShapeFunctions {
     const profile: PlanProfile | undefined = this.header.profiles[profileIndex];
     const symbols = new Map<string, number>();
     for (const input of this.header.inputs) {
-      const dims = shapes.get(input.name);
+      // An input whose dims are all fixed needs no shape from the caller.
+      const dims = shapes.get(input.name) ?? (input.dims.every((dim) => typeof dim === 'number') ? (input.dims as number[]) : undefined);
       if (dims === undefined) {
         throw new KilnError('ERR_SHAPE', `No shape for input "${input.name}".`, {
           expected: `dims [${input.dims.join(', ')}]`,
