@@ -176,14 +176,9 @@ export class ExecutionContext {
     }
     const symbols = this.engine.shapeFunctions.bindInputs(shapes, this.profile);
     const specialization = this.engine.specialize(symbols);
-    for (const [index, tensor] of header.tensors.entries()) {
-      if (tensor.location === 'weights' && !values.has(index)) {
-        const bytes = this.engine.weightBytes(tensor.weight!);
-        const make = TYPED_ARRAYS[tensor.dtype]!;
-        const copy = bytes.slice();
-        values.set(index, { type: tensor.dtype, dims: specialization.shapes[index]!, data: new make(copy.buffer, 0, copy.length / make.BYTES_PER_ELEMENT) } as Tensor);
-      }
-    }
+    // Native segments read weights in place; only reference layers and constant outputs need
+    // them as JS tensors (decoded once per engine).
+    for (const index of this.engine.hostWeights) values.set(index, this.engine.weightTensor(index, specialization.shapes[index]!));
     return { specialization, values };
   }
 
@@ -227,7 +222,9 @@ export class ExecutionContext {
     for (const io of this.engine.header.outputs) {
       const value = values.get(io.tensor);
       if (!value) throw new KilnError('ERR_INTERNAL', `Output "${io.name}" was not produced.`, { hint: 'This is a Kiln bug; please report it with the plan.' });
-      result[io.name] = { type: value.type, dims: [...value.dims], data: value.data } as Tensor;
+      // A constant output is the engine's shared copy: hand the caller its own.
+      const data = this.engine.header.tensors[io.tensor]!.location === 'weights' ? (value.data as Float32Array).slice() : value.data;
+      result[io.name] = { type: value.type, dims: [...value.dims], data } as Tensor;
     }
     return result;
   }

@@ -1,4 +1,6 @@
 import { KilnError } from '@kiln/common';
+import type { Tensor } from '@kiln/onnx-tools';
+import { TYPED_ARRAYS } from './internal/engine/dtypes.js';
 import type { PlanHeader } from './internal/plan/schema.js';
 import { ReferenceLayers } from './internal/engine/reference.js';
 import { type NativeSegment, type ReferenceSegment, buildNativeSegment, crossSegmentReads } from './internal/engine/segments.js';
@@ -72,6 +74,9 @@ export class Engine {
   private readonly crossing: Set<number>;
   private readonly weightOffsets: Map<string, number>;
   private readonly specializations = new Map<string, Specialization>();
+  /** @internal Weight tensors JS needs: inputs of reference layers and graph outputs. */
+  readonly hostWeights: number[];
+  private readonly weightTensors = new Map<number, Tensor>();
 
   /** @internal Use `Runtime.deserializeEngine`. */
   constructor(
@@ -95,6 +100,9 @@ export class Engine {
       shape: io.dims.map((dim) => (typeof dim === 'number' ? dim : -1)),
       dims: [...io.dims],
     });
+    const needed = new Set<number>(header.outputs.map((io) => io.tensor));
+    for (const layer of header.layers) if (layer.kernel === 'reference') for (const input of layer.inputs) needed.add(input);
+    this.hostWeights = [...needed].filter((index) => header.tensors[index]!.location === 'weights');
     this.inputs = header.inputs.map(describeIo('input'));
     this.outputs = header.outputs.map(describeIo('output'));
   }
@@ -189,9 +197,17 @@ export class Engine {
     return specialization;
   }
 
-  /** @internal Constant tensors (weights) as typed arrays, e.g. for a graph output that is a constant. */
-  weightBytes(name: string): Uint8Array {
-    const weight = this.header.weights.find((entry) => entry.name === name)!;
-    return this.weights.subarray(weight.offset, weight.offset + weight.byteLength);
+  /** @internal A weight tensor as a JS tensor (an aligned copy made once; callers must not write to it). */
+  weightTensor(index: number, dims: number[]): Tensor {
+    let tensor = this.weightTensors.get(index);
+    if (!tensor) {
+      const plan = this.header.tensors[index]!;
+      const weight = this.header.weights.find((entry) => entry.name === plan.weight)!;
+      const copy = this.weights.slice(weight.offset, weight.offset + weight.byteLength);
+      const make = TYPED_ARRAYS[plan.dtype]!;
+      tensor = { type: plan.dtype, dims, data: new make(copy.buffer, 0, copy.length / make.BYTES_PER_ELEMENT) } as Tensor;
+      this.weightTensors.set(index, tensor);
+    }
+    return tensor;
   }
 }
