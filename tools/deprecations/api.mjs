@@ -70,6 +70,15 @@ function memberKey(member, sourceFile) {
 }
 
 /**
+ * Members tagged `@internal` are not public API (API Extractor's convention): they stay out of
+ * the report, so changing them is never a breaking change.
+ * @param {ts.Node} node
+ */
+function isInternal(node) {
+  return ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
+}
+
+/**
  * @param {readonly ts.Node[]} members
  * @param {ts.SourceFile} sourceFile
  * @returns {Record<string, ApiItem>}
@@ -78,7 +87,7 @@ function describeMembers(members, sourceFile) {
   /** @type {Record<string, ApiItem>} */
   const out = {};
   for (const member of members) {
-    if (isPrivate(member) || ts.isClassStaticBlockDeclaration(member)) continue;
+    if (isPrivate(member) || isInternal(member) || ts.isClassStaticBlockDeclaration(member)) continue;
     const [key, kind] = memberKey(member, sourceFile);
     if (!Object.hasOwn(out, key)) out[key] = { kind, signatures: [] };
     const item = out[key];
