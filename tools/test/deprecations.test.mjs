@@ -139,6 +139,26 @@ describe('API reports', () => {
     expect(Object.keys(symbols.Precision?.members ?? {})).toEqual(['FP16', 'FP32', 'INT8']);
   });
 
+  it('leaves @internal members out of the report, so changing them breaks nothing', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-api-internal-'));
+    try {
+      const file = path.join(dir, 'index.d.ts');
+      writeFileSync(file, [
+        'declare class Engine {',
+        '  /** Public. */',
+        '  run(): void;',
+        '  /** @internal Used by the runtime only. */',
+        '  weightBytes(name: string): Uint8Array;',
+        '}',
+        'export { Engine };',
+      ].join('\n'));
+      const { symbols } = extractApi(file);
+      expect(Object.keys(symbols.Engine?.members ?? {})).toEqual(['run']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('handles namespaces, overloads, default exports and bundler-renamed declarations', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kiln-api-dts-'));
     try {
