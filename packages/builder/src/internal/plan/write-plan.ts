@@ -104,7 +104,8 @@ function addBlob(blobs: { name: string; bytes: Uint8Array }[], name: string, byt
   return unique;
 }
 
-function layoutWeights(blobs: { name: string; bytes: Uint8Array }[]) {
+/** Place each blob at the next 64-byte aligned offset of one weight section. */
+export function layoutWeights(blobs: readonly { name: string; bytes: Uint8Array }[]) {
   let offset = 0;
   const weights = blobs.map((blob) => {
     const entry = { name: blob.name, offset, byteLength: blob.bytes.length };

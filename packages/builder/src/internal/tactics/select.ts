@@ -3,6 +3,7 @@ import { type NativeProgram, type NativeTensor, createEngine, kernels } from '@k
 import { Constant, type Value } from '@kiln/onnx-tools';
 import { compileDim } from '@kiln/runtime';
 import { referenceLayer } from '../lower/reference.js';
+import { layoutWeights } from '../plan/write-plan.js';
 import type { LoweredLayer } from '../lower/types.js';
 import type { TimingCache } from './timing-cache.js';
 
@@ -103,18 +104,12 @@ export function resolveDims(value: Value, symbols: ReadonlyMap<string, number>):
 
 /** Median milliseconds of `repeats` runs (after a warm-up), or undefined when the tactic rejects the layer. */
 function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>, repeats: number): number | undefined {
-  let weights: Uint8Array = new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
+  const blobs: { name: string; bytes: Uint8Array }[] = [];
   const tensors: NativeTensor[] = [];
   const inputs: ArrayBufferView[] = [];
   const outputs: ArrayBufferView[] = [];
-  const addWeight = (bytes: Uint8Array) => {
-    const at = offset;
-    chunks.push(bytes);
-    offset = Math.ceil((offset + bytes.length) / 64) * 64;
-    return at;
-  };
+  // Weight tensors hold their blob's index until the blobs are laid out (as in the plan).
+  const addWeight = (bytes: Uint8Array) => blobs.push({ name: String(blobs.length), bytes }) - 1;
   try {
     for (const [position, value] of layer.inputs.entries()) {
       if (value === undefined) continue;
@@ -135,12 +130,8 @@ function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<st
       tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'output', slot: outputs.length });
       outputs.push(sample(value.dtype!, shape));
     }
-    weights = new Uint8Array(offset);
-    let at = 0;
-    for (const chunk of chunks) {
-      weights.set(chunk, at);
-      at = Math.ceil((at + chunk.length) / 64) * 64;
-    }
+    const { weights: placed, section: weights } = layoutWeights(blobs);
+    for (const tensor of tensors) if (tensor.location === 'weights') tensor.offset = placed[tensor.offset!]!.offset;
     const inputCount = layer.inputs.filter((value) => value !== undefined).length;
     const program: NativeProgram = {
       arenaBytes: 0,
