@@ -3,6 +3,7 @@
 // attention masks of ones), the same for both runtimes.
 import fs from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '@kiln/common';
 
 export function benchCases(shared) {
   const spec = JSON.parse(fs.readFileSync(path.join(shared, 'models', 'models.json'), 'utf8'));
@@ -25,14 +26,7 @@ export function benchCases(shared) {
 }
 
 export function makeInputs(model, shapes, seed = 7) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const feeds = {};
   for (const input of model.inputs) {
     const dims = shapes[input.name];

@@ -12,14 +12,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
-import { KilnError } from '@kiln/common';
+import { KilnError, readFlag } from '@kiln/common';
 import { load, loadTensor } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { compareTensors } from './compare.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const shared = process.env.KILN_SHARED_DIR ?? path.resolve(root, '../shared');
+const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
 const nodeDir = path.join(shared, 'onnx-node-tests', 'node');
 const args = new Map(process.argv.slice(2).map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : true]));
 const expectedFile = path.join(here, 'expected-passes.txt');

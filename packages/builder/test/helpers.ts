@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readFlag, seededRandom } from '@kiln/common';
 import type { Tensor } from '@kiln/onnx-tools';
+
+/** Seeded PRNG (mulberry32). */
+export const seeded = seededRandom;
 
 /** ../shared beside the repository (or KILN_SHARED_DIR). */
 export function sharedDir(): string {
-  const fromEnv = process.env.KILN_SHARED_DIR;
-  return fromEnv ?? path.resolve(__dirname, '../../../../shared');
+  return readFlag('KILN_SHARED_DIR') ?? path.resolve(__dirname, '../../../../shared');
 }
 
 export function sharedModel(name: string): string {
@@ -14,17 +17,6 @@ export function sharedModel(name: string): string {
 
 export const hasShared = fs.existsSync(path.join(sharedDir(), 'models'));
 
-/** Seeded PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomFloat(dims: number[], seed: number, scale = 1): Tensor<'float32'> {
   const next = seeded(seed);

@@ -1,4 +1,4 @@
-import { readFlag } from '@kiln/common';
+import { readFlag, seededRandom } from '@kiln/common';
 import { GraphBuilder, type Model, type Tensor } from '@kiln/onnx-tools';
 
 /** The test seed: KILN_TEST_SEED when set, else a fresh one; printed with how to repeat it. */
@@ -9,16 +9,7 @@ export function testSeed(file: string): number {
 }
 
 /** Seeded PRNG (mulberry32), uniform in [0, 1). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = seededRandom;
 
 /** Standard normal samples from a uniform source (Box–Muller). */
 export function gaussian(next: () => number): () => number {

@@ -6,6 +6,7 @@ import { KilnError } from '@kiln/common';
 import { describe, expect, it } from 'vitest';
 import { Constant, GraphBuilder, evaluate, load, save, saveToFile } from '../src/index.js';
 import { ModelProtoSchema } from '../src/internal/proto/onnx_pb.js';
+import { SHARED } from './shared.js';
 
 async function codeOf(run: () => unknown): Promise<KilnError> {
   try {
@@ -29,7 +30,7 @@ function smallModel() {
 describe('bad input gives coded errors', () => {
   it('garbage and truncated bytes: ERR_ONNX_PARSE', async () => {
     expect((await codeOf(() => load(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02])))).code).toBe('ERR_ONNX_PARSE');
-    const bytes = readFileSync('/work/shared/models/squeezenet1_1.onnx');
+    const bytes = readFileSync(join(SHARED, 'models', 'squeezenet1_1.onnx'));
     expect((await codeOf(() => load(bytes.subarray(0, 1000)))).code).toBe('ERR_ONNX_PARSE');
     expect((await codeOf(() => load(new Uint8Array(0)))).code).toBe('ERR_ONNX_PARSE');
   });

@@ -6,8 +6,9 @@ import { KilnError } from '@kiln/common';
 import { describe, expect, it } from 'vitest';
 import { evaluate, load, loadTensor } from '../src/index.js';
 import { compareTensors } from '../src/internal/evaluate/compare.js';
+import { SHARED } from './shared.js';
 
-const NODE_TESTS = '/work/shared/onnx-node-tests/node';
+const NODE_TESTS = join(SHARED, 'onnx-node-tests', 'node');
 const EXPECTED = join(import.meta.dirname, 'ops-expected-passes.txt');
 
 async function runCase(name: string): Promise<string | undefined> {

@@ -1,25 +1,16 @@
 // Random byte mutations and truncations of real models: load() (and saving/inspecting/decoding
 // what it returns) must either succeed or throw a coded KilnError, quickly, without huge
-// allocations. Reproduce a run with FUZZ_SEED=<seed> npx vitest run test/fuzz.test.ts
+// allocations. Reproduce a run with KILN_TEST_SEED=<seed> npx vitest run test/fuzz.test.ts
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KilnError } from '@kiln/common';
+import { KilnError, readFlag, seededRandom } from '@kiln/common';
 import { expect, it } from 'vitest';
 import { Constant, inspect, load, save } from '../src/index.js';
+import { SHARED } from './shared.js';
 
-const SHARED = '/work/shared';
-const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
+const SEED = readFlag('KILN_TEST_SEED') ?? 20261121;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function mutate(bytes: Uint8Array, next: () => number): Uint8Array {
   const int = (n: number) => Math.floor(next() * n);
@@ -56,7 +47,7 @@ async function exercise(bytes: Uint8Array): Promise<void> {
 }
 
 it(`load() survives mutated models (seed ${SEED})`, async () => {
-  console.log(`fuzz seed ${SEED}; reproduce: FUZZ_SEED=${SEED} npx vitest run test/fuzz.test.ts`);
+  console.log(`fuzz seed ${SEED}; reproduce: KILN_TEST_SEED=${SEED} npx vitest run test/fuzz.test.ts`);
   const next = random(SEED);
   const nodeDir = join(SHARED, 'onnx-node-tests/node');
   const cases = readdirSync(nodeDir).sort();

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CaseResult, runCase } from './ops-support/run-case.js';
+import { SHARED } from './shared.js';
 
-const NODE_TESTS = '/work/shared/onnx-node-tests/node';
-const CORE_SET = '/work/shared/onnx-node-tests/core-set.txt';
+const NODE_TESTS = join(SHARED, 'onnx-node-tests', 'node');
+const CORE_SET = join(SHARED, 'onnx-node-tests', 'core-set.txt');
 const EXPECTED = join(import.meta.dirname, 'ops-expected-passes.txt');
 
 function readList(path: string): string[] {

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, type Tensor, evaluate, load, sanitize, save } from '../src/index.js';
 import { compareTensors } from '../src/internal/evaluate/compare.js';
+import { join } from 'node:path';
+import { SHARED } from './shared.js';
 
-const MODELS = '/work/shared/models';
+const MODELS = join(SHARED, 'models');
 
 function pattern(n: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 0.5);

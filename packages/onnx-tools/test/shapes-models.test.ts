@@ -4,8 +4,10 @@ import { describe, expect, test } from 'vitest';
 import type { Model } from '../src/internal/ir/index.js';
 import { inferShapes } from '../src/internal/shapes/index.js';
 import { loadModel } from './shapes-load.js';
+import { join } from 'node:path';
+import { SHARED } from './shared.js';
 
-const MODELS = '/work/shared/models';
+const MODELS = join(SHARED, 'models');
 
 function allNodeOutputs(model: Model) {
   return model.graph.nodes.flatMap((node) => node.outputs.filter((o): o is NonNullable<typeof o> => o !== undefined).map((o) => ({ node, value: o })));

@@ -15,8 +15,9 @@ import { describe, expect, test } from 'vitest';
 import { Variable } from '../src/internal/ir/index.js';
 import { inferShapes } from '../src/internal/shapes/index.js';
 import { loadModel, loadSmallInputValues } from './shapes-load.js';
+import { SHARED } from './shared.js';
 
-const ROOT = '/work/shared/onnx-node-tests';
+const ROOT = join(SHARED, 'onnx-node-tests');
 const PASSES_FILE = join(import.meta.dirname, 'shapes-node-expected-passes.txt');
 const ALL_PASSES_FILE = join(import.meta.dirname, 'shapes-node-all-expected-passes.txt');
 const available = existsSync(join(ROOT, 'core-set.txt'));

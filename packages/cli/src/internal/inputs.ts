@@ -1,19 +1,8 @@
 import fs from 'node:fs';
-import { KilnError } from '@kiln/common';
+import { KilnError, seededRandom } from '@kiln/common';
 import type { Engine, Tensor } from '@kiln/runtime';
 import { decodeNpy } from './npy.js';
 
-/** A small seeded PRNG (mulberry32): inputs are reproducible from the seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seeded random data of an input's dtype: floats in [-1, 1), integers in [0, 16), booleans 0/1. */
 export function randomTensor(dtype: string, dims: number[], next: () => number): Tensor {
@@ -44,7 +33,7 @@ export function randomTensor(dtype: string, dims: number[], next: () => number):
  * given shape (or the profile's opt shape).
  */
 export function makeFeeds(engine: Engine, shapes: Record<string, number[]> | undefined, files: Map<string, string>, seed = 1): Record<string, Tensor> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const feeds: Record<string, Tensor> = {};
   for (const [name] of files) {
     if (!engine.inputs.some((input) => input.name === name)) {

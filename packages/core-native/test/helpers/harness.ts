@@ -1,21 +1,14 @@
 // Test helpers: seeded randomness, one-layer programs, tolerant comparison with a located message.
 import type { NativeDType, NativeLayer, NativeProgram, NativeTensor, NativeUnaryStep } from '../../src/index.js';
+import { readFlag, seededRandom } from '@kiln/common';
 import { createEngine, kernels } from '../../src/index.js';
 
-const seedText = process.env.CORE_NATIVE_TEST_SEED;
-export const SEED = seedText !== undefined ? Number(seedText) : Date.now() % 1_000_000;
-console.log(`[core-native tests] seed ${SEED} — reproduce with CORE_NATIVE_TEST_SEED=${SEED} pnpm --filter @kiln/core-native test`);
+export const SEED = readFlag('KILN_TEST_SEED') ?? Date.now() % 1_000_000;
+console.log(`[core-native tests] seed ${SEED} — reproduce with KILN_TEST_SEED=${SEED} pnpm --filter @kiln/core-native test`);
 
 /** mulberry32: small, fast, good enough for test data. */
 export function rng(seed = SEED): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 export function randomFloats(n: number, random: () => number, lo = -4, hi = 4): Float32Array {
