@@ -8,4 +8,4 @@ const enabled = Object.entries(features)
   .map(([name]) => name);
 console.log(`Kiln ${version()}`);
 console.log(`CPU features: ${enabled.join(' ') || '(baseline x86-64 only)'}`);
-console.log(`Fastest kernel ISA Kiln will use: ${maxIsa()}`);
+console.log(`Highest instruction set Kiln may dispatch to on this CPU: ${maxIsa()}`);
