@@ -35,6 +35,9 @@ Epilogue make_epilogue(Activation activation) {
   return e;
 }
 
+// The A path the fast variants are tested on (test_variants runs every case on each).
+f32_gemm::APath g_a_path = f32_gemm::APath::kAuto;
+
 // Runs `variant` on A (m x k) · B (k x n) with the epilogue; c must hold the residual already if
 // the epilogue's residual is c itself.
 void run_gemm(const GemmVariant& variant, int64_t m, int64_t n, int64_t k, const float* a,
@@ -44,6 +47,7 @@ void run_gemm(const GemmVariant& variant, int64_t m, int64_t n, int64_t k, const
   GemmParams p;
   p.m = m, p.n = n, p.k = k, p.a = a, p.lda = k, p.packed_b = packed.get(), p.c = c, p.ldc = n;
   p.epilogue = epilogue;
+  p.a_path = g_a_path;
   f32_gemm::gemm(variant, p, pool);
 }
 
@@ -104,7 +108,7 @@ void compare_variant(Tally& tally, const GemmVariant& variant, int64_t m, int64_
                got.get(), n, want.get(), n, m, n, gemm_atol(k), 4e-6);
 }
 
-void test_variants(Tally& tally, ThreadPool& pool) {
+void test_variants_on_path(Tally& tally, ThreadPool& pool) {
   const int64_t primes[] = {1, 2, 3, 5, 7, 13, 17, 31, 33, 47, 64, 65, 127, 129};
   for (size_t v = 0; v + 1 < f32_gemm::variant_count(); ++v) {
     const GemmVariant& variant = f32_gemm::variants()[v];
@@ -143,6 +147,15 @@ void test_variants(Tally& tally, ThreadPool& pool) {
     compare_variant(tally, variant, 7, 1000, 64, Activation::kNone, false, 2, &pool);
     compare_variant(tally, variant, 515, 19, 40, Activation::kSilu, true, 0, &pool);
   }
+}
+
+// Every case on the packed-A path and on the in-place-A path (variants that have one).
+void test_variants(Tally& tally, ThreadPool& pool) {
+  for (f32_gemm::APath path : {f32_gemm::APath::kPacked, f32_gemm::APath::kDirect}) {
+    g_a_path = path;
+    test_variants_on_path(tally, pool);
+  }
+  g_a_path = f32_gemm::APath::kAuto;
 }
 
 void test_batched_matmul(Tally& tally, ThreadPool& pool) {

@@ -31,11 +31,65 @@ float* thread_scratch(size_t floats, int slot) {
   return buffer.data;
 }
 
+namespace {
+
+// In-place A wins while few B panels reuse each A block (packing would then cost about as much
+// as the multiply-adds) or while the rows of A the block reads fit easily in L2 (re-reading them
+// per panel is cheap); large, wide problems keep packing. Measured with bench/kernels.cc on the
+// shared models' shapes and M=N=K=1024.
+constexpr int64_t kDirectMaxPanels = 4;
+constexpr int64_t kDirectMaxABytes = 512 * 1024;
+
+bool use_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
+                int64_t n0, int64_t n1) {
+  if (variant.direct == nullptr || p.a_path == APath::kPacked) return false;
+  if (p.a_path == APath::kDirect) return true;
+  const int64_t panels = (n1 - n0 + variant.nr - 1) / variant.nr;
+  return panels <= kDirectMaxPanels ||
+         (m1 - m0) * p.k * static_cast<int64_t>(sizeof(float)) <= kDirectMaxABytes;
+}
+
+// gemm_block with A read in place: for each NR panel, for each K block (a kc x NR slice of B
+// that stays in L1), sweep the rows; the epilogue runs in registers after the last K block.
+void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
+                       int64_t n0, int64_t n1) {
+  const int mr = variant.mr, nr = variant.nr;
+  const int64_t kc = variant.kc;
+  const Epilogue& ep = p.epilogue;
+  const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
+  const float* residual = residual_in_c ? nullptr : ep.residual;
+  const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
+                            ep.activation != Activation::kNone;
+  for (int64_t jc = n0; jc < n1; jc += nr) {
+    const int64_t nb = std::min<int64_t>(nr, n1 - jc);
+    const float* panel = p.packed_b + (jc / nr) * p.k * nr;
+    TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + jc : nullptr, nullptr,
+                      ep.residual_stride};
+    for (int64_t pc = 0; pc < p.k; pc += kc) {
+      const int64_t kb = std::min(kc, p.k - pc);
+      const bool accumulate = pc > 0 || residual_in_c;
+      const bool last = pc + kb == p.k;
+      for (int64_t ir = m0; ir < m1; ir += mr) {
+        const int64_t rows = std::min<int64_t>(mr, m1 - ir);
+        tile.residual = residual != nullptr ? residual + ir * ep.residual_stride + jc : nullptr;
+        variant.direct(kb, p.a + ir * p.lda + pc, p.lda, panel + pc * nr, p.c + ir * p.ldc + jc,
+                       p.ldc, rows, nb, accumulate, last && has_epilogue ? &tile : nullptr);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void gemm_block(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
                 int64_t n0, int64_t n1) {
   assert(p.k >= 1 && p.a != nullptr && p.packed_b != nullptr && p.c != nullptr);
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
   assert(n0 % variant.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
+  if (use_direct(variant, p, m0, m1, n0, n1)) {
+    gemm_block_direct(variant, p, m0, m1, n0, n1);
+    return;
+  }
   const int mr = variant.mr, nr = variant.nr;
   const int64_t kc = variant.kc;
   const int64_t mc = std::max<int64_t>(mr, variant.mc / mr * mr);

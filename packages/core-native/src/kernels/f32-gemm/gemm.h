@@ -55,6 +55,24 @@ using UkernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c,
 using EpilogueRowFn = void (*)(float* c, int64_t n, const float* bias, const float* residual,
                                const Epilogue& epilogue);
 
+// The epilogue of one register tile, applied in registers before the tile is stored: bias is
+// already offset to the tile's first column, residual to its first element (row stride
+// residual_stride); either may be null.
+struct TileEpilogue {
+  const Epilogue* epilogue;
+  const float* bias;
+  const float* residual;
+  int64_t residual_stride;
+};
+
+// Register-blocked microkernel that reads A in place (no packing): row i of the tile is
+// a[i * lda + 0 .. kc). C[mr, nr] (+)= A · Bpanel, then `tile` (if not null) in registers.
+// Rows past mr are never read. Fastest when few B panels share each A row (small N), where
+// packing A would cost as much as the multiply.
+using DirectUkernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* b,
+                                 float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                 const TileEpilogue* tile);
+
 struct GemmVariant {
   const char* name;  // f32_gemm_<MR>x<NR>__<isa>
   Isa isa;           // ISA the host must support
@@ -62,7 +80,12 @@ struct GemmVariant {
   int kc, mc;        // cache blocking: K block (B panel slice in L1), M block (A block in L2)
   UkernelFn ukernel;
   EpilogueRowFn epilogue_row;
+  DirectUkernelFn direct;  // null when the variant has no in-place-A microkernel
 };
+
+// How gemm_block reads A: packed per cache block, in place (variants with `direct`), or chosen
+// by shape (in place when few B panels reuse each A block).
+enum class APath : int { kAuto = 0, kPacked, kDirect };
 
 struct GemmParams {
   int64_t m = 0, n = 0, k = 0;
@@ -72,6 +95,7 @@ struct GemmParams {
   float* c = nullptr;               // [M, N], row stride ldc
   int64_t ldc = 0;
   Epilogue epilogue;
+  APath a_path = APath::kAuto;
 };
 
 // Size in floats of pack_b's output for a K x N matrix B.

@@ -18,6 +18,18 @@ KILN_F32_GEMM_UKERNEL(f32_gemm_4x4__scalar);
 
 #undef KILN_F32_GEMM_UKERNEL
 
+#define KILN_F32_GEMM_DIRECT(name)                                                          \
+  void name(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, \
+            int64_t mr, int64_t nr, bool accumulate, const TileEpilogue* tile)
+
+KILN_F32_GEMM_DIRECT(f32_gemm_direct_6x32__avx512);
+KILN_F32_GEMM_DIRECT(f32_gemm_direct_12x32__avx512);
+KILN_F32_GEMM_DIRECT(f32_gemm_direct_14x32__avx512);
+KILN_F32_GEMM_DIRECT(f32_gemm_direct_8x48__avx512);
+KILN_F32_GEMM_DIRECT(f32_gemm_direct_6x16__avx2);
+
+#undef KILN_F32_GEMM_DIRECT
+
 void f32_epilogue_row__avx512(float* c, int64_t n, const float* bias, const float* residual,
                               const Epilogue& epilogue);
 void f32_epilogue_row__avx2(float* c, int64_t n, const float* bias, const float* residual,

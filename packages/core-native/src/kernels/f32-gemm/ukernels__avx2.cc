@@ -7,6 +7,65 @@
 #include "vmath-avx2.h"
 
 namespace kiln::f32_gemm {
+namespace {
+
+// In-place-A 6x16 tile (MR = rows actually present), epilogue in registers.
+template <int MR>
+void direct_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                 int64_t nr, bool accumulate, const TileEpilogue* tile) {
+  __m256 acc[MR][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = _mm256_broadcast_ss(a + i * lda + k);
+      acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
+    }
+    b += 16;
+  }
+  const __m256i mask[2] = {avx2::tail_mask(nr >= 8 ? 8 : nr),
+                           avx2::tail_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0)};
+  __m256 bias[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  if (tile != nullptr && tile->bias != nullptr) {
+    bias[0] = _mm256_maskload_ps(tile->bias, mask[0]);
+    bias[1] = _mm256_maskload_ps(tile->bias + 8, mask[1]);
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    float* row = c + i * ldc;
+    const float* res = tile != nullptr && tile->residual != nullptr
+                           ? tile->residual + i * tile->residual_stride
+                           : nullptr;
+    for (int j = 0; j < 2; ++j) {
+      __m256 v = acc[i][j];
+      if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(row + 8 * j, mask[j]));
+      if (tile != nullptr) {
+        v = _mm256_add_ps(v, bias[j]);
+        if (res != nullptr) v = _mm256_add_ps(v, _mm256_maskload_ps(res + 8 * j, mask[j]));
+        v = avx2::activate(v, *tile->epilogue);
+      }
+      _mm256_maskstore_ps(row + 8 * j, mask[j], v);
+    }
+  }
+}
+
+}  // namespace
+
+void f32_gemm_direct_6x16__avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                                int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                const TileEpilogue* tile) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t, bool,
+                      const TileEpilogue*);
+  static constexpr Fn kByRows[] = {direct_avx2<1>, direct_avx2<2>, direct_avx2<3>,
+                                   direct_avx2<4>, direct_avx2<5>, direct_avx2<6>};
+  assert(kc >= 1 && mr >= 1 && mr <= 6 && nr >= 1 && nr <= 16);
+  assert((reinterpret_cast<uintptr_t>(b) & 31) == 0);
+  kByRows[mr - 1](kc, a, lda, b, c, ldc, nr, accumulate, tile);
+}
 
 void f32_gemm_6x16__avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                          int64_t mr, int64_t nr, bool accumulate) {

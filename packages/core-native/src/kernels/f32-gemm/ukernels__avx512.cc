@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <cassert>
+#include <utility>
 
 #include "ukernels.h"
 #include "vmath-avx512.h"
@@ -66,7 +67,100 @@ void ukernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_
   }
 }
 
+// In-place-A tile: MR rows of A read with stride lda (MR is the tile's actual row count; the
+// dispatcher below picks the instantiation for the rows left), epilogue applied in registers.
+template <int MR, int NV>
+void direct_avx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                   int64_t nr, bool accumulate, const TileEpilogue* tile) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    __m512 bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = _mm512_load_ps(b + 16 * j);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(a[i * lda + k]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
+    }
+    b += 16 * NV;
+  }
+  __mmask16 mask[NV];
+#pragma GCC unroll 4
+  for (int j = 0; j < NV; ++j) {
+    const int64_t left = nr - 16 * j;
+    mask[j] = left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+  }
+  __m512 bias[NV];
+  const bool has_bias = tile != nullptr && tile->bias != nullptr;
+#pragma GCC unroll 4
+  for (int j = 0; j < NV; ++j) {
+    bias[j] = has_bias ? _mm512_maskz_loadu_ps(mask[j], tile->bias + 16 * j) : _mm512_setzero_ps();
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    float* row = c + i * ldc;
+    const float* res = tile != nullptr && tile->residual != nullptr
+                           ? tile->residual + i * tile->residual_stride
+                           : nullptr;
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) {
+      __m512 v = acc[i][j];
+      if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], row + 16 * j));
+      if (tile != nullptr) {
+        v = _mm512_add_ps(v, bias[j]);
+        if (res != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], res + 16 * j));
+        v = avx512::activate(v, *tile->epilogue);
+      }
+      _mm512_mask_storeu_ps(row + 16 * j, mask[j], v);
+    }
+  }
+}
+
+template <int NV, int... Rows>
+void direct_dispatch(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                     int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                     const TileEpilogue* tile, std::integer_sequence<int, Rows...>) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t,
+                      bool, const TileEpilogue*);
+  static constexpr Fn kByRows[] = {direct_avx512<Rows + 1, NV>...};
+  assert(kc >= 1 && mr >= 1 && mr <= static_cast<int64_t>(sizeof...(Rows)) && nr >= 1 &&
+         nr <= 16 * NV);
+  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
+  kByRows[mr - 1](kc, a, lda, b, c, ldc, nr, accumulate, tile);
+}
+
 }  // namespace
+
+void f32_gemm_direct_14x32__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
+                                   float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                   const TileEpilogue* tile) {
+  direct_dispatch<2>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
+                     std::make_integer_sequence<int, 14>());
+}
+void f32_gemm_direct_12x32__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
+                                   float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                   const TileEpilogue* tile) {
+  direct_dispatch<2>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
+                     std::make_integer_sequence<int, 12>());
+}
+void f32_gemm_direct_8x48__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
+                                  float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                  const TileEpilogue* tile) {
+  direct_dispatch<3>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
+                     std::make_integer_sequence<int, 8>());
+}
+void f32_gemm_direct_6x32__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
+                                  float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                  const TileEpilogue* tile) {
+  direct_dispatch<2>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
+                     std::make_integer_sequence<int, 6>());
+}
 
 void f32_gemm_6x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                            int64_t mr, int64_t nr, bool accumulate) {
