@@ -85,8 +85,11 @@ void ThreadPool::worker_loop(int /*index*/) {
       if (stop_) return;
     }
     seen = current;
-    run_tasks();
-    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // Join only a job that is still open (sequentially consistent with the caller's
+    // closed_ store and working_ load: either it waits for us, or we see the job closed).
+    working_.fetch_add(1, std::memory_order_seq_cst);
+    if (!closed_.load(std::memory_order_seq_cst)) run_tasks();
+    if (working_.fetch_sub(1, std::memory_order_seq_cst) == 1) {
       std::lock_guard<std::mutex> lock(mutex_);
       done_cv_.notify_one();
     }
@@ -105,17 +108,19 @@ void ThreadPool::parallel_for(int64_t tasks, const std::function<void(int64_t)>&
   next_.store(0, std::memory_order_relaxed);
   failed_.store(false, std::memory_order_relaxed);
   error_ = nullptr;
-  active_.store(size_ - 1, std::memory_order_relaxed);
+  closed_.store(false, std::memory_order_seq_cst);  // publishes the job's fields to joiners
   {
     std::lock_guard<std::mutex> lock(mutex_);
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   run_tasks();
-  for (int spin = 0; active_.load(std::memory_order_acquire) != 0 && spin < kSpinIterations; ++spin) cpu_relax();
-  if (active_.load(std::memory_order_acquire) != 0) {
+  // Every task is claimed: close the job, then wait only for helpers still inside it.
+  closed_.store(true, std::memory_order_seq_cst);
+  for (int spin = 0; working_.load(std::memory_order_seq_cst) != 0 && spin < kSpinIterations; ++spin) cpu_relax();
+  if (working_.load(std::memory_order_seq_cst) != 0) {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [&] { return active_.load(std::memory_order_acquire) == 0; });
+    done_cv_.wait(lock, [&] { return working_.load(std::memory_order_seq_cst) == 0; });
   }
   fn_ = nullptr;
   if (error_) std::rethrow_exception(error_);

@@ -5,6 +5,11 @@
 // takes part, so a pool of size N uses N-1 helper threads. Jobs on one pool serialize: a second
 // caller waits for the first job's parallel_for to end instead of oversubscribing the cores (see
 // README "Thread pool policy").
+//
+// The join waits only for helpers that are running a task, never for helpers that have not woken
+// yet: when the OS keeps a helper off its core (another process spinning there, a busy machine),
+// the caller takes all the tasks and the layer runs at one-thread speed instead of stalling until
+// the helper is scheduled. A helper that wakes after the caller closed the job does nothing.
 #pragma once
 
 #include <atomic>
@@ -54,7 +59,8 @@ class ThreadPool {
   const std::function<void(int64_t)>* fn_ = nullptr;
   int64_t tasks_ = 0;
   std::atomic<int64_t> next_{0};
-  std::atomic<int> active_{0};  // helpers still inside the current job
+  std::atomic<bool> closed_{true};  // no helper may join the current job any more
+  std::atomic<int> working_{0};     // helpers that joined the current job and have not left it
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
   std::mutex error_mutex_;
