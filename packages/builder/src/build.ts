@@ -3,6 +3,7 @@ import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
 import { BuilderConfig, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
+import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { PassContext } from './internal/pass.js';
 import { writePlan } from './internal/plan/write-plan.js';
@@ -35,7 +36,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
   await runPipeline(context);
   const graph = context.model.graph;
-  const layers = cancelReformats(lowerGraph(context.model, context), new Set(graph.outputs));
+  const layers = cancelReformats(sinkLayouts(lowerGraph(context.model, context)), new Set(graph.outputs));
   for (const entry of context.log) log(entry.message);
   if (config.threads !== undefined) setThreads(config.threads);
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;

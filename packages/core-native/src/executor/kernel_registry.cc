@@ -51,6 +51,8 @@ std::vector<KernelFamily> make_families() {
       {"f32_avgpool2d", kScalarOnly, make_f32_pool2d, ""},
       {"f32_globalmaxpool", kScalarOnly, make_f32_pool2d, ""},
       {"f32_globalavgpool", kScalarOnly, make_f32_pool2d, ""},
+      {"f32_maxpool2d_nhwc", kVectorIsas, make_f32_pool2d, ""},
+      {"f32_avgpool2d_nhwc", kVectorIsas, make_f32_pool2d, ""},
       {"x_transpose", kVectorIsas, make_x_transpose, ""},
       {"x_concat", kScalarOnly, make_x_concat, ""},
       {"x_slice", kScalarOnly, make_x_slice, ""},

@@ -1,7 +1,7 @@
 // Scalar-only families (pooling, transpose, concat, slice, gather, cast, copy, generic reduce)
 // against plain JS computations.
 import { describe, expect, it } from 'vitest';
-import { count, randomFloats, rng, runLayer } from '../helpers/harness.js';
+import { count, fastIsas, randomFloats, rng, runLayer } from '../helpers/harness.js';
 import { expectClose } from '../helpers/harness.js';
 
 const strides = (shape: number[]) => shape.map((_, i) => count(shape.slice(i + 1)));
@@ -102,6 +102,39 @@ describe('data movement and pooling', () => {
     const outShape = [inShape[0]!, inShape[1]!, ...outSpatial];
     const y = runLayer({ kernel, inputs: [{ data: x, shape: inShape }], output: { shape: outShape }, params }) as Float32Array;
     expectClose(y, pool(x, inShape, outSpatial, params, kernel === 'f32_maxpool2d'), kernel, 1e-6, 1e-6);
+  });
+
+  const nchwToNhwc = (x: Float32Array, [n, c, h, w]: number[]) => {
+    const y = new Float32Array(x.length);
+    for (let b = 0; b < n!; b++)
+      for (let ch = 0; ch < c!; ch++)
+        for (let i = 0; i < h! * w!; i++) y[(b * h! * w! + i) * c! + ch] = x[(b * c! + ch) * h! * w! + i]!;
+    return y;
+  };
+
+  // NHWC pooling, every ISA variant (scalar reference and the vector ones this CPU runs), against
+  // the JS NCHW oracle: channel counts below, at and above the vector widths; padding, dilation.
+  describe.each(['scalar', ...fastIsas('f32_maxpool2d_nhwc')])('NHWC pooling (%s)', (isa) => {
+    it.each([
+      ['max', [1, 5, 7, 9], [3, 4], [3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0]],
+      ['avg', [2, 16, 8, 8], [4, 4], [3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1]],
+      ['avg', [2, 17, 8, 8], [4, 4], [3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0]],
+      ['max', [1, 33, 9, 9], [3, 3], [2, 2, 3, 3, 0, 0, 0, 0, 2, 2, 0]],
+      ['max', [2, 64, 11, 11], [5, 5], [3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 0]],
+      ['avg', [1, 3, 5, 6], [5, 6], [3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0]],
+    ])('%s %j -> %j', (kind, inShape, outSpatial, params) => {
+      const [n, c] = inShape as [number, number];
+      const x = randomFloats(count(inShape), random);
+      const outNchw = [n, c, ...outSpatial];
+      const y = runLayer({
+        kernel: `f32_${kind}pool2d_nhwc__${isa}`,
+        inputs: [{ data: nchwToNhwc(x, inShape), shape: [n, inShape[2]!, inShape[3]!, c] }],
+        output: { shape: [n, outSpatial[0]!, outSpatial[1]!, c] },
+        params,
+      }) as Float32Array;
+      const want = nchwToNhwc(pool(x, inShape, outSpatial, params, kind === 'max'), outNchw);
+      expectClose(y, want, `${kind} nhwc ${isa}`, 1e-6, 1e-6);
+    });
   });
 
   it('global average and max pooling', () => {

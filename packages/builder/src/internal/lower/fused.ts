@@ -1,6 +1,7 @@
 import { packWeights } from '@kiln/core-native';
-import { type Constant, type Graph, type Node, type Value, Variable } from '@kiln/onnx-tools';
+import type { Constant, Graph, Node, Value } from '@kiln/onnx-tools';
 import { intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
+import { NCHW_TO_NHWC, NHWC_TO_NCHW, transpose, variable } from './layout.js';
 import type { EpilogueStep, LoweredLayer } from './types.js';
 
 /** Epilogue activation names (builder) → native unary step names. */
@@ -19,19 +20,6 @@ function epilogueOf(node: Node): EpilogueStep[] {
   return [step];
 }
 
-let counter = 0;
-function variable(base: string, dtype: string, shape: (number | string | undefined)[]): Variable {
-  return new Variable(`${base}__kiln_l${counter++}`, dtype as 'float32', shape);
-}
-
-const NCHW_TO_NHWC = [0, 2, 3, 1];
-const NHWC_TO_NCHW = [0, 3, 1, 2];
-
-function transpose(name: string, input: Value, perm: number[], sources: string[]): { layer: LoweredLayer; output: Variable } {
-  const shape = input.shape!;
-  const output = variable(`${input.name}_${perm.join('')}`, input.dtype!, perm.map((axis) => shape[axis]));
-  return { layer: { name, type: 'Reformat', family: 'x_transpose', inputs: [input], outputs: [output], params: perm, sources }, output };
-}
 
 /**
  * kiln.FusedConv → NCHW→NHWC reformat, an NHWC convolution with its weights packed for the
