@@ -57,6 +57,17 @@ describe('fusion passes (verifier on after every pass)', () => {
     expect(nodes[0]!.attributes.get('activation')).toEqual({ type: 'string', value: 'gelu_erf' });
   });
 
+  it('absorbs a bias Add whose constant comes first (Add(bias, MatMul), as BERT exports write it)', async () => {
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', ['B', 4, 16]);
+    const projected = network.addElementwise(network.addConstant(randomFloat([32], 6)), network.addMatrixMultiply(x, network.addConstant(randomFloat([16, 32], 5))), 'Add');
+    network.markOutput(network.addActivation(projected, 'Relu'), 'y');
+    const { nodes } = await optimize(network);
+    expect(nodes.map((node) => node.op)).toEqual(['FusedGemm']);
+    expect(nodes[0]!.inputs[2]).toBeDefined();
+    expect(nodes[0]!.attributes.get('activation')).toEqual({ type: 'string', value: 'relu' });
+  });
+
   it('removes Identity and keeps the graph output name', async () => {
     const { network, conv } = convNetwork();
     network.markOutput(network.layer('Identity', [conv], {}), 'y');

@@ -18,6 +18,8 @@ export interface NodePattern {
   inputs?: readonly (InputPattern | undefined)[];
   /** Extra condition on the node. */
   where?: (node: Node) => boolean;
+  /** A two-input op whose operands may come in either order (Add, Mul): try both. */
+  commutative?: boolean;
   /**
    * For non-anchor nodes: every output must be read only by the pattern's next node, and must
    * not be a graph output (default true), so rewriting can drop it.
@@ -52,9 +54,19 @@ function matchNode(graph: Graph, node: Node, pattern: NodePattern, match: Match,
   if (!ops.includes(qualifiedOp(node))) return false;
   if (pattern.where && !pattern.where(node)) return false;
   if (!isAnchor && pattern.exclusive !== false && !isExclusive(graph, node, match)) return false;
+  if (!pattern.commutative || node.inputs.length !== 2) return matchInputs(graph, node, pattern, node.inputs, match);
+  const saved = { nodes: new Map(match.nodes), tensors: new Map(match.tensors), covered: [...match.covered] };
+  if (matchInputs(graph, node, pattern, node.inputs, match)) return true;
+  match.nodes = saved.nodes;
+  match.tensors = saved.tensors;
+  match.covered = saved.covered;
+  return matchInputs(graph, node, pattern, [node.inputs[1], node.inputs[0]], match);
+}
+
+function matchInputs(graph: Graph, node: Node, pattern: NodePattern, inputs: readonly (Value | undefined)[], match: Match): boolean {
   for (const [index, inputPattern] of (pattern.inputs ?? []).entries()) {
     if (inputPattern === undefined) continue;
-    const value = node.inputs[index];
+    const value = inputs[index];
     if (value === undefined) return false;
     if ('tensor' in inputPattern) {
       if (inputPattern.constant === true && !value.isConstant) return false;

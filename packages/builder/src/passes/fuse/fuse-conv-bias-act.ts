@@ -69,6 +69,7 @@ function absorbBias(context: PassContext): [NodePattern, Rewrite] {
   return [{
     op: 'Add',
     bind: 'add',
+    commutative: true,
     inputs: [{ op: ['kiln.FusedConv', 'kiln.FusedGemm'], bind: 'layer', where: fresh }, { tensor: true, constant: true, bind: 'bias' }],
   }, (graph, match) => {
     const layer = match.nodes.get('layer')!;
