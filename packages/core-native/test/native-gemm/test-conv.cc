@@ -48,22 +48,26 @@ void check(Tally& tally, const Variant& variant, const Variant& reference, const
   Buffer got = aligned_buffer(out_size), want = aligned_buffer(out_size);
   f32_conv::ConvParams p;
   p.input = input.get();
-  p.output = got.get();
-  p.packed_weights = packed.get();
-  p.epilogue = epilogue_for(round, bias.get(), residual.get());
-  variant.run(s, p, pool);
-  p.output = want.get();
   p.packed_weights = packed_ref.get();
+  p.output = want.get();
+  p.epilogue = epilogue_for(round, bias.get(), residual.get());
   reference.run(s, p, nullptr);
-  const int64_t k = transposed ? (s.in_c / s.groups) * s.kernel_h * s.kernel_w
-                               : (s.in_c / s.groups) * s.kernel_h * s.kernel_w;
-  expect_close(tally,
-               format("%s %s %s%s%s%s", variant.name, label.c_str(),
-                      f32_gemm::activation_name(p.epilogue.activation),
-                      p.epilogue.bias ? " +bias" : "", p.epilogue.residual ? " +residual" : "",
-                      pool ? " threads=2" : ""),
-               got.get(), s.out_c, want.get(), s.out_c, out_size / s.out_c, s.out_c,
-               2e-6 * (k + 8), 4e-6);
+  const int64_t k = (s.in_c / s.groups) * s.kernel_h * s.kernel_w;
+  // GEMM-based convolutions run either through indirect microkernels or im2col: check both.
+  for (const bool im2col : {false, true}) {
+    if (im2col && transposed) break;
+    p.output = got.get();
+    p.packed_weights = packed.get();
+    p.force_im2col = im2col;
+    variant.run(s, p, pool);
+    expect_close(tally,
+                 format("%s %s %s%s%s%s%s", variant.name, label.c_str(),
+                        f32_gemm::activation_name(p.epilogue.activation),
+                        p.epilogue.bias ? " +bias" : "", p.epilogue.residual ? " +residual" : "",
+                        pool ? " threads=2" : "", im2col ? " im2col" : ""),
+                 got.get(), s.out_c, want.get(), s.out_c, out_size / s.out_c, s.out_c,
+                 2e-6 * (k + 8), 4e-6);
+  }
 }
 
 std::string describe(const ConvShape& s) {

@@ -49,6 +49,78 @@ void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int
   }
 }
 
+// Convolution as an indirect GEMM: per block of MR output pixels, a table of taps x MR pointers
+// to the input pixels (channels of group g) each tap reads, or to a zero row for padding; the
+// indirect microkernel walks the table with the weights packed exactly as for im2col.
+void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams& p,
+                       ThreadPool* pool) {
+  const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
+  const int64_t taps = s.kernel_h * s.kernel_w, k = taps * cin_g;
+  const int64_t oh_count = s.out_h(), ow_count = s.out_w();
+  const int64_t m = s.batch * oh_count * ow_count;
+  const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
+  const int mr = gemm.mr, nr = gemm.nr;
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const f32_gemm::TileGrid grid = f32_gemm::plan_tiles(gemm, m, cout_g, k, s.groups > 1 ? 1 : threads);
+  const Epilogue& ep = p.epilogue;
+  // A residual that is the output buffer itself folds into the accumulation.
+  const bool residual_in_c = ep.residual != nullptr && ep.residual == p.output;
+  const float* residual = residual_in_c ? nullptr : ep.residual;
+  const bool has_epilogue = ep.bias != nullptr || residual != nullptr || ep.activation != f32_gemm::Activation::kNone;
+  const int64_t tasks_per_group = grid.m_tasks * grid.n_tasks;
+  auto run = [&](int64_t task) {
+    const int64_t g = task / tasks_per_group, t = task % tasks_per_group;
+    const int64_t m0 = t / grid.n_tasks * grid.m_chunk, m1 = std::min(m, m0 + grid.m_chunk);
+    const int64_t n0 = t % grid.n_tasks * grid.n_chunk, n1 = std::min(cout_g, n0 + grid.n_chunk);
+    float* zeros = f32_gemm::thread_scratch(static_cast<size_t>(cin_g), 1);
+    assert(zeros != nullptr);
+    std::memset(zeros, 0, sizeof(float) * cin_g);
+    thread_local std::vector<const float*> table;
+    table.resize(static_cast<size_t>(taps * mr));
+    const float* const* ptrs = table.data();
+    // Output pixel (n, oh, ow) of row0, advanced one pixel at a time below.
+    int64_t ow = m0 % ow_count, oh = m0 / ow_count % oh_count, n = m0 / ow_count / oh_count;
+    for (int64_t row0 = m0; row0 < m1; row0 += mr) {
+      const int64_t rows = std::min<int64_t>(mr, m1 - row0);
+      for (int64_t i = 0; i < rows; ++i) {
+        const int64_t ih0 = oh * s.stride_h - s.pad_top, iw0 = ow * s.stride_w - s.pad_left;
+        const float* base = p.input + ((n * s.in_h + ih0) * s.in_w + iw0) * s.in_c + g * cin_g;
+        const bool interior = ih0 >= 0 && ih0 + (s.kernel_h - 1) * s.dilation_h < s.in_h && iw0 >= 0 &&
+                              iw0 + (s.kernel_w - 1) * s.dilation_w < s.in_w;
+        for (int64_t kh = 0, tap = 0; kh < s.kernel_h; ++kh) {
+          const int64_t ih = ih0 + kh * s.dilation_h;
+          for (int64_t kw = 0; kw < s.kernel_w; ++kw, ++tap) {
+            const int64_t iw = iw0 + kw * s.dilation_w;
+            const bool inside = interior || (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w);
+            table[static_cast<size_t>(tap * mr + i)] =
+                inside ? base + (kh * s.dilation_h * s.in_w + kw * s.dilation_w) * s.in_c : zeros;
+          }
+        }
+        if (++ow == ow_count) {
+          ow = 0;
+          if (++oh == oh_count) oh = 0, ++n;
+        }
+      }
+      for (int64_t jc = n0; jc < n1; jc += nr) {
+        const int64_t nb = std::min<int64_t>(nr, n1 - jc);
+        const float* panel = p.packed_weights + g * group_floats + (jc / nr) * k * nr;
+        const int64_t column = g * cout_g + jc;
+        f32_gemm::TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + column : nullptr,
+                                    residual != nullptr ? residual + row0 * s.out_c + column : nullptr,
+                                    s.out_c};
+        gemm.indirect(taps, ptrs, cin_g, panel, p.output + row0 * s.out_c + column, s.out_c, rows, nb,
+                      residual_in_c, has_epilogue ? &tile : nullptr);
+      }
+    }
+  };
+  const int64_t tasks = s.groups * tasks_per_group;
+  if (pool == nullptr || tasks == 1) {
+    for (int64_t task = 0; task < tasks; ++task) run(task);
+  } else {
+    pool->parallel_for(tasks, run);
+  }
+}
+
 }  // namespace
 
 size_t conv_gemm_packed_size(const GemmVariant& gemm, const ConvShape& s) {
@@ -86,6 +158,10 @@ void conv_gemm_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
   const bool direct = is_direct(s);
+  if (!direct && gemm.indirect != nullptr && !p.force_im2col) {
+    conv_indirect_run(gemm, s, p, pool);
+    return;
+  }
   const int threads = pool != nullptr ? pool->size() : 1;
   f32_gemm::TileGrid grid = f32_gemm::plan_tiles(gemm, m, cout_g, k, s.groups > 1 ? 1 : threads);
   if (!direct) {

@@ -39,6 +39,9 @@ struct ConvParams {
   const float* packed_weights = nullptr;  // 64-byte aligned, from the variant's pack
   float* output = nullptr;
   Epilogue epilogue;
+  // GEMM-based variants take non-1x1 convolutions through indirect microkernels (no im2col
+  // copy) when their GEMM variant has them; true forces the im2col path (tests cover both).
+  bool force_im2col = false;
 };
 
 struct ConvVariant {

@@ -73,6 +73,13 @@ using DirectUkernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const 
                                  float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
                                  const TileEpilogue* tile);
 
+// Indirect microkernel (convolution without im2col): row i of the A tile is the concatenation
+// over taps t of the cin floats at a[t * MR + i] (MR = the variant's mr; rows past mr are never
+// read). C[mr, nr] (+)= A · Bpanel over all taps * cin steps, then `tile` in registers.
+using IndirectUkernelFn = void (*)(int64_t taps, const float* const* a, int64_t cin,
+                                   const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr,
+                                   bool accumulate, const TileEpilogue* tile);
+
 struct GemmVariant {
   const char* name;  // f32_gemm_<MR>x<NR>__<isa>
   Isa isa;           // ISA the host must support
@@ -80,7 +87,8 @@ struct GemmVariant {
   int kc, mc;        // cache blocking: K block (B panel slice in L1), M block (A block in L2)
   UkernelFn ukernel;
   EpilogueRowFn epilogue_row;
-  DirectUkernelFn direct;  // null when the variant has no in-place-A microkernel
+  DirectUkernelFn direct;      // null when the variant has no in-place-A microkernel
+  IndirectUkernelFn indirect;  // null when the variant has no indirect (conv) microkernel
 };
 
 // How gemm_block reads A: packed per cache block, in place (variants with `direct`), or chosen

@@ -30,6 +30,18 @@ KILN_F32_GEMM_DIRECT(f32_gemm_direct_6x16__avx2);
 
 #undef KILN_F32_GEMM_DIRECT
 
+#define KILN_F32_GEMM_INDIRECT(name)                                                         \
+  void name(int64_t taps, const float* const* a, int64_t cin, const float* b, float* c,     \
+            int64_t ldc, int64_t mr, int64_t nr, bool accumulate, const TileEpilogue* tile)
+
+KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_6x32__avx512);
+KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_12x32__avx512);
+KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_14x32__avx512);
+KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_8x48__avx512);
+KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_6x16__avx2);
+
+#undef KILN_F32_GEMM_INDIRECT
+
 void f32_epilogue_row__avx512(float* c, int64_t n, const float* bias, const float* residual,
                               const Epilogue& epilogue);
 void f32_epilogue_row__avx2(float* c, int64_t n, const float* bias, const float* residual,

@@ -9,24 +9,28 @@
 namespace kiln::f32_gemm {
 namespace {
 
-// In-place-A 6x16 tile (MR = rows actually present), epilogue in registers.
+// Multiply-adds kc steps of MR rows (row i at a[i] + k) into a 6x16 accumulator tile.
 template <int MR>
-void direct_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
-                 int64_t nr, bool accumulate, const TileEpilogue* tile) {
-  __m256 acc[MR][2];
-#pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+inline const float* madd_rows(__m256 (&acc)[MR][2], const float* const (&a)[MR], int64_t kc,
+                              const float* b) {
   for (int64_t k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m256 av = _mm256_broadcast_ss(a + i * lda + k);
+      const __m256 av = _mm256_broadcast_ss(a[i] + k);
       acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
       acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
     }
     b += 16;
   }
+  return b;
+}
+
+// Stores the tile: + C (accumulate), then bias, residual, activation in registers; masked to nr.
+template <int MR>
+inline void store_tile(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
+                       const TileEpilogue* tile) {
   const __m256i mask[2] = {avx2::tail_mask(nr >= 8 ? 8 : nr),
                            avx2::tail_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0)};
   __m256 bias[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -51,6 +55,36 @@ void direct_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float*
       _mm256_maskstore_ps(row + 8 * j, mask[j], v);
     }
   }
+}
+
+// In-place-A 6x16 tile (MR = rows actually present), epilogue in registers.
+template <int MR>
+void direct_avx2(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc,
+                 int64_t nr, bool accumulate, const TileEpilogue* tile) {
+  __m256 acc[MR][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  const float* rows[MR];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) rows[i] = a + i * lda;
+  madd_rows(acc, rows, kc, b);
+  store_tile(acc, c, ldc, nr, accumulate, tile);
+}
+
+// Indirect 6x16 tile: row i is the concatenation over taps t of cin floats at a[t * 6 + i].
+template <int MR>
+void indirect_avx2(int64_t taps, const float* const* a, int64_t cin, const float* b, float* c,
+                   int64_t ldc, int64_t nr, bool accumulate, const TileEpilogue* tile) {
+  __m256 acc[MR][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t t = 0; t < taps; ++t) {
+    const float* rows[MR];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) rows[i] = a[t * 6 + i];
+    b = madd_rows(acc, rows, cin, b);
+  }
+  store_tile(acc, c, ldc, nr, accumulate, tile);
 }
 
 }  // namespace
@@ -115,6 +149,18 @@ void f32_gemm_6x16__avx2(int64_t kc, const float* a, const float* b, float* c, i
     _mm256_maskstore_ps(row, m0, v0);
     _mm256_maskstore_ps(row + 8, m1, v1);
   }
+}
+
+void f32_gemm_indirect_6x16__avx2(int64_t taps, const float* const* a, int64_t cin, const float* b,
+                                  float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
+                                  const TileEpilogue* tile) {
+  using Fn = void (*)(int64_t, const float* const*, int64_t, const float*, float*, int64_t, int64_t,
+                      bool, const TileEpilogue*);
+  static constexpr Fn kByRows[] = {indirect_avx2<1>, indirect_avx2<2>, indirect_avx2<3>,
+                                   indirect_avx2<4>, indirect_avx2<5>, indirect_avx2<6>};
+  assert(taps >= 1 && cin >= 1 && mr >= 1 && mr <= 6 && nr >= 1 && nr <= 16);
+  assert((reinterpret_cast<uintptr_t>(b) & 31) == 0);
+  kByRows[mr - 1](taps, a, cin, b, c, ldc, nr, accumulate, tile);
 }
 
 void f32_epilogue_row__avx2(float* c, int64_t n, const float* bias, const float* residual,

@@ -7,21 +7,26 @@
 namespace kiln::f32_gemm {
 namespace {
 
-// name, isa, mr, nr, kc, mc, ukernel, epilogue, in-place-A ukernel
+// name, isa, mr, nr, kc, mc, ukernel, epilogue, in-place-A ukernel, indirect (conv) ukernel
 const GemmVariant kVariants[] = {
     {"f32_gemm_14x32__avx512", Isa::kAvx512, 14, 32, 256, 700, f32_gemm_14x32__avx512,
-     f32_epilogue_row__avx512, f32_gemm_direct_14x32__avx512},
+     f32_epilogue_row__avx512, f32_gemm_direct_14x32__avx512,
+     f32_gemm_indirect_14x32__avx512},
     {"f32_gemm_12x32__avx512", Isa::kAvx512, 12, 32, 256, 600, f32_gemm_12x32__avx512,
-     f32_epilogue_row__avx512, f32_gemm_direct_12x32__avx512},
+     f32_epilogue_row__avx512, f32_gemm_direct_12x32__avx512,
+     f32_gemm_indirect_12x32__avx512},
     {"f32_gemm_8x48__avx512", Isa::kAvx512, 8, 48, 192, 512, f32_gemm_8x48__avx512,
-     f32_epilogue_row__avx512, f32_gemm_direct_8x48__avx512},
+     f32_epilogue_row__avx512, f32_gemm_direct_8x48__avx512,
+     f32_gemm_indirect_8x48__avx512},
     {"f32_gemm_6x32__avx512", Isa::kAvx512, 6, 32, 256, 600, f32_gemm_6x32__avx512,
-     f32_epilogue_row__avx512, f32_gemm_direct_6x32__avx512},
+     f32_epilogue_row__avx512, f32_gemm_direct_6x32__avx512,
+     f32_gemm_indirect_6x32__avx512},
     {"f32_gemm_6x16__avx2", Isa::kAvx2, 6, 16, 256, 600, f32_gemm_6x16__avx2,
-     f32_epilogue_row__avx2, f32_gemm_direct_6x16__avx2},
+     f32_epilogue_row__avx2, f32_gemm_direct_6x16__avx2,
+     f32_gemm_indirect_6x16__avx2},
     // The reference keeps to the one packed path.
     {"f32_gemm_4x4__scalar", Isa::kScalar, 4, 4, 256, 256, f32_gemm_4x4__scalar,
-     f32_epilogue_row__scalar, nullptr},
+     f32_epilogue_row__scalar, nullptr, nullptr},
 };
 
 }  // namespace
