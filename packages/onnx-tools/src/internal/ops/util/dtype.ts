@@ -11,6 +11,7 @@ export const SIGNED_INT_TYPES: readonly TensorType[] = ['int8', 'int16', 'int32'
 export const UNSIGNED_INT_TYPES: readonly TensorType[] = ['uint8', 'uint16', 'uint32', 'uint64'];
 export const INT_TYPES: readonly TensorType[] = [...SIGNED_INT_TYPES, ...UNSIGNED_INT_TYPES];
 export const NUMERIC_TYPES: readonly TensorType[] = [...FLOAT_TYPES, ...INT_TYPES];
+export const SIGNED_NUMERIC_TYPES: readonly TensorType[] = [...FLOAT_TYPES, ...SIGNED_INT_TYPES];
 export const FLOAT8_TYPES: readonly TensorType[] = ['float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz'];
 
 /** Any typed array that holds plain numbers. */

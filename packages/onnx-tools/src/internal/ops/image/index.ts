@@ -1,0 +1,8 @@
+// The image ops (Resize and Upsample): one file per op, each exporting its registration as `op`.
+import type { OpRegistration } from '../contract.js';
+import { op as resize } from './resize.js';
+import { op as upsample } from './upsample.js';
+
+export const IMAGE_OPS: readonly OpRegistration[] = [
+  resize, upsample,
+];
