@@ -2,14 +2,19 @@
 // (float -> int truncates toward zero, float -> float8 rounds to nearest even and saturates
 // unless saturate=0, strings parse/print as numbers, anything -> bool is `!= 0`).
 import type { Tensor, TensorType } from '../../../tensor.js';
+import type { Attributes } from '../../attribute.js';
 import type { OpContext } from '../contract.js';
-import { allocate, type BigIntArray, isBigIntType, isFloatType, makeTensor, numbersToData, toNumbers } from './dtype.js';
-import { unsupportedDtype } from './errors.js';
+import { stringAttr } from './attributes.js';
+import { allocate, type BigIntArray, isBigIntType, isFloatType, makeTensor, numbersToData, SUB_BYTE_INT_TYPES, toNumbers, wrapSubByte } from './dtype.js';
+import { evaluateError, unsupportedDtype } from './errors.js';
 import { encodeFloat8 } from './float8.js';
+import { type E8M0RoundMode, encodeFloat8E8M0 } from './float8e8m0.js';
+import { roundHalfEven } from './math.js';
 
 export const CASTABLE: readonly TensorType[] = [
   'float32', 'float64', 'float16', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64',
-  'bool', 'string', 'int4', 'uint4', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz',
+  'bool', 'string', 'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz',
+  'float8e8m0', 'float4e2m1',
 ];
 
 /** Shortest decimal text that reads back as the same float32 value. */
@@ -38,24 +43,17 @@ function parseNumber(text: string): number {
   return Number(t);
 }
 
-function toInt4(values: ArrayLike<number>, signed: boolean): Int8Array | Uint8Array {
-  const out = signed ? new Int8Array(values.length) : new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    // Round to nearest even, then keep the low 4 bits (two's complement for int4).
-    const bits = Number.isFinite(v) ? ((roundEven(v) % 16) + 16) % 16 : 0;
-    out[i] = signed && bits >= 8 ? bits - 16 : bits;
-  }
-  return out;
+/** Round to nearest even, then keep the low bits (two's complement for the signed types). */
+function toSubByteInt(type: TensorType, values: ArrayLike<number>): Int8Array | Uint8Array {
+  const rounded = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) rounded[i] = Number.isFinite(values[i]!) ? roundHalfEven(values[i]!) : 0;
+  return wrapSubByte(type, rounded);
 }
 
-function roundEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-}
-
-/** Casts `x` to `to`; `saturate` only affects float8 targets. */
-export function castTensor(context: OpContext, x: Tensor, to: TensorType, saturate = true): Tensor {
+/**
+ * Casts `x` to `to`. `saturate` only affects float8 targets; `roundMode` only float8e8m0 targets.
+ */
+export function castTensor(context: OpContext, x: Tensor, to: TensorType, saturate = true, roundMode: E8M0RoundMode = 'up'): Tensor {
   if (!CASTABLE.includes(x.type)) throw unsupportedDtype(context, x.type, CASTABLE);
   if (!CASTABLE.includes(to)) throw unsupportedDtype(context, to, CASTABLE, 'target');
   if (x.type === to) return makeTensor(to, x.dims, x.data.slice() as never);
@@ -88,8 +86,18 @@ export function castTensor(context: OpContext, x: Tensor, to: TensorType, satura
     for (let i = 0; i < n; i++) wrapped[i] = isInt ? Number(BigInt.asIntN(53, source[i]!)) : Number(source[i]!);
     values = wrapped;
   } else values = toNumbers(x);
-  if (to === 'int4' || to === 'uint4') return makeTensor(to, x.dims, toInt4(values, to === 'int4'));
+  if (SUB_BYTE_INT_TYPES.includes(to)) return makeTensor(to, x.dims, toSubByteInt(to, values) as never);
+  if (to === 'float8e8m0') return makeTensor(to, x.dims, encodeFloat8E8M0(values, saturate, roundMode));
   if (to.startsWith('float8')) return makeTensor(to, x.dims, encodeFloat8(values, to, saturate) as never);
   return makeTensor(to, x.dims, numbersToData(to, values) as never);
 }
 
+
+/** The `round_mode` attribute (Cast 25+: 'up', 'down' or 'nearest'; used for float8e8m0 targets). */
+export function roundMode(context: OpContext, attributes: Attributes): E8M0RoundMode {
+  const mode = stringAttr(attributes, 'round_mode', 'up');
+  if (mode !== 'up' && mode !== 'down' && mode !== 'nearest') {
+    throw evaluateError(context, 'unknown round_mode', { expected: "'up', 'down' or 'nearest'", found: mode });
+  }
+  return mode;
+}

@@ -9,7 +9,7 @@ import { normalizeAxis } from './shape.js';
 
 /** The representable range of each integer quantized type. */
 export const INTEGER_RANGE: Partial<Record<TensorType, [number, number]>> = {
-  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535], int4: [-8, 7], uint4: [0, 15],
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535], int4: [-8, 7], uint4: [0, 15], int2: [-2, 1], uint2: [0, 3],
   int32: [-2147483648, 2147483647],
 };
 
