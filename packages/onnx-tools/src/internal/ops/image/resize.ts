@@ -9,10 +9,28 @@ import { evaluateError } from '../util/errors.js';
 import { type ResizeOptions, resize } from '../util/resize.js';
 import { normalizeAxis } from '../util/shape.js';
 
+const CHOICES: Readonly<Record<string, readonly string[]>> = {
+  mode: ['nearest', 'linear', 'cubic'],
+  coordinate_transformation_mode: ['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize'],
+  nearest_mode: ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'],
+  keep_aspect_ratio_policy: ['stretch', 'not_larger', 'not_smaller'],
+};
+
+/** Throws ERR_EVALUATE naming the attribute when a string attribute has a value Resize does not define. */
+function checkChoices(context: OpContext, attributes: Attributes): void {
+  for (const [name, allowed] of Object.entries(CHOICES)) {
+    const value = stringAttr(attributes, name);
+    if (value !== undefined && !allowed.includes(value)) {
+      throw evaluateError(context, `unknown ${name}`, { expected: allowed.join(', '), found: value });
+    }
+  }
+}
+
 function resizeOp(inputs: readonly (Tensor | undefined)[], attributes: Attributes, context: OpContext): Tensor[] {
   const x = requireInput(context, inputs, 0);
   const rank = x.dims.length;
   const legacy = context.opset < 11;
+  checkChoices(context, attributes);
   const options: ResizeOptions = {
     mode: stringAttr(attributes, 'mode', 'nearest'),
     transform: legacy ? 'asymmetric' : stringAttr(attributes, 'coordinate_transformation_mode', 'half_pixel'),
@@ -36,6 +54,9 @@ function resizeOp(inputs: readonly (Tensor | undefined)[], attributes: Attribute
   const lengths = [...x.dims];
   if (sizesInput && sizesInput.data.length > 0) {
     const sizes = Array.from(toNumbers(sizesInput));
+    if (sizes.length !== axes.length || sizes.some((v) => !(v >= 0))) {
+      throw evaluateError(context, 'sizes must give one non-negative extent per resized axis', { expected: `${axes.length} values`, found: `[${sizes.join(', ')}]` });
+    }
     const policy = stringAttr(attributes, 'keep_aspect_ratio_policy', 'stretch');
     if (policy === 'stretch') axes.forEach((a, i) => {
       outDims[a] = sizes[i]!;
@@ -51,6 +72,9 @@ function resizeOp(inputs: readonly (Tensor | undefined)[], attributes: Attribute
     }
   } else if (scalesInput && scalesInput.data.length > 0) {
     const given = Array.from(toNumbers(scalesInput));
+    if (given.length !== axes.length || given.some((v) => !(v > 0))) {
+      throw evaluateError(context, 'scales must give one positive factor per resized axis', { expected: `${axes.length} values`, found: `[${given.join(', ')}]` });
+    }
     axes.forEach((a, i) => {
       scales[a] = given[i]!;
       outDims[a] = Math.floor(x.dims[a]! * given[i]!);

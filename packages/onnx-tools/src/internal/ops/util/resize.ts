@@ -35,7 +35,7 @@ function originalCoordinate(o: ResizeOptions, x: number, scale: number, inLen: n
     case 'asymmetric': return x / scale;
     case 'tf_crop_and_resize':
       return outLen > 1 ? roiStart * (inLen - 1) + (x * (roiEnd - roiStart) * (inLen - 1)) / (outLen - 1) : 0.5 * (roiStart + roiEnd) * (inLen - 1);
-    default: throw new Error(`unknown coordinate_transformation_mode ${o.transform}`);
+    default: throw new TypeError(`unknown coordinate_transformation_mode ${o.transform}`);
   }
 }
 
@@ -55,6 +55,35 @@ function cubicWeight(t: number, a: number): number {
   return 0;
 }
 
+/**
+ * Antialiased linear / cubic taps (opset 18+): when downsampling by `scale` < 1 the filter is
+ * stretched by 1/scale, so it covers every input pixel that maps into the output pixel. As in
+ * the ONNX reference, the taps are the pixels `base + i` for i in [start, 2 - start), where base
+ * is the pixel left of `original` (one further left when `original` is whole), weights are
+ * normalised to sum 1, and pixels beyond the border repeat the edge unless exclude_outside.
+ */
+function antialiasTaps(o: ResizeOptions, original: number, inLen: number, scale: number, taps: Taps): void {
+  const s = Math.min(scale, 1);
+  const linear = o.mode === 'linear';
+  const ratio = Number.isInteger(original) ? 1 : original - Math.floor(original);
+  const base = Math.round(original - ratio);
+  const start = Math.floor(-(linear ? 1 : 2) / s) + 1;
+  const raw: [number, number][] = [];
+  let total = 0;
+  for (let i = start; i < 2 - start; i++) {
+    const t = (i - ratio) * s;
+    const pixel = base + i;
+    let w = linear ? Math.max(0, 1 - Math.abs(t)) : cubicWeight(t, o.cubicA);
+    if (o.excludeOutside && (pixel < 0 || pixel >= inLen)) w = 0;
+    total += w;
+    if (w !== 0) raw.push([Math.min(Math.max(pixel, 0), inLen - 1), w]);
+  }
+  for (const [i, w] of raw) {
+    taps.index.push(i);
+    taps.weight.push(w / total);
+  }
+}
+
 /** `resizedLength` is the unrounded output length (in * scale when scales were given). */
 function axisTaps(o: ResizeOptions, inLen: number, outLen: number, resizedLength: number, scale: number, roiStart: number, roiEnd: number): Taps[] {
   const result: Taps[] = [];
@@ -66,27 +95,25 @@ function axisTaps(o: ResizeOptions, inLen: number, outLen: number, resizedLength
     if (o.mode === 'nearest') {
       taps.index.push(Math.min(Math.max(nearestIndex(o.nearestMode, original), 0), inLen - 1));
       taps.weight.push(1);
-    } else {
+    } else if (o.antialias) antialiasTaps(o, original, inLen, scale, taps);
+    else {
       const linear = o.mode === 'linear';
-      // Antialiasing stretches the filter by 1/scale when downsampling.
-      const stretch = o.antialias && scale < 1 ? scale : 1;
-      const support = (linear ? 1 : 2) / stretch;
+      const support = linear ? 1 : 2;
       const first = Math.floor(original - support) + 1;
       const last = Math.floor(original + support);
       let total = 0;
       const raw: [number, number][] = [];
       for (let i = first; i <= last; i++) {
-        const t = (original - i) * stretch;
+        const t = original - i;
         let w = linear ? Math.max(0, 1 - Math.abs(t)) : cubicWeight(t, o.cubicA);
-        if ((o.excludeOutside || o.antialias) && (i < 0 || i >= inLen)) w = 0;
+        if (o.excludeOutside && (i < 0 || i >= inLen)) w = 0;
         if (w === 0) continue;
         raw.push([Math.min(Math.max(i, 0), inLen - 1), w]);
         total += w;
       }
-      const normalize = o.excludeOutside || o.antialias;
       for (const [i, w] of raw) {
         taps.index.push(i);
-        taps.weight.push(normalize ? w / total : w);
+        taps.weight.push(o.excludeOutside ? w / total : w);
       }
     }
     result.push(taps);
