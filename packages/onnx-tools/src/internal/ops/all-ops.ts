@@ -11,5 +11,5 @@ import { REDUCE_OPS } from './reduce/index.js';
 import { TENSOR_OPS } from './tensor/index.js';
 
 export const ALL_OPS: readonly OpRegistration[] = [
-  ...MATH_OPS, ...LOGIC_OPS, ...ACTIVATION_OPS, ...REDUCE_OPS, ...NN_OPS, ...TENSOR_OPS, ...QUANTIZE_OPS, ...IMAGE_OPS, ...CONTROL_OPS,
+  ...ACTIVATION_OPS, ...CONTROL_OPS, ...IMAGE_OPS, ...LOGIC_OPS, ...MATH_OPS, ...NN_OPS, ...QUANTIZE_OPS, ...REDUCE_OPS, ...TENSOR_OPS,
 ];

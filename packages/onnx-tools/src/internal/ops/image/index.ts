@@ -1,4 +1,4 @@
-// The image ops (Resize and Upsample): one file per op, each exporting its registration as `op`.
+// The image ops (Resize, Upsample, GridSample, RoiAlign and friends): one file per op, each exporting its registration as `op`.
 import type { OpRegistration } from '../contract.js';
 import { op as resize } from './resize.js';
 import { op as upsample } from './upsample.js';

@@ -84,7 +84,7 @@ function resizeOp(inputs: readonly (Tensor | undefined)[], attributes: Attribute
   axes.forEach((a) => {
     if (lengths[a] === x.dims[a] && scales[a] !== 1) lengths[a] = outDims[a]!;
   });
-  return [resize(context, x, options, scales, outDims, roi, lengths)];
+  return [resize(x, options, scales, outDims, roi, lengths)];
 }
 
 export const op = defineOp('Resize', 10, resizeOp);

@@ -15,7 +15,7 @@ function upsample(inputs: readonly (Tensor | undefined)[], attributes: Attribute
     cubicA: -0.75, excludeOutside: false, extrapolation: 0, antialias: false,
   };
   const outDims = x.dims.map((d, i) => Math.floor(d * scales[i]!));
-  return [resize(context, x, options, scales, outDims, [])];
+  return [resize(x, options, scales, outDims, [])];
 }
 
 export const op = defineOp('Upsample', 7, upsample);

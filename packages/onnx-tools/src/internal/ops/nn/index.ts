@@ -1,5 +1,6 @@
-// The nn ops (convolution, pooling, normalisation, recurrent layers): one file per op, each exporting its registration as `op`.
+// The nn ops (convolution, pooling, normalisation, attention, recurrent layers, losses): one file per op, each exporting its registration as `op`.
 import type { OpRegistration } from '../contract.js';
+import { op as attention } from './attention.js';
 import { op as averagePool } from './average-pool.js';
 import { op as batchNormalization } from './batch-normalization.js';
 import { op as conv } from './conv.js';
@@ -19,12 +20,15 @@ import { op as lstm } from './lstm.js';
 import { op as maxPool } from './max-pool.js';
 import { op as maxUnpool } from './max-unpool.js';
 import { op as meanVarianceNormalization } from './mean-variance-normalization.js';
+import { op as negativeLogLikelihoodLoss } from './negative-log-likelihood-loss.js';
 import { op as qlinearConv } from './qlinear-conv.js';
 import { op as rmsNormalization } from './rms-normalization.js';
 import { op as rnn } from './rnn.js';
+import { op as softmaxCrossEntropyLoss } from './softmax-cross-entropy-loss.js';
 
 export const NN_OPS: readonly OpRegistration[] = [
-  averagePool, batchNormalization, conv, convInteger, convTranspose, globalAveragePool, globalLpPool,
-  globalMaxPool, groupNormalization, gru, instanceNormalization, layerNormalization, lpNormalization, lpPool,
-  lrn, lstm, maxPool, maxUnpool, meanVarianceNormalization, qlinearConv, rmsNormalization, rnn,
+  attention, averagePool, batchNormalization, conv, convInteger, convTranspose, globalAveragePool,
+  globalLpPool, globalMaxPool, groupNormalization, gru, instanceNormalization, layerNormalization,
+  lpNormalization, lpPool, lrn, lstm, maxPool, maxUnpool, meanVarianceNormalization,
+  negativeLogLikelihoodLoss, qlinearConv, rmsNormalization, rnn, softmaxCrossEntropyLoss,
 ];

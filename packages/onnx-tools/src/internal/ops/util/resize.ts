@@ -1,7 +1,6 @@
 // Separable resampling for Resize and Upsample. Each output coordinate gets, per axis, a list of
 // (input index, weight) taps; an output element sums the product of its taps.
 import type { Tensor } from '../../../tensor.js';
-import type { OpContext } from '../contract.js';
 import { fromNumbers, sizeOf, toNumbers } from './dtype.js';
 import { stridesOf } from './shape.js';
 
@@ -121,7 +120,7 @@ function axisTaps(o: ResizeOptions, inLen: number, outLen: number, resizedLength
   return result;
 }
 
-export function resize(context: OpContext, x: Tensor, o: ResizeOptions, scales: number[], outDims: number[], roi: number[], lengths = outDims): Tensor {
+export function resize(x: Tensor, o: ResizeOptions, scales: number[], outDims: number[], roi: number[], lengths = outDims): Tensor {
   const rank = x.dims.length;
   const values = toNumbers(x);
   const strides = stridesOf(x.dims);
