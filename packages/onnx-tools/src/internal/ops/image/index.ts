@@ -1,8 +1,10 @@
 // The image ops (Resize, Upsample, GridSample, RoiAlign and friends): one file per op, each exporting its registration as `op`.
 import type { OpRegistration } from '../contract.js';
+import { op as affineGrid } from './affine-grid.js';
+import { op as gridSample } from './grid-sample.js';
 import { op as resize } from './resize.js';
 import { op as upsample } from './upsample.js';
 
 export const IMAGE_OPS: readonly OpRegistration[] = [
-  resize, upsample,
+  affineGrid, gridSample, resize, upsample,
 ];
