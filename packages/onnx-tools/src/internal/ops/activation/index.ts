@@ -19,9 +19,11 @@ import { op as sigmoid } from './sigmoid.js';
 import { op as softmax } from './softmax.js';
 import { op as softplus } from './softplus.js';
 import { op as softsign } from './softsign.js';
+import { op as swiglu } from './swiglu.js';
+import { op as swish } from './swish.js';
 import { op as thresholdedRelu } from './thresholded-relu.js';
 
 export const ACTIVATION_OPS: readonly OpRegistration[] = [
   celu, clip, dropout, elu, gelu, hardSigmoid, hardSwish, hardmax, leakyRelu, logSoftmax, mish, prelu, relu,
-  selu, shrink, sigmoid, softmax, softplus, softsign, thresholdedRelu,
+  selu, shrink, sigmoid, softmax, softplus, softsign, swiglu, swish, thresholdedRelu,
 ];

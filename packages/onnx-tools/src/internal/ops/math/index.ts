@@ -14,6 +14,7 @@ import { op as cos } from './cos.js';
 import { op as cosh } from './cosh.js';
 import { op as cumProd } from './cum-prod.js';
 import { op as cumSum } from './cum-sum.js';
+import { op as detOp } from './det.js';
 import { op as div } from './div.js';
 import { op as erf } from './erf.js';
 import { op as expOp } from './exp.js';
@@ -42,7 +43,7 @@ import { op as tan } from './tan.js';
 import { op as tanh } from './tanh.js';
 
 export const MATH_OPS: readonly OpRegistration[] = [
-  abs, acos, acosh, add, asin, asinh, atan, atanh, bitShift, ceilOp, cos, cosh, cumProd, cumSum, div, erf,
-  expOp, floorOp, gemm, logOp, matmul, matmulInteger, maxOp, mean, minOp, mod, mul, neg, pow, qlinearMatmul,
-  reciprocal, roundOp, sign, sin, sinh, sqrt, sub, sum, tan, tanh,
+  abs, acos, acosh, add, asin, asinh, atan, atanh, bitShift, ceilOp, cos, cosh, cumProd, cumSum, detOp, div,
+  erf, expOp, floorOp, gemm, logOp, matmul, matmulInteger, maxOp, mean, minOp, mod, mul, neg, pow,
+  qlinearMatmul, reciprocal, roundOp, sign, sin, sinh, sqrt, sub, sum, tan, tanh,
 ];

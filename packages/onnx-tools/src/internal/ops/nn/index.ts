@@ -3,6 +3,7 @@ import type { OpRegistration } from '../contract.js';
 import { op as attention } from './attention.js';
 import { op as averagePool } from './average-pool.js';
 import { op as batchNormalization } from './batch-normalization.js';
+import { op as col2im } from './col2im.js';
 import { op as conv } from './conv.js';
 import { op as convInteger } from './conv-integer.js';
 import { op as convTranspose } from './conv-transpose.js';
@@ -24,11 +25,12 @@ import { op as negativeLogLikelihoodLoss } from './negative-log-likelihood-loss.
 import { op as qlinearConv } from './qlinear-conv.js';
 import { op as rmsNormalization } from './rms-normalization.js';
 import { op as rnn } from './rnn.js';
+import { op as rotaryEmbedding } from './rotary-embedding.js';
 import { op as softmaxCrossEntropyLoss } from './softmax-cross-entropy-loss.js';
 
 export const NN_OPS: readonly OpRegistration[] = [
-  attention, averagePool, batchNormalization, conv, convInteger, convTranspose, globalAveragePool,
+  attention, averagePool, batchNormalization, col2im, conv, convInteger, convTranspose, globalAveragePool,
   globalLpPool, globalMaxPool, groupNormalization, gru, instanceNormalization, layerNormalization,
   lpNormalization, lpPool, lrn, lstm, maxPool, maxUnpool, meanVarianceNormalization,
-  negativeLogLikelihoodLoss, qlinearConv, rmsNormalization, rnn, softmaxCrossEntropyLoss,
+  negativeLogLikelihoodLoss, qlinearConv, rmsNormalization, rnn, rotaryEmbedding, softmaxCrossEntropyLoss,
 ];

@@ -1,7 +1,9 @@
 // The tensor ops (shape, layout, indexing and type-conversion ops): one file per op, each exporting its registration as `op`.
 import type { OpRegistration } from '../contract.js';
+import { op as bitCast } from './bit-cast.js';
 import { op as cast } from './cast.js';
 import { op as castLike } from './cast-like.js';
+import { op as centerCropPad } from './center-crop-pad.js';
 import { op as compress } from './compress.js';
 import { op as concat } from './concat.js';
 import { op as constantOp } from './constant.js';
@@ -29,6 +31,7 @@ import { op as slice } from './slice.js';
 import { op as spaceToDepth } from './space-to-depth.js';
 import { op as split } from './split.js';
 import { op as squeeze } from './squeeze.js';
+import { op as tensorScatter } from './tensor-scatter.js';
 import { op as tile } from './tile.js';
 import { op as topK } from './top-k.js';
 import { op as transpose } from './transpose.js';
@@ -37,8 +40,8 @@ import { op as unique } from './unique.js';
 import { op as unsqueeze } from './unsqueeze.js';
 
 export const TENSOR_OPS: readonly OpRegistration[] = [
-  cast, castLike, compress, concat, constantOp, constantOfShape, depthToSpace, expand, eyeLike, flatten,
-  gather, gatherElements, gatherNd, identity, nonZero, oneHot, pad, rangeOp, reshape, reverseSequence,
-  scatter, scatterElements, scatterNd, shape, size, slice, spaceToDepth, split, squeeze, tile, topK,
-  transpose, trilu, unique, unsqueeze,
+  bitCast, cast, castLike, centerCropPad, compress, concat, constantOp, constantOfShape, depthToSpace,
+  expand, eyeLike, flatten, gather, gatherElements, gatherNd, identity, nonZero, oneHot, pad, rangeOp,
+  reshape, reverseSequence, scatter, scatterElements, scatterNd, shape, size, slice, spaceToDepth, split,
+  squeeze, tensorScatter, tile, topK, transpose, trilu, unique, unsqueeze,
 ];
