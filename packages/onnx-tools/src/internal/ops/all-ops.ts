@@ -8,8 +8,9 @@ import { MATH_OPS } from './math/index.js';
 import { NN_OPS } from './nn/index.js';
 import { QUANTIZE_OPS } from './quantize/index.js';
 import { REDUCE_OPS } from './reduce/index.js';
+import { SIGNAL_OPS } from './signal/index.js';
 import { TENSOR_OPS } from './tensor/index.js';
 
 export const ALL_OPS: readonly OpRegistration[] = [
-  ...ACTIVATION_OPS, ...CONTROL_OPS, ...IMAGE_OPS, ...LOGIC_OPS, ...MATH_OPS, ...NN_OPS, ...QUANTIZE_OPS, ...REDUCE_OPS, ...TENSOR_OPS,
+  ...ACTIVATION_OPS, ...CONTROL_OPS, ...IMAGE_OPS, ...LOGIC_OPS, ...MATH_OPS, ...NN_OPS, ...QUANTIZE_OPS, ...REDUCE_OPS, ...SIGNAL_OPS, ...TENSOR_OPS,
 ];

@@ -2,9 +2,10 @@
 import type { OpRegistration } from '../contract.js';
 import { op as affineGrid } from './affine-grid.js';
 import { op as gridSample } from './grid-sample.js';
+import { op as nonMaxSuppression } from './non-max-suppression.js';
 import { op as resize } from './resize.js';
 import { op as upsample } from './upsample.js';
 
 export const IMAGE_OPS: readonly OpRegistration[] = [
-  affineGrid, gridSample, resize, upsample,
+  affineGrid, gridSample, nonMaxSuppression, resize, upsample,
 ];

@@ -16,6 +16,7 @@ import { op as cumProd } from './cum-prod.js';
 import { op as cumSum } from './cum-sum.js';
 import { op as detOp } from './det.js';
 import { op as div } from './div.js';
+import { op as einsum } from './einsum.js';
 import { op as erf } from './erf.js';
 import { op as expOp } from './exp.js';
 import { op as floorOp } from './floor.js';
@@ -44,6 +45,6 @@ import { op as tanh } from './tanh.js';
 
 export const MATH_OPS: readonly OpRegistration[] = [
   abs, acos, acosh, add, asin, asinh, atan, atanh, bitShift, ceilOp, cos, cosh, cumProd, cumSum, detOp, div,
-  erf, expOp, floorOp, gemm, logOp, matmul, matmulInteger, maxOp, mean, minOp, mod, mul, neg, pow,
+  einsum, erf, expOp, floorOp, gemm, logOp, matmul, matmulInteger, maxOp, mean, minOp, mod, mul, neg, pow,
   qlinearMatmul, reciprocal, roundOp, sign, sin, sinh, sqrt, sub, sum, tan, tanh,
 ];
