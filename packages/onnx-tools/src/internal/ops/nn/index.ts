@@ -7,6 +7,7 @@ import { op as col2im } from './col2im.js';
 import { op as conv } from './conv.js';
 import { op as convInteger } from './conv-integer.js';
 import { op as convTranspose } from './conv-transpose.js';
+import { op as deformConv } from './deform-conv.js';
 import { op as globalAveragePool } from './global-average-pool.js';
 import { op as globalLpPool } from './global-lp-pool.js';
 import { op as globalMaxPool } from './global-max-pool.js';
@@ -29,8 +30,8 @@ import { op as rotaryEmbedding } from './rotary-embedding.js';
 import { op as softmaxCrossEntropyLoss } from './softmax-cross-entropy-loss.js';
 
 export const NN_OPS: readonly OpRegistration[] = [
-  attention, averagePool, batchNormalization, col2im, conv, convInteger, convTranspose, globalAveragePool,
-  globalLpPool, globalMaxPool, groupNormalization, gru, instanceNormalization, layerNormalization,
-  lpNormalization, lpPool, lrn, lstm, maxPool, maxUnpool, meanVarianceNormalization,
+  attention, averagePool, batchNormalization, col2im, conv, convInteger, convTranspose, deformConv,
+  globalAveragePool, globalLpPool, globalMaxPool, groupNormalization, gru, instanceNormalization,
+  layerNormalization, lpNormalization, lpPool, lrn, lstm, maxPool, maxUnpool, meanVarianceNormalization,
   negativeLogLikelihoodLoss, qlinearConv, rmsNormalization, rnn, rotaryEmbedding, softmaxCrossEntropyLoss,
 ];
