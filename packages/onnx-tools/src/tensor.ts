@@ -19,6 +19,10 @@ export type TensorType =
   | 'string'
   | 'int4'
   | 'uint4'
+  | 'int2'
+  | 'uint2'
+  | 'float4e2m1'
+  | 'float8e8m0'
   | 'float8e4m3fn'
   | 'float8e4m3fnuz'
   | 'float8e5m2'
@@ -49,6 +53,14 @@ export interface TensorDataMap {
   int4: Int8Array;
   /** One element per byte (unpacked from ONNX's two-per-byte storage). */
   uint4: Uint8Array;
+  /** One element per byte, sign-extended (unpacked from ONNX's four-per-byte storage). */
+  int2: Int8Array;
+  /** One element per byte (unpacked from ONNX's four-per-byte storage). */
+  uint2: Uint8Array;
+  /** One 4-bit code (sign, 2 exponent bits, 1 mantissa bit) per byte, unpacked from two-per-byte storage. */
+  float4e2m1: Uint8Array;
+  /** One exponent-only code (2^(code - 127); 0xff is NaN) per byte. */
+  float8e8m0: Uint8Array;
   float8e4m3fn: Uint8Array;
   float8e4m3fnuz: Uint8Array;
   float8e5m2: Uint8Array;

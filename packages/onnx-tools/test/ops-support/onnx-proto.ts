@@ -151,12 +151,15 @@ function readTensor(r: Reader): Tensor {
   const count = sizeOf(dims);
   if (type === 'string') return { type, dims, data: strings.map((s) => utf8.decode(s)) };
   const data = allocate(type, count);
-  if (type === 'int4' || type === 'uint4') {
+  // 4-bit and 2-bit types pack 2 or 4 elements per byte, low bits first.
+  const bits = type === 'int4' || type === 'uint4' || type === 'float4e2m1' ? 4 : type === 'int2' || type === 'uint2' ? 2 : 0;
+  if (bits > 0) {
     const packed = raw ?? Uint8Array.from(ints.map(Number));
     const out = data as Int8Array | Uint8Array;
+    const signed = type === 'int4' || type === 'int2';
     for (let i = 0; i < count; i++) {
-      const nibble = (packed[i >> 1]! >> ((i & 1) * 4)) & 0xf;
-      out[i] = type === 'int4' && nibble >= 8 ? nibble - 16 : nibble;
+      const value = (packed[Math.floor((i * bits) / 8)]! >> ((i * bits) % 8)) & ((1 << bits) - 1);
+      out[i] = signed && value >= 1 << (bits - 1) ? value - (1 << bits) : value;
     }
     return { type, dims, data: out };
   }

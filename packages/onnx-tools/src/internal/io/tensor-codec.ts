@@ -15,7 +15,8 @@ const ARRAYS: Record<Exclude<TensorType, 'string'>, ArrayConstructor> = {
   float32: Float32Array, float64: Float64Array, float16: Uint16Array, bfloat16: Uint16Array,
   int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array,
   uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, bool: Uint8Array,
-  int4: Int8Array, uint4: Uint8Array, float8e4m3fn: Uint8Array, float8e4m3fnuz: Uint8Array,
+  int4: Int8Array, uint4: Uint8Array, int2: Int8Array, uint2: Uint8Array, float4e2m1: Uint8Array,
+  float8e8m0: Uint8Array, float8e4m3fn: Uint8Array, float8e4m3fnuz: Uint8Array,
   float8e5m2: Uint8Array, float8e5m2fnuz: Uint8Array, complex64: Float32Array, complex128: Float64Array,
 };
 
@@ -88,8 +89,16 @@ function hasNoTypedData(proto: TensorProto): boolean {
     proto.doubleData.length === 0 && proto.uint64Data.length === 0;
 }
 
+/** Bits per element of the types ONNX packs several to a byte (low bits first); 0 for the rest. */
+function packedBits(dtype: TensorType): number {
+  if (dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1') return 4;
+  if (dtype === 'int2' || dtype === 'uint2') return 2;
+  return 0;
+}
+
 function fromRaw(dtype: Exclude<TensorType, 'string'>, raw: Uint8Array, count: number): TensorDataMap[TensorType] {
-  if (dtype === 'int4' || dtype === 'uint4') return unpackNibbles(raw, count, dtype === 'int4');
+  const bits = packedBits(dtype);
+  if (bits > 0) return unpackBits(raw, count, bits, dtype === 'int4' || dtype === 'int2');
   const Ctor = ARRAYS[dtype];
   const out = new Ctor(typedArrayLength(dtype, count));
   // One copy, into an aligned buffer (raw_data is usually an unaligned view into the file).
@@ -97,12 +106,28 @@ function fromRaw(dtype: Exclude<TensorType, 'string'>, raw: Uint8Array, count: n
   return out;
 }
 
-function unpackNibbles(packed: ArrayLike<number>, count: number, signed: boolean): Int8Array | Uint8Array {
+/** One element per byte from `8 / bits` elements per byte, low bits first; signed values are sign-extended. */
+function unpackBits(packed: ArrayLike<number>, count: number, bits: number, signed: boolean): Int8Array | Uint8Array {
   const out = signed ? new Int8Array(count) : new Uint8Array(count);
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const half = 1 << (bits - 1);
   for (let i = 0; i < count; i++) {
-    const byte = (packed[i >> 1] as number) & 0xff;
-    const nibble = i & 1 ? byte >> 4 : byte & 0x0f;
-    out[i] = signed && nibble >= 8 ? nibble - 16 : nibble;
+    const byte = (packed[Math.floor(i / perByte)] as number) & 0xff;
+    const value = (byte >> ((i % perByte) * bits)) & mask;
+    out[i] = signed && value >= half ? value - (1 << bits) : value;
+  }
+  return out;
+}
+
+/** The inverse of {@link unpackBits}: keeps the low `bits` of each element. */
+function packBits(data: ArrayLike<number>, bits: number): Uint8Array {
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const out = new Uint8Array(Math.ceil(data.length / perByte));
+  for (let i = 0; i < data.length; i++) {
+    const index = Math.floor(i / perByte);
+    out[index] = (out[index] as number) | (((data[i] as number) & mask) << ((i % perByte) * bits));
   }
   return out;
 }
@@ -137,8 +162,13 @@ function fromTypedFields(
       return BigUint64Array.from(proto.uint64Data, (v) => BigInt(v));
     case 'int4':
     case 'uint4':
-      check('int32_data', proto.int32Data.length, Math.ceil(count / 2));
-      return unpackNibbles(proto.int32Data, count, dtype === 'int4');
+    case 'float4e2m1':
+    case 'int2':
+    case 'uint2': {
+      const bits = packedBits(dtype);
+      check('int32_data', proto.int32Data.length, Math.ceil((count * bits) / 8));
+      return unpackBits(proto.int32Data, count, bits, dtype === 'int4' || dtype === 'int2');
+    }
     default: {
       // int32_data carries int32, int16, int8, uint16, uint8, bool, float16/bfloat16 bits, float8.
       check('int32_data', proto.int32Data.length);
@@ -154,14 +184,8 @@ function fromTypedFields(
 export function rawBytes(tensor: Tensor): Uint8Array {
   if (tensor.type === 'string') throw new Error('strings have no raw bytes');
   const data = tensor.data as Exclude<TensorDataMap[TensorType], string[]>;
-  if (tensor.type === 'int4' || tensor.type === 'uint4') {
-    const out = new Uint8Array(Math.ceil(data.length / 2));
-    for (let i = 0; i < data.length; i++) {
-      const nibble = (data[i] as number) & 0x0f;
-      out[i >> 1] = (out[i >> 1] as number) | (i & 1 ? nibble << 4 : nibble);
-    }
-    return out;
-  }
+  const bits = packedBits(tensor.type);
+  if (bits > 0) return packBits(data as ArrayLike<number>, bits);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 

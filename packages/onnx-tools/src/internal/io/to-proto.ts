@@ -13,7 +13,7 @@ import {
 import { encodeAttribute, encodeReference } from './attributes.js';
 import type { EncodedTensor } from './from-proto.js';
 import { encodeTensor } from './tensor-codec.js';
-import { shapeToProto, valueTypeToProto } from './types.js';
+import { valueTypeToProto } from './types.js';
 
 /** Decides how each initializer is written; the default inlines everything. */
 export type InitializerWriter = (constant: Constant) => TensorProto;

@@ -1,10 +1,7 @@
 import type { TensorType } from '../../tensor.js';
 
-/**
- * Element type of an IR tensor: every {@link TensorType} plus the newest ONNX types that have no
- * typed-array representation in `Tensor` yet (their constants keep their raw bytes).
- */
-export type ElementType = TensorType | 'float4e2m1' | 'float8e8m0' | 'uint2' | 'int2';
+/** Element type of an IR tensor: every ONNX tensor element type (all have a `Tensor` representation). */
+export type ElementType = TensorType;
 
 /** ONNX `TensorProto.DataType` codes, indexed by code. */
 const BY_CODE: readonly (ElementType | undefined)[] = [
@@ -71,7 +68,7 @@ export function elementBits(type: ElementType): number {
   }
 }
 
-/** True when `type` is one of the public {@link TensorType}s (decodable into a `Tensor`). */
+/** True when `type` is one of the public {@link TensorType}s (decodable into a `Tensor`); today every element type is. */
 export function isTensorType(type: ElementType): type is TensorType {
-  return type !== 'float4e2m1' && type !== 'float8e8m0' && type !== 'uint2' && type !== 'int2';
+  return CODES.has(type);
 }

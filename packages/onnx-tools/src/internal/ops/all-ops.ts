@@ -1,26 +1,18 @@
-// Every op file's registrations, in one list. Add a new op file here.
-import { ops as activationOps } from './activations.js';
-import { ops as binaryOps } from './binary.js';
-import { ops as castOps } from './cast.js';
+// Every reference op, by category. Each category's index.ts lists its op files; add a new op there.
+import { ACTIVATION_OPS } from './activation/index.js';
 import type { OpRegistration } from './contract.js';
-import { ops as controlFlowOps } from './control-flow.js';
-import { ops as convOps } from './conv.js';
-import { ops as gatherScatterOps } from './gather-scatter.js';
-import { ops as matmulOps } from './matmul.js';
-import { ops as miscOps } from './misc.js';
-import { ops as movementOps } from './movement.js';
-import { ops as normalizationOps } from './normalization.js';
-import { ops as poolOps } from './pool.js';
-import { ops as quantizeOps } from './quantize.js';
-import { ops as resizeOps } from './resize.js';
-import { ops as rnnOps } from './rnn.js';
-import { ops as reduceOps } from './reduce.js';
-import { ops as shapeOps } from './shape-ops.js';
-import { ops as softmaxOps } from './softmax.js';
-import { ops as unaryMathOps } from './unary-math.js';
+import { CONTROL_OPS } from './control/index.js';
+import { IMAGE_OPS } from './image/index.js';
+import { LOGIC_OPS } from './logic/index.js';
+import { MATH_OPS } from './math/index.js';
+import { ML_OPS } from './ml/index.js';
+import { NN_OPS } from './nn/index.js';
+import { QUANTIZE_OPS } from './quantize/index.js';
+import { REDUCE_OPS } from './reduce/index.js';
+import { SIGNAL_OPS } from './signal/index.js';
+import { TENSOR_OPS } from './tensor/index.js';
+import { TEXT_OPS } from './text/index.js';
 
 export const ALL_OPS: readonly OpRegistration[] = [
-  ...unaryMathOps, ...activationOps, ...binaryOps, ...castOps, ...shapeOps, ...movementOps,
-  ...reduceOps, ...softmaxOps, ...matmulOps, ...convOps, ...poolOps, ...normalizationOps,
-  ...gatherScatterOps, ...miscOps, ...quantizeOps, ...resizeOps, ...rnnOps, ...controlFlowOps,
+  ...ACTIVATION_OPS, ...CONTROL_OPS, ...IMAGE_OPS, ...LOGIC_OPS, ...MATH_OPS, ...ML_OPS, ...NN_OPS, ...QUANTIZE_OPS, ...REDUCE_OPS, ...SIGNAL_OPS, ...TENSOR_OPS, ...TEXT_OPS,
 ];

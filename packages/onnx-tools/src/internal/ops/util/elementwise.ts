@@ -1,12 +1,12 @@
 // Element-wise kernels shared by the unary, binary and variadic ops.
 import type { Tensor, TensorType } from '../../../tensor.js';
 import type { OpContext } from '../contract.js';
-import { allocate, type BigIntArray, expectType, isBigIntType, makeTensor, type NumberArray, numbersToData, toNumbers } from './dtype.js';
+import { allocate, type BigIntArray, expectType, isBigIntType, makeTensor, type NumberArray, numbersToData, SUB_BYTE_INT_TYPES, toNumbers } from './dtype.js';
 import { broadcastIndex, broadcastShapes } from './shape.js';
 
 /** Types whose number view can be written straight into the output storage. */
 function isPlainNumberType(type: TensorType): boolean {
-  return !(isBigIntType(type) || type === 'float16' || type === 'bfloat16' || type === 'string' || type.startsWith('float8') || type.startsWith('complex'));
+  return !(isBigIntType(type) || type === 'float16' || type === 'bfloat16' || type === 'string' || type.startsWith('float8') || type === 'float4e2m1' || type.startsWith('complex') || SUB_BYTE_INT_TYPES.includes(type));
 }
 
 /** Applies `fn` to every element; int64/uint64 use `bigFn` when given (exact), else numbers. */

@@ -65,15 +65,18 @@ function encodeOne(x: number, format: Float8Format, values: Float64Array, satura
   const sign = x < 0 || Object.is(x, -0) ? 0x80 : 0;
   const magnitude = Math.abs(x);
   const max = values[format.maxCode]!;
-  if (magnitude === Infinity) {
-    if (format.infinityCode !== undefined) return saturate ? sign | format.maxCode : sign | format.infinityCode;
-    return saturate ? sign | format.maxCode : format.nanCode;
-  }
+  // Without saturation, values past the finite range become infinity (E5M2) or NaN; FN formats
+  // keep the sign on that NaN, FNUZ formats have a single NaN code.
+  const overflow = format.infinityCode !== undefined ? sign | format.infinityCode : format.unsignedZero ? format.nanCode : sign | format.nanCode;
+  if (magnitude === Infinity) return saturate ? sign | format.maxCode : overflow;
   let code: number;
   if (magnitude >= max) {
+    // Round to nearest even first: a tie between the largest finite code and the next step
+    // goes to whichever of the two is even.
     const halfStep = (max - values[format.maxCode - 1]!) / 2;
-    if (saturate || magnitude < max + halfStep) code = format.maxCode;
-    else return format.infinityCode !== undefined ? sign | format.infinityCode : format.nanCode;
+    const tieToMax = magnitude === max + halfStep && (format.maxCode & 1) === 0;
+    if (saturate || magnitude < max + halfStep || tieToMax) code = format.maxCode;
+    else return overflow;
   } else {
     // Positive codes 0..maxCode are increasing in value: binary search the one at or below.
     let lo = 0;

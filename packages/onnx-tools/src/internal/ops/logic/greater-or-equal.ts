@@ -1,0 +1,5 @@
+// GreaterOrEqual: A >= B element-wise.
+import { comparisonOp } from '../util/binary.js';
+import { NUMERIC_TYPES } from '../util/dtype.js';
+
+export const op = comparisonOp('GreaterOrEqual', 12, NUMERIC_TYPES, (x, y) => x >= y);

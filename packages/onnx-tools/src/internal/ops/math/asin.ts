@@ -1,0 +1,5 @@
+// Asin element-wise.
+import { FLOAT_TYPES } from '../util/dtype.js';
+import { unaryOp } from '../util/unary.js';
+
+export const op = unaryOp('Asin', 7, FLOAT_TYPES, Math.asin);

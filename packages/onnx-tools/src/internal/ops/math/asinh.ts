@@ -1,0 +1,5 @@
+// Asinh element-wise.
+import { FLOAT_TYPES } from '../util/dtype.js';
+import { unaryOp } from '../util/unary.js';
+
+export const op = unaryOp('Asinh', 9, FLOAT_TYPES, Math.asinh);

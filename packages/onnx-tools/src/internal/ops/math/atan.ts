@@ -1,0 +1,5 @@
+// Atan element-wise.
+import { FLOAT_TYPES } from '../util/dtype.js';
+import { unaryOp } from '../util/unary.js';
+
+export const op = unaryOp('Atan', 7, FLOAT_TYPES, Math.atan);

@@ -1,0 +1,5 @@
+// Atanh element-wise.
+import { FLOAT_TYPES } from '../util/dtype.js';
+import { unaryOp } from '../util/unary.js';
+
+export const op = unaryOp('Atanh', 9, FLOAT_TYPES, Math.atanh);

@@ -1,0 +1,5 @@
+// Log: natural logarithm element-wise.
+import { FLOAT_TYPES } from '../util/dtype.js';
+import { unaryOp } from '../util/unary.js';
+
+export const op = unaryOp('Log', 1, FLOAT_TYPES, Math.log);

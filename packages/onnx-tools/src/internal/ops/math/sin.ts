@@ -1,0 +1,5 @@
+// Sin element-wise.
+import { FLOAT_TYPES } from '../util/dtype.js';
+import { unaryOp } from '../util/unary.js';
+
+export const op = unaryOp('Sin', 7, FLOAT_TYPES, Math.sin);
