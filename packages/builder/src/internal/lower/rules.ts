@@ -10,8 +10,13 @@ export type LowerRule = (node: Node, sources: string[], opset: number) => Lowere
 const BINARY: Record<string, string> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div', Max: 'max', Min: 'min', Pow: 'pow' };
 const UNARY: Record<string, string> = {
   Relu: 'Relu', Sigmoid: 'Sigmoid', Tanh: 'Tanh', Exp: 'Exp', Log: 'Log', Sqrt: 'Sqrt', Erf: 'Erf', Neg: 'Neg', Abs: 'Abs', Reciprocal: 'Reciprocal',
-  HardSwish: 'HardSwish',
+  HardSwish: 'HardSwish', Floor: 'Floor', Ceil: 'Ceil', Round: 'Round', Sign: 'Sign', Sin: 'Sin', Cos: 'Cos', Softplus: 'Softplus',
+  Softsign: 'Softsign', Mish: 'Mish',
 };
+const COMPARE: Record<string, string> = { Equal: 'equal', Less: 'less', LessOrEqual: 'less_equal', Greater: 'greater', GreaterOrEqual: 'greater_equal' };
+const LOGICAL: Record<string, string> = { And: 'and', Or: 'or', Xor: 'xor' };
+/** Element types the comparison kernels take. */
+const COMPARABLE = new Set(['float32', 'int32', 'int64', 'bool']);
 
 const isFloat = (value: Value | undefined) => value?.dtype === 'float32';
 const rankOf = (value: Value | undefined) => value?.shape?.length;
@@ -41,6 +46,40 @@ for (const [op, kernel] of Object.entries(BINARY)) {
   };
 }
 
+for (const [op, kernel] of Object.entries(COMPARE)) {
+  rules[op] = (node, sources) => {
+    const [a, b] = node.inputs;
+    if (node.inputs.length !== 2 || !a?.dtype || !COMPARABLE.has(a.dtype) || b?.dtype !== a.dtype || node.outputs[0]?.dtype !== 'bool') return undefined;
+    return layer(node, sources, 'ElementWise', `x_compare_${kernel}`);
+  };
+}
+
+const isBool = (value: Value | undefined) => value?.dtype === 'bool';
+for (const [op, kernel] of Object.entries(LOGICAL)) {
+  rules[op] = (node, sources) => (node.inputs.length === 2 && node.inputs.every(isBool) && isBool(node.outputs[0]) ? layer(node, sources, 'ElementWise', `x_logical_${kernel}`) : undefined);
+}
+rules.Not = (node, sources) => (isBool(node.inputs[0]) && isBool(node.outputs[0]) ? layer(node, sources, 'ElementWise', 'x_logical_not') : undefined);
+
+rules.IsNaN = (node, sources) => (isFloat(node.inputs[0]) && isBool(node.outputs[0]) ? layer(node, sources, 'ElementWise', 'f32_isnan') : undefined);
+rules.IsInf = (node, sources) => {
+  if (!isFloat(node.inputs[0]) || !isBool(node.outputs[0])) return undefined;
+  return layer(node, sources, 'ElementWise', 'f32_isinf', { params: [intAttribute(node, 'detect_negative', 1) ? 1 : 0, intAttribute(node, 'detect_positive', 1) ? 1 : 0] });
+};
+
+rules.Where = (node, sources) => {
+  const [condition, x, y] = node.inputs;
+  if (node.inputs.length !== 3 || !isBool(condition) || !x?.dtype || y?.dtype !== x.dtype || node.outputs[0]?.dtype !== x.dtype) return undefined;
+  return layer(node, sources, 'Select', 'x_where');
+};
+
+/** Expand and Tile: the output shape says everything, so only the data travels (not the shape / repeats tensor). */
+rules.Expand = (node, sources) => (rankOf(node.outputs[0]) === undefined ? undefined : layer(node, sources, 'Shuffle', 'x_expand', { inputs: [node.inputs[0]] }));
+rules.Tile = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank === 0 || rankOf(node.outputs[0]) !== rank) return undefined;
+  return layer(node, sources, 'Shuffle', 'x_tile', { inputs: [node.inputs[0]] });
+};
+
 function unaryLayer(node: Node, sources: string[], step: EpilogueStep): LoweredLayer[] | undefined {
   if (!isFloat(node.inputs[0]) || !isFloat(node.outputs[0])) return undefined;
   return layer(node, sources, 'Activation', 'f32_vunary', { inputs: [node.inputs[0]], epilogue: [step] });
@@ -55,6 +94,10 @@ rules.Clip = (node, sources) => {
   if (!activation) return undefined;
   return unaryLayer(node, sources, { op: 'Clip', alpha: activation.params[0]!, beta: activation.params[1]! });
 };
+rules.Elu = (node, sources) => unaryLayer(node, sources, { op: 'Elu', alpha: floatAttribute(node, 'alpha', 1) });
+rules.Selu = (node, sources) =>
+  unaryLayer(node, sources, { op: 'Selu', alpha: floatAttribute(node, 'alpha', 1.6732632423543772), beta: floatAttribute(node, 'gamma', 1.0507009873554805) });
+rules.ThresholdedRelu = (node, sources) => unaryLayer(node, sources, { op: 'ThresholdedRelu', alpha: floatAttribute(node, 'alpha', 1) });
 rules['kiln.Gelu'] = (node, sources) => unaryLayer(node, sources, { op: stringAttribute(node, 'approximate', 'none') === 'tanh' ? 'GeluTanh' : 'Gelu' });
 
 for (const op of ['Softmax', 'LogSoftmax']) {

@@ -1,0 +1,106 @@
+// Ops with native kernels lower to them (no reference layer left) and match the reference
+// evaluator: one small network per op, built with the default config, run once.
+import type { AttributeValue, Graph, Tensor, TensorType } from '@kiln/onnx-tools';
+import { evaluate, load, save } from '@kiln/onnx-tools';
+import { Runtime } from '@kiln/runtime';
+import { describe, expect, it } from 'vitest';
+import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
+import { closeTo, seeded } from './helpers.js';
+
+type Operand = { dtype: TensorType; dims: number[]; constant?: Tensor };
+interface Case {
+  op: string;
+  operands: Operand[];
+  attributes?: Record<string, AttributeValue<Graph>>;
+  /** The tactic family expected for the op's layer. */
+  family: string;
+  /** Value range for random float inputs. */
+  range?: number;
+  opset?: number;
+}
+
+const f32 = (...dims: number[]): Operand => ({ dtype: 'float32', dims });
+const bool = (...dims: number[]): Operand => ({ dtype: 'bool', dims });
+const i64 = (...dims: number[]): Operand => ({ dtype: 'int64', dims });
+const int64s = (values: number[]): Operand => ({ dtype: 'int64', dims: [values.length], constant: { type: 'int64', dims: [values.length], data: BigInt64Array.from(values, BigInt) } });
+const float = (value: number): AttributeValue<Graph> => ({ type: 'float', value });
+const int = (value: number): AttributeValue<Graph> => ({ type: 'int', value });
+
+export const CASES: Case[] = [
+  { op: 'Equal', operands: [f32(3, 17), f32(17)], family: 'x_compare_equal' },
+  { op: 'Equal', operands: [i64(2, 5), i64(2, 1)], family: 'x_compare_equal' },
+  { op: 'Less', operands: [f32(4, 1, 9), f32(3, 1)], family: 'x_compare_less' },
+  { op: 'LessOrEqual', operands: [f32(33), f32(33)], family: 'x_compare_less_equal' },
+  { op: 'Greater', operands: [f32(2, 65), f32(1)], family: 'x_compare_greater' },
+  { op: 'GreaterOrEqual', operands: [i64(7), i64(7)], family: 'x_compare_greater_equal' },
+  { op: 'And', operands: [bool(2, 3, 17), bool(3, 1)], family: 'x_logical_and' },
+  { op: 'Or', operands: [bool(40), bool(40)], family: 'x_logical_or' },
+  { op: 'Xor', operands: [bool(1, 9), bool(5, 1)], family: 'x_logical_xor' },
+  { op: 'Not', operands: [bool(3, 33)], family: 'x_logical_not' },
+  { op: 'IsNaN', operands: [f32(4, 10)], family: 'f32_isnan' },
+  { op: 'IsInf', operands: [f32(4, 10)], attributes: { detect_negative: int(0) }, family: 'f32_isinf' },
+  { op: 'Where', operands: [bool(2, 1, 17), f32(3, 17), f32(1)], family: 'x_where' },
+  { op: 'Where', operands: [bool(5, 1), i64(1, 6), i64(5, 6)], family: 'x_where' },
+  { op: 'Expand', operands: [f32(3, 1), int64s([2, 3, 7])], family: 'x_expand' },
+  { op: 'Tile', operands: [f32(2, 3), int64s([3, 2])], family: 'x_tile' },
+  ...['Floor', 'Ceil', 'Round', 'Sign', 'Sin', 'Cos', 'Softplus', 'Softsign'].map((op): Case => ({ op, operands: [f32(3, 37)], family: 'f32_vunary', range: 6 })),
+  { op: 'Mish', operands: [f32(3, 37)], family: 'f32_vunary', opset: 18 },
+  { op: 'Elu', operands: [f32(3, 37)], attributes: { alpha: float(0.5) }, family: 'f32_vunary' },
+  { op: 'Selu', operands: [f32(3, 37)], family: 'f32_vunary' },
+  { op: 'ThresholdedRelu', operands: [f32(3, 37)], attributes: { alpha: float(0.25) }, family: 'f32_vunary' },
+];
+
+function randomTensor(operand: Operand, seed: number, range: number): Tensor {
+  const next = seeded(seed);
+  const n = operand.dims.reduce((a, b) => a * b, 1);
+  const small = () => Math.floor(next() * 5) - 2;
+  if (operand.dtype === 'bool') return { type: 'bool', dims: operand.dims, data: Uint8Array.from({ length: n }, () => (next() < 0.5 ? 1 : 0)) };
+  if (operand.dtype === 'int64') return { type: 'int64', dims: operand.dims, data: BigInt64Array.from({ length: n }, () => BigInt(small())) };
+  // Floats: half small integers (ties for comparisons), some NaN / infinity, the rest spread out.
+  const data = Float32Array.from({ length: n }, () => {
+    const r = next();
+    return r < 0.04 ? Number.NaN : r < 0.08 ? -Infinity : r < 0.1 ? Infinity : r < 0.5 ? small() : (next() * 2 - 1) * range;
+  });
+  return { type: 'float32', dims: operand.dims, data };
+}
+
+export async function buildAndCompare(c: Case, seed: number): Promise<{ tactics: string[] }> {
+  const network = new NetworkDefinition();
+  if (c.opset !== undefined) network.model.opsetImports.set('', c.opset);
+  const feeds: Record<string, Tensor> = {};
+  const inputs = c.operands.map((operand, i) => {
+    if (operand.constant) return network.addConstant(operand.constant);
+    const name = `in${i}`;
+    feeds[name] = randomTensor(operand, seed + i, c.range ?? 4);
+    if (c.family === 'f32_vunary' || c.family === 'f32_vbinary') (feeds[name].data as Float32Array).forEach((v, j, a) => (a[j] = Number.isFinite(v) ? v : 0.5));
+    return network.addInput(name, operand.dtype, operand.dims);
+  });
+  network.markOutput(network.layer(c.op, inputs, c.attributes ?? {}), 'y');
+  const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network, new BuilderConfig()));
+  const tactics = engine.inspect().layers.map((layer) => layer.tactic);
+  const mine = (await engine.createExecutionContext().run(feeds)).y!;
+  const theirs = (await evaluate(await load(save(network.model)), feeds)).y!;
+  expect(mine.type).toBe(theirs.type);
+  if (theirs.type === 'float32') {
+    // NaN matches NaN and infinities match exactly; finite values within atol + rtol·|expected|.
+    const finite = (t: Tensor) => ({ ...t, data: Float32Array.from(t.data as Float32Array, (v) => (Number.isFinite(v) ? v : 0)) });
+    const a = mine.data as Float32Array;
+    const b = theirs.data as Float32Array;
+    const special = b.findIndex((v, i) => !Number.isFinite(v) && !Object.is(v, a[i]) && !(Number.isNaN(v) && Number.isNaN(a[i]!)));
+    expect(special, `non-finite value differs at ${special}: ${a[special]} vs ${b[special]}`).toBe(-1);
+    const result = closeTo(finite(mine), finite(theirs), 1e-5, 1e-4);
+    expect(result.ok, result.message).toBe(true);
+  } else {
+    expect(mine.dims).toEqual(theirs.dims);
+    expect(Array.from(mine.data as ArrayLike<unknown>)).toEqual(Array.from(theirs.data as ArrayLike<unknown>));
+  }
+  return { tactics };
+}
+
+describe('native lowering of elementwise, logical and data-movement ops', () => {
+  it.each(CASES.map((c, i) => ({ ...c, seed: 1000 + i * 10, label: `${c.op} ${c.operands.map((o) => `${o.dtype}[${o.dims}]`).join(' ')}` })))('$label', async (c) => {
+    const { tactics } = await buildAndCompare(c, c.seed);
+    expect(tactics).not.toContain('reference');
+    expect(tactics.some((tactic) => tactic.startsWith(`${c.family}__`)), tactics.join(', ')).toBe(true);
+  });
+});
