@@ -72,6 +72,11 @@ std::vector<KernelFamily> make_families() {
       {"x_where", kVectorIsas, make_x_where, ""},
       {"x_expand", kScalarOnly, make_x_expand, ""},
       {"x_tile", kScalarOnly, make_x_expand, ""},
+      {"f32_batchnorm", kVectorIsas, make_f32_channelnorm, ""},
+      {"f32_instancenorm", kVectorIsas, make_f32_channelnorm, ""},
+      {"x_pad", kScalarOnly, make_x_pad, ""},
+      {"x_split", kScalarOnly, make_x_split, ""},
+      {"f32_resize", kVectorIsas, make_f32_resize, ""},
   };
   add_variant_family(&families, "f32_conv", f32_conv::conv_variants(), f32_conv::conv_variant_count(),
                      make_f32_conv);

@@ -196,6 +196,98 @@ function constantInts(value: Value | undefined): number[] | undefined {
   return Array.from(data, (item) => Number(item));
 }
 
+rules.BatchNormalization = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank < 2 || node.inputs.length !== 5 || !node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  if (intAttribute(node, 'training_mode', 0) !== 0 || intAttribute(node, 'spatial', 1) !== 1 || node.attributes.has('is_test')) return undefined;
+  return layer(node, sources, 'Normalization', 'f32_batchnorm', { outputs: [node.outputs[0]!], params: [floatAttribute(node, 'epsilon', 1e-5)] });
+};
+
+rules.InstanceNormalization = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank < 2 || node.inputs.length !== 3 || !node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  return layer(node, sources, 'Normalization', 'f32_instancenorm', { params: [floatAttribute(node, 'epsilon', 1e-5)] });
+};
+
+const PAD_MODES: Record<string, number> = { constant: 0, reflect: 1, edge: 2, wrap: 3 };
+rules.Pad = (node, sources, opset) => {
+  const rank = rankOf(node.inputs[0]);
+  const mode = PAD_MODES[stringAttribute(node, 'mode', 'constant')];
+  if (rank === undefined || rank === 0 || mode === undefined) return undefined;
+  let pads = intsAttribute(node, 'pads');
+  let value = floatAttribute(node, 'value', 0);
+  let axes = [...Array(rank).keys()];
+  if (opset >= 11) {
+    pads = constantInts(node.inputs[1]);
+    if (node.inputs[2] !== undefined) {
+      const values = constantInts(node.inputs[2]);
+      if (values?.length !== 1) return undefined;
+      value = values[0]!;
+    }
+    if (node.inputs[3] !== undefined) {
+      const given = constantInts(node.inputs[3]);
+      if (!given) return undefined;
+      axes = given.map((axis) => normalizeAxis(axis, rank));
+    }
+  }
+  if (!pads || pads.length !== 2 * axes.length) return undefined;
+  const begins = new Array<number>(rank).fill(0);
+  const ends = new Array<number>(rank).fill(0);
+  axes.forEach((axis, i) => {
+    begins[axis] = pads[i]!;
+    ends[axis] = pads[i + axes.length]!;
+  });
+  return layer(node, sources, 'Padding', 'x_pad', { inputs: [node.inputs[0]], params: [mode, value, ...begins, ...ends] });
+};
+
+rules.Split = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank === 0 || node.outputs.some((value) => value === undefined)) return undefined;
+  return layer(node, sources, 'Slice', 'x_split', { inputs: [node.inputs[0]], params: [normalizeAxis(intAttribute(node, 'axis', 0), rank)] });
+};
+
+const RESIZE_COORDINATES: Record<string, number> = { half_pixel: 0, pytorch_half_pixel: 1, align_corners: 2, asymmetric: 3, half_pixel_symmetric: 4 };
+const NEAREST_MODES: Record<string, number> = { round_prefer_floor: 0, round_prefer_ceil: 1, floor: 2, ceil: 3 };
+/** Resize (opset 11+), nearest or linear, scaling only the last two dims. */
+rules.Resize = (node, sources, opset) => {
+  const [x, , scalesInput, sizesInput] = node.inputs;
+  const y = node.outputs[0];
+  const rank = rankOf(x);
+  const mode = { nearest: 0, linear: 1 }[stringAttribute(node, 'mode', 'nearest')];
+  const coordinate = RESIZE_COORDINATES[stringAttribute(node, 'coordinate_transformation_mode', 'half_pixel')];
+  const nearest = NEAREST_MODES[stringAttribute(node, 'nearest_mode', 'round_prefer_floor')];
+  if (opset < 11 || !isFloat(x) || !isFloat(y) || rank === undefined || rank < 2 || rankOf(y) !== rank) return undefined;
+  if (mode === undefined || coordinate === undefined || nearest === undefined) return undefined;
+  if (intAttribute(node, 'exclude_outside', 0) !== 0 || (mode === 1 && intAttribute(node, 'antialias', 0) !== 0)) return undefined;
+  const axes = (intsAttribute(node, 'axes') ?? [...Array(rank).keys()]).map((axis) => normalizeAxis(axis, rank));
+  const scales = scalesInput ? constantFloats(scalesInput) : undefined;
+  const sizes = sizesInput ? constantInts(sizesInput) : undefined;
+  const full = new Array<number>(rank).fill(1);
+  if (scales && scales.length > 0) {
+    if (scales.length !== axes.length) return undefined;
+    axes.forEach((axis, i) => (full[axis] = scales[i]!));
+  } else if (sizes && sizes.length === axes.length) {
+    if (stringAttribute(node, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch') return undefined;
+    for (const [i, axis] of axes.entries()) {
+      const inDim = x!.shape![axis];
+      if (typeof inDim !== 'number') {
+        if (sizes[i] !== undefined && axis < rank - 2 && y!.shape![axis] === inDim) continue;
+        return undefined;
+      }
+      full[axis] = sizes[i]! / inDim;
+    }
+  } else {
+    return undefined;
+  }
+  if (full.slice(0, rank - 2).some((scale) => scale !== 1)) return undefined;
+  return layer(node, sources, 'Resize', 'f32_resize', { inputs: [x], params: [mode, coordinate, nearest, full[rank - 2]!, full[rank - 1]!] });
+};
+
+/** The values of a constant float tensor as numbers (constantInts converts any numeric dtype). */
+function constantFloats(value: Value | undefined): number[] | undefined {
+  return constantInts(value);
+}
+
 /** The lowering rule for a node, if Kiln has native kernels for it. */
 export function findRule(node: Node): LowerRule | undefined {
   return rules[qualifiedOp(node)];
