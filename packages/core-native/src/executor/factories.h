@@ -29,5 +29,6 @@ std::unique_ptr<Op> make_f32_channelnorm(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_split(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_resize(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_deconv(const OpBuildArgs& args);
 
 }  // namespace kiln

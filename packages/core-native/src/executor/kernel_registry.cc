@@ -80,6 +80,8 @@ std::vector<KernelFamily> make_families() {
   };
   add_variant_family(&families, "f32_conv", f32_conv::conv_variants(), f32_conv::conv_variant_count(),
                      make_f32_conv);
+  add_variant_family(&families, "f32_deconv", f32_conv::deconv_variants(), f32_conv::deconv_variant_count(),
+                     make_f32_deconv);
   add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);
   for (KernelFamily& family : families) {
     if (family.family.empty()) family.family = family.base;

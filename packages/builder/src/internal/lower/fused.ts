@@ -20,14 +20,14 @@ function epilogueOf(node: Node): EpilogueStep[] {
 }
 
 let counter = 0;
-function variable(base: string, dtype: string, shape: (number | string | undefined)[]): Variable {
+export function variable(base: string, dtype: string, shape: (number | string | undefined)[]): Variable {
   return new Variable(`${base}__kiln_l${counter++}`, dtype as 'float32', shape);
 }
 
-const NCHW_TO_NHWC = [0, 2, 3, 1];
-const NHWC_TO_NCHW = [0, 3, 1, 2];
+export const NCHW_TO_NHWC = [0, 2, 3, 1];
+export const NHWC_TO_NCHW = [0, 3, 1, 2];
 
-function transpose(name: string, input: Value, perm: number[], sources: string[]): { layer: LoweredLayer; output: Variable } {
+export function transpose(name: string, input: Value, perm: number[], sources: string[]): { layer: LoweredLayer; output: Variable } {
   const shape = input.shape!;
   const output = variable(`${input.name}_${perm.join('')}`, input.dtype!, perm.map((axis) => shape[axis]));
   return { layer: { name, type: 'Reformat', family: 'x_transpose', inputs: [input], outputs: [output], params: perm, sources }, output };

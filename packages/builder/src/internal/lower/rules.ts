@@ -2,6 +2,7 @@ import type { Node, Value } from '@kiln/onnx-tools';
 import { activationOf } from '../activations.js';
 import { floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
 import { qualifiedOp } from '../pattern.js';
+import { lowerConvTranspose } from './deconv.js';
 import type { EpilogueStep, LoweredLayer } from './types.js';
 
 /** Lower one node to native layers, or return undefined to leave it to the reference evaluator. */
@@ -287,6 +288,8 @@ rules.Resize = (node, sources, opset) => {
 function constantFloats(value: Value | undefined): number[] | undefined {
   return constantInts(value);
 }
+
+rules.ConvTranspose = (node, sources) => lowerConvTranspose(node, sources);
 
 /** The lowering rule for a node, if Kiln has native kernels for it. */
 export function findRule(node: Node): LowerRule | undefined {
