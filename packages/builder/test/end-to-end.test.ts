@@ -86,7 +86,7 @@ describe('builder → plan → runtime', () => {
   it('falls back to reference layers for ops without native kernels', async () => {
     const network = new NetworkDefinition();
     const x = network.addInput('x', 'float32', [2, 6]);
-    const y = network.layer('Softplus', [network.addActivation(x, 'Relu')], {});
+    const y = network.layer('Asinh', [network.addActivation(x, 'Relu')], {});
     network.markOutput(network.addActivation(y, 'Tanh'), 'y');
     const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network, new BuilderConfig()));
     expect(engine.inspect().layers.map((layer) => layer.type)).toContain('Reference');

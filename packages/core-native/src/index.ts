@@ -154,10 +154,13 @@ export function kernels(): KernelInfo[] {
  * - Conv2D tactics (every `kernels()` entry of family `f32_conv`): `shape` is
  *   `[outChannels, inChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft,
  *   padBottom, padRight, group]`; `weights` is ONNX's `[outChannels, inChannels / group, kh, kw]`.
+ * - ConvTranspose tactics (family `f32_deconv`): `shape` is `[inChannels, outChannels, kh, kw,
+ *   strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight, outputPaddingH,
+ *   outputPaddingW, group]`; `weights` is ONNX's `[inChannels, outChannels / group, kh, kw]`.
  * - GEMM tactics (family `f32_gemm`): `shape` is `[K, N, transB]`; `weights` is `[K, N]`
  *   (transB = 0) or `[N, K]` (transB = 1).
  *
- * The family names `f32_conv` / `f32_gemm` pack for the variant `createEngine` would pick for
+ * The family names `f32_conv` / `f32_deconv` / `f32_gemm` pack for the variant `createEngine` would pick for
  * that family name under the current ISA cap.
  *
  * @throws KilnError `ERR_ARGUMENT` for an unknown tactic, a shape of the wrong length, a weights
@@ -170,6 +173,8 @@ export function kernels(): KernelInfo[] {
  * // Conv 3x3, 16 -> 32 channels, stride 1, pad 1, for the AVX-512 im2col tactic:
  * const w = new Float32Array(32 * 16 * 3 * 3);
  * const packed = packWeights('f32_conv_im2col_14x32__avx512', [32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1], w);
+ * // ConvTranspose 4x4, 8 -> 4 channels, stride 2, pad 1, for the best variant here:
+ * const d = packWeights('f32_deconv', [8, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1], new Float32Array(8 * 4 * 4 * 4));
  * // Gemm with B = [N=10, K=64] (transB = 1):
  * const b = packWeights('f32_gemm_6x16__avx2', [64, 10, 1], new Float32Array(640));
  * ```

@@ -20,5 +20,15 @@ std::unique_ptr<Op> make_x_cast(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_gemm(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_matmul(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_compare(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_classify(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_logical(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_where(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_expand(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_channelnorm(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_split(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_resize(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_deconv(const OpBuildArgs& args);
 
 }  // namespace kiln

@@ -60,9 +60,30 @@ std::vector<KernelFamily> make_families() {
       {"x_copy", kScalarOnly, make_x_copy, ""},
       {"x_cast", kScalarOnly, make_x_cast, ""},
       {"f32_matmul", kVectorIsas, make_f32_matmul, ""},
+      {"x_compare_equal", kVectorIsas, make_x_compare, ""},
+      {"x_compare_less", kVectorIsas, make_x_compare, ""},
+      {"x_compare_less_equal", kVectorIsas, make_x_compare, ""},
+      {"x_compare_greater", kVectorIsas, make_x_compare, ""},
+      {"x_compare_greater_equal", kVectorIsas, make_x_compare, ""},
+      {"f32_isnan", kVectorIsas, make_f32_classify, ""},
+      {"f32_isinf", kVectorIsas, make_f32_classify, ""},
+      {"x_logical_and", kVectorIsas, make_x_logical, ""},
+      {"x_logical_or", kVectorIsas, make_x_logical, ""},
+      {"x_logical_xor", kVectorIsas, make_x_logical, ""},
+      {"x_logical_not", kVectorIsas, make_x_logical, ""},
+      {"x_where", kVectorIsas, make_x_where, ""},
+      {"x_expand", kScalarOnly, make_x_expand, ""},
+      {"x_tile", kScalarOnly, make_x_expand, ""},
+      {"f32_batchnorm", kVectorIsas, make_f32_channelnorm, ""},
+      {"f32_instancenorm", kVectorIsas, make_f32_channelnorm, ""},
+      {"x_pad", kScalarOnly, make_x_pad, ""},
+      {"x_split", kScalarOnly, make_x_split, ""},
+      {"f32_resize", kVectorIsas, make_f32_resize, ""},
   };
   add_variant_family(&families, "f32_conv", f32_conv::conv_variants(), f32_conv::conv_variant_count(),
                      make_f32_conv);
+  add_variant_family(&families, "f32_deconv", f32_conv::deconv_variants(), f32_conv::deconv_variant_count(),
+                     make_f32_deconv);
   add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);
   for (KernelFamily& family : families) {
     if (family.family.empty()) family.family = family.base;

@@ -80,6 +80,33 @@ AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<
   return out;
 }
 
+AlignedBuffer pack_deconv(const f32_conv::DeconvVariant* variant, const std::vector<double>& shape,
+                          const float* weights, int64_t length) {
+  const std::vector<int64_t> d =
+      integers(shape, 15, "[inChannels, outChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, "
+                          "padLeft, padBottom, padRight, outputPaddingH, outputPaddingW, group]");
+  f32_conv::DeconvShape s;
+  s.in_c = d[0], s.out_c = d[1], s.kernel_h = d[2], s.kernel_w = d[3], s.stride_h = d[4], s.stride_w = d[5];
+  s.dilation_h = d[6], s.dilation_w = d[7], s.pad_top = d[8], s.pad_left = d[9], s.pad_bottom = d[10];
+  s.pad_right = d[11], s.output_padding_h = d[12], s.output_padding_w = d[13], s.groups = d[14];
+  // Packing does not depend on the image size: any size with a non-empty output will do.
+  s.in_h = s.pad_top + s.pad_bottom + 1, s.in_w = s.pad_left + s.pad_right + 1;
+  if (!s.valid()) {
+    fail("Invalid ConvTranspose geometry.", "positive sizes, strides, dilations and group dividing both channel counts",
+         list_string(shape), "");
+  }
+  if (variant == nullptr) {
+    for (size_t i = 0; i < f32_conv::deconv_variant_count() && variant == nullptr; ++i) {
+      const f32_conv::DeconvVariant& v = f32_conv::deconv_variants()[i];
+      if (isa_usable(v.isa) && v.applies(s)) variant = &v;
+    }
+  }
+  check_length(s.in_c * (s.out_c / s.groups) * s.kernel_h * s.kernel_w, length, "[IC, OC/group, kh, kw]");
+  AlignedBuffer out(variant->packed_size(s) * sizeof(float), true);
+  variant->pack(s, weights, reinterpret_cast<float*>(out.data()));
+  return out;
+}
+
 AlignedBuffer pack_gemm(const f32_gemm::GemmVariant* variant, const std::vector<double>& shape, const float* weights,
                         int64_t length) {
   const std::vector<int64_t> d = integers(shape, 3, "[K, N, transB]");
@@ -102,13 +129,18 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
                            int64_t weights_length) {
   if (tactic == "f32_conv") return pack_conv(nullptr, shape, weights, weights_length);
   if (tactic == "f32_gemm") return pack_gemm(nullptr, shape, weights, weights_length);
+  if (tactic == "f32_deconv") return pack_deconv(nullptr, shape, weights, weights_length);
+  if (const f32_conv::DeconvVariant* v = f32_conv::find_deconv_variant(tactic.c_str())) {
+    return pack_deconv(v, shape, weights, weights_length);
+  }
   if (const f32_conv::ConvVariant* v = f32_conv::find_conv_variant(tactic.c_str())) {
     return pack_conv(v, shape, weights, weights_length);
   }
   if (const f32_gemm::GemmVariant* v = f32_gemm::find_variant(tactic.c_str())) {
     return pack_gemm(v, shape, weights, weights_length);
   }
-  fail("Unknown tactic for packWeights.", "an f32-conv or f32-gemm variant name (kernels() with family f32_conv or f32_gemm)",
+  fail("Unknown tactic for packWeights.",
+       "an f32-conv, f32-deconv or f32-gemm variant name (kernels() with family f32_conv, f32_deconv or f32_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }
 

@@ -56,7 +56,19 @@ export interface NativeUnaryStep {
     | 'Erf'
     | 'Neg'
     | 'Abs'
-    | 'Reciprocal';
+    | 'Reciprocal'
+    | 'Floor'
+    | 'Ceil'
+    | 'Round'
+    | 'Sign'
+    | 'Sin'
+    | 'Cos'
+    | 'Softplus'
+    | 'Softsign'
+    | 'Elu'
+    | 'Selu'
+    | 'Mish'
+    | 'ThresholdedRelu';
   alpha?: number;
   beta?: number;
 }

@@ -25,6 +25,18 @@ const UNARY: Array<{ op: string; alpha?: number; beta?: number; lo?: number; hi?
   { op: 'Neg' },
   { op: 'Abs' },
   { op: 'Reciprocal', lo: 0.01, hi: 10 },
+  { op: 'Floor', lo: -50, hi: 50 },
+  { op: 'Ceil', lo: -50, hi: 50 },
+  { op: 'Round', lo: -50, hi: 50 },
+  { op: 'Sign' },
+  { op: 'Sin', lo: -100, hi: 100 },
+  { op: 'Cos', lo: -100, hi: 100 },
+  { op: 'Softplus', lo: -30, hi: 30 },
+  { op: 'Softsign', lo: -30, hi: 30 },
+  { op: 'Elu', alpha: 0.7, lo: -10, hi: 10 },
+  { op: 'Selu', alpha: 1.6732632, beta: 1.050701, lo: -10, hi: 10 },
+  { op: 'Mish', lo: -20, hi: 20 },
+  { op: 'ThresholdedRelu', alpha: 0.5 },
 ];
 
 function variants(family: string) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the f32-gemm and f32-conv kernel sources into test/native-gemm/build/obj (git-ignored; not build/, which node-gyp owns) with the build
+# Compiles the f32-gemm and f32-conv kernel sources (not their executor drivers, *_op.cc) into test/native-gemm/build/obj (git-ignored; not build/, which node-gyp owns) with the build
 # contract's per-file ISA flags (by file-name suffix), -O3, C++17, never -march=native.
 # Usage: compile-kernels.sh [extra g++ flags...]   (prints the object list)
 # KILN_REAL_PLATFORM=1 builds against src/platform/cpu.h and src/runtime/thread_pool.h instead of
@@ -35,7 +35,7 @@ if [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]]; then
 fi
 for src in "${sources[@]}"; do
   [[ -e "$src" ]] || continue
-  # *_op.cc files are the executor's glue (they need the executor); the harness tests kernels.
+  # Executor drivers (*_op.cc) need the executor and N-API-free program types: not kernels.
   [[ "$src" == *_op.cc ]] && continue
   family="$(basename "$(dirname "$src")")"
   obj="$out/${family}__$(basename "${src%.cc}").o"

@@ -2,6 +2,7 @@ import type { Node, Value } from '@kiln/onnx-tools';
 import { activationOf } from '../activations.js';
 import { floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
 import { qualifiedOp } from '../pattern.js';
+import { lowerConvTranspose } from './deconv.js';
 import type { EpilogueStep, LoweredLayer } from './types.js';
 
 /** Lower one node to native layers, or return undefined to leave it to the reference evaluator. */
@@ -10,8 +11,13 @@ export type LowerRule = (node: Node, sources: string[], opset: number) => Lowere
 const BINARY: Record<string, string> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div', Max: 'max', Min: 'min', Pow: 'pow' };
 const UNARY: Record<string, string> = {
   Relu: 'Relu', Sigmoid: 'Sigmoid', Tanh: 'Tanh', Exp: 'Exp', Log: 'Log', Sqrt: 'Sqrt', Erf: 'Erf', Neg: 'Neg', Abs: 'Abs', Reciprocal: 'Reciprocal',
-  HardSwish: 'HardSwish',
+  HardSwish: 'HardSwish', Floor: 'Floor', Ceil: 'Ceil', Round: 'Round', Sign: 'Sign', Sin: 'Sin', Cos: 'Cos', Softplus: 'Softplus',
+  Softsign: 'Softsign', Mish: 'Mish',
 };
+const COMPARE: Record<string, string> = { Equal: 'equal', Less: 'less', LessOrEqual: 'less_equal', Greater: 'greater', GreaterOrEqual: 'greater_equal' };
+const LOGICAL: Record<string, string> = { And: 'and', Or: 'or', Xor: 'xor' };
+/** Element types the comparison kernels take. */
+const COMPARABLE = new Set(['float32', 'int32', 'int64', 'bool']);
 
 const isFloat = (value: Value | undefined) => value?.dtype === 'float32';
 const rankOf = (value: Value | undefined) => value?.shape?.length;
@@ -41,6 +47,40 @@ for (const [op, kernel] of Object.entries(BINARY)) {
   };
 }
 
+for (const [op, kernel] of Object.entries(COMPARE)) {
+  rules[op] = (node, sources) => {
+    const [a, b] = node.inputs;
+    if (node.inputs.length !== 2 || !a?.dtype || !COMPARABLE.has(a.dtype) || b?.dtype !== a.dtype || node.outputs[0]?.dtype !== 'bool') return undefined;
+    return layer(node, sources, 'ElementWise', `x_compare_${kernel}`);
+  };
+}
+
+const isBool = (value: Value | undefined) => value?.dtype === 'bool';
+for (const [op, kernel] of Object.entries(LOGICAL)) {
+  rules[op] = (node, sources) => (node.inputs.length === 2 && node.inputs.every(isBool) && isBool(node.outputs[0]) ? layer(node, sources, 'ElementWise', `x_logical_${kernel}`) : undefined);
+}
+rules.Not = (node, sources) => (isBool(node.inputs[0]) && isBool(node.outputs[0]) ? layer(node, sources, 'ElementWise', 'x_logical_not') : undefined);
+
+rules.IsNaN = (node, sources) => (isFloat(node.inputs[0]) && isBool(node.outputs[0]) ? layer(node, sources, 'ElementWise', 'f32_isnan') : undefined);
+rules.IsInf = (node, sources) => {
+  if (!isFloat(node.inputs[0]) || !isBool(node.outputs[0])) return undefined;
+  return layer(node, sources, 'ElementWise', 'f32_isinf', { params: [intAttribute(node, 'detect_negative', 1) ? 1 : 0, intAttribute(node, 'detect_positive', 1) ? 1 : 0] });
+};
+
+rules.Where = (node, sources) => {
+  const [condition, x, y] = node.inputs;
+  if (node.inputs.length !== 3 || !isBool(condition) || !x?.dtype || y?.dtype !== x.dtype || node.outputs[0]?.dtype !== x.dtype) return undefined;
+  return layer(node, sources, 'Select', 'x_where');
+};
+
+/** Expand and Tile: the output shape says everything, so only the data travels (not the shape / repeats tensor). */
+rules.Expand = (node, sources) => (rankOf(node.outputs[0]) === undefined ? undefined : layer(node, sources, 'Shuffle', 'x_expand', { inputs: [node.inputs[0]] }));
+rules.Tile = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank === 0 || rankOf(node.outputs[0]) !== rank) return undefined;
+  return layer(node, sources, 'Shuffle', 'x_tile', { inputs: [node.inputs[0]] });
+};
+
 function unaryLayer(node: Node, sources: string[], step: EpilogueStep): LoweredLayer[] | undefined {
   if (!isFloat(node.inputs[0]) || !isFloat(node.outputs[0])) return undefined;
   return layer(node, sources, 'Activation', 'f32_vunary', { inputs: [node.inputs[0]], epilogue: [step] });
@@ -55,6 +95,10 @@ rules.Clip = (node, sources) => {
   if (!activation) return undefined;
   return unaryLayer(node, sources, { op: 'Clip', alpha: activation.params[0]!, beta: activation.params[1]! });
 };
+rules.Elu = (node, sources) => unaryLayer(node, sources, { op: 'Elu', alpha: floatAttribute(node, 'alpha', 1) });
+rules.Selu = (node, sources) =>
+  unaryLayer(node, sources, { op: 'Selu', alpha: floatAttribute(node, 'alpha', 1.6732632423543772), beta: floatAttribute(node, 'gamma', 1.0507009873554805) });
+rules.ThresholdedRelu = (node, sources) => unaryLayer(node, sources, { op: 'ThresholdedRelu', alpha: floatAttribute(node, 'alpha', 1) });
 rules['kiln.Gelu'] = (node, sources) => unaryLayer(node, sources, { op: stringAttribute(node, 'approximate', 'none') === 'tanh' ? 'GeluTanh' : 'Gelu' });
 
 for (const op of ['Softmax', 'LogSoftmax']) {
@@ -152,6 +196,100 @@ function constantInts(value: Value | undefined): number[] | undefined {
   const data = (value as unknown as { values: { data: ArrayLike<number | bigint> } }).values.data;
   return Array.from(data, (item) => Number(item));
 }
+
+rules.BatchNormalization = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank < 2 || node.inputs.length !== 5 || !node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  if (intAttribute(node, 'training_mode', 0) !== 0 || intAttribute(node, 'spatial', 1) !== 1 || node.attributes.has('is_test')) return undefined;
+  return layer(node, sources, 'Normalization', 'f32_batchnorm', { outputs: [node.outputs[0]!], params: [floatAttribute(node, 'epsilon', 1e-5)] });
+};
+
+rules.InstanceNormalization = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank < 2 || node.inputs.length !== 3 || !node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  return layer(node, sources, 'Normalization', 'f32_instancenorm', { params: [floatAttribute(node, 'epsilon', 1e-5)] });
+};
+
+const PAD_MODES: Record<string, number> = { constant: 0, reflect: 1, edge: 2, wrap: 3 };
+rules.Pad = (node, sources, opset) => {
+  const rank = rankOf(node.inputs[0]);
+  const mode = PAD_MODES[stringAttribute(node, 'mode', 'constant')];
+  if (rank === undefined || rank === 0 || mode === undefined) return undefined;
+  let pads = intsAttribute(node, 'pads');
+  let value = floatAttribute(node, 'value', 0);
+  let axes = [...Array(rank).keys()];
+  if (opset >= 11) {
+    pads = constantInts(node.inputs[1]);
+    if (node.inputs[2] !== undefined) {
+      const values = constantInts(node.inputs[2]);
+      if (values?.length !== 1) return undefined;
+      value = values[0]!;
+    }
+    if (node.inputs[3] !== undefined) {
+      const given = constantInts(node.inputs[3]);
+      if (!given) return undefined;
+      axes = given.map((axis) => normalizeAxis(axis, rank));
+    }
+  }
+  if (!pads || pads.length !== 2 * axes.length) return undefined;
+  const begins = new Array<number>(rank).fill(0);
+  const ends = new Array<number>(rank).fill(0);
+  axes.forEach((axis, i) => {
+    begins[axis] = pads[i]!;
+    ends[axis] = pads[i + axes.length]!;
+  });
+  return layer(node, sources, 'Padding', 'x_pad', { inputs: [node.inputs[0]], params: [mode, value, ...begins, ...ends] });
+};
+
+rules.Split = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (rank === undefined || rank === 0 || node.outputs.some((value) => value === undefined)) return undefined;
+  return layer(node, sources, 'Slice', 'x_split', { inputs: [node.inputs[0]], params: [normalizeAxis(intAttribute(node, 'axis', 0), rank)] });
+};
+
+const RESIZE_COORDINATES: Record<string, number> = { half_pixel: 0, pytorch_half_pixel: 1, align_corners: 2, asymmetric: 3, half_pixel_symmetric: 4 };
+const NEAREST_MODES: Record<string, number> = { round_prefer_floor: 0, round_prefer_ceil: 1, floor: 2, ceil: 3 };
+/** Resize (opset 11+), nearest or linear, scaling only the last two dims. */
+rules.Resize = (node, sources, opset) => {
+  const [x, , scalesInput, sizesInput] = node.inputs;
+  const y = node.outputs[0];
+  const rank = rankOf(x);
+  const mode = { nearest: 0, linear: 1 }[stringAttribute(node, 'mode', 'nearest')];
+  const coordinate = RESIZE_COORDINATES[stringAttribute(node, 'coordinate_transformation_mode', 'half_pixel')];
+  const nearest = NEAREST_MODES[stringAttribute(node, 'nearest_mode', 'round_prefer_floor')];
+  if (opset < 11 || !isFloat(x) || !isFloat(y) || rank === undefined || rank < 2 || rankOf(y) !== rank) return undefined;
+  if (mode === undefined || coordinate === undefined || nearest === undefined) return undefined;
+  if (intAttribute(node, 'exclude_outside', 0) !== 0 || (mode === 1 && intAttribute(node, 'antialias', 0) !== 0)) return undefined;
+  const axes = (intsAttribute(node, 'axes') ?? [...Array(rank).keys()]).map((axis) => normalizeAxis(axis, rank));
+  const scales = scalesInput ? constantFloats(scalesInput) : undefined;
+  const sizes = sizesInput ? constantInts(sizesInput) : undefined;
+  const full = new Array<number>(rank).fill(1);
+  if (scales && scales.length > 0) {
+    if (scales.length !== axes.length) return undefined;
+    axes.forEach((axis, i) => (full[axis] = scales[i]!));
+  } else if (sizes && sizes.length === axes.length) {
+    if (stringAttribute(node, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch') return undefined;
+    for (const [i, axis] of axes.entries()) {
+      const inDim = x!.shape![axis];
+      if (typeof inDim !== 'number') {
+        if (sizes[i] !== undefined && axis < rank - 2 && y!.shape![axis] === inDim) continue;
+        return undefined;
+      }
+      full[axis] = sizes[i]! / inDim;
+    }
+  } else {
+    return undefined;
+  }
+  if (full.slice(0, rank - 2).some((scale) => scale !== 1)) return undefined;
+  return layer(node, sources, 'Resize', 'f32_resize', { inputs: [x], params: [mode, coordinate, nearest, full[rank - 2]!, full[rank - 1]!] });
+};
+
+/** The values of a constant float tensor as numbers (constantInts converts any numeric dtype). */
+function constantFloats(value: Value | undefined): number[] | undefined {
+  return constantInts(value);
+}
+
+rules.ConvTranspose = (node, sources) => lowerConvTranspose(node, sources);
 
 /** The lowering rule for a node, if Kiln has native kernels for it. */
 export function findRule(node: Node): LowerRule | undefined {

@@ -12,6 +12,9 @@ void apply(size_t n, const float* x, float* y, F f) {
   for (size_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
+// log(1 + exp(v)) without overflow for large v.
+float softplus(float v) { return std::max(v, 0.0f) + std::log1p(std::exp(-std::fabs(v))); }
+
 }  // namespace
 
 void f32_vunary__scalar(const UnaryStep& step, size_t n, const float* x, float* y) {
@@ -40,6 +43,19 @@ void f32_vunary__scalar(const UnaryStep& step, size_t n, const float* x, float* 
     case UnaryOp::kNeg: return apply(n, x, y, [](float v) { return -v; });
     case UnaryOp::kAbs: return apply(n, x, y, [](float v) { return std::fabs(v); });
     case UnaryOp::kReciprocal: return apply(n, x, y, [](float v) { return 1.0f / v; });
+    case UnaryOp::kFloor: return apply(n, x, y, [](float v) { return std::floor(v); });
+    case UnaryOp::kCeil: return apply(n, x, y, [](float v) { return std::ceil(v); });
+    case UnaryOp::kRound: return apply(n, x, y, [](float v) { return std::nearbyint(v); });
+    case UnaryOp::kSign:
+      return apply(n, x, y, [](float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : v * 0.0f; });
+    case UnaryOp::kSin: return apply(n, x, y, [](float v) { return std::sin(v); });
+    case UnaryOp::kCos: return apply(n, x, y, [](float v) { return std::cos(v); });
+    case UnaryOp::kSoftplus: return apply(n, x, y, softplus);
+    case UnaryOp::kSoftsign: return apply(n, x, y, [](float v) { return v / (1.0f + std::fabs(v)); });
+    case UnaryOp::kElu: return apply(n, x, y, [=](float v) { return v < 0.0f ? a * std::expm1(v) : v; });
+    case UnaryOp::kSelu: return apply(n, x, y, [=](float v) { return b * (v > 0.0f ? v : a * std::expm1(v)); });
+    case UnaryOp::kMish: return apply(n, x, y, [](float v) { return v * std::tanh(softplus(v)); });
+    case UnaryOp::kThresholdedRelu: return apply(n, x, y, [=](float v) { return v > a ? v : 0.0f; });
   }
 }
 

@@ -22,6 +22,12 @@ UnaryStep unary_step_with_defaults(UnaryOp op, double alpha, double beta) {
       a = 1.0f / 6.0f;
       b = 0.5f;
       break;
+    case UnaryOp::kElu:
+    case UnaryOp::kThresholdedRelu: a = has_alpha ? static_cast<float>(alpha) : 1.0f; break;
+    case UnaryOp::kSelu:
+      a = has_alpha ? static_cast<float>(alpha) : 1.67326319217681884765625f;
+      b = has_beta ? static_cast<float>(beta) : 1.05070102214813232421875f;
+      break;
     default: break;
   }
   return UnaryStep{op, a, b};

@@ -4,6 +4,10 @@
 //   HardSigmoid: max(0, min(1, alpha*x + beta)) (defaults 0.2, 0.5)
 //   HardSwish: x * HardSigmoid(x) with alpha = 1/6, beta = 0.5
 //   Gelu: 0.5x(1 + erf(x/sqrt 2));   GeluTanh: 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
+//   Round: half to even.   Sign: -1, 0 or 1 (NaN stays NaN).   Softplus: log(1 + exp(x))
+//   Elu: x < 0 ? alpha(exp(x) - 1) : x (default 1)   Selu: beta * (x > 0 ? x : alpha(exp(x) - 1))
+//   (ONNX alpha 1.6732632, gamma = beta 1.0507010)   Mish: x tanh(softplus(x))
+//   ThresholdedRelu: x > alpha ? x : 0 (default 1)   Softsign: x / (1 + |x|)
 #pragma once
 
 #include <string>
@@ -14,7 +18,10 @@ namespace kiln {
   X(kRelu, "Relu") X(kClip, "Clip") X(kLeakyRelu, "LeakyRelu") X(kSigmoid, "Sigmoid")            \
   X(kTanh, "Tanh") X(kSilu, "SiLU") X(kHardSwish, "HardSwish") X(kHardSigmoid, "HardSigmoid")   \
   X(kGelu, "Gelu") X(kGeluTanh, "GeluTanh") X(kExp, "Exp") X(kLog, "Log") X(kSqrt, "Sqrt")       \
-  X(kErf, "Erf") X(kNeg, "Neg") X(kAbs, "Abs") X(kReciprocal, "Reciprocal")
+  X(kErf, "Erf") X(kNeg, "Neg") X(kAbs, "Abs") X(kReciprocal, "Reciprocal")                       \
+  X(kFloor, "Floor") X(kCeil, "Ceil") X(kRound, "Round") X(kSign, "Sign") X(kSin, "Sin")           \
+  X(kCos, "Cos") X(kSoftplus, "Softplus") X(kSoftsign, "Softsign") X(kElu, "Elu") X(kSelu, "Selu")  \
+  X(kMish, "Mish") X(kThresholdedRelu, "ThresholdedRelu")
 
 enum class UnaryOp : int {
 #define KILN_X(id, name) id,

@@ -3,6 +3,7 @@
 
 #include "kernels/f32-vunary/variants.h"
 #include "kernels/simd/vmath.h"
+#include "kernels/simd/vtrig.h"
 
 namespace kiln {
 namespace {
@@ -30,6 +31,18 @@ inline V unary_v(V x, V a, V b) {
   if constexpr (OP == UnaryOp::kNeg) return zero - x;
   if constexpr (OP == UnaryOp::kAbs) return vabs(x);
   if constexpr (OP == UnaryOp::kReciprocal) return one / x;
+  if constexpr (OP == UnaryOp::kFloor) return vfloor(x);
+  if constexpr (OP == UnaryOp::kCeil) return vceil(x);
+  if constexpr (OP == UnaryOp::kRound) return vround(x);
+  if constexpr (OP == UnaryOp::kSign) return select(gt(x, zero), one, select(lt(x, zero), zero - one, x * zero));
+  if constexpr (OP == UnaryOp::kSin) return vsin(x);
+  if constexpr (OP == UnaryOp::kCos) return vcos(x);
+  if constexpr (OP == UnaryOp::kSoftplus) return vmax(x, zero) + vlog(one + vexp(zero - vabs(x)));
+  if constexpr (OP == UnaryOp::kSoftsign) return x / (one + vabs(x));
+  if constexpr (OP == UnaryOp::kElu) return select(lt(x, zero), a * (vexp(x) - one), x);
+  if constexpr (OP == UnaryOp::kSelu) return b * select(gt(x, zero), x, a * (vexp(x) - one));
+  if constexpr (OP == UnaryOp::kMish) return x * vtanh(vmax(x, zero) + vlog(one + vexp(zero - vabs(x))));
+  if constexpr (OP == UnaryOp::kThresholdedRelu) return select(gt(x, a), x, zero);
 }
 
 template <UnaryOp OP>

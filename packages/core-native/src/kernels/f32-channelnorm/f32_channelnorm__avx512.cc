@@ -1,0 +1,4 @@
+// f32-channelnorm, avx512 variant (body in channelnorm_impl.h).
+#include "kernels/f32-channelnorm/channelnorm_impl.h"
+
+KILN_DEFINE_CHANNELNORM(avx512)

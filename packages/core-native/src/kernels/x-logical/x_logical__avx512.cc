@@ -1,0 +1,4 @@
+// x-logical, avx512 variant (loops in logical_loops.h).
+#include "kernels/x-logical/logical_loops.h"
+
+KILN_DEFINE_LOGICAL(avx512)
