@@ -1,7 +1,7 @@
 import { packWeights } from '@kiln/core-native';
 import type { Constant, Node } from '@kiln/onnx-tools';
 import { intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
-import { NCHW_TO_NHWC, NHWC_TO_NCHW, transpose, variable } from './fused.js';
+import { NCHW_TO_NHWC, NHWC_TO_NCHW, transpose, variable } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
 /** The ConvTranspose variant that reads ONNX-layout weights as they are (no packing). */

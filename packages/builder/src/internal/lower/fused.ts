@@ -20,22 +20,6 @@ function epilogueOf(node: Node): EpilogueStep[] {
   return [step];
 }
 
-<<<<<<< HEAD
-=======
-let counter = 0;
-export function variable(base: string, dtype: string, shape: (number | string | undefined)[]): Variable {
-  return new Variable(`${base}__kiln_l${counter++}`, dtype as 'float32', shape);
-}
-
-export const NCHW_TO_NHWC = [0, 2, 3, 1];
-export const NHWC_TO_NCHW = [0, 3, 1, 2];
-
-export function transpose(name: string, input: Value, perm: number[], sources: string[]): { layer: LoweredLayer; output: Variable } {
-  const shape = input.shape!;
-  const output = variable(`${input.name}_${perm.join('')}`, input.dtype!, perm.map((axis) => shape[axis]));
-  return { layer: { name, type: 'Reformat', family: 'x_transpose', inputs: [input], outputs: [output], params: perm, sources }, output };
-}
->>>>>>> wt-kernels
 
 /**
  * kiln.FusedConv → NCHW→NHWC reformat, an NHWC convolution with its weights packed for the
