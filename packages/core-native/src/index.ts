@@ -120,6 +120,23 @@ export function setThreads(threads: number): void {
 }
 
 /**
+ * `bytes` itself when it starts on a 64-byte boundary, else a copy in 64-byte-aligned native
+ * memory. Engines read packed weights in place only when they are aligned (otherwise every
+ * `createEngine` copies them): align a plan's weights once and share the result.
+ *
+ * @example
+ * ```ts
+ * import { alignedBytes, createEngine } from '@kiln/core-native';
+ * const weights = alignedBytes(planWeights); // one copy at most, then shared by every engine
+ * const engine = createEngine(program, weights);
+ * ```
+ */
+export function alignedBytes(bytes: Uint8Array): Uint8Array {
+  const addon = loadAddon();
+  return callNative(() => addon.alignedBytes(bytes));
+}
+
+/**
  * Cores this process may run on (CPU affinity aware).
  *
  * @example

@@ -53,3 +53,18 @@ describe('platform', () => {
     expect(child.stdout.trim()).toBe(`${expected} 0`);
   });
 });
+
+describe('alignedBytes', () => {
+  it('returns aligned memory with the same bytes, and an aligned view unchanged', async () => {
+    const { alignedBytes } = await import('../src/index.js');
+    const source = new Uint8Array(4099).map((_, i) => (i * 31) & 255);
+    for (const offset of [0, 1, 3, 17]) {
+      const view = source.subarray(offset);
+      const aligned = alignedBytes(view);
+      expect(Array.from(aligned)).toEqual(Array.from(view));
+      // Aligned memory comes back as is: no second copy.
+      expect(alignedBytes(aligned)).toBe(aligned);
+    }
+    expect(() => alignedBytes([1, 2, 3] as unknown as Uint8Array)).toThrow(/Uint8Array/);
+  });
+});

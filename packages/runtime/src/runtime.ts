@@ -1,5 +1,5 @@
 import { KilnError } from '@kiln/common';
-import { cpuFeatures, setThreads, version } from '@kiln/core-native';
+import { alignedBytes, cpuFeatures, setThreads, version } from '@kiln/core-native';
 import { Engine } from './engine.js';
 import { decodePlan } from './internal/plan/format.js';
 import { checkHardware, checkHeaderBase, checkVersions } from './internal/plan/header.js';
@@ -41,8 +41,9 @@ export class Runtime {
   /**
    * Validate and load a plan. The plan is checked before use: magic, format version, exact Kiln
    * version (ERR_PLAN_VERSION), CPU features its tactics need (ERR_PLAN_HARDWARE), checksum and
-   * every offset, size and index (ERR_PLAN_CORRUPT). The weights stay a view of `bytes`: keep the
-   * buffer unchanged while the engine lives.
+   * every offset, size and index (ERR_PLAN_CORRUPT). The weights stay a view of `bytes` when they
+   * sit on a 64-byte boundary in memory (keep the buffer unchanged while the engine lives);
+   * otherwise they are copied once into aligned memory that every specialization shares.
    *
    * @example
    * ```ts
@@ -54,6 +55,6 @@ export class Runtime {
     checkVersions(parts.formatVersion, parts.header, version());
     const base = checkHeaderBase(parts.header, parts.weights.length);
     checkHardware(base.target, cpuFeatures() as unknown as Record<string, boolean>);
-    return new Engine(checkPlanHeader(base), parts.weights);
+    return new Engine(checkPlanHeader(base), alignedBytes(parts.weights));
   }
 }

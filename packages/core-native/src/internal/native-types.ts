@@ -26,5 +26,6 @@ export interface NativeAddon {
   availableCores(): number;
   kernels(): KernelInfo[];
   packWeights(tactic: string, shape: number[], weights: Float32Array): Float32Array;
+  alignedBytes(bytes: Uint8Array): Uint8Array;
   createEngine(program: NativeProgram, weights: ArrayBuffer | ArrayBufferView | undefined, copyWeights: boolean): RawEngine;
 }

@@ -1,5 +1,7 @@
 #include "napi/pack_bindings.h"
 
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "executor/pack_weights.h"
@@ -35,6 +37,29 @@ Napi::Value js_pack_weights(const Napi::CallbackInfo& info) {
   } catch (const KilnException& e) {
     throw_js(env, e);
   }
+}
+
+Napi::Value js_aligned_bytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_js(env, KilnException("ERR_INVALID_ARGUMENT", "alignedBytes takes a Uint8Array.", "a Uint8Array",
+                                "another value", "alignedBytes", "Pass the bytes to align, e.g. a plan's weights."));
+  }
+  Napi::Uint8Array view = info[0].As<Napi::Uint8Array>();
+  const uint8_t* data = view.Data();
+  const size_t bytes = view.ByteLength();
+  if (reinterpret_cast<uintptr_t>(data) % 64 == 0) return view;
+  void* copy = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+  if (copy == nullptr) {
+    throw_js(env, KilnException("ERR_OUT_OF_MEMORY", "Could not allocate aligned memory for the weights.",
+                                std::to_string(bytes) + " bytes", "allocation failed", "alignedBytes",
+                                "Free memory or load a smaller plan."));
+  }
+  if (bytes > 0) std::memcpy(copy, data, bytes);
+  Napi::ArrayBuffer buffer =
+      Napi::ArrayBuffer::New(env, copy, bytes, [](Napi::Env, void* memory) { std::free(memory); });
+  return Napi::Uint8Array::New(env, bytes, buffer, 0);
 }
 
 }  // namespace kiln

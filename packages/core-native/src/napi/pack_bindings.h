@@ -1,4 +1,5 @@
-// JS binding of packWeights(tactic, shape, weights) -> Float32Array.
+// JS bindings of packWeights(tactic, shape, weights) -> Float32Array and
+// alignedBytes(view) -> Uint8Array (the same view when 64-byte aligned, else an aligned copy).
 #pragma once
 
 #include <napi.h>
@@ -6,5 +7,6 @@
 namespace kiln {
 
 Napi::Value js_pack_weights(const Napi::CallbackInfo& info);
+Napi::Value js_aligned_bytes(const Napi::CallbackInfo& info);
 
 }  // namespace kiln
