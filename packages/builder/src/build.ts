@@ -3,6 +3,7 @@ import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
 import { BuilderConfig, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
+import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { PassContext } from './internal/pass.js';
@@ -36,7 +37,8 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
   await runPipeline(context);
   const graph = context.model.graph;
-  const layers = cancelReformats(sinkLayouts(lowerGraph(context.model, context)), new Set(graph.outputs));
+  const graphOutputs = new Set(graph.outputs);
+  const layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context), graphOutputs, (line) => context.note(line))), graphOutputs);
   for (const entry of context.log) log(entry.message);
   if (config.threads !== undefined) setThreads(config.threads);
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;

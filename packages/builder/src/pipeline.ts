@@ -7,6 +7,7 @@ import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
 import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
+import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
 import type { Pass, PassContext } from './internal/pass.js';
 import { verifyGraph } from './internal/verify.js';
 
@@ -19,6 +20,7 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: foldConstants, minLevel: 0 },
   { pass: inferAllShapes, minLevel: 0 },
   { pass: removeIdentity, minLevel: 0 },
+  { pass: foldShuffles, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },
   { pass: foldConvBatchnorm, minLevel: 0 },
   { pass: fuseGelu, minLevel: 0 },

@@ -23,7 +23,8 @@ function isNoOp(node: Node): boolean {
   }
 }
 
-function bypass(graph: Graph, node: Node, context: PassContext): boolean {
+/** Readers of the node's output read its input instead; the node goes (see the rules above). */
+export function bypass(graph: Graph, node: Node, context: PassContext): boolean {
   const input = node.inputs[0] as Value;
   const output = node.outputs[0];
   if (!output) return false;
