@@ -6,6 +6,7 @@ import { removeIdentity } from './passes/cleanup/remove-identity.js';
 import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
 import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
+import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
 import type { Pass, PassContext } from './internal/pass.js';
@@ -24,6 +25,7 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: eliminateDeadNodes, minLevel: 0 },
   { pass: foldConvBatchnorm, minLevel: 0 },
   { pass: fuseGelu, minLevel: 0 },
+  { pass: fuseLayerNorm, minLevel: 0 },
   { pass: fuseConvBiasAct, minLevel: 0 },
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.

@@ -113,6 +113,7 @@ for (const op of ['Softmax', 'LogSoftmax']) {
 }
 
 rules.LayerNormalization = (node, sources) => {
+  // Also kiln.LayerNorm (fuse-layernorm): the same inputs and attributes.
   const rank = rankOf(node.inputs[0]);
   if (!isFloat(node.inputs[0]) || rank === undefined || node.outputs.slice(1).some((value) => value && value.consumers.length > 0)) return undefined;
   const axis = normalizeAxis(intAttribute(node, 'axis', -1), rank);
@@ -177,6 +178,8 @@ rules.Gather = (node, sources) => {
   if (rank === undefined || (indexType !== 'int64' && indexType !== 'int32')) return undefined;
   return layer(node, sources, 'Gather', 'x_gather', { params: [normalizeAxis(intAttribute(node, 'axis', 0), rank)] });
 };
+
+rules['kiln.LayerNorm'] = rules.LayerNormalization;
 
 /** Ops that only reinterpret the shape: a copy into the output buffer. */
 for (const op of ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']) {

@@ -74,3 +74,33 @@ describe('pointwise-chain fusion', () => {
     expect(engine.inspect().layers).toHaveLength(2);
   });
 });
+
+describe('LayerNorm pattern fusion', () => {
+  function decomposedLayerNorm(withAffine: boolean, squareWithMul: boolean): NetworkDefinition {
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', ['B', 5, 24]);
+    const ints = (values: number[]) => ({ type: 'ints' as const, value: values });
+    const mean = network.layer('ReduceMean', [x], { axes: ints([-1]), keepdims: { type: 'int', value: 1 } });
+    const d = network.addElementwise(x, mean, 'Sub');
+    const square = squareWithMul ? network.addElementwise(d, d, 'Mul') : network.layer('Pow', [d, network.addConstant({ type: 'float32', dims: [], data: new Float32Array([2]) })], {});
+    const variance = network.layer('ReduceMean', [square], { axes: ints([2]), keepdims: { type: 'int', value: 1 } });
+    const eps = network.addConstant({ type: 'float32', dims: [], data: new Float32Array([1e-5]) });
+    let y = network.addElementwise(d, network.layer('Sqrt', [network.addElementwise(variance, eps, 'Add')], {}), 'Div');
+    if (withAffine) {
+      y = network.addElementwise(y, network.addConstant(randomFloat([24], 51)), 'Mul');
+      y = network.addElementwise(network.addConstant(randomFloat([24], 52)), y, 'Add');
+    }
+    network.markOutput(y, 'y');
+    return network;
+  }
+
+  it.each([
+    [true, false],
+    [false, true],
+  ])('fuses mean/sub/square/mean/add/sqrt/div (affine %s, d·d %s) into one layer', async (withAffine, squareWithMul) => {
+    const network = decomposedLayerNorm(withAffine, squareWithMul);
+    expect(await optimizedOps(network)).toEqual(['LayerNorm']);
+    const engine = await buildAndCompare(network, { x: randomFloat([1, 5, 24], 53, 2) });
+    expect(engine.inspect().layers.map((layer) => layer.type)).toEqual(['Normalization']);
+  });
+});
