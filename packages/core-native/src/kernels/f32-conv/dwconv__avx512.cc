@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include <cassert>
+#include <type_traits>
 
 #include "dwconv.h"
 #include "kernels/f32-gemm/vmath-avx512.h"
@@ -30,10 +31,14 @@ void dw_row_avx512(const DwRowArgs& r) {
       for (int t = 0; t < KH * KW; ++t) w[t] = _mm512_load_ps(r.weights + t * cpad + c0);
     }
     const float* in_c0 = r.input + c0;
-    for (int64_t ow = 0; ow < ow_count; ++ow) {
-      const bool interior = ow >= interior_begin && ow < interior_end;
+    // NB output pixels at once, each with its own accumulator: a single accumulator would make
+    // every pixel wait on a chain of KH*KW dependent FMAs.
+    auto pixels = [&](int64_t ow, auto block, bool interior) {
+      constexpr int NB = decltype(block)::value;
       const int64_t iw0 = ow * s.stride_w - s.pad_left;
-      __m512 acc = bias;
+      __m512 acc[NB];
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) acc[j] = bias;
 #pragma GCC unroll 7
       for (int64_t kh = 0; kh < kh_count; ++kh) {
         const int64_t ih = ih0 + kh * s.dilation_h;
@@ -43,17 +48,30 @@ void dw_row_avx512(const DwRowArgs& r) {
         for (int64_t kw = 0; kw < kw_count; ++kw) {
           const int64_t iw = iw0 + kw * s.dilation_w;
           if (!interior && (iw < 0 || iw >= s.in_w)) continue;
-          const __m512 x = _mm512_maskz_loadu_ps(m, in_row + iw * channels);
           const __m512 wt = KH > 0 ? w[kh * KW + kw]
                                    : _mm512_load_ps(r.weights + (kh * kw_count + kw) * cpad + c0);
-          acc = _mm512_fmadd_ps(x, wt, acc);
+#pragma GCC unroll 4
+          for (int j = 0; j < NB; ++j) {
+            const __m512 x = _mm512_maskz_loadu_ps(m, in_row + (iw + j * s.stride_w) * channels);
+            acc[j] = _mm512_fmadd_ps(x, wt, acc[j]);
+          }
         }
       }
-      if (r.residual != nullptr) {
-        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, r.residual + ow * channels + c0));
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) {
+        const int64_t at = (ow + j) * channels + c0;
+        if (r.residual != nullptr) acc[j] = _mm512_add_ps(acc[j], _mm512_maskz_loadu_ps(m, r.residual + at));
+        _mm512_mask_storeu_ps(r.output + at, m, f32_gemm::avx512::activate(acc[j], *r.epilogue));
       }
-      acc = f32_gemm::avx512::activate(acc, *r.epilogue);
-      _mm512_mask_storeu_ps(r.output + ow * channels + c0, m, acc);
+    };
+    for (int64_t ow = 0; ow < ow_count;) {
+      if (ow >= interior_begin && ow + 4 <= interior_end) {
+        pixels(ow, std::integral_constant<int, 4>(), true);
+        ow += 4;
+      } else {
+        pixels(ow, std::integral_constant<int, 1>(), ow >= interior_begin && ow < interior_end);
+        ow += 1;
+      }
     }
   }
 }
