@@ -1,7 +1,9 @@
-// AVX2 depthwise Conv2D rows: 8 channels per vector, 3x3 weights held in registers.
+// AVX2 depthwise Conv2D rows: 8 channels per vector, 3x3 weights held in registers, four
+// interior output pixels per step.
 #include <immintrin.h>
 
 #include <cassert>
+#include <type_traits>
 
 #include "dwconv.h"
 #include "kernels/f32-gemm/vmath-avx2.h"
@@ -29,10 +31,13 @@ void dw_row_avx2(const DwRowArgs& r) {
       for (int t = 0; t < KH * KW; ++t) w[t] = _mm256_load_ps(r.weights + t * cpad + c0);
     }
     const float* in_c0 = r.input + c0;
-    for (int64_t ow = 0; ow < ow_count; ++ow) {
-      const bool interior = ow >= interior_begin && ow < interior_end;
+    // NB output pixels at once with independent accumulators (see the AVX-512 variant).
+    auto pixels = [&](int64_t ow, auto block, bool interior) {
+      constexpr int NB = decltype(block)::value;
       const int64_t iw0 = ow * s.stride_w - s.pad_left;
-      __m256 acc = bias;
+      __m256 acc[NB];
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) acc[j] = bias;
 #pragma GCC unroll 7
       for (int64_t kh = 0; kh < kh_count; ++kh) {
         const int64_t ih = ih0 + kh * s.dilation_h;
@@ -42,17 +47,30 @@ void dw_row_avx2(const DwRowArgs& r) {
         for (int64_t kw = 0; kw < kw_count; ++kw) {
           const int64_t iw = iw0 + kw * s.dilation_w;
           if (!interior && (iw < 0 || iw >= s.in_w)) continue;
-          const __m256 x = _mm256_maskload_ps(in_row + iw * channels, m);
           const __m256 wt = KH > 0 ? w[kh * KW + kw]
                                    : _mm256_load_ps(r.weights + (kh * kw_count + kw) * cpad + c0);
-          acc = _mm256_fmadd_ps(x, wt, acc);
+#pragma GCC unroll 4
+          for (int j = 0; j < NB; ++j) {
+            const __m256 x = _mm256_maskload_ps(in_row + (iw + j * s.stride_w) * channels, m);
+            acc[j] = _mm256_fmadd_ps(x, wt, acc[j]);
+          }
         }
       }
-      if (r.residual != nullptr) {
-        acc = _mm256_add_ps(acc, _mm256_maskload_ps(r.residual + ow * channels + c0, m));
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) {
+        const int64_t at = (ow + j) * channels + c0;
+        if (r.residual != nullptr) acc[j] = _mm256_add_ps(acc[j], _mm256_maskload_ps(r.residual + at, m));
+        _mm256_maskstore_ps(r.output + at, m, f32_gemm::avx2::activate(acc[j], *r.epilogue));
       }
-      acc = f32_gemm::avx2::activate(acc, *r.epilogue);
-      _mm256_maskstore_ps(r.output + ow * channels + c0, m, acc);
+    };
+    for (int64_t ow = 0; ow < ow_count;) {
+      if (ow >= interior_begin && ow + 4 <= interior_end) {
+        pixels(ow, std::integral_constant<int, 4>(), true);
+        ow += 4;
+      } else {
+        pixels(ow, std::integral_constant<int, 1>(), ow >= interior_begin && ow < interior_end);
+        ow += 1;
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
-// AVX-512 depthwise Conv2D rows: 16 channels per vector, 3x3 weights held in registers.
+// AVX-512 depthwise Conv2D rows: 16 channels per vector, 3x3 weights held in registers, four
+// interior output pixels per step.
 #include <immintrin.h>
 
 #include <cassert>
