@@ -49,13 +49,20 @@ void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int
   }
 }
 
-// Convolution as an indirect GEMM: per block of MR output pixels, a table of taps x MR pointers
-// to the input pixels (channels of group g) each tap reads, or to a zero row for padding; the
-// indirect microkernel walks the table with the weights packed exactly as for im2col.
+// Convolution as an indirect GEMM: per block of MR output pixels, a table of pointers to the
+// input each tap reads (or a zero row for padding); the indirect microkernel walks the table with
+// the weights packed exactly as for im2col (k = (kh, kw, ci)). Without groups and dilation along
+// W, the kw taps of one kernel row are kw*C contiguous floats of the NHWC input, so a table entry
+// covers a whole kernel row (3x fewer entries for 3x3; for 3-channel stem convolutions the
+// difference between 3-float and 9-float inner loops). Pixels whose kernel row leaves the image
+// sideways get that row assembled, zero-padded, in a small per-thread buffer.
 void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams& p,
                        ThreadPool* pool) {
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
-  const int64_t taps = s.kernel_h * s.kernel_w, k = taps * cin_g;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  const bool rows_merged = s.groups == 1 && s.dilation_w == 1;
+  const int64_t taps = rows_merged ? s.kernel_h : s.kernel_h * s.kernel_w;
+  const int64_t span = rows_merged ? s.kernel_w * cin_g : cin_g;  // floats per table entry
   const int64_t oh_count = s.out_h(), ow_count = s.out_w();
   const int64_t m = s.batch * oh_count * ow_count;
   const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
@@ -72,11 +79,13 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
     const int64_t g = task / tasks_per_group, t = task % tasks_per_group;
     const int64_t m0 = t / grid.n_tasks * grid.m_chunk, m1 = std::min(m, m0 + grid.m_chunk);
     const int64_t n0 = t % grid.n_tasks * grid.n_chunk, n1 = std::min(cout_g, n0 + grid.n_chunk);
-    float* zeros = f32_gemm::thread_scratch(static_cast<size_t>(cin_g), 1);
+    float* zeros = f32_gemm::thread_scratch(static_cast<size_t>(span), 1);
     assert(zeros != nullptr);
-    std::memset(zeros, 0, sizeof(float) * cin_g);
+    std::memset(zeros, 0, sizeof(float) * span);
     thread_local std::vector<const float*> table;
+    thread_local std::vector<float> clipped;  // kernel rows of pixels at the left/right edges
     table.resize(static_cast<size_t>(taps * mr));
+    if (rows_merged) clipped.resize(static_cast<size_t>(mr * taps * span));
     const float* const* ptrs = table.data();
     // Output pixel (n, oh, ow) of row0, advanced one pixel at a time below.
     int64_t ow = m0 % ow_count, oh = m0 / ow_count % oh_count, n = m0 / ow_count / oh_count;
@@ -85,15 +94,32 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
       for (int64_t i = 0; i < rows; ++i) {
         const int64_t ih0 = oh * s.stride_h - s.pad_top, iw0 = ow * s.stride_w - s.pad_left;
         const float* base = p.input + ((n * s.in_h + ih0) * s.in_w + iw0) * s.in_c + g * cin_g;
-        const bool interior = ih0 >= 0 && ih0 + (s.kernel_h - 1) * s.dilation_h < s.in_h && iw0 >= 0 &&
-                              iw0 + (s.kernel_w - 1) * s.dilation_w < s.in_w;
-        for (int64_t kh = 0, tap = 0; kh < s.kernel_h; ++kh) {
+        const bool inside_w = iw0 >= 0 && iw0 + (s.kernel_w - 1) * s.dilation_w < s.in_w;
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
           const int64_t ih = ih0 + kh * s.dilation_h;
-          for (int64_t kw = 0; kw < s.kernel_w; ++kw, ++tap) {
+          const bool inside_h = ih >= 0 && ih < s.in_h;
+          const float* row = base + kh * s.dilation_h * s.in_w * s.in_c;
+          if (rows_merged) {
+            const float* entry = zeros;
+            if (inside_h && inside_w) {
+              entry = row;
+            } else if (inside_h) {
+              float* assembled = clipped.data() + (i * taps + kh) * span;
+              for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+                const int64_t iw = iw0 + kw;
+                if (iw >= 0 && iw < s.in_w) std::memcpy(assembled + kw * cin_g, row + kw * s.in_c, sizeof(float) * cin_g);
+                else std::memset(assembled + kw * cin_g, 0, sizeof(float) * cin_g);
+              }
+              entry = assembled;
+            }
+            table[static_cast<size_t>(kh * mr + i)] = entry;
+            continue;
+          }
+          for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
             const int64_t iw = iw0 + kw * s.dilation_w;
-            const bool inside = interior || (ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w);
-            table[static_cast<size_t>(tap * mr + i)] =
-                inside ? base + (kh * s.dilation_h * s.in_w + kw * s.dilation_w) * s.in_c : zeros;
+            const bool inside = inside_h && iw >= 0 && iw < s.in_w;
+            table[static_cast<size_t>((kh * s.kernel_w + kw) * mr + i)] =
+                inside ? row + kw * s.dilation_w * s.in_c : zeros;
           }
         }
         if (++ow == ow_count) {
@@ -108,7 +134,7 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
         f32_gemm::TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + column : nullptr,
                                     residual != nullptr ? residual + row0 * s.out_c + column : nullptr,
                                     s.out_c};
-        gemm.indirect(taps, ptrs, cin_g, panel, p.output + row0 * s.out_c + column, s.out_c, rows, nb,
+        gemm.indirect(taps, ptrs, span, panel, p.output + row0 * s.out_c + column, s.out_c, rows, nb,
                       residual_in_c, has_epilogue ? &tile : nullptr);
       }
     }
