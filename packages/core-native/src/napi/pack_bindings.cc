@@ -6,6 +6,7 @@
 
 #include "executor/pack_weights.h"
 #include "napi/errors.h"
+#include "platform/crc32c.h"
 
 namespace kiln {
 
@@ -60,6 +61,17 @@ Napi::Value js_aligned_bytes(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer buffer =
       Napi::ArrayBuffer::New(env, copy, bytes, [](Napi::Env, void* memory) { std::free(memory); });
   return Napi::Uint8Array::New(env, bytes, buffer, 0);
+}
+
+Napi::Value js_checksum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_js(env, KilnException("ERR_INVALID_ARGUMENT", "checksum takes a Uint8Array.", "a Uint8Array",
+                                "another value", "checksum", "Pass the bytes to check, e.g. a plan."));
+  }
+  Napi::Uint8Array view = info[0].As<Napi::Uint8Array>();
+  return Napi::Number::New(env, crc32c(view.Data(), view.ByteLength()));
 }
 
 }  // namespace kiln

@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { alignedBytes, checksum as crc32c } from '@kiln/core-native';
 import { corrupt } from './errors.js';
 
 /**
@@ -14,14 +14,14 @@ import { corrupt } from './errors.js';
  * 32      H     header: UTF-8 JSON (see PlanHeader); enums are stored by name
  * 32+H    ...   zero padding up to W
  * W       L     weight section: prepacked weights, each blob at a 64-byte aligned offset
- * W+L     4     CRC-32 (zlib polynomial) of every byte before it
+ * W+L     4     CRC-32C (Castagnoli) of every byte before it
  * ```
  *
  * The Kiln version inside the header must match the loading runtime exactly, as in TensorRT;
  * the plan-format version lets a runtime tell "another format" apart from "corrupt".
  */
 export const PLAN_MAGIC = 'KILNPLAN';
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 export const PLAN_ALIGNMENT = 64;
 const PREAMBLE_BYTES = 32;
 const TRAILER_BYTES = 4;
@@ -54,7 +54,8 @@ export function encodePlan(header: unknown, weights: Uint8Array): Uint8Array {
   bytes.set(headerBytes, PREAMBLE_BYTES);
   bytes.set(weights, weightOffset);
   view.setUint32(total - TRAILER_BYTES, checksum(bytes.subarray(0, total - TRAILER_BYTES)), true);
-  return bytes;
+  // Plans in 64-byte-aligned memory load without copying their (aligned-offset) weights.
+  return alignedBytes(bytes);
 }
 
 /**
@@ -86,7 +87,7 @@ export function decodePlan(bytes: Uint8Array): PlanParts {
   }
   const stored = view.getUint32(bytes.length - TRAILER_BYTES, true);
   const actual = checksum(bytes.subarray(0, bytes.length - TRAILER_BYTES));
-  if (stored !== actual) throw corrupt('checksum mismatch', `CRC-32 ${hex(actual)}`, `CRC-32 ${hex(stored)}`);
+  if (stored !== actual) throw corrupt('checksum mismatch', `CRC-32C ${hex(actual)}`, `CRC-32C ${hex(stored)}`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength)));
@@ -101,8 +102,10 @@ export function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
+// CRC-32C with the CPU's crc32 instructions: a 14 MB plan in about 2 ms, where zlib's CRC-32
+// took 6-20 ms and was most of a plan's load time. (Format version 1 used CRC-32.)
 function checksum(bytes: Uint8Array): number {
-  return crc32(bytes) >>> 0;
+  return crc32c(bytes) >>> 0;
 }
 
 function hex(value: number): string {
