@@ -1,0 +1,95 @@
+// Shape rules of the string, text-feature, signal and ai.onnx.ml ops the evaluator implements.
+import type { ElementType } from '../../ir/dtype.js';
+import { addDims, divDims, intAttribute, intsAttribute, subDims } from '../dims.js';
+import { elementTypeFromOnnx } from '../element-types.js';
+import type { Dim, ShapeRule } from '../types.js';
+import { broadcastInputs, sameAsInput } from './elementwise.js';
+
+const bitCast: ShapeRule = (inputs, attributes) => [{ type: elementTypeFromOnnx(intAttribute(attributes, 'to', 0)), dims: inputs[0]?.dims }];
+
+/** [C] -> [max(ngram_indexes) + 1]; [N, C] -> [N, max + 1]. */
+const tfIdfVectorizer: ShapeRule = (inputs, attributes) => {
+  const x = inputs[0]?.dims;
+  const width = Math.max(-1, ...(intsAttribute(attributes, 'ngram_indexes') ?? [])) + 1;
+  return [{ type: 'float32', dims: x === undefined ? undefined : x.length === 2 ? [x[0] as Dim, width] : [width] }];
+};
+
+/** Substrings [..., most pieces] (data-dependent) and their counts, shaped like the input. */
+const stringSplit: ShapeRule = (inputs, _attributes, context) => {
+  const x = inputs[0]?.dims;
+  return [
+    { type: 'string', dims: x === undefined ? undefined : [...x, context.freshDim()] },
+    { type: 'int64', dims: x },
+  ];
+};
+
+/** Stopword removal leaves a data-dependent count of strings: [n] or [1, n]. */
+const stringNormalizer: ShapeRule = (inputs, _attributes, context) => {
+  const x = inputs[0]?.dims;
+  return [{ type: 'string', dims: x === undefined ? undefined : x.length === 2 ? [1, context.freshDim()] : [context.freshDim()] }];
+};
+
+const stringConcat: ShapeRule = (inputs, _attributes, context) => [{ type: 'string', dims: broadcastInputs(inputs, context) }];
+
+const regexFullMatch: ShapeRule = (inputs) => [{ type: 'bool', dims: inputs[0]?.dims }];
+
+/** STFT: [batch, frames, bins, 2], frames = (length - frame_length) / frame_step + 1. */
+const stft: ShapeRule = (inputs, attributes, context) => {
+  const signal = inputs[0]?.dims;
+  const type = inputs[0]?.type;
+  const step = context.valueInput(1)?.[0];
+  const frameLength = context.hasInput(3) ? context.valueInput(3)?.[0] : inputs[2]?.dims?.[0];
+  if (signal === undefined || step === undefined || frameLength === undefined) {
+    return [{ type, dims: signal === undefined ? undefined : [signal[0] as Dim, context.freshDim(), context.freshDim(), 2] }];
+  }
+  const frames = addDims(divDims(subDims(signal[1] as Dim, frameLength), step), 1);
+  const onesided = intAttribute(attributes, 'onesided', 1) === 1;
+  const bins = onesided ? addDims(divDims(frameLength, 2), 1) : frameLength;
+  return [{ type, dims: [signal[0] as Dim, frames, bins, 2] }];
+};
+
+/** DeformConv: Conv's output [N, M, oH, oW], the spatial extents read off the offset input. */
+const deformConv: ShapeRule = (inputs) => {
+  const x = inputs[0]?.dims;
+  const w = inputs[1]?.dims;
+  const offset = inputs[2]?.dims;
+  if (x === undefined || w === undefined || offset === undefined) return [{ type: inputs[0]?.type, dims: undefined }];
+  return [{ type: inputs[0]?.type, dims: [x[0] as Dim, w[0] as Dim, ...offset.slice(2)] }];
+};
+
+export const textSignalRules: Record<string, ShapeRule> = {
+  BitCast: bitCast,
+  TfIdfVectorizer: tfIdfVectorizer,
+  StringSplit: stringSplit,
+  StringNormalizer: stringNormalizer,
+  StringConcat: stringConcat,
+  RegexFullMatch: regexFullMatch,
+  STFT: stft,
+  DeformConv: deformConv,
+};
+
+/** LabelEncoder: the input's shape, the type of its values attribute. */
+const labelEncoder: ShapeRule = (inputs, attributes) => {
+  const tensor = attributes.get('values_tensor');
+  let type: ElementType | undefined;
+  if (tensor?.type === 'tensor') type = tensor.value.type;
+  else if (attributes.has('values_strings')) type = 'string';
+  else if (attributes.has('values_int64s')) type = 'int64';
+  else if (attributes.has('values_floats')) type = 'float32';
+  return [{ type, dims: inputs[0]?.dims }];
+};
+
+/** ArrayFeatureExtractor: [..., N] -> [..., len(Y)] ([N] -> [1, len(Y)]). */
+const arrayFeatureExtractor: ShapeRule = (inputs, _attributes, context) => {
+  const x = inputs[0]?.dims;
+  const y = inputs[1]?.dims;
+  const count = y === undefined ? context.freshDim() : y.reduce<Dim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : context.freshDim()), 1);
+  if (x === undefined) return [{ type: inputs[0]?.type, dims: undefined }];
+  return [{ type: inputs[0]?.type, dims: x.length <= 1 ? [1, count] : [...x.slice(0, -1), count] }];
+};
+
+export const mlRules: Record<string, ShapeRule> = {
+  LabelEncoder: labelEncoder,
+  Binarizer: sameAsInput,
+  ArrayFeatureExtractor: arrayFeatureExtractor,
+};
