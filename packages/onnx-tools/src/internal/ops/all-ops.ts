@@ -12,7 +12,8 @@ import { REDUCE_OPS } from './reduce/index.js';
 import { SIGNAL_OPS } from './signal/index.js';
 import { TENSOR_OPS } from './tensor/index.js';
 import { TEXT_OPS } from './text/index.js';
+import { TRAINING_OPS } from './training/index.js';
 
 export const ALL_OPS: readonly OpRegistration[] = [
-  ...ACTIVATION_OPS, ...CONTROL_OPS, ...IMAGE_OPS, ...LOGIC_OPS, ...MATH_OPS, ...ML_OPS, ...NN_OPS, ...QUANTIZE_OPS, ...REDUCE_OPS, ...SIGNAL_OPS, ...TENSOR_OPS, ...TEXT_OPS,
+  ...ACTIVATION_OPS, ...CONTROL_OPS, ...IMAGE_OPS, ...LOGIC_OPS, ...MATH_OPS, ...ML_OPS, ...NN_OPS, ...QUANTIZE_OPS, ...REDUCE_OPS, ...SIGNAL_OPS, ...TENSOR_OPS, ...TEXT_OPS, ...TRAINING_OPS,
 ];

@@ -1,4 +1,5 @@
-// Shape rules of the string, text-feature, signal and ai.onnx.ml ops the evaluator implements.
+// Shape rules of the string, text-feature, signal, ai.onnx.ml and preview.training ops the
+// evaluator implements.
 import type { ElementType } from '../../ir/dtype.js';
 import { addDims, divDims, intAttribute, intsAttribute, subDims } from '../dims.js';
 import { elementTypeFromOnnx } from '../element-types.js';
@@ -92,4 +93,19 @@ export const mlRules: Record<string, ShapeRule> = {
   LabelEncoder: labelEncoder,
   Binarizer: sameAsInput,
   ArrayFeatureExtractor: arrayFeatureExtractor,
+};
+
+/** The preview.training optimizers: X_new... shaped like X..., each state list like its input list. */
+function optimizer(groups: number): ShapeRule {
+  return (inputs) => {
+    const n = (inputs.length - 2) / groups;
+    const lists = Array.from({ length: groups }, (_, g) => inputs.slice(2 + g * n, 2 + (g + 1) * n));
+    return [...lists[0]!, ...lists.slice(2).flat()].map((info) => ({ type: info?.type, dims: info?.dims }));
+  };
+}
+
+export const trainingRules: Record<string, ShapeRule> = {
+  Adagrad: optimizer(3),
+  Momentum: optimizer(3),
+  Adam: optimizer(4),
 };
