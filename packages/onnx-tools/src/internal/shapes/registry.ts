@@ -7,7 +7,7 @@ import { miscRules } from './rules/misc.js';
 import { reduceQuantRules } from './rules/reduce-quant.js';
 import { shapeOpRules } from './rules/shape-ops.js';
 import { sliceGatherRules } from './rules/slice-gather.js';
-import { mlRules, textSignalRules, trainingRules } from './rules/text-signal.js';
+import { mlRules, previewRules, textSignalRules, trainingRules } from './rules/text-signal.js';
 import type { ShapeRule } from './types.js';
 
 /**
@@ -36,6 +36,9 @@ const ML_RULES: ReadonlyMap<string, ShapeRule> = new Map(Object.entries(mlRules)
 /** The ai.onnx.preview.training optimizers. */
 const TRAINING_RULES: ReadonlyMap<string, ShapeRule> = new Map(Object.entries(trainingRules));
 
+/** The ai.onnx.preview ops. */
+const PREVIEW_RULES: ReadonlyMap<string, ShapeRule> = new Map(Object.entries(previewRules));
+
 /** Contrib ops that onnxruntime-optimized models use, with ai.onnx-like semantics. */
 const MICROSOFT_RULES: ReadonlyMap<string, ShapeRule> = new Map(
   ['Gelu', 'FastGelu', 'BiasGelu', 'QuickGelu', 'SkipLayerNormalization', 'SimplifiedLayerNormalization'].flatMap((op) => {
@@ -50,6 +53,7 @@ export function findShapeRule(domain: string, opType: string): ShapeRule | undef
   if (domain === 'com.microsoft') return MICROSOFT_RULES.get(opType);
   if (domain === 'ai.onnx.ml') return ML_RULES.get(opType);
   if (domain === 'ai.onnx.preview.training') return TRAINING_RULES.get(opType);
+  if (domain === 'ai.onnx.preview') return PREVIEW_RULES.get(opType);
   return undefined;
 }
 

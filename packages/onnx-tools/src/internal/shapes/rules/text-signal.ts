@@ -1,5 +1,5 @@
-// Shape rules of the string, text-feature, signal, ai.onnx.ml and preview.training ops the
-// evaluator implements.
+// Shape rules of the string, text-feature, signal, ai.onnx.ml and ai.onnx.preview(.training) ops
+// the evaluator implements.
 import type { ElementType } from '../../ir/dtype.js';
 import { addDims, divDims, intAttribute, intsAttribute, subDims } from '../dims.js';
 import { elementTypeFromOnnx } from '../element-types.js';
@@ -109,3 +109,12 @@ export const trainingRules: Record<string, ShapeRule> = {
   Momentum: optimizer(3),
   Adam: optimizer(4),
 };
+
+/** ai.onnx.preview FlexAttention: [batch, q heads, queries, value size]. */
+const flexAttention: ShapeRule = (inputs) => {
+  const q = inputs[0]?.dims;
+  const v = inputs[2]?.dims;
+  return [{ type: inputs[0]?.type, dims: q === undefined || v === undefined ? undefined : [q[0] as Dim, q[1] as Dim, q[2] as Dim, v[3] as Dim] }];
+};
+
+export const previewRules: Record<string, ShapeRule> = { FlexAttention: flexAttention };
