@@ -89,7 +89,14 @@ const arrayFeatureExtractor: ShapeRule = (inputs, _attributes, context) => {
   return [{ type: inputs[0]?.type, dims: x.length <= 1 ? [1, count] : [...x.slice(0, -1), count] }];
 };
 
+/** TreeEnsemble: [N, n_targets] in X's type. */
+const treeEnsemble: ShapeRule = (inputs, attributes) => {
+  const x = inputs[0]?.dims;
+  return [{ type: inputs[0]?.type, dims: x === undefined ? undefined : [x[0] as Dim, intAttribute(attributes, 'n_targets', 1)] }];
+};
+
 export const mlRules: Record<string, ShapeRule> = {
+  TreeEnsemble: treeEnsemble,
   LabelEncoder: labelEncoder,
   Binarizer: sameAsInput,
   ArrayFeatureExtractor: arrayFeatureExtractor,
