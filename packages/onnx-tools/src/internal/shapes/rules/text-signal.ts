@@ -58,7 +58,15 @@ const deformConv: ShapeRule = (inputs) => {
   return [{ type: inputs[0]?.type, dims: [x[0] as Dim, w[0] as Dim, ...offset.slice(2)] }];
 };
 
+/** ImageDecoder: [height, width, 3] (or 1 for Grayscale), the extents read from the image. */
+const imageDecoder: ShapeRule = (_inputs, attributes, context) => {
+  const format = attributes.get('pixel_format');
+  const channels = format?.type === 'string' && format.value === 'Grayscale' ? 1 : 3;
+  return [{ type: 'uint8', dims: [context.freshDim(), context.freshDim(), channels] }];
+};
+
 export const textSignalRules: Record<string, ShapeRule> = {
+  ImageDecoder: imageDecoder,
   BitCast: bitCast,
   TfIdfVectorizer: tfIdfVectorizer,
   StringSplit: stringSplit,
