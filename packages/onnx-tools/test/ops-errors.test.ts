@@ -38,6 +38,21 @@ describe('Einsum', () => {
   });
 });
 
+describe('Dropout in training mode', () => {
+  it('keeps about 1 - ratio of the elements, scaled by 1 / (1 - ratio), the same way every run', async () => {
+    const x = f32([1000], new Array(1000).fill(3));
+    const ratio = f32([], [0.75]);
+    const training: Tensor = { type: 'bool', dims: [], data: Uint8Array.of(1) };
+    const [y, mask] = await run('Dropout', 13, [x, ratio, training], { seed: { type: 'int', value: 5 } });
+    const kept = Array.from(mask!.data as Uint8Array).filter(Boolean).length;
+    expect(kept).toBeGreaterThan(200);
+    expect(kept).toBeLessThan(300);
+    expect(new Set(Array.from(y!.data as Float32Array))).toEqual(new Set([0, 12]));
+    const [again] = await run('Dropout', 13, [x, ratio, training], { seed: { type: 'int', value: 5 } });
+    expect(again!.data).toEqual(y!.data);
+  });
+});
+
 describe('coded errors', () => {
   it('Attention refuses heads that do not fit', async () => {
     const q = f32([1, 3, 2, 4], new Array(24).fill(0));
