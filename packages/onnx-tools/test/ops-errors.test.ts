@@ -65,6 +65,8 @@ describe('coded errors', () => {
   });
 
   it('ImageDecoder refuses formats it cannot decode and truncated files', async () => {
+    const webp: Tensor = { type: 'uint8', dims: [4], data: Uint8Array.of(0x52, 0x49, 0x46, 0x46) };
+    expect(await codeOf(run('ImageDecoder', 20, [webp]))).toBe('ERR_EVALUATE');
     const jpeg: Tensor = { type: 'uint8', dims: [4], data: Uint8Array.of(0xff, 0xd8, 0xff, 0xe0) };
     expect(await codeOf(run('ImageDecoder', 20, [jpeg]))).toBe('ERR_EVALUATE');
     const png: Tensor = { type: 'uint8', dims: [12], data: Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13) };
