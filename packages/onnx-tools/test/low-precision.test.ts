@@ -46,6 +46,8 @@ describe('float4 E2M1', () => {
   it('rounds to nearest even and saturates', () => {
     const values = [0.25, 0.26, 0.75, 1.25, 1.75, 2.5, 3.5, 5, 5.01, 1e6, Infinity, -Infinity, -2.6];
     expect(Array.from(decodeFloat4(encodeFloat4(values)))).toEqual([0, 0.5, 1, 1, 2, 2, 4, 4, 6, 6, 6, -6, -3]);
+    // No NaN or negative-zero special cases beyond the sign bit: -0 and NaN both give code 0x8.
+    expect(Array.from(encodeFloat4([-0, NaN, 0]))).toEqual([0x8, 0x8, 0x0]);
   });
 });
 
@@ -77,5 +79,6 @@ describe('float8 overflow', () => {
     expect(Array.from(encodeFloat8([61440, -Infinity], 'float8e5m2', false))).toEqual([0x7c, 0xfc]);
     expect(Array.from(encodeFloat8([61440, -Infinity], 'float8e5m2', true))).toEqual([0x7b, 0xfb]);
     expect(Array.from(encodeFloat8([-1e9, NaN], 'float8e5m2fnuz', false))).toEqual([0x80, 0x80]);
+    expect(Array.from(encodeFloat8([NaN], 'float8e5m2', true))).toEqual([0x7e]);
   });
 });

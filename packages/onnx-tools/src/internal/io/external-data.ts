@@ -7,8 +7,12 @@ import type { GraphProto, ModelProto, TensorProto } from '../proto/onnx_pb.js';
 import { TensorProto_DataLocation } from '../proto/onnx_pb.js';
 import { payloadBytes } from './tensor-codec.js';
 
-/** Files up to this size are read whole (one read, one subarray per tensor); larger ones per tensor. */
-const WHOLE_FILE_LIMIT = 1 << 30;
+/**
+ * Files up to this size are read whole (one read, one subarray per tensor). Larger files are read
+ * tensor by tensor, each into a buffer of its own that the decoded tensor then adopts without a
+ * copy, so a model of any size holds its weights once.
+ */
+const WHOLE_FILE_LIMIT = 64 << 20;
 
 interface ExternalReference {
   proto: TensorProto;
@@ -69,7 +73,8 @@ function collect(graph: GraphProto, scope: string, out: ExternalReference[]): vo
 
 /**
  * Read the payload of every EXTERNAL initializer in the model (main graph and subgraphs). Each
- * file is opened once; small files are read whole and each tensor is a view into it.
+ * file is opened once; small files are read whole and each tensor is a view into it; in large
+ * files each tensor is read into an ArrayBuffer of its own (which decoding adopts).
  */
 export async function readExternalData(model: ModelProto, baseDir: string | undefined): Promise<Map<TensorProto, Uint8Array>> {
   const references: ExternalReference[] = [];
@@ -109,12 +114,12 @@ export async function readExternalData(model: ModelProto, baseDir: string | unde
     try {
       if (size <= WHOLE_FILE_LIMIT) {
         const whole = new Uint8Array(size);
-        await readFully(handle, whole, 0);
+        await readFully(handle, whole, 0, path);
         for (const { reference, length } of ranges) payloads.set(reference.proto, whole.subarray(reference.offset, reference.offset + length));
       } else {
         for (const { reference, length } of ranges) {
           const bytes = new Uint8Array(length);
-          await readFully(handle, bytes, reference.offset);
+          await readFully(handle, bytes, reference.offset, reference.where);
           payloads.set(reference.proto, bytes);
         }
       }
@@ -125,12 +130,14 @@ export async function readExternalData(model: ModelProto, baseDir: string | unde
   return payloads;
 }
 
-async function readFully(handle: Awaited<ReturnType<typeof open>>, target: Uint8Array, position: number): Promise<void> {
+async function readFully(handle: Awaited<ReturnType<typeof open>>, target: Uint8Array, position: number, where: string): Promise<void> {
   let done = 0;
   while (done < target.length) {
     const chunk = Math.min(target.length - done, 1 << 30);
     const { bytesRead } = await handle.read(target, done, chunk, position + done);
-    if (bytesRead === 0) throw new Error('unexpected end of file');
+    if (bytesRead === 0) {
+      throw externalError('External data file ended early', where, { expected: `${target.length} bytes at offset ${position}`, found: `${done} bytes`, hint: 'the data file was truncated while loading; re-export the model' });
+    }
     done += bytesRead;
   }
 }

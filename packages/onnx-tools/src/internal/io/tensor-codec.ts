@@ -9,7 +9,12 @@ import { type TensorProto, TensorProtoSchema, TensorProto_DataLocation } from '.
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
-type ArrayConstructor = new (length: number) => Exclude<TensorDataMap[TensorType], string[]>;
+type NumericData = Exclude<TensorDataMap[TensorType], string[]>;
+interface ArrayConstructor {
+  new (length: number): NumericData;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericData;
+  readonly BYTES_PER_ELEMENT: number;
+}
 
 const ARRAYS: Record<Exclude<TensorType, 'string'>, ArrayConstructor> = {
   float32: Float32Array, float64: Float64Array, float16: Uint16Array, bfloat16: Uint16Array,
@@ -79,7 +84,7 @@ export function decodeTensor(proto: TensorProto, where: string, external?: Uint8
   if (raw !== undefined && (raw.length > 0 || hasNoTypedData(proto))) {
     const expectedBytes = Math.ceil((count * elementBits(dtype)) / 8);
     if (raw.length !== expectedBytes) throw bad('raw_data', raw.length, expectedBytes);
-    return { type: dtype, dims, data: fromRaw(dtype, raw, count) } as Tensor;
+    return { type: dtype, dims, data: fromRaw(dtype, raw, count, external !== undefined) } as Tensor;
   }
   return { type: dtype, dims, data: fromTypedFields(proto, dtype, count, bad) } as Tensor;
 }
@@ -96,11 +101,18 @@ function packedBits(dtype: TensorType): number {
   return 0;
 }
 
-function fromRaw(dtype: Exclude<TensorType, 'string'>, raw: Uint8Array, count: number): TensorDataMap[TensorType] {
+/**
+ * The typed array of a raw little-endian payload. An external payload that owns its whole,
+ * aligned buffer (read from disk for this tensor alone) is adopted as is: no copy.
+ */
+function fromRaw(dtype: Exclude<TensorType, 'string'>, raw: Uint8Array, count: number, external: boolean): TensorDataMap[TensorType] {
   const bits = packedBits(dtype);
   if (bits > 0) return unpackBits(raw, count, bits, dtype === 'int4' || dtype === 'int2');
   const Ctor = ARRAYS[dtype];
-  const out = new Ctor(typedArrayLength(dtype, count));
+  const length = typedArrayLength(dtype, count);
+  const ownsBuffer = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+  if (external && ownsBuffer && raw.byteLength === length * Ctor.BYTES_PER_ELEMENT) return new Ctor(raw.buffer, 0, length);
+  const out = new Ctor(length);
   // One copy, into an aligned buffer (raw_data is usually an unaligned view into the file).
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(raw);
   return out;

@@ -7,6 +7,7 @@ import { miscRules } from './rules/misc.js';
 import { reduceQuantRules } from './rules/reduce-quant.js';
 import { shapeOpRules } from './rules/shape-ops.js';
 import { sliceGatherRules } from './rules/slice-gather.js';
+import { mlRules, previewRules, textSignalRules, trainingRules } from './rules/text-signal.js';
 import type { ShapeRule } from './types.js';
 
 /**
@@ -25,8 +26,18 @@ const ONNX_RULES: ReadonlyMap<string, ShapeRule> = new Map(
     ...miscRules,
     ...controlRules,
     ...extraRules,
+    ...textSignalRules,
   }),
 );
+
+/** The ai.onnx.ml ops the reference evaluator implements. */
+const ML_RULES: ReadonlyMap<string, ShapeRule> = new Map(Object.entries(mlRules));
+
+/** The ai.onnx.preview.training optimizers. */
+const TRAINING_RULES: ReadonlyMap<string, ShapeRule> = new Map(Object.entries(trainingRules));
+
+/** The ai.onnx.preview ops. */
+const PREVIEW_RULES: ReadonlyMap<string, ShapeRule> = new Map(Object.entries(previewRules));
 
 /** Contrib ops that onnxruntime-optimized models use, with ai.onnx-like semantics. */
 const MICROSOFT_RULES: ReadonlyMap<string, ShapeRule> = new Map(
@@ -40,6 +51,9 @@ const MICROSOFT_RULES: ReadonlyMap<string, ShapeRule> = new Map(
 export function findShapeRule(domain: string, opType: string): ShapeRule | undefined {
   if (domain === '' || domain === 'ai.onnx') return ONNX_RULES.get(opType);
   if (domain === 'com.microsoft') return MICROSOFT_RULES.get(opType);
+  if (domain === 'ai.onnx.ml') return ML_RULES.get(opType);
+  if (domain === 'ai.onnx.preview.training') return TRAINING_RULES.get(opType);
+  if (domain === 'ai.onnx.preview') return PREVIEW_RULES.get(opType);
   return undefined;
 }
 

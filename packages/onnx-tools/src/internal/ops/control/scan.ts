@@ -1,10 +1,13 @@
 // Scan: iterate the body over slices of the scan inputs (any axis, either direction), carrying state.
+// Opset 8's form (a leading batch axis on every state and scan tensor, optional sequence_lens, a
+// `directions` attribute) runs the same loop once per batch entry.
 import type { Tensor } from '../../../tensor.js';
 import type { Attributes } from '../../attribute.js';
 import type { OpContext } from '../contract.js';
-import { intAttr, intsAttr } from '../util/attributes.js';
+import { intAttr, intsAttr, readInts } from '../util/attributes.js';
 import { defineOp } from '../util/define.js';
 import { makeTensor, sizeOf } from '../util/dtype.js';
+import { evaluateError } from '../util/errors.js';
 import { transpose } from '../util/layout.js';
 import { bodyOf, stack } from '../util/subgraph.js';
 
@@ -52,4 +55,39 @@ async function scanOp(inputs: readonly (Tensor | undefined)[], attributes: Attri
   return [...state, ...results];
 }
 
-export const op = defineOp('Scan', 9, scanOp);
+/** One batch entry of a tensor whose first axis is the batch, optionally cut to `length` along axis 1. */
+function entry(t: Tensor, b: number, length?: number): Tensor {
+  const inner = sizeOf(t.dims.slice(1));
+  let dims = t.dims.slice(1);
+  let data = t.data.slice(b * inner, (b + 1) * inner) as Tensor['data'];
+  if (length !== undefined && length < dims[0]!) {
+    data = data.slice(0, length * sizeOf(dims.slice(1))) as Tensor['data'];
+    dims = [length, ...dims.slice(1)];
+  }
+  return makeTensor(t.type, dims, data as never);
+}
+
+async function scan8(inputs: readonly (Tensor | undefined)[], attributes: Attributes, context: OpContext): Promise<(Tensor | undefined)[]> {
+  const lengths = inputs[0] ? readInts(inputs[0]) : undefined;
+  const rest = inputs.slice(1) as Tensor[];
+  const batch = rest[0]?.dims[0] ?? 0;
+  const perEntry = new Map(attributes);
+  const directions = intsAttr(attributes, 'directions');
+  if (directions) perEntry.set('scan_input_directions', { type: 'ints', value: directions });
+  const scanInputCount = intAttr(attributes, 'num_scan_inputs', 0);
+  const stateCount = rest.length - scanInputCount;
+  const results: Tensor[][] = [];
+  for (let b = 0; b < batch; b++) {
+    const sliced = rest.map((t, i) => entry(t, b, i >= stateCount ? lengths?.[b] : undefined));
+    results.push((await scanOp(sliced, perEntry, context)) as Tensor[]);
+  }
+  return results[0]!.map((first, i) => {
+    const items = results.map((r) => r[i]!);
+    if (items.some((t) => t.dims.join() !== first.dims.join())) {
+      throw evaluateError(context, 'scan outputs of different lengths cannot be batched', { hint: 'give every batch entry the same sequence length' });
+    }
+    return stack(items, first.dims, first.type);
+  });
+}
+
+export const op = defineOp('Scan', 8, (inputs, attributes, context) => (context.opset < 9 ? scan8(inputs, attributes, context) : scanOp(inputs, attributes, context)));

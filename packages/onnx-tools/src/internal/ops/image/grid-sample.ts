@@ -78,7 +78,7 @@ function gridSample(inputs: readonly (Tensor | undefined)[], attributes: Attribu
   const values = toNumbers(x);
   const coordinates = toNumbers(grid);
   const out = new Float64Array(batch * channels * outSize);
-  const low = spatial.map((d) => (alignCorners ? 0 : -0.5));
+  const low = spatial.map(() => (alignCorners ? 0 : -0.5));
   const high = spatial.map((d) => (alignCorners ? d - 1 : d - 0.5));
   for (let n = 0; n < batch; n++)
     for (let o = 0; o < outSize; o++) {

@@ -72,9 +72,9 @@ function einsum(context: OpContext, equation: string, operands: readonly Tensor[
     out[o] = out[o]! + product;
     for (let a = loopLabels.length - 1; a >= 0; a--) {
       index[a]!++;
-      for (let i = 0; i < operands.length; i++) offsets[i]! += strides[i]![a]!;
+      for (let i = 0; i < operands.length; i++) offsets[i] = offsets[i]! + strides[i]![a]!;
       if (index[a]! < loopDims[a]!) break;
-      for (let i = 0; i < operands.length; i++) offsets[i]! -= strides[i]![a]! * loopDims[a]!;
+      for (let i = 0; i < operands.length; i++) offsets[i] = offsets[i]! - strides[i]![a]! * loopDims[a]!;
       index[a] = 0;
     }
   }

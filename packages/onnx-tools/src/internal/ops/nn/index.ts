@@ -3,6 +3,7 @@ import type { OpRegistration } from '../contract.js';
 import { op as attention } from './attention.js';
 import { op as averagePool } from './average-pool.js';
 import { op as batchNormalization } from './batch-normalization.js';
+import { op as causalConvWithState } from './causal-conv-with-state.js';
 import { op as col2im } from './col2im.js';
 import { op as conv } from './conv.js';
 import { op as convInteger } from './conv-integer.js';
@@ -15,6 +16,7 @@ import { op as groupNormalization } from './group-normalization.js';
 import { op as gru } from './gru.js';
 import { op as instanceNormalization } from './instance-normalization.js';
 import { op as layerNormalization } from './layer-normalization.js';
+import { op as linearAttention } from './linear-attention.js';
 import { op as lpNormalization } from './lp-normalization.js';
 import { op as lpPool } from './lp-pool.js';
 import { op as lrn } from './lrn.js';
@@ -30,8 +32,9 @@ import { op as rotaryEmbedding } from './rotary-embedding.js';
 import { op as softmaxCrossEntropyLoss } from './softmax-cross-entropy-loss.js';
 
 export const NN_OPS: readonly OpRegistration[] = [
-  attention, averagePool, batchNormalization, col2im, conv, convInteger, convTranspose, deformConv,
-  globalAveragePool, globalLpPool, globalMaxPool, groupNormalization, gru, instanceNormalization,
-  layerNormalization, lpNormalization, lpPool, lrn, lstm, maxPool, maxUnpool, meanVarianceNormalization,
-  negativeLogLikelihoodLoss, qlinearConv, rmsNormalization, rnn, rotaryEmbedding, softmaxCrossEntropyLoss,
+  attention, averagePool, batchNormalization, causalConvWithState, col2im, conv, convInteger, convTranspose,
+  deformConv, globalAveragePool, globalLpPool, globalMaxPool, groupNormalization, gru, instanceNormalization,
+  layerNormalization, linearAttention, lpNormalization, lpPool, lrn, lstm, maxPool, maxUnpool,
+  meanVarianceNormalization, negativeLogLikelihoodLoss, qlinearConv, rmsNormalization, rnn, rotaryEmbedding,
+  softmaxCrossEntropyLoss,
 ];

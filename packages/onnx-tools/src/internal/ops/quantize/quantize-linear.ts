@@ -5,11 +5,20 @@ import type { OpContext } from '../contract.js';
 import { intAttr, requireInput } from '../util/attributes.js';
 import { defineOp } from '../util/define.js';
 import { fromNumbers, makeTensor, toNumbers, typeFromOnnx } from '../util/dtype.js';
+import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from '../util/float16.js';
 import { encodeFloat8 } from '../util/float8.js';
 import { roundHalfEven } from '../util/math.js';
 import { INTEGER_RANGE, paramIndex } from '../util/quantize.js';
 
 type Inputs = readonly (Tensor | undefined)[];
+
+/** Rounds a number to the precision of a float element type (float64 and others unchanged). */
+function precisionOf(type: TensorType): (v: number) => number {
+  if (type === 'float32') return Math.fround;
+  if (type === 'float16') return (v) => halfToFloat(floatToHalf(v));
+  if (type === 'bfloat16') return (v) => bfloat16ToFloat(floatToBfloat16(v));
+  return (v) => v;
+}
 
 function quantize(inputs: Inputs, attributes: Attributes, context: OpContext): Tensor[] {
   const x = requireInput(context, inputs, 0);
@@ -21,11 +30,13 @@ function quantize(inputs: Inputs, attributes: Attributes, context: OpContext): T
   const scale = toNumbers(scaleTensor);
   const zero = zeroTensor ? toNumbers(zeroTensor) : undefined;
   const index = paramIndex(context, x, scaleTensor, attributes);
+  const inPrecision = precisionOf(x.type);
   const out = new Float64Array(values.length);
   const range = INTEGER_RANGE[outType];
   for (let i = 0; i < values.length; i++) {
     const p = index(i);
-    const scaled = values[i]! / scale[p]!;
+    // x / scale is computed in the inputs' precision before rounding, as the reference does.
+    const scaled = inPrecision(values[i]! / scale[p]!);
     if (range) {
       const q = roundHalfEven(scaled) + (zero ? zero[p]! : 0);
       out[i] = Math.min(range[1], Math.max(range[0], q));

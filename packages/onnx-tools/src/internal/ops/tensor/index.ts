@@ -18,6 +18,9 @@ import { op as gatherNd } from './gather-nd.js';
 import { op as identity } from './identity.js';
 import { op as nonZero } from './non-zero.js';
 import { op as oneHot } from './one-hot.js';
+import { op as optional } from './optional.js';
+import { op as optionalGetElement } from './optional-get-element.js';
+import { op as optionalHasElement } from './optional-has-element.js';
 import { op as pad } from './pad.js';
 import { op as rangeOp } from './range.js';
 import { op as reshape } from './reshape.js';
@@ -41,7 +44,8 @@ import { op as unsqueeze } from './unsqueeze.js';
 
 export const TENSOR_OPS: readonly OpRegistration[] = [
   bitCast, cast, castLike, centerCropPad, compress, concat, constantOp, constantOfShape, depthToSpace,
-  expand, eyeLike, flatten, gather, gatherElements, gatherNd, identity, nonZero, oneHot, pad, rangeOp,
-  reshape, reverseSequence, scatter, scatterElements, scatterNd, shape, size, slice, spaceToDepth, split,
-  squeeze, tensorScatter, tile, topK, transpose, trilu, unique, unsqueeze,
+  expand, eyeLike, flatten, gather, gatherElements, gatherNd, identity, nonZero, oneHot, optional,
+  optionalGetElement, optionalHasElement, pad, rangeOp, reshape, reverseSequence, scatter, scatterElements,
+  scatterNd, shape, size, slice, spaceToDepth, split, squeeze, tensorScatter, tile, topK, transpose, trilu,
+  unique, unsqueeze,
 ];

@@ -17,7 +17,7 @@ export function decodeFloat4(codes: Uint8Array): Float32Array {
  */
 export function encodeFloat4One(x: number): number {
   if (Number.isNaN(x)) return 0x8;
-  const sign = x < 0 ? 0x8 : 0;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8 : 0;
   const magnitude = Math.abs(x);
   let code = 7;
   for (let c = 0; c < 7; c++) {

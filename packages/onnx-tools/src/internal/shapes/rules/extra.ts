@@ -148,7 +148,34 @@ const dft: ShapeRule = (inputs, attributes, context) => {
 /** SwiGLU(a, b): elementwise with broadcasting. */
 const swiglu: ShapeRule = (inputs, _attributes, context) => [{ type: inputs[0]?.type, dims: broadcastInputs(inputs, context) }];
 
+/** CausalConvWithState: output shaped like the input [B, C, T]; present_state [B, C, K - 1]. */
+const causalConvWithState: ShapeRule = (inputs) => {
+  const x = inputs[0]?.dims;
+  const kernel = inputs[1]?.dims?.[2];
+  const type = inputs[0]?.type;
+  return [
+    { type, dims: x },
+    { type, dims: x === undefined || kernel === undefined ? undefined : [x[0] as Dim, x[1] as Dim, subDims(kernel, 1)] },
+  ];
+};
+
+/** LinearAttention: output [B, T, q_heads * value size]; present_state [B, kv_heads, key size, value size]. */
+const linearAttention: ShapeRule = (inputs, attributes, context) => {
+  const [q, k, v] = [inputs[0]?.dims, inputs[1]?.dims, inputs[2]?.dims];
+  const type = inputs[0]?.type;
+  const qHeads = intAttribute(attributes, 'q_num_heads') ?? context.freshDim();
+  const kvHeads = intAttribute(attributes, 'kv_num_heads') ?? context.freshDim();
+  if (q === undefined || k === undefined || v === undefined) return [{ type, dims: undefined }, { type, dims: undefined }];
+  const valueSize = divDims(v[2] as Dim, kvHeads);
+  return [
+    { type, dims: [q[0] as Dim, q[1] as Dim, mulDims(qHeads, valueSize)] },
+    { type, dims: [q[0] as Dim, kvHeads, divDims(k[2] as Dim, kvHeads), valueSize] },
+  ];
+};
+
 export const extraRules: Record<string, ShapeRule> = {
+  CausalConvWithState: causalConvWithState,
+  LinearAttention: linearAttention,
   Attention: attention,
   SoftmaxCrossEntropyLoss: loss,
   NegativeLogLikelihoodLoss: loss,
