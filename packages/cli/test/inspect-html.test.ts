@@ -60,11 +60,9 @@ describe('kiln inspect --html', () => {
       expect(drawn).toBeGreaterThan(3);
       expect(drawn).toBeLessThan(layerCount / 2);
       await page.screenshot({ path: path.join(screenshotDir(), 'inspector-top.png') });
-      await page.evaluate(() => {
-        const pane = document.getElementById('graph')!;
-        pane.scrollTop = pane.scrollHeight;
-      });
-      await page.waitForFunction(() => document.querySelector('#canvas g.node.output') !== null, undefined, { timeout: 5_000 });
+      // (Page code as strings: this package compiles without DOM types.)
+      await page.evaluate("document.getElementById('graph').scrollTop = document.getElementById('graph').scrollHeight");
+      await page.waitForFunction("document.querySelector('#canvas g.node.output') !== null", undefined, { timeout: 5_000 });
 
       // The profile chart names the slowest layers; clicking a bar selects that layer.
       const bars = page.locator('#profile rect.bar');
