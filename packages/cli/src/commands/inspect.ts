@@ -18,6 +18,13 @@ export async function inspectCommand(args: ParsedArgs): Promise<number> {
   checkFlags('inspect', args, INSPECT_FLAGS);
   const onnx = args.flags.get('onnx');
   const planFile = args.flags.get('loadEngine');
+  if (onnx && (args.flags.has('html') || args.flags.has('profile'))) {
+    throw new KilnError('ERR_CLI_USAGE', '--html shows an engine: it needs --loadEngine=M.plan, not --onnx.', {
+      expected: '--loadEngine=M.plan --html=F.html',
+      found: `--onnx=${onnx}`,
+      hint: `Build a plan first: kiln build --onnx=${onnx} --saveEngine=model.plan`,
+    });
+  }
   if (onnx) {
     console.log(formatInspection(inspect(await load(onnx))));
     return 0;

@@ -205,7 +205,7 @@ export const PAGE_SCRIPT = `
     var max = rows.reduce(function (m, r) { return r.ms > m ? r.ms : m; }, 0) || 1;
     rows.forEach(function (r, i) {
       var y = i * rowH + 2;
-      var label = make('text', { x: labelWidth - 6, y: y + 12, 'text-anchor': 'end' }, clip(r.label, 24));
+      var label = make('text', { x: labelWidth - 6, y: y + 12, 'text-anchor': 'end' }, r.label.length > 22 ? '…' + r.label.slice(-21) : r.label);
       label.appendChild(make('title', {}, r.label));
       chart.appendChild(label);
       var bar = make('rect', { 'class': className, x: labelWidth, y: y, width: Math.max(1, (r.ms / max) * barWidth), height: rowH - 5, rx: 2 });
