@@ -32,12 +32,12 @@ export async function runDemo({ image, cacheDir, runs = 20, threads = os.availab
     { name: 'recognition', title: 'Text recognition (SVTR, CTC)', onnxFile: models.recognition, profile: REC_PROFILE },
   ];
   for (const stage of stages) {
-    const progress = createProgressBar({ quiet, label: `  building ${stage.name} ${shapeLabel(stage.profile)}` });
+    const progress = createProgressBar({ quiet, label: `  building ${stage.name}` });
     const result = await loadOrBuild({ runtime, ...stage, inputName: 'x', cacheDir, level, progress, note: (line) => print(`  note: ${line}`) });
     Object.assign(stage, result, { context: result.engine.createExecutionContext() });
     const layers = result.engine.inspect().layers.length;
     const how = result.loaded ? `loaded in ${result.ms.toFixed(0)} ms from the plan cache` : `built in ${(result.ms / 1000).toFixed(1)} s and saved`;
-    print(`${stage.title}: ${path.basename(stage.onnxFile)} → ${layers} layers, ${how}: ${shown(result.file)}`);
+    print(`${stage.title}: ${path.basename(stage.onnxFile)}, input ${shapeLabel(stage.profile)} → ${layers} layers, ${how}: ${shown(result.file)}`);
   }
   const [detection, recognition] = stages;
 

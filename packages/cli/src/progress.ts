@@ -17,13 +17,15 @@ export interface ProgressBarOptions {
   label?: string;
 }
 
-const BAR_WIDTH = 24;
+const BAR_WIDTH = 20;
+/** On a terminal, the least time between two redraws. */
+const REDRAW_MS = 50;
 /** Without a terminal, a line at most every this many layers' worth of percent. */
 const LINE_STEP_PERCENT = 10;
 
 /**
  * A build progress reporter for `buildEngine`'s `progress` option: on a terminal one line redrawn
- * in place (`Timing tactics [#####.....] 45/120 layers 12.3 s`), elsewhere (logs, CI) plain lines
+ * in place (`Building: [#####.....] 45/120 layers 12.3 s, timing tactics`), elsewhere (logs, CI) plain lines
  * at each stage and every 10% of the layers; nothing when `quiet`.
  *
  * @example
@@ -39,11 +41,18 @@ export function createProgressBar(options: ProgressBarOptions = {}): (event: Bui
   if (options.quiet) return () => {};
   let lastStage: BuildProgress['stage'] | undefined;
   let lastPercent = -1;
+  let lastDrawMs = Number.NEGATIVE_INFINITY;
   return (event) => {
     const seconds = `${(event.elapsedMs / 1000).toFixed(1)} s`;
     if (stream.isTTY) {
-      const line = event.stage === 'optimize' ? `${label}: optimizing the graph… ${seconds}` : `${label}: timing tactics ${bar(event.done, event.total)} ${event.done}/${event.total} layers ${seconds}`;
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      // Redraw at most every REDRAW_MS (timing-cache hits finish hundreds of layers at once).
+      const midway = event.stage === 'tactics' && event.done > 0 && event.done < event.total;
+      if (midway && event.stage === lastStage && event.elapsedMs - lastDrawMs < REDRAW_MS) return;
+      lastStage = event.stage;
+      lastDrawMs = event.elapsedMs;
+      // What matters most comes first, so a narrow terminal cuts only the tail.
+      const line = event.stage === 'optimize' ? `${label}: optimizing the graph… ${seconds}` : `${label}: ${bar(event.done, event.total)} ${event.done}/${event.total} layers ${seconds}, timing tactics`;
+      const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r\u001b[2K${line.length > width ? line.slice(0, width) : line}`);
       if (event.stage === 'done') {
         stream.write(`\r\u001b[2K${label}: done, ${event.total} layers in ${seconds}\n`);

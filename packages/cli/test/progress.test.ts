@@ -20,9 +20,18 @@ describe('build progress', () => {
   it('redraws one line on a terminal: bar, layers done / total, elapsed', () => {
     const text = capture(true);
     expect(text).toContain('\r');
-    expect(text).toContain('[############............] 20/40 layers 2.0 s');
+    expect(text).toContain('[##########..........] 20/40 layers 2.0 s');
     expect(text.endsWith('Building: done, 40 layers in 4.0 s\n')).toBe(true);
     expect(text.split('\n')).toHaveLength(2);
+  });
+
+  it('redraws at most every 50 ms when layers finish faster (timing-cache hits)', () => {
+    let redraws = 0;
+    const report = createProgressBar({ stream: { isTTY: true, write: (chunk: string) => (redraws += chunk.startsWith('\r') ? 1 : 0) } });
+    for (const event of events(400)) report({ ...event, elapsedMs: event.elapsedMs / 1000 });
+    // optimize, the first layer, one redraw per 50 ms of the 0.4 s, the last layer, done (two writes).
+    expect(redraws).toBeLessThanOrEqual(14);
+    expect(redraws).toBeGreaterThanOrEqual(4);
   });
 
   it('writes plain lines, at most one per 10% of the layers, elsewhere', () => {
