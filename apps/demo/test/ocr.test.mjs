@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCtc, detectionShape, findTextBoxes, readAlphabet, recognitionInput } from '../src/ocr.mjs';
+import { decodeCtc, detectionShape, findTextBoxes, REC_PROFILE, readAlphabet, recognitionInput } from '../src/ocr.mjs';
 
 describe('OCR pre- and post-processing', () => {
   it('runs detection at multiples of 32, the longer side at most 960', () => {
@@ -42,12 +42,17 @@ describe('OCR pre- and post-processing', () => {
     expect(confidence).toBeCloseTo(0.7);
   });
 
-  it('scales a crop to height 48, keeps its aspect ratio and zero-pads to 320', () => {
-    const image = { width: 100, height: 20, rgb: new Uint8Array(100 * 20 * 3).fill(255) };
-    const input = recognitionInput(image, { x0: 0, y0: 0, x1: 100, y1: 20 });
-    expect(input.dims).toEqual([1, 3, 48, 320]);
-    // 100×20 at height 48 is 240 wide: white (1) up to there, padding (0) after.
-    expect(input.data[239]).toBeCloseTo(1);
-    expect(input.data[240]).toBe(0);
+  it('scales a crop to height 48 keeping its aspect ratio, zero-padded to a multiple of 8 within the profile', () => {
+    const image = { width: 3000, height: 20, rgb: new Uint8Array(3000 * 20 * 3).fill(255) };
+    const crop = (width) => recognitionInput(image, { x0: 0, y0: 0, x1: width, y1: 20 });
+    // 101×20 at height 48 is 243 wide (white, 1 after normalizing), padded with 0 to 248.
+    const input = crop(101);
+    expect(input.dims).toEqual([1, 3, 48, 248]);
+    expect(input.data[242]).toBeCloseTo(1);
+    expect(input.data[243]).toBe(0);
+    expect(input.data[248 * 48 + 242]).toBeCloseTo(1);
+    // Narrow crops pad up to the profile's minimum width; long ones are squeezed to its maximum.
+    expect(crop(10).dims).toEqual([1, 3, 48, REC_PROFILE.min[3]]);
+    expect(crop(2000).dims).toEqual([1, 3, 48, REC_PROFILE.max[3]]);
   });
 });
