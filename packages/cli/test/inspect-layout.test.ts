@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime } from '@kiln/runtime';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KilnError } from '@kiln/common';
 import { layoutGraph } from '../src/internal/html/layout.js';
 import { renderEngineHtml } from '../src/internal/html/page.js';
@@ -40,6 +40,24 @@ describe('engine page layout', async () => {
     expect(html).not.toContain('</script><img');
     expect(html).not.toContain('</script><script>alert');
     expect(html.match(/<\/script>/g)).toHaveLength(2);
+  });
+
+  it('kiln bench --dumpProfile prints every layer, slowest first, and the total', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-dump-')), 'tower.plan');
+    fs.writeFileSync(file, await towerPlan(4));
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(await main(['bench', `--loadEngine=${file}`, '--iterations=3', '--duration=0', '--warmUp=0', '--dumpProfile'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const table = printed.find((text) => text.startsWith('=== Profile (3 iterations) ==='))!.split('\n');
+    const layers = new Runtime().deserializeEngine(fs.readFileSync(file)).inspect().layers;
+    expect(table).toHaveLength(layers.length + 3);
+    const times = table.slice(2, -1).map((line) => Number(line.trim().split(/\s+/)[0]));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(table.at(-1)).toMatch(/100\.0 +Total$/);
   });
 
   it('asks for a plan when --html is given an ONNX model', async () => {

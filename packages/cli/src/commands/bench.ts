@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { buildEngine } from '@kiln/builder';
 import { KilnError } from '@kiln/common';
 import { type Engine, Runtime } from '@kiln/runtime';
@@ -7,7 +8,6 @@ import { parseNumber, parseShapes } from '../internal/flags.js';
 import { makeFeeds } from '../internal/inputs.js';
 import { collectProfile, formatProfile, profileToJson } from '../internal/profile.js';
 import { formatSummary, summarize } from '../internal/summary.js';
-import fs from 'node:fs';
 import { BUILD_FLAGS, buildOptions } from './build.js';
 
 export const BENCH_FLAGS = [...new Set([...BUILD_FLAGS, 'loadEngine', 'iterations', 'duration', 'warmUp', 'infStreams', 'percentile', 'json', 'dumpProfile', 'exportProfile'])];
