@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createProgressBar } from '@kiln/cli';
-import { maxIsa, version } from '@kiln/core-native';
+import { version } from '@kiln/core-native';
 import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { findModels, MODEL_PACKAGE } from './models.mjs';
@@ -22,7 +22,7 @@ export async function runDemo({ image, cacheDir, runs = 20, threads = os.availab
   const shown = (file) => path.relative(process.cwd(), file) || file;
   const models = findModels();
   const picture = readPng(image);
-  print(`Kiln ${version()} demo: reading text with PaddleOCR PP-OCRv4 (${MODEL_PACKAGE}@${models.version}, ${models.license}), ${threads} threads, kernels up to ${maxIsa()}`);
+  print(`Kiln ${version()} demo: reading text with PaddleOCR PP-OCRv4 (${MODEL_PACKAGE}@${models.version}, ${models.license}) on ${threads} threads`);
   print(`Input: ${shown(image)} (${picture.width}×${picture.height})`);
 
   const runtime = new Runtime({ threads });
@@ -35,9 +35,9 @@ export async function runDemo({ image, cacheDir, runs = 20, threads = os.availab
     const progress = createProgressBar({ quiet, label: `  building ${stage.name}` });
     const result = await loadOrBuild({ runtime, ...stage, inputName: 'x', cacheDir, level, progress, note: (line) => print(`  note: ${line}`) });
     Object.assign(stage, result, { context: result.engine.createExecutionContext() });
-    const layers = result.engine.inspect().layers.length;
+    const { layers: { length: layers }, target } = result.engine.inspect();
     const how = result.loaded ? `loaded in ${result.ms.toFixed(0)} ms from the plan cache` : `built in ${(result.ms / 1000).toFixed(1)} s and saved`;
-    print(`${stage.title}: ${path.basename(stage.onnxFile)}, input ${shapeLabel(stage.profile)} → ${layers} layers, ${how}: ${shown(result.file)}`);
+    print(`${stage.title}: ${path.basename(stage.onnxFile)}, input ${shapeLabel(stage.profile)} → ${layers} layers (tactics up to ${target.isa}), ${how}: ${shown(result.file)}`);
   }
   const [detection, recognition] = stages;
 
@@ -86,6 +86,7 @@ export async function runDemo({ image, cacheDir, runs = 20, threads = os.availab
   print('');
   print(`Plans are cached in ${shown(cacheDir)}/ (the next start loads them; delete the folder to rebuild).`);
   print(`See what the builder did: pnpm kiln inspect --loadEngine=${shown(detection.file)} --html=detection.html`);
+  print(`Add per-layer times to that page: pnpm kiln bench --loadEngine=${shown(detection.file)} --dumpProfile --exportProfile=detection.profile.json, then add --profile=detection.profile.json to the inspect command.`);
   return { lines: lines.map(({ text, confidence }) => ({ text, confidence })), plans: stages.map(({ file, loaded }) => ({ file, loaded })) };
 }
 
