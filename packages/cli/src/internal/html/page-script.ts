@@ -200,7 +200,7 @@ export const PAGE_SCRIPT = `
   function barChart(title, rows, className) {
     var section = document.getElementById('profile');
     section.appendChild(html('h2', title));
-    var labelWidth = 150, barWidth = 170, rowH = 18;
+    var labelWidth = 150, barWidth = 140, rowH = 18;
     var chart = make('svg', { 'class': 'chart', width: labelWidth + barWidth + 60, height: rows.length * rowH + 4 });
     var max = rows.reduce(function (m, r) { return r.ms > m ? r.ms : m; }, 0) || 1;
     rows.forEach(function (r, i) {
