@@ -1,7 +1,7 @@
 import { KilnError, readFlag } from '@kiln/common';
 import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
-import { BuilderConfig, type ShapeRange } from './config.js';
+import { type BuildProgress, BuilderConfig, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
@@ -33,6 +33,9 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const started = performance.now();
   const model = await load(save(network.model));
   const log = config.log ?? (readFlag('KILN_VERBOSE') ? (line: string) => console.error(`[kiln] ${line}`) : () => {});
+  const progress = (stage: BuildProgress['stage'], done: number, total: number, layer?: string) =>
+    config.progress?.({ stage, done, total, ...(layer === undefined ? {} : { layer }), elapsedMs: performance.now() - started });
+  progress('optimize', 0, 0);
   const context = new PassContext(model, { verify: config.verifyPasses, foldSizeThreshold: 64 * 1024 * 1024, optimizationLevel: config.builderOptimizationLevel });
   const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
   await runPipeline(context);
@@ -49,6 +52,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
     optSymbols: bindProfile(graph, profiles[0]!, 'opt'),
     cache: cacheRead?.cache,
     log,
+    progress: (done, total, layer) => progress('tactics', done, total, layer),
   });
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
   const fallback = layers.filter((layer) => layer.family === 'reference').length;
@@ -68,6 +72,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
       hint: 'Raise memoryPoolLimit or lower the maximum shapes of the optimization profile.',
     });
   }
+  progress('done', layers.length, layers.length);
   log(`Arena: ${header.arenaBytes} bytes (sum of all activations ${header.activationBytes}); ${layers.length} layers, ${fallback} on reference kernels; built in ${Math.round(performance.now() - started)} ms`);
   return bytes;
 }
@@ -84,6 +89,8 @@ export interface BuildEngineOptions {
   timingCacheFile?: string;
   /** Receives the build log (fusions, tactics). */
   log?: (line: string) => void;
+  /** Receives build progress (see {@link BuildProgress}), e.g. to draw a progress bar. */
+  progress?: (event: BuildProgress) => void;
 }
 
 /**
@@ -103,6 +110,7 @@ export async function buildEngine(onnxPathOrBytes: string | Uint8Array, options:
   config.timingCacheFile = options.timingCacheFile;
   config.threads = options.threads;
   config.log = options.log;
+  config.progress = options.progress;
   const profile: Record<string, ShapeRange> = {};
   for (const [name, dims] of Object.entries(options.shapes ?? {})) profile[name] = { min: dims, opt: dims, max: dims };
   const names = new Set([...Object.keys(options.minShapes ?? {}), ...Object.keys(options.optShapes ?? {}), ...Object.keys(options.maxShapes ?? {})]);

@@ -10,6 +10,28 @@ export interface ShapeRange {
 /** One optimization profile: a shape range per dynamic input (fixed inputs may be left out). */
 export type OptimizationProfile = Record<string, ShapeRange>;
 
+/**
+ * A build's progress, as `BuilderConfig.progress` receives it. Tactic timing reports once per
+ * layer before it is timed (`done` layers finished of `total`) and once more when all are done.
+ *
+ * @example
+ * ```ts
+ * config.progress = ({ stage, done, total, elapsedMs }) => console.error(`${stage} ${done}/${total} ${elapsedMs.toFixed(0)} ms`);
+ * ```
+ */
+export interface BuildProgress {
+  /** `optimize`: graph passes and lowering; `tactics`: timing tactics layer by layer; `done`: plan written. */
+  stage: 'optimize' | 'tactics' | 'done';
+  /** Layers whose tactic is chosen (0 before `tactics`; `total` at `done`). */
+  done: number;
+  /** Layers of the engine (0 until lowering has counted them). */
+  total: number;
+  /** The layer about to be timed (`tactics` only). */
+  layer?: string;
+  /** Milliseconds since the build started. */
+  elapsedMs: number;
+}
+
 /** How much the build log and the engine inspector say about layers. */
 export type ProfilingVerbosity = 'none' | 'layer_names_only' | 'detailed';
 
@@ -37,6 +59,8 @@ export class BuilderConfig {
   threads: number | undefined = undefined;
   /** Receives build log lines (fusions, tactics); `undefined` keeps the build quiet. */
   log: ((line: string) => void) | undefined = undefined;
+  /** Receives build progress (stage, layers done of total, elapsed time); for progress bars. */
+  progress: ((event: BuildProgress) => void) | undefined = undefined;
   /** Run the graph verifier after every pass (tests turn it on). */
   verifyPasses = false;
 

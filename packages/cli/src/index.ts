@@ -8,6 +8,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 
 export { parseArgs, checkFlags, type ParsedArgs } from './args.js';
+export { createProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.js';
 
 const USAGE = `kiln — TensorRT's workflow for Node.js
 
@@ -19,7 +20,11 @@ Commands:
   bench     --loadEngine=M.plan | --onnx=M.onnx measure throughput and latency
   inspect   --onnx=M.onnx | --loadEngine=M.plan describe a model or an engine
   compare   --onnx=M.onnx                       compare Kiln with onnxruntime-node
-  version                                       print the Kiln version`;
+  version                                       print the Kiln version
+
+Build flags: --quiet silences the progress bar (drawn on stderr while tactics are timed).
+bench --dumpProfile prints per-layer times; --exportProfile=P.json saves them.
+inspect --loadEngine=M.plan --html=F.html [--profile=P.json] writes a page with the layer graph.`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<number>> = {
   build: buildCommand,

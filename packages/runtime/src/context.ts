@@ -5,6 +5,14 @@ import type { Engine, Specialization } from './engine.js';
 import { TYPED_ARRAYS, allocate, elementCount } from './internal/engine/dtypes.js';
 import { checkFeed, checkFeedNames } from './internal/engine/tensor-checks.js';
 
+/** One layer's time in a profiled run (see {@link ExecutionContext.setProfiling}). */
+export interface LayerProfile {
+  /** The layer's name, as in `engine.inspect().layers`. */
+  name: string;
+  /** Wall time of the layer in milliseconds. */
+  ms: number;
+}
+
 /** Options of one run. */
 export interface RunOptions {
   /** Preallocated outputs by name: Kiln writes into their `data` instead of allocating. */
@@ -27,6 +35,8 @@ export class ExecutionContext {
   private readonly shapes = new Map<string, number[]>();
   private readonly natives = new WeakMap<Specialization, NativeContext[]>();
   private running = false;
+  private profiling = false;
+  private lastLayerTimes: LayerProfile[] | undefined;
 
   /** @internal Use `engine.createExecutionContext()`. */
   constructor(readonly engine: Engine) {}
@@ -84,6 +94,34 @@ export class ExecutionContext {
   }
 
   /**
+   * Turn per-layer timing on or off for the following runs (TensorRT's profiler). Off by default;
+   * when on, each run records every layer's wall time, read with {@link ExecutionContext.lastProfile}.
+   *
+   * @example
+   * ```ts
+   * context.setProfiling(true);
+   * await context.run(feeds);
+   * for (const { name, ms } of context.lastProfile()!) console.log(name, ms.toFixed(3));
+   * ```
+   */
+  setProfiling(enabled: boolean): void {
+    this.profiling = enabled;
+  }
+
+  /**
+   * Per-layer times of the last run made with profiling on, in the order of
+   * `engine.inspect().layers`; `undefined` before such a run.
+   *
+   * @example
+   * ```ts
+   * const slowest = [...context.lastProfile()!].sort((a, b) => b.ms - a.ms)[0];
+   * ```
+   */
+  lastProfile(): LayerProfile[] | undefined {
+    return this.lastLayerTimes?.map((entry) => ({ ...entry }));
+  }
+
+  /**
    * Run one inference as one native job off the main thread (plus reference layers, if the plan
    * has any). Inputs are checked (names, dtypes, shapes, profile) before any native work.
    *
@@ -99,14 +137,20 @@ export class ExecutionContext {
     this.running = true;
     try {
       const natives = this.nativeContexts(specialization);
+      const times = this.profiling ? new Float64Array(this.engine.header.layers.length) : undefined;
       for (const [index, segment] of specialization.segments.entries()) {
         if (segment.kind === 'reference') {
+          const started = performance.now();
           await this.engine.reference.run(segment.layer, values);
+          if (times) times[segment.layer] = performance.now() - started;
           continue;
         }
         const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
+        natives[index]!.setProfiling(times !== undefined);
         await natives[index]!.run(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
+        if (times) this.readProfile(natives[index]!, segment.layers, times);
       }
+      if (times) this.lastLayerTimes = this.engine.header.layers.map((layer, index) => ({ name: layer.name, ms: times[index]! }));
       return this.collect(values);
     } catch (error) {
       if (KilnError.isInstance(error) && error.stack && trace.stack) error.stack += `\n    --- called from ---\n${trace.stack.split('\n').slice(1).join('\n')}`;
@@ -135,15 +179,24 @@ export class ExecutionContext {
     this.running = true;
     try {
       const natives = this.nativeContexts(specialization);
+      const times = this.profiling ? new Float64Array(this.engine.header.layers.length) : undefined;
       for (const [index, segment] of specialization.segments.entries()) {
         if (segment.kind !== 'native') continue;
         const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
+        natives[index]!.setProfiling(times !== undefined);
         natives[index]!.runSync(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
+        if (times) this.readProfile(natives[index]!, segment.layers, times);
       }
+      if (times) this.lastLayerTimes = this.engine.header.layers.map((layer, index) => ({ name: layer.name, ms: times[index]! }));
       return this.collect(values);
     } finally {
       this.running = false;
     }
+  }
+
+  private readProfile(native: NativeContext, layers: readonly number[], times: Float64Array): void {
+    const measured = native.lastProfile();
+    if (measured) layers.forEach((layer, position) => (times[layer] = measured[position] ?? 0));
   }
 
   private resolvedShapes(): Map<string, number[]> {

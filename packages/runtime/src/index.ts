@@ -1,7 +1,7 @@
 // Public surface of @kiln/runtime. Internals live under src/internal/.
 export { Runtime, type RuntimeOptions } from './runtime.js';
 export { Engine, type EngineTensor, type EngineInspection, type LayerInfo } from './engine.js';
-export { ExecutionContext, type RunOptions } from './context.js';
+export { ExecutionContext, type LayerProfile, type RunOptions } from './context.js';
 export type { Tensor, TensorType } from '@kiln/onnx-tools';
 export { encodePlan, PLAN_FORMAT_VERSION, PLAN_ALIGNMENT } from './internal/plan/format.js';
 export type { PlanHeader, PlanTensor, PlanLayer, PlanIo, PlanProfile, PlanDim, PlanLocation } from './internal/plan/schema.js';

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { buildEngine } from '@kiln/builder';
 import { KilnError } from '@kiln/common';
 import { type Engine, Runtime } from '@kiln/runtime';
@@ -5,10 +6,11 @@ import { checkFlags, type ParsedArgs } from '../args.js';
 import { readFile } from '../internal/files.js';
 import { parseNumber, parseShapes } from '../internal/flags.js';
 import { makeFeeds } from '../internal/inputs.js';
+import { collectProfile, formatProfile, profileToJson } from '../internal/profile.js';
 import { formatSummary, summarize } from '../internal/summary.js';
 import { BUILD_FLAGS, buildOptions } from './build.js';
 
-export const BENCH_FLAGS = [...new Set([...BUILD_FLAGS, 'loadEngine', 'iterations', 'duration', 'warmUp', 'infStreams', 'percentile', 'json'])];
+export const BENCH_FLAGS = [...new Set([...BUILD_FLAGS, 'loadEngine', 'iterations', 'duration', 'warmUp', 'infStreams', 'percentile', 'json', 'dumpProfile', 'exportProfile'])];
 
 /** Load or build the engine a command works on (`--loadEngine` or `--onnx`). */
 export async function engineFrom(args: ParsedArgs, command: string, log: (line: string) => void): Promise<{ engine: Engine; buildMs?: number }> {
@@ -28,6 +30,8 @@ export async function engineFrom(args: ParsedArgs, command: string, log: (line: 
 /**
  * `kiln bench`: trtexec's performance summary. `--infStreams=N` runs N execution contexts
  * concurrently; latency is per inference, throughput over the whole measured wall time.
+ * `--dumpProfile` then runs `--iterations` more inferences with per-layer timing and prints the
+ * profile table; `--exportProfile=F.json` writes it (the input of `kiln inspect --html --profile`).
  */
 export async function benchCommand(args: ParsedArgs): Promise<number> {
   checkFlags('bench', args, BENCH_FLAGS);
@@ -61,6 +65,15 @@ export async function benchCommand(args: ParsedArgs): Promise<number> {
   } else {
     if (buildMs !== undefined) console.log(`Engine built in ${(buildMs / 1000).toFixed(2)} s`);
     console.log(formatSummary(summary));
+  }
+  const exportProfile = args.flags.get('exportProfile');
+  if (args.switches.has('dumpProfile') || exportProfile) {
+    const report = await collectProfile(contexts[0]!, feeds, iterations);
+    if (args.switches.has('dumpProfile') && !json) console.log(formatProfile(report));
+    if (exportProfile) {
+      fs.writeFileSync(exportProfile, profileToJson(report));
+      if (!json) console.log(`Profile written to ${exportProfile}`);
+    }
   }
   return 0;
 }

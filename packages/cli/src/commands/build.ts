@@ -3,10 +3,11 @@ import { checkFlags, type ParsedArgs } from '../args.js';
 import { writePlanFile } from '../internal/files.js';
 import { parseNumber, parseShapes } from '../internal/flags.js';
 import { requireFlag } from '../internal/require.js';
+import { createProgressBar } from '../progress.js';
 
 export const BUILD_FLAGS = ['onnx', 'saveEngine', 'shapes', 'minShapes', 'optShapes', 'maxShapes', 'timingCacheFile', 'builderOptimizationLevel', 'threads', 'verbose', 'quiet', 'help'];
 
-/** Build options shared by `build`, `bench --onnx` and `compare`. */
+/** Build options shared by `build`, `bench --onnx` and `compare` (a progress bar on stderr unless `--quiet`). */
 export function buildOptions(args: ParsedArgs, log: (line: string) => void) {
   const shapes = parseShapes(args.flags.get('shapes'), 'shapes');
   return {
@@ -18,6 +19,7 @@ export function buildOptions(args: ParsedArgs, log: (line: string) => void) {
     ...optional('builderOptimizationLevel', args.flags.has('builderOptimizationLevel') ? parseNumber(args.flags.get('builderOptimizationLevel'), 'builderOptimizationLevel', 3, Number.isInteger) : undefined),
     ...optional('threads', args.flags.has('threads') ? parseNumber(args.flags.get('threads'), 'threads', 1, (value) => Number.isInteger(value) && value >= 1) : undefined),
     log,
+    progress: createProgressBar({ quiet: args.switches.has('quiet') }),
   };
 }
 

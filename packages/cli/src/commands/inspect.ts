@@ -4,14 +4,27 @@ import { formatInspection, inspect, load } from '@kiln/onnx-tools';
 import { type EngineInspection, Runtime } from '@kiln/runtime';
 import { checkFlags, type ParsedArgs } from '../args.js';
 import { readFile } from '../internal/files.js';
+import { renderEngineHtml } from '../internal/html/page.js';
+import { readProfile } from '../internal/profile.js';
 
-export const INSPECT_FLAGS = ['onnx', 'loadEngine', 'exportLayerInfo', 'help'];
+export const INSPECT_FLAGS = ['onnx', 'loadEngine', 'exportLayerInfo', 'html', 'profile', 'help'];
 
-/** `kiln inspect --onnx=M.onnx | --loadEngine=M.plan [--exportLayerInfo=F.json]` */
+/**
+ * `kiln inspect --onnx=M.onnx | --loadEngine=M.plan [--exportLayerInfo=F.json] [--html=F.html [--profile=P.json]]`.
+ * `--html` writes one self-contained page with the layer graph; `--profile` (from
+ * `kiln bench --exportProfile`) adds per-layer times to it.
+ */
 export async function inspectCommand(args: ParsedArgs): Promise<number> {
   checkFlags('inspect', args, INSPECT_FLAGS);
   const onnx = args.flags.get('onnx');
   const planFile = args.flags.get('loadEngine');
+  if (onnx && (args.flags.has('html') || args.flags.has('profile'))) {
+    throw new KilnError('ERR_CLI_USAGE', '--html shows an engine: it needs --loadEngine=M.plan, not --onnx.', {
+      expected: '--loadEngine=M.plan --html=F.html',
+      found: `--onnx=${onnx}`,
+      hint: `Build a plan first: kiln build --onnx=${onnx} --saveEngine=model.plan`,
+    });
+  }
   if (onnx) {
     console.log(formatInspection(inspect(await load(onnx))));
     return 0;
@@ -23,6 +36,17 @@ export async function inspectCommand(args: ParsedArgs): Promise<number> {
   if (exportFile) {
     fs.writeFileSync(exportFile, `${JSON.stringify(info, null, 2)}\n`);
     console.log(`Layer information written to ${exportFile}`);
+  }
+  const htmlFile = args.flags.get('html');
+  const profileFile = args.flags.get('profile');
+  if (profileFile && !htmlFile) throw new KilnError('ERR_CLI_USAGE', '--profile is read only with --html.', { expected: '--html=F.html --profile=P.json', found: `--profile=${profileFile}`, hint: 'Add --html=engine.html.' });
+  if (htmlFile) {
+    const profile = profileFile ? readProfile(profileFile) : undefined;
+    const page = renderEngineHtml(info, profile);
+    fs.writeFileSync(htmlFile, page.html);
+    const timed = profile ? `, with times for ${page.timedLayers} of ${info.layers.length} layers` : '';
+    console.log(`Engine page written to ${htmlFile}${timed}`);
+    if (profile && page.timedLayers < info.layers.length) console.error(`kiln: the profile ${profileFile} names only ${page.timedLayers} of this engine's ${info.layers.length} layers; was it measured on another plan?`);
   }
   return 0;
 }

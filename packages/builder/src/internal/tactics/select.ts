@@ -15,6 +15,8 @@ export interface SelectionOptions {
   optSymbols: ReadonlyMap<string, number>;
   cache: TimingCache | undefined;
   log: (line: string) => void;
+  /** Called before each layer (`done` layers finished of `total`) and once when all are done. */
+  progress?: (done: number, total: number, layer?: string) => void;
 }
 
 /** Tactic ids a layer may run, best first by heuristic (variant lists are fastest-first, higher ISA first). */
@@ -32,7 +34,9 @@ export function candidatesFor(layer: LoweredLayer): string[] {
  * reusing the timing cache. Candidates whose kernel rejects the layer's shape are skipped.
  */
 export function selectTactics(layers: readonly LoweredLayer[], options: SelectionOptions): void {
+  let done = 0;
   for (const layer of layers) {
+    options.progress?.(done++, layers.length, layer.name);
     if (layer.family === 'reference') continue;
     const candidates = candidatesFor(layer);
     if (candidates.length === 0) {
@@ -73,6 +77,7 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
     options.cache?.set(signature, { tactic: best, ms, candidates: timings });
     options.log(`Tactic: ${layer.name} → ${best} (${ms.toFixed(4)} ms; timed ${ranked.map(([name, time]) => `${name} ${time.toFixed(4)}`).join(', ')})`);
   }
+  options.progress?.(layers.length, layers.length);
 }
 
 function firstApplicable(layer: LoweredLayer, candidates: string[], options: SelectionOptions): string | undefined {

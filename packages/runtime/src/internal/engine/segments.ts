@@ -10,6 +10,8 @@ export interface NativeSegment {
   inputs: number[];
   /** Plan tensor index bound to each output slot. */
   outputs: number[];
+  /** Plan layer index of each layer of the native program, in program order. */
+  layers: number[];
 }
 
 export interface ReferenceSegment {
@@ -74,7 +76,7 @@ export function buildNativeSegment(
       };
     }),
   };
-  return { kind: 'native', engine: createEngine(program, weights), inputs, outputs };
+  return { kind: 'native', engine: createEngine(program, weights), inputs, outputs, layers: [...segment.layers] };
 }
 
 /** Tensors each segment must hand to others: read by a layer outside the segment that produced them. */
