@@ -75,6 +75,8 @@ const CASES: Case[] = [
   { op: 'LSTM', operands: [f32(5, 2, 3), weights(1, 16, 3), weights(1, 16, 4), weights(1, 32)], attributes: { hidden_size: int(4) }, family: 'f32_lstm', outputs: 3 },
   { op: 'GRU', operands: [f32(4, 3, 5), weights(2, 18, 5), weights(2, 18, 6), weights(2, 36)], attributes: { hidden_size: int(6), direction: str('bidirectional'), linear_before_reset: int(1) }, family: 'f32_gru', outputs: 2 },
   { op: 'GRU', operands: [f32(6, 1, 4), f32(1, 9, 4), f32(1, 9, 3)], attributes: { hidden_size: int(3), direction: str('reverse') }, family: 'f32_gru' },
+  { op: 'LSTM', operands: [f32(2, 5, 3), weights(2, 16, 3), weights(2, 16, 4), weights(2, 32)], attributes: { hidden_size: int(4), layout: int(1), direction: str('bidirectional') }, family: 'f32_lstm', outputs: 3 },
+  { op: 'GRU', operands: [f32(3, 4, 2), weights(1, 15, 2), weights(1, 15, 5), none, none, f32(3, 1, 5)], attributes: { hidden_size: int(5), layout: int(1) }, family: 'f32_gru', outputs: 2 },
 ];
 
 function randomTensor(operand: Operand, seed: number, range: number): Tensor {
