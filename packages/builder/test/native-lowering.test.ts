@@ -37,7 +37,7 @@ const str = (value: string): AttributeValue<Graph> => ({ type: 'string', value }
 const float = (value: number): AttributeValue<Graph> => ({ type: 'float', value });
 const int = (value: number): AttributeValue<Graph> => ({ type: 'int', value });
 
-export const CASES: Case[] = [
+const CASES: Case[] = [
   { op: 'Equal', operands: [f32(3, 17), f32(17)], family: 'x_compare_equal' },
   { op: 'Equal', operands: [i64(2, 5), i64(2, 1)], family: 'x_compare_equal' },
   { op: 'Less', operands: [f32(4, 1, 9), f32(3, 1)], family: 'x_compare_less' },
@@ -72,6 +72,11 @@ export const CASES: Case[] = [
   { op: 'ConvTranspose', operands: [f32(1, 2, 4, 4), weights(2, 5, 3, 3)], attributes: { strides: ints([2, 2]), output_shape: ints([8, 8]) }, family: 'f32_deconv' },
   { op: 'ConvTranspose', operands: [f32(1, 2, 4, 4), weights(2, 5, 3, 3)], attributes: { strides: ints([2, 2]), auto_pad: str('SAME_UPPER') }, family: 'f32_deconv' },
   { op: 'ConvTranspose', operands: [f32(1, 3, 4, 5), f32(3, 2, 3, 3)], attributes: { dilations: ints([2, 1]) }, family: 'f32_deconv_direct' },
+  { op: 'LSTM', operands: [f32(5, 2, 3), weights(1, 16, 3), weights(1, 16, 4), weights(1, 32)], attributes: { hidden_size: int(4) }, family: 'f32_lstm', outputs: 3 },
+  { op: 'GRU', operands: [f32(4, 3, 5), weights(2, 18, 5), weights(2, 18, 6), weights(2, 36)], attributes: { hidden_size: int(6), direction: str('bidirectional'), linear_before_reset: int(1) }, family: 'f32_gru', outputs: 2 },
+  { op: 'GRU', operands: [f32(6, 1, 4), f32(1, 9, 4), f32(1, 9, 3)], attributes: { hidden_size: int(3), direction: str('reverse') }, family: 'f32_gru' },
+  { op: 'LSTM', operands: [f32(2, 5, 3), weights(2, 16, 3), weights(2, 16, 4), weights(2, 32)], attributes: { hidden_size: int(4), layout: int(1), direction: str('bidirectional') }, family: 'f32_lstm', outputs: 3 },
+  { op: 'GRU', operands: [f32(3, 4, 2), weights(1, 15, 2), weights(1, 15, 5), none, none, f32(3, 1, 5)], attributes: { hidden_size: int(5), layout: int(1) }, family: 'f32_gru', outputs: 2 },
 ];
 
 function randomTensor(operand: Operand, seed: number, range: number): Tensor {
@@ -88,7 +93,24 @@ function randomTensor(operand: Operand, seed: number, range: number): Tensor {
   return { type: 'float32', dims: operand.dims, data };
 }
 
-export async function buildAndCompare(c: Case, seed: number): Promise<{ tactics: string[] }> {
+/** Same dtype and shape; floats: NaN matches NaN, infinities exactly, finite values within atol + rtol·|expected|. */
+function expectSame(mine: Tensor, theirs: Tensor, name: string): void {
+  expect(mine.type, name).toBe(theirs.type);
+  expect(mine.dims, name).toEqual(theirs.dims);
+  if (theirs.type !== 'float32') {
+    expect(Array.from(mine.data as ArrayLike<unknown>), name).toEqual(Array.from(theirs.data as ArrayLike<unknown>));
+    return;
+  }
+  const finite = (t: Tensor) => ({ ...t, data: Float32Array.from(t.data as Float32Array, (v) => (Number.isFinite(v) ? v : 0)) });
+  const a = mine.data as Float32Array;
+  const b = theirs.data as Float32Array;
+  const special = b.findIndex((v, i) => !Number.isFinite(v) && !Object.is(v, a[i]) && !(Number.isNaN(v) && Number.isNaN(a[i]!)));
+  expect(special, `${name}: non-finite value differs at ${special}: ${a[special]} vs ${b[special]}`).toBe(-1);
+  const result = closeTo(finite(mine), finite(theirs), 1e-5, 1e-4);
+  expect(result.ok, `${name}: ${result.message}`).toBe(true);
+}
+
+async function buildAndCompare(c: Case, seed: number): Promise<{ tactics: string[] }> {
   const network = new NetworkDefinition();
   if (c.opset !== undefined) network.model.opsetImports.set('', c.opset);
   const feeds: Record<string, Tensor> = {};
@@ -108,27 +130,14 @@ export async function buildAndCompare(c: Case, seed: number): Promise<{ tactics:
   const tactics = engine.inspect().layers.map((layer) => layer.tactic);
   const mineAll = await engine.createExecutionContext().run(feeds);
   const theirsAll = await evaluate(await load(save(network.model)), feeds);
-  for (let k = 1; k < (c.outputs ?? 1); k++) expect(Array.from(mineAll[`y${k}`]!.data as Float32Array)).toEqual(Array.from(theirsAll[`y${k}`]!.data as Float32Array));
-  const mine = mineAll.y!;
-  const theirs = theirsAll.y!;
-  expect(mine.type).toBe(theirs.type);
-  if (theirs.type === 'float32') {
-    // NaN matches NaN and infinities match exactly; finite values within atol + rtol·|expected|.
-    const finite = (t: Tensor) => ({ ...t, data: Float32Array.from(t.data as Float32Array, (v) => (Number.isFinite(v) ? v : 0)) });
-    const a = mine.data as Float32Array;
-    const b = theirs.data as Float32Array;
-    const special = b.findIndex((v, i) => !Number.isFinite(v) && !Object.is(v, a[i]) && !(Number.isNaN(v) && Number.isNaN(a[i]!)));
-    expect(special, `non-finite value differs at ${special}: ${a[special]} vs ${b[special]}`).toBe(-1);
-    const result = closeTo(finite(mine), finite(theirs), 1e-5, 1e-4);
-    expect(result.ok, result.message).toBe(true);
-  } else {
-    expect(mine.dims).toEqual(theirs.dims);
-    expect(Array.from(mine.data as ArrayLike<unknown>)).toEqual(Array.from(theirs.data as ArrayLike<unknown>));
+  for (let k = 0; k < (c.outputs ?? 1); k++) {
+    const name = k === 0 ? 'y' : `y${k}`;
+    expectSame(mineAll[name]!, theirsAll[name]!, name);
   }
   return { tactics };
 }
 
-describe('native lowering of elementwise, logical, normalization, data-movement and ConvTranspose ops', () => {
+describe('native lowering of elementwise, logical, normalization, data-movement, ConvTranspose and recurrent ops', () => {
   it.each(CASES.map((c, i) => ({ ...c, seed: 1000 + i * 10, label: `${c.op} ${c.operands.map((o) => (o ? `${o.dtype}[${o.dims}]` : '-')).join(' ')}` })))('$label', async (c) => {
     const { tactics } = await buildAndCompare(c, c.seed);
     expect(tactics).not.toContain('reference');

@@ -30,5 +30,6 @@ std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_split(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_resize(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_deconv(const OpBuildArgs& args);
+std::unique_ptr<Op> make_f32_rnn(const OpBuildArgs& args);
 
 }  // namespace kiln

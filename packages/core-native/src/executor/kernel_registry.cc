@@ -79,6 +79,8 @@ std::vector<KernelFamily> make_families() {
       {"x_pad", kScalarOnly, make_x_pad, ""},
       {"x_split", kScalarOnly, make_x_split, ""},
       {"f32_resize", kVectorIsas, make_f32_resize, ""},
+      {"f32_lstm", kVectorIsas, make_f32_rnn, ""},
+      {"f32_gru", kVectorIsas, make_f32_rnn, ""},
   };
   add_variant_family(&families, "f32_conv", f32_conv::conv_variants(), f32_conv::conv_variant_count(),
                      make_f32_conv);

@@ -3,6 +3,7 @@ import { activationOf } from '../activations.js';
 import { floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
 import { qualifiedOp } from '../pattern.js';
 import { lowerConvTranspose } from './deconv.js';
+import { lowerRecurrent } from './rnn.js';
 import type { EpilogueStep, LoweredLayer } from './types.js';
 
 /** Lower one node to native layers, or return undefined to leave it to the reference evaluator. */
@@ -293,6 +294,8 @@ function constantFloats(value: Value | undefined): number[] | undefined {
 }
 
 rules.ConvTranspose = (node, sources) => lowerConvTranspose(node, sources);
+rules.LSTM = (node, sources) => lowerRecurrent(node, sources);
+rules.GRU = (node, sources) => lowerRecurrent(node, sources);
 
 /** The lowering rule for a node, if Kiln has native kernels for it. */
 export function findRule(node: Node): LowerRule | undefined {

@@ -8,16 +8,16 @@
 namespace kiln {
 namespace {
 
-inline void scale_shift_impl(size_t n, const float* x, float a, float b, float* y) {
-  const V va = V::set1(a), vb = V::set1(b);
+inline void scale_shift_impl(size_t n, const float* x, float m, float a, float b, float* y) {
+  const V vm = V::set1(m), va = V::set1(a), vb = V::set1(b);
   size_t i = 0;
   for (; i + 2 * W <= n; i += 2 * W) {
-    const V v0 = fmadd(V::load(x + i), va, vb), v1 = fmadd(V::load(x + i + W), va, vb);
+    const V v0 = fmadd(V::load(x + i) - vm, va, vb), v1 = fmadd(V::load(x + i + W) - vm, va, vb);
     v0.store(y + i);
     v1.store(y + i + W);
   }
-  for (; i + W <= n; i += W) fmadd(V::load(x + i), va, vb).store(y + i);
-  if (i < n) store_tail(fmadd(load_tail(x + i, n - i, 0.0f), va, vb), y + i, n - i);
+  for (; i + W <= n; i += W) fmadd(V::load(x + i) - vm, va, vb).store(y + i);
+  if (i < n) store_tail(fmadd(load_tail(x + i, n - i, 0.0f) - vm, va, vb), y + i, n - i);
 }
 
 // Sum of f(x[i]) over the run, f(v) = v (CENTER false) or (v - c)^2 (CENTER true).
@@ -59,8 +59,8 @@ inline void moments_impl(size_t n, const float* x, float* mean, float* variance)
 
 #define KILN_DEFINE_CHANNELNORM(isa)                                                                      \
   namespace kiln {                                                                                        \
-  void f32_scale_shift__##isa(size_t n, const float* x, float a, float b, float* y) {                     \
-    scale_shift_impl(n, x, a, b, y);                                                                      \
+  void f32_scale_shift__##isa(size_t n, const float* x, float m, float a, float b, float* y) {            \
+    scale_shift_impl(n, x, m, a, b, y);                                                                   \
   }                                                                                                       \
   void f32_moments__##isa(size_t n, const float* x, float* mean, float* variance) {                       \
     moments_impl(n, x, mean, variance);                                                                   \

@@ -3,8 +3,8 @@
 
 namespace kiln {
 
-void f32_scale_shift__scalar(size_t n, const float* x, float a, float b, float* y) {
-  for (size_t i = 0; i < n; ++i) y[i] = x[i] * a + b;
+void f32_scale_shift__scalar(size_t n, const float* x, float m, float a, float b, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = (x[i] - m) * a + b;
 }
 
 void f32_moments__scalar(size_t n, const float* x, float* mean, float* variance) {

@@ -39,7 +39,7 @@ class F32ChannelNormOp final : public Op {
           variance = state.at<const float>(inputs_[4])[c];
         }
         const float a = scale[c] / std::sqrt(variance + epsilon_);
-        kernel_.scale_shift(plane, x + p * plane_, a, bias[c] - mean * a, y + p * plane_);
+        kernel_.scale_shift(plane, x + p * plane_, mean, a, bias[c], y + p * plane_);
       }
     });
   }

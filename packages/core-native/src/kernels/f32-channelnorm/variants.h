@@ -1,6 +1,7 @@
 // f32-channelnorm: the per-plane building blocks of BatchNormalization (inference) and
 // InstanceNormalization over [N, C, spatial...] tensors, where each (n, c) plane is contiguous.
-//   scale_shift: y[i] = x[i] * a + b                  (in-place allowed)
+//   scale_shift: y[i] = (x[i] - m) * a + b   (centered first: exact where a is huge, as for a
+//                plane of constant values; in-place allowed)
 //   moments:     mean and (population) variance of x[0..n), two passes for accuracy
 // Enumerator list: best first, scalar reference last. Tactic ids: f32_batchnorm__<isa>,
 // f32_instancenorm__<isa>.
@@ -12,7 +13,7 @@
 
 namespace kiln {
 
-using ScaleShiftFn = void (*)(size_t n, const float* x, float a, float b, float* y);
+using ScaleShiftFn = void (*)(size_t n, const float* x, float m, float a, float b, float* y);
 using MomentsFn = void (*)(size_t n, const float* x, float* mean, float* variance);
 
 struct F32ChannelNormVariant {
@@ -22,7 +23,7 @@ struct F32ChannelNormVariant {
 };
 
 #define KILN_DECLARE_CHANNELNORM(isa)                                                 \
-  void f32_scale_shift__##isa(size_t n, const float* x, float a, float b, float* y); \
+  void f32_scale_shift__##isa(size_t n, const float* x, float m, float a, float b, float* y); \
   void f32_moments__##isa(size_t n, const float* x, float* mean, float* variance);
 KILN_DECLARE_CHANNELNORM(scalar)
 #if defined(KILN_X86)

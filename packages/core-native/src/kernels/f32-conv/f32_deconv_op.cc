@@ -46,7 +46,12 @@ class F32DeconvOp final : public Op {
 std::unique_ptr<Op> make_f32_deconv(const OpBuildArgs& args) {
   require_params(args, 14, "kh, kw, sh, sw, dh, dw, pad t, l, b, r, output_padding h, w, group, hasBias");
   int64_t p[14];
-  for (int i = 0; i < 14; ++i) p[i] = param_int(args, i);
+  for (int i = 0; i < 14; ++i) {
+    p[i] = param_int(args, i);
+    // Bounded so the output-size formula cannot overflow; real geometries are far smaller.
+    require(p[i] >= 0 && p[i] < (int64_t{1} << 31), args, "ConvTranspose params out of range.", "0 <= param < 2^31",
+            std::to_string(p[i]));
+  }
   require(p[13] == 0 || p[13] == 1, args, "hasBias must be 0 or 1.", "0 or 1", std::to_string(p[13]));
   const bool has_bias = p[13] != 0;
   const size_t inputs = 2 + has_bias;

@@ -95,14 +95,16 @@ export function recurrent(kind: RecurrentKind) {
           if (kind === 'RNN') for (let j = 0; j < hidden; j++) state[j] = f(clipped(gate[j]! + recurrentPart[j]!));
           else if (kind === 'GRU') {
             const next = new Float64Array(hidden);
+            // The reset gate of every unit first: without linear_before_reset it gates the state
+            // elementwise before the product with R_h, (r ⊙ H) R_h^T.
+            const reset = Float64Array.from({ length: hidden }, (_, j) => f(clipped(gate[hidden + j]! + recurrentPart[hidden + j]!)));
             for (let j = 0; j < hidden; j++) {
               const z = f(clipped(gate[j]! + recurrentPart[j]!));
-              const reset = f(clipped(gate[hidden + j]! + recurrentPart[hidden + j]!));
               let candidate: number;
-              if (linearBeforeReset) candidate = g(clipped(gate[2 * hidden + j]! + reset * recurrentPart[2 * hidden + j]!));
+              if (linearBeforeReset) candidate = g(clipped(gate[2 * hidden + j]! + reset[j]! * recurrentPart[2 * hidden + j]!));
               else {
                 let rec = b ? b[bOffset + gates * hidden + 2 * hidden + j]! : 0;
-                for (let k = 0; k < hidden; k++) rec += r[rOffset + (2 * hidden + j) * hidden + k]! * reset * state[k]!;
+                for (let k = 0; k < hidden; k++) rec += r[rOffset + (2 * hidden + j) * hidden + k]! * reset[k]! * state[k]!;
                 candidate = g(clipped(gate[2 * hidden + j]! + rec));
               }
               next[j] = (1 - z) * candidate + z * state[j]!;
