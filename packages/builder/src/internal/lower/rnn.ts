@@ -1,6 +1,6 @@
 import type { Node, Value } from '@kiln/onnx-tools';
 import { floatAttribute, intAttribute, stringAttribute } from '../ir-helpers.js';
-import { transpose, variable } from './fused.js';
+import { transpose, variable } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
 const DIRECTIONS: Record<string, number> = { forward: 0, reverse: 1, bidirectional: 2 };
