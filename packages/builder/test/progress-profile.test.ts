@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { type BuildProgress, buildEngine } from '../src/index.js';
 import { randomFloat } from './helpers.js';
 
-/** Conv+Relu, a Resize (no native kernel: a reference layer), then another Conv. */
+/** Conv+Relu, an LpNormalization (no native kernel: a reference layer), then another Conv. */
 function convResizeConv(): Uint8Array {
   const g = new GraphBuilder('progress');
   const x = g.input('x', 'float32', [1, 4, 8, 8]);
   const a = g.layer('Relu', [g.layer('Conv', [x, g.constant(randomFloat([4, 4, 3, 3], 1, 0.3)), g.constant(randomFloat([4], 2))], { pads: [1, 1, 1, 1] })]);
-  const up = g.layer('Resize', [a, undefined, g.floats([1, 1, 2, 2])], { mode: 'nearest' });
+  const up = g.layer('LpNormalization', [a], { axis: 1, p: 2 });
   g.output(g.layer('Conv', [up, g.constant(randomFloat([2, 4, 1, 1], 3, 0.3))]));
   return save(g.toModel({ opset: 17 }));
 }
