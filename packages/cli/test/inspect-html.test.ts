@@ -62,7 +62,8 @@ describe('kiln inspect --html', () => {
       await page.screenshot({ path: path.join(screenshotDir(), 'inspector-top.png') });
       // (Page code as strings: this package compiles without DOM types.)
       await page.evaluate("document.getElementById('graph').scrollTop = document.getElementById('graph').scrollHeight");
-      await page.waitForFunction("document.querySelector('#canvas g.node.output') !== null", undefined, { timeout: 5_000 });
+      // (A selector wait: a string predicate would need eval, which the page's CSP forbids.)
+      await page.waitForSelector('#canvas g.node.output', { state: 'attached', timeout: 5_000 });
 
       // The profile chart names the slowest layers; clicking a bar selects that layer.
       const bars = page.locator('#profile rect.bar');
