@@ -1,7 +1,8 @@
 // Kernel benchmark for the f32 GEMM and conv families on shapes from real models (bert_mini's
 // MatMuls and attention, mobilenet_v2's 1x1 / depthwise 3x3 convolutions, squeezenet1_1's 1x1 /
 // 3x3 convolutions, batch 1, 224x224 input) plus M=N=K=1024, at 1 and 2 threads.
-// Usage: kernels [--json] [--filter SUBSTRING] [--min-time SECONDS]
+// Usage: kernels [--json] [--filter SUBSTRING] [--min-time SECONDS] [--a-path packed|direct]
+//                [--im2col]   (the last two force a lever off or on, to measure its effect)
 // --json prints one object per line: {"kernel": ..., "dtype": "float32", "M": .., "N": ..,
 // "K": .., "threads": .., "gflops": ..} (+ "batch" for batched MatMul, "shape" for convs).
 #include <algorithm>
@@ -26,6 +27,9 @@ struct Options {
   bool json = false;
   std::string filter;
   double min_time = 0.2;
+  // Levers, to measure each one's effect: how GEMMs read A, and im2col instead of indirect conv.
+  kiln::f32_gemm::APath a_path = kiln::f32_gemm::APath::kAuto;
+  bool im2col = false;
 };
 
 float* random_floats(size_t count) {
@@ -103,6 +107,7 @@ void bench_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
           kiln::f32_gemm::GemmParams p;
           p.m = s.m, p.n = s.n, p.k = s.k, p.a = a, p.lda = s.k, p.packed_b = packed;
           p.c = c, p.ldc = s.n;
+          p.a_path = o.a_path;
           seconds = time_call([&] { kiln::f32_gemm::gemm(variant, p, pools[t]); }, o.min_time);
           std::free(packed);
         } else {
@@ -181,6 +186,8 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       p.epilogue.bias = bias;
       p.epilogue.activation = kiln::f32_gemm::Activation::kClip;  // ReLU6, as in mobilenet_v2
       p.epilogue.alpha = 0.0f, p.epilogue.beta = 6.0f;
+      p.a_path = o.a_path;
+      p.force_im2col = o.im2col;
       for (int t = 0; t < 2; ++t) {
         const double seconds = time_call([&] { variant.run(s, p, pools[t]); }, o.min_time);
         report(o, variant.name, m, s.out_c, k, 1, t + 1, flops, seconds, entry.label);
@@ -199,6 +206,13 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--json")) o.json = true;
     else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) o.filter = argv[++i];
     else if (!std::strcmp(argv[i], "--min-time") && i + 1 < argc) o.min_time = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--im2col")) o.im2col = true;
+    else if (!std::strcmp(argv[i], "--a-path") && i + 1 < argc) {
+      const std::string path = argv[++i];
+      o.a_path = path == "packed" ? kiln::f32_gemm::APath::kPacked
+                 : path == "direct" ? kiln::f32_gemm::APath::kDirect
+                                    : kiln::f32_gemm::APath::kAuto;
+    }
   }
   kiln::ThreadPool one(1), two(2);
   kiln::ThreadPool* pools[2] = {&one, &two};

@@ -206,6 +206,7 @@ void conv_gemm_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams
     const int64_t rows = std::min(grid.m_chunk, m - m0);
     f32_gemm::GemmParams gp;
     gp.m = rows, gp.n = cout_g, gp.k = k;
+    gp.a_path = p.a_path;
     if (direct) {
       gp.a = p.input + m0 * s.in_c + g * cin_g;
       gp.lda = s.in_c;

@@ -42,6 +42,8 @@ struct ConvParams {
   // GEMM-based variants take non-1x1 convolutions through indirect microkernels (no im2col
   // copy) when their GEMM variant has them; true forces the im2col path (tests cover both).
   bool force_im2col = false;
+  // How the GEMM-based paths read A (1x1 input or im2col block); benches and tests force it.
+  f32_gemm::APath a_path = f32_gemm::APath::kAuto;
 };
 
 struct ConvVariant {
