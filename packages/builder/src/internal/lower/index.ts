@@ -23,8 +23,10 @@ export function lowerGraph(model: Model, context: PassContext): LoweredLayer[] {
   const layers: LoweredLayer[] = [];
   for (const node of graph.nodes) {
     const sources = context.sources(node);
-    const native = nativeTensors(node, inputSymbols) ? lowerNode(node, sources, model, graph) : undefined;
-    if (native && producesEverythingRead(node, native, graphOutputs)) {
+    const native = node.subgraphs().length === 0 ? lowerNode(node, sources, model, graph) : undefined;
+    // Checked on what the native layers read and write, not on every node input: an input the
+    // kernel does not take (Resize's empty roi, say) must not send the node to reference code.
+    if (native && native.every((layer) => nativeTensors([...layer.inputs, ...layer.outputs], inputSymbols)) && producesEverythingRead(node, native, graphOutputs)) {
       if (native.length === 1) native[0]!.origin = node;
       layers.push(...native);
     } else {
@@ -44,9 +46,8 @@ function lowerNode(node: Node, sources: string[], model: Model, graph: Graph): L
  * Native kernels need native dtypes, no empty tensors (the executor refuses them), and dims that
  * the runtime can compute from the input shapes alone (not data-dependent extents).
  */
-function nativeTensors(node: Node, inputSymbols: ReadonlySet<string>): boolean {
-  if (node.subgraphs().length > 0) return false;
-  return [...node.inputs, ...node.outputs].every((value) => {
+function nativeTensors(values: readonly (Value | undefined)[], inputSymbols: ReadonlySet<string>): boolean {
+  return values.every((value) => {
     if (value === undefined) return true;
     if (value.dtype === undefined || !NATIVE_DTYPES.has(value.dtype) || value.shape === undefined) return false;
     return value.shape.every((dim) => dim !== undefined && dim !== 0 && (typeof dim === 'number' || dimSymbols(dim).every((symbol) => inputSymbols.has(symbol))));
