@@ -29,12 +29,13 @@ flags_for() {
 }
 pids=()
 objects=()
-sources=("$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc)
+sources=("$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc "$pkg"/src/kernels/lowp-gemm/*.cc "$pkg"/src/kernels/lowp-conv/*.cc)
 if [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]]; then
   sources+=("$pkg/src/platform/cpu.cc" "$pkg/src/runtime/thread_pool.cc")
 fi
 for src in "${sources[@]}"; do
   [[ -e "$src" ]] || continue
+  [[ "$src" == *_op.cc ]] && continue  # executor drivers, not kernels
   family="$(basename "$(dirname "$src")")"
   obj="$out/${family}__$(basename "${src%.cc}").o"
   objects+=("$obj")
