@@ -20,5 +20,7 @@ std::unique_ptr<Op> make_x_cast(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_gemm(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_matmul(const OpBuildArgs& args);
+std::unique_ptr<Op> make_lowp_gemm(const OpBuildArgs& args);
+std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args);
 
 }  // namespace kiln

@@ -25,6 +25,6 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   availableCores(): number;
   kernels(): KernelInfo[];
-  packWeights(tactic: string, shape: number[], weights: Float32Array): Float32Array;
+  packWeights(tactic: string, shape: number[], weights: Float32Array, options?: { weightScales?: Float32Array; inputScale?: number; inputZeroPoint?: number }): Float32Array;
   createEngine(program: NativeProgram, weights: ArrayBuffer | ArrayBufferView | undefined, copyWeights: boolean): RawEngine;
 }

@@ -110,6 +110,13 @@ void requantize_row_s8(const float* x, int64_t n, float scale, int32_t zero_poin
 const LowpVariant* variants();
 size_t variant_count();
 const LowpVariant* find_variant(const char* name);
+// The contiguous run of variants() of one format, and that format's tactic family names.
+struct VariantRange {
+  size_t first, count;
+};
+VariantRange format_range(Format format);
+const char* gemm_family(Format format);  // "bf16_gemm", "f16_gemm", "qu8_gemm"
+const char* conv_family(Format format);  // "bf16_conv", "f16_conv", "qu8_conv"
 bool applies(const LowpVariant& variant, Isa host);
 
 }  // namespace kiln::lowp_gemm

@@ -49,6 +49,24 @@ const LowpVariant* find_variant(const char* name) {
   return nullptr;
 }
 
+VariantRange format_range(Format format) {
+  VariantRange range{variant_count(), 0};
+  for (size_t i = 0; i < variant_count(); ++i) {
+    if (kVariants[i].format != format) continue;
+    if (range.count == 0) range.first = i;
+    ++range.count;
+  }
+  return range;
+}
+
+const char* gemm_family(Format format) {
+  return format == Format::kBf16 ? "bf16_gemm" : format == Format::kF16 ? "f16_gemm" : "qu8_gemm";
+}
+
+const char* conv_family(Format format) {
+  return format == Format::kBf16 ? "bf16_conv" : format == Format::kF16 ? "f16_conv" : "qu8_conv";
+}
+
 bool applies(const LowpVariant& variant, Isa host) {
   return static_cast<int>(variant.isa) <= static_cast<int>(host);
 }
