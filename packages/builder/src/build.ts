@@ -1,10 +1,11 @@
 import { KilnError, readFlag } from '@kiln/common';
 import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
-import { BuilderConfig, type ShapeRange } from './config.js';
+import { BuilderConfig, type Int8Calibration, type Precision, type PrecisionConstraints, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { PassContext } from './internal/pass.js';
+import { planPrecision } from './internal/precision.js';
 import { writePlan } from './internal/plan/write-plan.js';
 import { applyProfiles, bindProfile } from './internal/profiles.js';
 import { selectTactics } from './internal/tactics/select.js';
@@ -33,9 +34,18 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const log = config.log ?? (readFlag('KILN_VERBOSE') ? (line: string) => console.error(`[kiln] ${line}`) : () => {});
   const context = new PassContext(model, { verify: config.verifyPasses, foldSizeThreshold: 64 * 1024 * 1024, optimizationLevel: config.builderOptimizationLevel });
   const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
+  const precision = await planPrecision(network.model, config, log);
   await runPipeline(context);
   const graph = context.model.graph;
-  const layers = cancelReformats(lowerGraph(context.model, context), new Set(graph.outputs));
+  const layers = cancelReformats(lowerGraph(context.model, context, precision), new Set(graph.outputs));
+  const unmatched = Object.keys(config.layerPrecisions).filter((name) => config.precisionConstraints !== 'none' && !precision.used.has(name));
+  if (unmatched.length > 0) {
+    const message = `No GEMM or convolution layer is named ${unmatched.map((name) => `"${name}"`).join(', ')}`;
+    if (config.precisionConstraints === 'obey') {
+      throw new KilnError('ERR_ARGUMENT', `${message}; layerPrecisions cannot be obeyed.`, { expected: 'names of Conv/Gemm/MatMul nodes', found: unmatched.join(', ') });
+    }
+    log(`Precision: ${message}; those layerPrecisions are ignored`);
+  }
   for (const entry of context.log) log(entry.message);
   if (config.threads !== undefined) setThreads(config.threads);
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
@@ -81,6 +91,22 @@ export interface BuildEngineOptions {
   timingCacheFile?: string;
   /** Receives the build log (fusions, tactics). */
   log?: (line: string) => void;
+  /** Allow float16 GEMM/conv layers where faster (trtexec `--fp16`). */
+  fp16?: boolean;
+  /** Allow bfloat16 GEMM/conv layers where faster (trtexec `--bf16`). */
+  bf16?: boolean;
+  /** Allow int8 GEMM/conv layers where faster; implicit quantization needs `calibrator` (trtexec `--int8`). */
+  int8?: boolean;
+  /** fp16, bf16 and int8 together (trtexec `--best`). */
+  best?: boolean;
+  /** The model's types and Q/DQ nodes decide every precision (trtexec `--stronglyTyped`). */
+  stronglyTyped?: boolean;
+  /** How `layerPrecisions` bind (trtexec `--precisionConstraints`). */
+  precisionConstraints?: PrecisionConstraints;
+  /** Per-layer precisions by layer name (trtexec `--layerPrecisions=name:fp16,...`). */
+  layerPrecisions?: Record<string, Precision>;
+  /** Implicit int8 calibration: calibrator and data, and/or a calibration cache (trtexec `--calib`). */
+  calibrator?: Int8Calibration;
 }
 
 /**
@@ -90,6 +116,9 @@ export interface BuildEngineOptions {
  * ```ts
  * import { buildEngine } from '@kiln/builder';
  * const plan = await buildEngine('mobilenet_v2.onnx', { minShapes: { input: [1, 3, 224, 224] }, optShapes: { input: [1, 3, 224, 224] }, maxShapes: { input: [8, 3, 224, 224] } });
+ * // Reduced precision: bf16 where faster, int8 from a calibration cache (calibrated now if missing):
+ * import { EntropyCalibrator2 } from '@kiln/calib';
+ * const fast = await buildEngine('mobilenet_v2.onnx', { bf16: true, int8: true, calibrator: { calibrator: new EntropyCalibrator2(), loader: batches(), cacheFile: 'mobilenet_v2.calib' } });
  * ```
  */
 export async function buildEngine(onnxPathOrBytes: string | Uint8Array, options: BuildEngineOptions = {}): Promise<Uint8Array> {
@@ -100,6 +129,13 @@ export async function buildEngine(onnxPathOrBytes: string | Uint8Array, options:
   config.timingCacheFile = options.timingCacheFile;
   config.threads = options.threads;
   config.log = options.log;
+  config.fp16 = options.fp16 === true || options.best === true;
+  config.bf16 = options.bf16 === true || options.best === true;
+  config.int8 = options.int8 === true || options.best === true;
+  config.stronglyTyped = options.stronglyTyped === true;
+  if (options.precisionConstraints !== undefined) config.precisionConstraints = options.precisionConstraints;
+  if (options.layerPrecisions !== undefined) config.layerPrecisions = options.layerPrecisions;
+  config.int8Calibration = options.calibrator;
   const profile: Record<string, ShapeRange> = {};
   for (const [name, dims] of Object.entries(options.shapes ?? {})) profile[name] = { min: dims, opt: dims, max: dims };
   const names = new Set([...Object.keys(options.minShapes ?? {}), ...Object.keys(options.optShapes ?? {}), ...Object.keys(options.maxShapes ?? {})]);

@@ -7,6 +7,7 @@ import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
 import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
+import { foldQdq } from './passes/quantize/fold-qdq.js';
 import type { Pass, PassContext } from './internal/pass.js';
 import { verifyGraph } from './internal/verify.js';
 
@@ -16,6 +17,8 @@ import { verifyGraph } from './internal/verify.js';
  * timing breadth (see BuilderConfig), as TensorRT's do.
  */
 export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
+  // Before folding: weight DequantizeLinear nodes still show their int8 values and scales.
+  { pass: foldQdq, minLevel: 0 },
   { pass: foldConstants, minLevel: 0 },
   { pass: inferAllShapes, minLevel: 0 },
   { pass: removeIdentity, minLevel: 0 },

@@ -169,7 +169,8 @@ AlignedBuffer pack_lowp_conv(const lowp_conv::ConvVariant& v, const std::vector<
   const f32_conv::ConvShape s = conv_shape(shape);
   if (!lowp_conv::applies(v, s)) {
     fail(std::string("Conv variant ") + v.name + " does not apply to this convolution.",
-         "1x1 without pads for conv_1x1 variants", list_string(shape), "Pick an im2col variant.");
+         "more than one input channel per group (no depthwise), and 1x1 without pads for conv_1x1 variants",
+         list_string(shape), "Depthwise convolutions run on f32_conv; for 1x1 variants pick an im2col variant.");
   }
   const lowp_gemm::Format format = lowp_conv::gemm_of(v).format;
   const lowp_gemm::Quantization q = check_options(format, o, s.out_c);

@@ -127,6 +127,7 @@ const CONV_CASES: Array<[string, ConvCase]> = [
   ['grouped 3x3 (3 groups)', conv({ c: 12, oc: 18, group: 3, kh: 3, kw: 3, pads: [1, 1, 1, 1] })],
   ['asymmetric pads 3x2 stride 2x1', conv({ h: 9, w: 7, c: 6, oc: 10, kh: 3, kw: 2, sh: 2, pads: [0, 1, 2, 0] })],
   ['dilation 2, 40 channels', conv({ h: 10, w: 9, c: 40, oc: 36, kh: 3, kw: 3, dh: 2, dw: 2, pads: [2, 2, 2, 2] })],
+  ['depthwise 3x3 (rejected: f32_conv serves it)', conv({ h: 9, w: 9, c: 24, oc: 24, group: 24, kh: 3, kw: 3, pads: [1, 1, 1, 1] })],
 ];
 
 for (const format of FORMATS) {
@@ -147,7 +148,7 @@ for (const format of FORMATS) {
           const bias = withBias ? randomFloats(c.oc, random, -1, 1) : undefined;
           const residual = withResidual ? randomFloats(outCount, random, -1, 1) : undefined;
           const params = [c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, ...c.pads, c.group, withBias ? 1 : 0, withResidual ? 1 : 0];
-          if (variant.includes('_1x1_') && !(c.kh === 1 && c.kw === 1)) {
+          if ((variant.includes('_1x1_') && !(c.kh === 1 && c.kw === 1)) || c.group === c.c) {
             expectCoded(() => packWeights(variant, shape, w, options(format)), ['ERR_ARGUMENT']);
             return;
           }

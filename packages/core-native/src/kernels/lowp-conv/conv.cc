@@ -95,7 +95,9 @@ const LowpVariant& gemm_of(const ConvVariant& variant) {
 }
 
 bool applies(const ConvVariant& v, const ConvShape& s) {
-  if (!s.valid()) return false;
+  // Depthwise-like groups (one input channel each) have no GEMM to speed up: f32-conv's direct
+  // kernels serve them.
+  if (!s.valid() || s.in_c / s.groups == 1) return false;
   if (!v.one_by_one) return true;
   return s.kernel_h == 1 && s.kernel_w == 1 && s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 &&
          s.pad_right == 0;

@@ -98,7 +98,7 @@ std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
   require(variant != nullptr, args, "Unknown reduced-precision conv variant.", "a tactic id listed by kernels()",
           args.base);
   require(lowp_conv::applies(*variant, s), args, "This conv variant does not apply to the layer's geometry.",
-          "1x1 without pads for conv_1x1 variants",
+          "more than one input channel per group (no depthwise), 1x1 without pads for conv_1x1 variants",
           "kernel " + std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + ", pads " +
               std::to_string(s.pad_top) + "," + std::to_string(s.pad_left) + "," + std::to_string(s.pad_bottom) +
               "," + std::to_string(s.pad_right));
