@@ -87,6 +87,15 @@ describe('reduced-precision flags', () => {
     expect(cosine(logits, await reference(await load(save(network().model)), feeds))).toBeGreaterThan(0.999);
   });
 
+  it('the plan records the CPU features its reduced-precision tactics need', async () => {
+    const plan = await buildSerializedNetwork(network(), config((c) => { c.bf16 = true; }));
+    const { target, layers } = new Runtime().deserializeEngine(plan).inspect();
+    const isas = new Set(layers.map((layer) => layer.tactic.split('__')[1]));
+    if (isas.has('amx')) expect(target.features).toEqual(expect.arrayContaining(['amxTile', 'amxBf16', 'amxInt8', 'avx512bf16']));
+    else if (isas.has('avx512vnni')) expect(target.features).toEqual(expect.arrayContaining(['avx512bf16', 'avx512fp16', 'avx512vnni']));
+    expect(target.isa).toBe(isas.has('amx') ? 'amx' : isas.has('avx512vnni') ? 'avx512vnni' : target.isa);
+  });
+
   it('stronglyTyped with a precision flag is ERR_ARGUMENT', async () => {
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.stronglyTyped = true; c.fp16 = true; })), 'ERR_ARGUMENT');
   });
