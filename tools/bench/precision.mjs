@@ -82,6 +82,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
   let started = performance.now();
   const { scales } = await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches, cacheFile });
   const calibrationMs = performance.now() - started;
+  console.error(`[precision] ${benchCase.name}: calibrated ${scales.size} tensors in ${(calibrationMs / 1000).toFixed(1)} s`);
   const qdq = save(await quantizeModel(model, scales));
   const outputName = benchCase.model.outputs[0];
   for (const threads of threadCounts) {
@@ -99,6 +100,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
       const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, ...options });
       const engine = runtime.deserializeEngine(plan);
       kiln.push({ name, context: engine.createExecutionContext(), mix: precisionMix(engine), buildMs: performance.now() - started });
+      console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     const ortFp32 = await ort.InferenceSession.create(benchCase.file, sessionOptions);

@@ -153,7 +153,12 @@ describe('implicit int8 (calibration)', () => {
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: [] }; })), 'ERR_CALIB_EMPTY');
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: [{ pixels: randomFloat([1, 16, 12, 12], 1) }] }; })), 'ERR_CALIB_INPUT');
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: [{ image: randomFloat([1, 3, 12, 12], 1) }] }; })), 'ERR_CALIB_INPUT');
+    await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: [{ image: { type: 'int32', dims: [1, 16, 12, 12], data: new Int32Array(2304) } }] }; })), 'ERR_CALIB_INPUT');
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = {}; })), 'ERR_ARGUMENT');
+    // A cache from another producer/version (TensorRT's own header) is not reused without data.
+    const foreign = path.join(tmp, 'trt.calib');
+    fs.writeFileSync(foreign, fs.readFileSync(path.join(tmp, 'net.calib'), 'utf8').replace(/^TRT-[^-]+-/, 'TRT-8601-'));
+    await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { cacheFile: foreign, calibrator: new MinMaxCalibrator() }; })), 'ERR_CALIB_CACHE');
   });
 });
 

@@ -56,7 +56,20 @@ export class PrecisionPlan {
 
   /** Tactic ids for a `conv` or `gemm` layer, narrowest precision first, highest ISA first within one. */
   candidates(op: 'conv' | 'gemm', layer: string, quantization: LayerQuantization | undefined): string[] {
-    return this.precisions(layer, quantization).flatMap((precision) => tacticsOf(`${FAMILY_PREFIX[precision]}_${op}`));
+    // Reduced-precision scalar variants are references (oracles), never a speed-up: left out.
+    const tactics = this.precisions(layer, quantization).flatMap((precision) =>
+      tacticsOf(`${FAMILY_PREFIX[precision]}_${op}`).filter((tactic) => precision === 'fp32' || !tactic.endsWith('__scalar')),
+    );
+    if (tactics.length > 0) return tactics;
+    if (this.config.precisionConstraints === 'obey' && this.config.layerPrecisions[layer] !== undefined) {
+      throw new KilnError('ERR_PRECISION', `Layer "${layer}" must run in ${this.config.layerPrecisions[layer]}, but this CPU has no such kernel for it.`, {
+        expected: `a ${this.config.layerPrecisions[layer]} ${op} kernel runnable here (see kernels())`,
+        found: 'none (check KILN_MAX_ISA and the CPU features)',
+        hint: 'Use precisionConstraints "prefer" to fall back to fp32.',
+      });
+    }
+    this.log(`Precision: ${layer} has no ${this.precisions(layer, quantization).join('/')} kernel on this CPU; it runs in fp32`);
+    return tacticsOf(`f32_${op}`);
   }
 
   /** A key naming the precisions a layer was timed over, for the timing cache. */

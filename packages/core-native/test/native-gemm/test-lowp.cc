@@ -178,6 +178,44 @@ void test_variants(Tally& tally, ThreadPool& pool) {
   }
 }
 
+// fp16 row scaling: activations far beyond fp16's range (1e6, and tiny 1e-6 rows) stay finite and
+// accurate, for every f16 variant this host runs.
+void test_f16_range(Tally& tally, ThreadPool& pool) {
+  const int64_t m = 19, n = 37, k = 300;
+  Buffer a = random_buffer(m * k), b = random_buffer(k * n);
+  for (int64_t i = 0; i < m; ++i) {
+    const float magnitude = i % 3 == 0 ? 1e6f : i % 3 == 1 ? 1e-6f : 3e4f;
+    for (int64_t kk = 0; kk < k; ++kk) a[i * k + kk] *= magnitude;
+  }
+  Buffer want = aligned_buffer(m * n);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0.0;
+      for (int64_t kk = 0; kk < k; ++kk) sum += double(a[i * k + kk]) * b[kk * n + j];
+      want[i * n + j] = static_cast<float>(sum);
+    }
+  }
+  for (size_t vi = 0; vi < lowp_gemm::variant_count(); ++vi) {
+    const LowpVariant& v = lowp_gemm::variants()[vi];
+    if (v.format != Format::kF16) continue;
+    if (!host_supports(v.isa)) {
+      ++tally.skipped;
+      continue;
+    }
+    Buffer got = aligned_buffer(m * n);
+    run(v, Case{m, n, k, f32_gemm::Activation::kNone, false, 0}, a.get(), b.get(), nullptr, nullptr, nullptr, {},
+        got.get(), &pool);
+    for (int64_t i = 0; i < m; ++i) {
+      // fp16 keeps ~11 bits per term: compare per row, relative to the row's magnitude.
+      double row_max = 0.0;
+      for (int64_t j = 0; j < n; ++j) row_max = std::max(row_max, std::fabs(double(want[i * n + j])));
+      expect_close(tally, format("%s row %lld (|a| ~ %g) finite and within 1%% of the row's max", v.name,
+                                 (long long)i, i % 3 == 0 ? 1e6 : i % 3 == 1 ? 1e-6 : 3e4),
+                   got.get() + i * n, n, want.get() + i * n, n, 1, n, 1e-2 * row_max, 0.0);
+    }
+  }
+}
+
 void test_requantize(Tally& tally) {
   const float x[] = {-3.0f, -0.26f, -0.25f, 0.0f, 0.24f, 0.25f, 0.75f, 30.0f, 1e9f};
   uint8_t u8[9];
@@ -198,6 +236,7 @@ void run_lowp_tests(Tally& tally) {
   test_conversions(tally);
   test_references(tally);
   test_variants(tally, pool);
+  test_f16_range(tally, pool);
   test_requantize(tally);
 }
 

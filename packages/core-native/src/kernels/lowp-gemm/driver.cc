@@ -61,7 +61,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr ||
                             ep.activation != Activation::kNone;
   const int64_t block_rows = std::min(mc, (m1 - m0 + mr - 1) / mr * mr);
-  const int64_t a_bytes = block_rows * std::min(kc, kpad_total) * eb;
+  const int64_t a_bytes = block_rows / mr * a_panel_bytes(v, std::min(kc, kpad_total));
   uint8_t* a_block = reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch((a_bytes + 3) / 4, 0));
   float* scale = nullptr;
   float* offset = nullptr;
@@ -92,7 +92,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
                                  ((jc / nr) * kpad_total * nr + pc * nr) * eb;
         for (int64_t ir = 0; ir < mb; ir += mr) {
           const int64_t rows = std::min<int64_t>(mr, mb - ir);
-          const uint8_t* a_panel = a_block + ir * kb_pad * eb;
+          const uint8_t* a_panel = a_block + ir / mr * a_panel_bytes(v, kb_pad);
           float* c_tile = p.c + (ic + ir) * p.ldc + jc;
           if (quantized) {
             v.ukernel(kb_pad, a_panel, b_panel, acc_tile, nr, rows, nb, false);

@@ -21,6 +21,10 @@ int64_t element_bytes(Format format) { return format == Format::kQu8 ? 1 : 2; }
 
 int64_t panel_count(const LowpVariant& v, int64_t n) { return (n + v.nr - 1) / v.nr; }
 
+int64_t a_panel_bytes(const LowpVariant& v, int64_t kpad) {
+  return v.mr * kpad * element_bytes(v.format) + (v.format == Format::kF16 ? v.mr * 4 : 0);
+}
+
 size_t packed_b_bytes(const LowpVariant& v, int64_t k, int64_t n) {
   assert(k >= 1 && n >= 1);
   const int64_t npad = panel_count(v, n) * v.nr;
@@ -54,7 +58,10 @@ void pack_b(const LowpVariant& v, int64_t k, int64_t n, const float* b, int64_t 
       uint16_t* panel = out + (j / nr) * kpad * nr;
       const int64_t col = j % nr;
       for (int64_t kk = 0; kk < k; ++kk) {
-        const float value = at(kk, j);
+        float value = at(kk, j);
+        // fp16 weights saturate at +-65504 rather than become infinite (weights never get there
+        // in practice; an infinity would turn whole outputs into NaN).
+        if (v.format == Format::kF16) value = std::min(65504.0f, std::max(-65504.0f, value));
         const uint16_t h = v.format == Format::kBf16 ? float_to_bf16(value) : float_to_f16(value);
         panel[(kk / group) * nr * group + col * group + kk % group] = h;
       }
@@ -109,14 +116,17 @@ void pack_a_bf16_pairs(const float* a, int64_t lda, int64_t rows, int64_t k, int
 
 void pack_a_f16(const float* a, int64_t lda, int64_t rows, int64_t k, int mr, const Quantization&,
                 void* packed) {
-  uint16_t* out = static_cast<uint16_t*>(packed);
+  const int64_t panel_bytes = mr * k * 2 + mr * 4;
   for (int64_t p = 0; p * mr < rows; ++p) {
-    uint16_t* panel = out + p * mr * k;
-    for (int64_t kk = 0; kk < k; ++kk) {
-      for (int i = 0; i < mr; ++i) {
-        const int64_t row = p * mr + i;
-        panel[kk * mr + i] = float_to_f16(row < rows ? a[row * lda + kk] : 0.0f);
-      }
+    uint16_t* panel = reinterpret_cast<uint16_t*>(static_cast<uint8_t*>(packed) + p * panel_bytes);
+    float* factors = reinterpret_cast<float*>(panel + mr * k);
+    for (int i = 0; i < mr; ++i) {
+      const int64_t row = p * mr + i;
+      float max_abs = 0.0f;
+      for (int64_t kk = 0; row < rows && kk < k; ++kk) max_abs = std::max(max_abs, std::fabs(a[row * lda + kk]));
+      float scale = 1.0f;
+      f16_row_scaling(max_abs, &scale, &factors[i]);
+      for (int64_t kk = 0; kk < k; ++kk) panel[kk * mr + i] = float_to_f16(row < rows ? a[row * lda + kk] * scale : 0.0f);
     }
   }
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "lowp.h"
+#include "pack.h"
 #include "ukernels.h"
 
 namespace kiln::lowp_gemm {
@@ -72,6 +73,8 @@ void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   const half_alias* ah = reinterpret_cast<const half_alias*>(a);
+  float factors[MR];
+  std::memcpy(factors, a + kc * MR, sizeof(factors));  // row factors follow the panel
   for (int64_t k0 = 0; k0 < kc; k0 += kF16Chunk) {
     const int64_t k1 = std::min<int64_t>(kc, k0 + kF16Chunk);
     __m512h part[MR];
@@ -85,8 +88,9 @@ void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const __m512i bits = _mm512_castph_si512(part[i]);
-      acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_castsi512_si256(bits))));
-      acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_extracti64x4_epi64(bits, 1))));
+      const __m512 factor = _mm512_set1_ps(factors[i]);
+      acc[i][0] = _mm512_fmadd_ps(_mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_castsi512_si256(bits))), factor, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(_mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_extracti64x4_epi64(bits, 1))), factor, acc[i][1]);
     }
   }
   store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
@@ -124,9 +128,13 @@ void qu8_ukernel(int64_t kc, const uint8_t* a, const int8_t* b, int32_t* c, int6
 
 // Converts up to 32 floats of one A row (k0..k0+count) into `out` as 16-bit values (bf16 or f16).
 template <Format kFormat>
-void convert_16bit(const float* src, int64_t count, uint16_t* out) {
+void convert_16bit(const float* src, int64_t count, uint16_t* out, float scale = 1.0f) {
   const __mmask16 m0 = tail_mask(count), m1 = tail_mask(count - 16);
-  const __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
+  __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
+  if (kFormat == Format::kF16) {
+    lo = _mm512_mul_ps(lo, _mm512_set1_ps(scale));
+    hi = _mm512_mul_ps(hi, _mm512_set1_ps(scale));
+  }
   if (kFormat == Format::kBf16) {
     const __m512bh packed = _mm512_cvtne2ps_pbh(hi, lo);  // low half from lo
     _mm512_storeu_si512(out, (__m512i)packed);
@@ -191,17 +199,25 @@ void pack_a_bf16_pairs__avx512vnni(const float* a, int64_t lda, int64_t rows, in
   }
 }
 
+// [k][mr] fp16 of row-scaled A, then mr fp32 row factors (see f16_row_scaling in pack.h).
 void pack_a_f16__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
                             const Quantization&, void* packed) {
-  uint16_t* out = static_cast<uint16_t*>(packed);
+  const int64_t panel_bytes = mr * k * 2 + mr * 4;
   alignas(64) uint16_t converted[32];
   for (int64_t p = 0; p * mr < rows; ++p) {
-    uint16_t* panel = out + p * mr * k;
+    uint16_t* panel = reinterpret_cast<uint16_t*>(static_cast<uint8_t*>(packed) + p * panel_bytes);
+    float* factors = reinterpret_cast<float*>(panel + mr * k);
     for (int i = 0; i < mr; ++i) {
       const int64_t row = p * mr + i;
+      __m512 max_abs = _mm512_setzero_ps();
+      for (int64_t k0 = 0; row < rows && k0 < k; k0 += 16) {
+        max_abs = _mm512_max_ps(max_abs, _mm512_abs_ps(_mm512_maskz_loadu_ps(tail_mask(k - k0), a + row * lda + k0)));
+      }
+      float scale = 1.0f;
+      f16_row_scaling(_mm512_reduce_max_ps(max_abs), &scale, &factors[i]);
       for (int64_t k0 = 0; k0 < k; k0 += 32) {
         const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
-        convert_16bit<Format::kF16>(a + row * lda + k0, count, converted);
+        convert_16bit<Format::kF16>(a + row * lda + k0, count, converted, scale);
         const int64_t n = std::min<int64_t>(32, k - k0);
         for (int64_t q = 0; q < n; ++q) panel[(k0 + q) * mr + i] = converted[q];
       }

@@ -1,7 +1,7 @@
 // Scalar references of the reduced-precision GEMM families: plain loops that reproduce the vector
 // kernels' arithmetic exactly (bf16: vdpbf16ps's order, odd element of each pair first, products
-// exact in fp32; f16: fp16 fused multiply-adds over chunks of kF16Chunk k steps, each chunk folded
-// into an fp32 sum; qu8: exact int32 sums). The oracles the vector variants are tested against.
+// exact in fp32; f16: fp16 fused multiply-adds over chunks of kF16Chunk k steps on row-scaled A,
+// each chunk folded into an fp32 sum times the row's factor; qu8: exact int32 sums). The oracles the vector variants are tested against.
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -65,6 +65,8 @@ void f16_gemm_4x4__scalar(int64_t kc, const void* a_packed, const void* b_packed
   const uint16_t* a = static_cast<const uint16_t*>(a_packed);
   const uint16_t* b = static_cast<const uint16_t*>(b_packed);
   float* c = static_cast<float*>(c_out);
+  float factors[kMr];
+  std::memcpy(factors, a + kc * kMr, sizeof(factors));  // row factors follow the panel
   float acc[kMr][kNr] = {};
   float chunk[kMr][kNr] = {};
   for (int64_t k = 0; k < kc; ++k) {
@@ -74,7 +76,7 @@ void f16_gemm_4x4__scalar(int64_t kc, const void* a_packed, const void* b_packed
     }
     if ((k + 1) % kF16Chunk == 0 || k + 1 == kc) {
       for (int i = 0; i < kMr; ++i) {
-        for (int j = 0; j < kNr; ++j) acc[i][j] += chunk[i][j], chunk[i][j] = 0.0f;
+        for (int j = 0; j < kNr; ++j) acc[i][j] = std::fma(chunk[i][j], factors[i], acc[i][j]), chunk[i][j] = 0.0f;
       }
     }
   }
