@@ -129,10 +129,24 @@ export async function planPrecision(model: Model, config: BuilderConfig, log: (l
   return new PrecisionPlan(allowed, scales, config, log);
 }
 
+/**
+ * The tensors int8 layers quantize: the activation inputs of Conv, Gemm and MatMul (not every
+ * node output: constants such as attention-mask fills hold infinities, which calibration rejects).
+ */
+export function calibrationTensors(model: Model): string[] {
+  const names = new Set<string>();
+  for (const node of model.graph.nodes) {
+    if (node.op !== 'Conv' && node.op !== 'Gemm' && node.op !== 'MatMul') continue;
+    for (const input of node.inputs.slice(0, 2)) if (input && !input.isConstant && (input.dtype === undefined || input.dtype === 'float32')) names.add(input.name);
+  }
+  return [...names];
+}
+
 async function calibrationScales(model: Model, options: Int8Calibration, log: (line: string) => void): Promise<ReadonlyMap<string, number>> {
   const { calibrator, loader, cacheFile } = options;
   if (calibrator && loader) {
-    const result = await calibrate(model, { calibrator, loader: loader as CalibrationLoader, cacheFile, overwriteIncompatibleCache: true });
+    const tensors = calibrationTensors(model);
+    const result = await calibrate(model, { calibrator, loader: loader as CalibrationLoader, cacheFile, tensors, overwriteIncompatibleCache: true });
     log(`Calibration: ${result.scales.size} tensor scales (${result.source === 'cache' ? `reused ${cacheFile}` : `${calibrator.algorithm}${cacheFile ? `, written to ${cacheFile}` : ''}`})`);
     return result.scales;
   }
