@@ -130,14 +130,17 @@ export async function planPrecision(model: Model, config: BuilderConfig, log: (l
 }
 
 /**
- * The tensors int8 layers quantize: the activation inputs of Conv, Gemm and MatMul (not every
- * node output: constants such as attention-mask fills hold infinities, which calibration rejects).
+ * The tensors int8 layers quantize, and those `quantizeModel` needs to write a Q/DQ model from the
+ * same cache: the activation inputs and the outputs of Conv, Gemm and MatMul (not every node
+ * output: constants such as attention-mask fills hold infinities, which calibration rejects).
  */
 export function calibrationTensors(model: Model): string[] {
   const names = new Set<string>();
   for (const node of model.graph.nodes) {
     if (node.op !== 'Conv' && node.op !== 'Gemm' && node.op !== 'MatMul') continue;
-    for (const input of node.inputs.slice(0, 2)) if (input && !input.isConstant && (input.dtype === undefined || input.dtype === 'float32')) names.add(input.name);
+    for (const value of [...node.inputs.slice(0, 2), node.outputs[0]]) {
+      if (value && !value.isConstant && (value.dtype === undefined || value.dtype === 'float32')) names.add(value.name);
+    }
   }
   return [...names];
 }
