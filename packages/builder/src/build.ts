@@ -1,12 +1,13 @@
 import { KilnError, readFlag } from '@kiln/common';
 import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
-import { type BuildProgress, BuilderConfig, type ShapeRange } from './config.js';
+import { type BuildProgress, BuilderConfig, type Int8Calibration, type Precision, type PrecisionConstraints, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { PassContext } from './internal/pass.js';
+import { planPrecision } from './internal/precision.js';
 import { writePlan } from './internal/plan/write-plan.js';
 import { applyProfiles, bindProfile } from './internal/profiles.js';
 import { selectTactics } from './internal/tactics/select.js';
@@ -38,10 +39,19 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   progress('optimize', 0, 0);
   const context = new PassContext(model, { verify: config.verifyPasses, foldSizeThreshold: 64 * 1024 * 1024, optimizationLevel: config.builderOptimizationLevel });
   const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
+  const precision = await planPrecision(network.model, config, log);
   await runPipeline(context);
   const graph = context.model.graph;
   const graphOutputs = new Set(graph.outputs);
-  const layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context), graphOutputs, (line) => context.note(line))), graphOutputs);
+  const layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs);
+  const unmatched = Object.keys(config.layerPrecisions).filter((name) => config.precisionConstraints !== 'none' && !precision.used.has(name));
+  if (unmatched.length > 0) {
+    const message = `No GEMM or convolution layer is named ${unmatched.map((name) => `"${name}"`).join(', ')}`;
+    if (config.precisionConstraints === 'obey') {
+      throw new KilnError('ERR_ARGUMENT', `${message}; layerPrecisions cannot be obeyed.`, { expected: 'names of Conv/Gemm/MatMul nodes', found: unmatched.join(', ') });
+    }
+    log(`Precision: ${message}; those layerPrecisions are ignored`);
+  }
   for (const entry of context.log) log(entry.message);
   if (config.threads !== undefined) setThreads(config.threads);
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
@@ -91,6 +101,22 @@ export interface BuildEngineOptions {
   log?: (line: string) => void;
   /** Receives build progress (see {@link BuildProgress}), e.g. to draw a progress bar. */
   progress?: (event: BuildProgress) => void;
+  /** Allow float16 GEMM/conv layers where faster (trtexec `--fp16`). */
+  fp16?: boolean;
+  /** Allow bfloat16 GEMM/conv layers where faster (trtexec `--bf16`). */
+  bf16?: boolean;
+  /** Allow int8 GEMM/conv layers where faster; implicit quantization needs `calibrator` (trtexec `--int8`). */
+  int8?: boolean;
+  /** fp16, bf16 and int8 together (trtexec `--best`). */
+  best?: boolean;
+  /** The model's types and Q/DQ nodes decide every precision (trtexec `--stronglyTyped`). */
+  stronglyTyped?: boolean;
+  /** How `layerPrecisions` bind (trtexec `--precisionConstraints`). */
+  precisionConstraints?: PrecisionConstraints;
+  /** Per-layer precisions by layer name (trtexec `--layerPrecisions=name:fp16,...`). */
+  layerPrecisions?: Record<string, Precision>;
+  /** Implicit int8 calibration: calibrator and data, and/or a calibration cache (trtexec `--calib`). */
+  calibrator?: Int8Calibration;
 }
 
 /**
@@ -100,6 +126,9 @@ export interface BuildEngineOptions {
  * ```ts
  * import { buildEngine } from '@kiln/builder';
  * const plan = await buildEngine('mobilenet_v2.onnx', { minShapes: { input: [1, 3, 224, 224] }, optShapes: { input: [1, 3, 224, 224] }, maxShapes: { input: [8, 3, 224, 224] } });
+ * // Reduced precision: bf16 where faster, int8 from a calibration cache (calibrated now if missing):
+ * import { EntropyCalibrator2 } from '@kiln/calib';
+ * const fast = await buildEngine('mobilenet_v2.onnx', { bf16: true, int8: true, calibrator: { calibrator: new EntropyCalibrator2(), loader: batches(), cacheFile: 'mobilenet_v2.calib' } });
  * ```
  */
 export async function buildEngine(onnxPathOrBytes: string | Uint8Array, options: BuildEngineOptions = {}): Promise<Uint8Array> {
@@ -111,6 +140,13 @@ export async function buildEngine(onnxPathOrBytes: string | Uint8Array, options:
   config.threads = options.threads;
   config.log = options.log;
   config.progress = options.progress;
+  config.fp16 = options.fp16 === true || options.best === true;
+  config.bf16 = options.bf16 === true || options.best === true;
+  config.int8 = options.int8 === true || options.best === true;
+  config.stronglyTyped = options.stronglyTyped === true;
+  if (options.precisionConstraints !== undefined) config.precisionConstraints = options.precisionConstraints;
+  if (options.layerPrecisions !== undefined) config.layerPrecisions = options.layerPrecisions;
+  config.int8Calibration = options.calibrator;
   const profile: Record<string, ShapeRange> = {};
   for (const [name, dims] of Object.entries(options.shapes ?? {})) profile[name] = { min: dims, opt: dims, max: dims };
   const names = new Set([...Object.keys(options.minShapes ?? {}), ...Object.keys(options.optShapes ?? {}), ...Object.keys(options.maxShapes ?? {})]);

@@ -1,3 +1,4 @@
+import type { Calibrator, CalibrationLoader } from '@kiln/calib';
 import { KilnError } from '@kiln/common';
 
 /** min/opt/max dims of one input in one optimization profile. */
@@ -32,6 +33,31 @@ export interface BuildProgress {
   elapsedMs: number;
 }
 
+/** A layer precision: fp32, or a reduced precision the builder may choose where it is faster. */
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8';
+
+/**
+ * How per-layer precisions ({@link BuilderConfig.layerPrecisions}) bind (TensorRT's
+ * `kPREFER_PRECISION_CONSTRAINTS` / `kOBEY_PRECISION_CONSTRAINTS`): `none` ignores them, `prefer`
+ * uses the layer's precision when it has a kernel for it (else the flags decide), `obey` fails the
+ * build when it has none.
+ */
+export type PrecisionConstraints = 'none' | 'prefer' | 'obey';
+
+/**
+ * Implicit int8 calibration (TensorRT's `IInt8Calibrator`): a `@kiln/calib` calibrator and data
+ * loader, and a calibration cache that is reused when present and compatible, rewritten otherwise.
+ * With only `cacheFile`, the cache must exist and match the network.
+ */
+export interface Int8Calibration {
+  /** An `@kiln/calib` calibrator (`new EntropyCalibrator2()`, `MinMaxCalibrator`, `PercentileCalibrator`). */
+  calibrator?: Calibrator;
+  /** Batches of named input tensors (any iterable or async iterable). */
+  loader?: CalibrationLoader;
+  /** TensorRT-format calibration cache to reuse or write. */
+  cacheFile?: string;
+}
+
 /** How much the build log and the engine inspector say about layers. */
 export type ProfilingVerbosity = 'none' | 'layer_names_only' | 'detailed';
 
@@ -63,6 +89,27 @@ export class BuilderConfig {
   progress: ((event: BuildProgress) => void) | undefined = undefined;
   /** Run the graph verifier after every pass (tests turn it on). */
   verifyPasses = false;
+  /** Let GEMM/conv layers run in float16 where that is faster (fp32 remains the fallback). */
+  fp16 = false;
+  /** Let GEMM/conv layers run in bfloat16 where that is faster (fp32 remains the fallback). */
+  bf16 = false;
+  /**
+   * Let GEMM/conv layers run in int8 where faster: implicit quantization needs
+   * {@link int8Calibration}; a model with QuantizeLinear/DequantizeLinear runs its quantized
+   * layers in int8 regardless (explicit quantization).
+   */
+  int8 = false;
+  /**
+   * Strongly typed network (TensorRT's `kSTRONGLY_TYPED`): the model's types and its Q/DQ nodes
+   * decide every layer's precision; `fp16`, `bf16` and `int8` may not be set.
+   */
+  stronglyTyped = false;
+  /** Whether {@link layerPrecisions} are ignored, preferred or obeyed. */
+  precisionConstraints: PrecisionConstraints = 'none';
+  /** Per-layer precision, by layer (ONNX node) name; see {@link precisionConstraints}. */
+  layerPrecisions: Record<string, Precision> = {};
+  /** Calibrator, data and cache for implicit int8. */
+  int8Calibration: Int8Calibration | undefined = undefined;
 
   /**
    * 0: tactics by heuristic, no timing. 1: time the heuristic's ISA variants. 2–3: time every

@@ -1,5 +1,5 @@
 // Public surface of @kiln/builder. Internals live under src/internal/.
 export { Builder, buildEngine, buildSerializedNetwork, type BuildEngineOptions } from './build.js';
-export { BuilderConfig, type BuildProgress, type OptimizationProfile, type ShapeRange, type ProfilingVerbosity } from './config.js';
+export { BuilderConfig, type BuildProgress, type OptimizationProfile, type ShapeRange, type ProfilingVerbosity, type Precision, type PrecisionConstraints, type Int8Calibration } from './config.js';
 export { NetworkDefinition, type NetworkTensor, type ActivationType, type ElementwiseOperation, type ConvolutionOptions, type PoolingOptions, type ShuffleOptions } from './network.js';
 export { OnnxParser, type UnsupportedNode } from './parser.js';

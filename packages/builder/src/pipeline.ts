@@ -9,6 +9,7 @@ import { fuseGelu } from './passes/fuse/fuse-gelu.js';
 import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
+import { foldQdq } from './passes/quantize/fold-qdq.js';
 import type { Pass, PassContext } from './internal/pass.js';
 import { verifyGraph } from './internal/verify.js';
 
@@ -18,6 +19,8 @@ import { verifyGraph } from './internal/verify.js';
  * timing breadth (see BuilderConfig), as TensorRT's do.
  */
 export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
+  // Before folding: weight DequantizeLinear nodes still show their int8 values and scales.
+  { pass: foldQdq, minLevel: 0 },
   { pass: foldConstants, minLevel: 0 },
   { pass: inferAllShapes, minLevel: 0 },
   { pass: removeIdentity, minLevel: 0 },

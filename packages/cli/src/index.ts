@@ -5,6 +5,7 @@ import { benchCommand } from './commands/bench.js';
 import { buildCommand } from './commands/build.js';
 import { compareCommand } from './commands/compare.js';
 import { inspectCommand } from './commands/inspect.js';
+import { quantizeCommand } from './commands/quantize.js';
 import { runCommand } from './commands/run.js';
 
 export { parseArgs, checkFlags, type ParsedArgs } from './args.js';
@@ -20,7 +21,12 @@ Commands:
   bench     --loadEngine=M.plan | --onnx=M.onnx measure throughput and latency
   inspect   --onnx=M.onnx | --loadEngine=M.plan describe a model or an engine
   compare   --onnx=M.onnx                       compare Kiln with onnxruntime-node
+  quantize  --onnx=M.onnx --calib=M.calib --saveOnnx=Q.onnx   write a Q/DQ (int8) model from calibration
   version                                       print the Kiln version
+
+Precision (build, bench, compare): --fp16 --bf16 --int8 --best --stronglyTyped
+  --precisionConstraints=none|prefer|obey --layerPrecisions=name:fp16,...
+  --calib=M.calib (reused when compatible) --calibData=input:b0.npy,input:b1.npy --calibAlgorithm=entropy|minmax|percentile
 
 Build flags: --quiet silences the progress bar (drawn on stderr while tactics are timed).
 bench --dumpProfile prints per-layer times; --exportProfile=P.json saves them.
@@ -32,6 +38,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<n
   bench: benchCommand,
   inspect: inspectCommand,
   compare: compareCommand,
+  quantize: quantizeCommand,
 };
 
 /**
@@ -58,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = COMMANDS[parsed.command];
     if (command) return await command(parsed);
     throw new KilnError('ERR_CLI_USAGE', `Unknown command \`${parsed.command}\`.`, {
-      expected: 'one of build, run, bench, inspect, compare, version',
+      expected: 'one of build, run, bench, inspect, compare, quantize, version',
       found: parsed.command,
       hint: 'Run `kiln help`.',
     });

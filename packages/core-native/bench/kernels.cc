@@ -17,6 +17,7 @@
 
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
+#include "kernels/lowp-gemm/lowp.h"
 #include "runtime/thread_pool.h"
 
 namespace {
@@ -58,21 +59,22 @@ double time_call(const std::function<void()>& call, double min_time) {
 }
 
 void report(const Options& o, const char* kernel, int64_t m, int64_t n, int64_t k,
-            int64_t batch, int threads, double flops, double seconds, const std::string& shape) {
+            int64_t batch, int threads, double flops, double seconds, const std::string& shape,
+            const char* dtype = "float32") {
   const double gflops = flops / seconds * 1e-9;
   if (o.json) {
-    std::printf("{\"kernel\": \"%s\", \"dtype\": \"float32\", \"M\": %lld, \"N\": %lld, "
+    std::printf("{\"kernel\": \"%s\", \"dtype\": \"%s\", \"M\": %lld, \"N\": %lld, "
                 "\"K\": %lld, \"batch\": %lld, \"threads\": %d, \"gflops\": %.1f%s%s%s}\n",
-                kernel, (long long)m, (long long)n, (long long)k, (long long)batch, threads,
+                kernel, dtype, (long long)m, (long long)n, (long long)k, (long long)batch, threads,
                 gflops, shape.empty() ? "" : ", \"shape\": \"", shape.c_str(),
                 shape.empty() ? "" : "\"");
   } else {
-    std::printf("%-32s %-40s threads=%d %8.1f GFLOP/s %9.1f us\n", kernel,
+    std::printf("%-32s %-40s threads=%d %8.1f G%s/s %9.1f us\n", kernel,
                 shape.empty() ? (std::to_string(batch) + "x" + std::to_string(m) + "x" +
                                  std::to_string(n) + "x" + std::to_string(k))
                                     .c_str()
                               : shape.c_str(),
-                threads, gflops, seconds * 1e6);
+                threads, gflops, std::strcmp(dtype, "int8") == 0 ? "OP" : "FLOP", seconds * 1e6);
   }
   std::fflush(stdout);
 }
@@ -123,6 +125,46 @@ void bench_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
         }
         report(o, variant.name, s.m, s.n, s.k, s.batch, t + 1, flops, seconds, "");
       }
+    }
+    std::free(a), std::free(b), std::free(c);
+  }
+}
+
+// Reduced-precision GEMMs on the same shapes plus two conv-as-GEMM shapes (1x1 pointwise and a
+// 3x3 im2col); dtype "bfloat16" | "float16" | "int8" (GOP/s for int8).
+void bench_lowp_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
+  struct Shape { const char* label; int64_t m, n, k; };
+  const Shape shapes[] = {
+      {"bert_mini qkv/out proj", 128, 256, 256},
+      {"bert_mini ffn up", 128, 1024, 256},
+      {"bert_mini ffn down", 128, 256, 1024},
+      {"mobilenet_v2 pw 56x56x24->144", 3136, 144, 24},
+      {"squeezenet1_1 expand3x3 13x13 as GEMM", 169, 256, 576},
+      {"square 1024", 1024, 1024, 1024},
+  };
+  const kiln::Isa host = kiln::max_isa();
+  for (const Shape& s : shapes) {
+    float* a = random_floats(s.m * s.k);
+    float* b = random_floats(s.k * s.n);
+    float* c = random_floats(s.m * s.n);
+    for (size_t v = 0; v < kiln::lowp_gemm::variant_count(); ++v) {
+      const kiln::lowp_gemm::LowpVariant& variant = kiln::lowp_gemm::variants()[v];
+      if (!kiln::lowp_gemm::applies(variant, host) || variant.isa == kiln::Isa::kScalar) continue;
+      if (!o.filter.empty() && std::string(variant.name).find(o.filter) == std::string::npos &&
+          std::string(s.label).find(o.filter) == std::string::npos) continue;
+      void* packed = std::aligned_alloc(64, kiln::lowp_gemm::packed_b_bytes(variant, s.k, s.n));
+      kiln::lowp_gemm::pack_b(variant, s.k, s.n, b, s.n, 1, nullptr, 0, packed);
+      kiln::lowp_gemm::LowpParams p;
+      p.m = s.m, p.n = s.n, p.k = s.k, p.a = a, p.lda = s.k, p.packed_b = packed;
+      p.c = c, p.ldc = s.n;
+      p.quantization = {2.0f / 255.0f, 128};
+      for (int t = 0; t < 2; ++t) {
+        const double seconds =
+            time_call([&] { kiln::lowp_gemm::gemm(variant, p, pools[t]); }, o.min_time);
+        report(o, variant.name, s.m, s.n, s.k, 1, t + 1, 2.0 * s.m * s.n * s.k, seconds, s.label,
+               kiln::lowp_gemm::format_name(variant.format));
+      }
+      std::free(packed);
     }
     std::free(a), std::free(b), std::free(c);
   }
@@ -217,6 +259,7 @@ int main(int argc, char** argv) {
   kiln::ThreadPool one(1), two(2);
   kiln::ThreadPool* pools[2] = {&one, &two};
   bench_gemm(o, pools);
+  bench_lowp_gemm(o, pools);
   bench_conv(o, pools);
   return 0;
 }

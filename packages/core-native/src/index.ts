@@ -195,9 +195,17 @@ export function kernels(): KernelInfo[] {
  * The family names `f32_conv` / `f32_deconv` / `f32_gemm` pack for the variant `createEngine` would pick for
  * that family name under the current ISA cap.
  *
+ * Reduced-precision tactics (families `bf16_conv`, `bf16_gemm`, `f16_conv`, `f16_gemm`,
+ * `qu8_conv`, `qu8_gemm`) take the same shapes and fp32 weights, and pack them as bfloat16,
+ * float16 or int8; their layers keep fp32 inputs and outputs. int8 (`qu8_*`) tactics need
+ * `options.inputScale` / `options.inputZeroPoint` (the layer input's uint8 quantization; an int8
+ * zero point z is z + 128) and take `options.weightScales` (one, or one per output channel;
+ * default: per channel max|w| / 127).
+ *
  * @throws KilnError `ERR_ARGUMENT` for an unknown tactic, a shape of the wrong length, a weights
  * length that does not match the shape, or a variant that does not apply (e.g. a 1x1 variant for a
- * 3x3 kernel, a depthwise variant for a dense convolution).
+ * 3x3 kernel, a depthwise variant for a dense convolution), a `qu8_*` tactic without the input's
+ * quantization, quantization options for another tactic, or invalid scales.
  *
  * @example
  * ```ts
@@ -209,9 +217,28 @@ export function kernels(): KernelInfo[] {
  * const d = packWeights('f32_deconv', [8, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1], new Float32Array(8 * 4 * 4 * 4));
  * // Gemm with B = [N=10, K=64] (transB = 1):
  * const b = packWeights('f32_gemm_6x16__avx2', [64, 10, 1], new Float32Array(640));
+ * // The same Gemm in int8 for the best qu8 variant here, input quantized with scale 0.02, zero point 128:
+ * const q = packWeights('qu8_gemm', [64, 10, 1], new Float32Array(640), { inputScale: 0.02, inputZeroPoint: 128 });
  * ```
  */
-export function packWeights(tactic: string, shape: number[], weights: Float32Array): Float32Array {
+export function packWeights(tactic: string, shape: number[], weights: Float32Array, options?: PackWeightsOptions): Float32Array {
   const addon = loadAddon();
-  return callNative(() => addon.packWeights(tactic, shape, weights));
+  return callNative(() => addon.packWeights(tactic, shape, weights, options));
+}
+
+/**
+ * Quantization options of {@link packWeights} for int8 (`qu8_*`) tactics.
+ *
+ * @example
+ * ```ts
+ * const options: PackWeightsOptions = { inputScale: 0.05, inputZeroPoint: 128, weightScales: new Float32Array([0.01, 0.02]) };
+ * ```
+ */
+export interface PackWeightsOptions {
+  /** Weight scales: one, or one per output channel (default: per channel max|w| / 127). */
+  weightScales?: Float32Array;
+  /** The layer input's scale: q = round(x / inputScale) + inputZeroPoint, clamped to [0, 255]. */
+  inputScale?: number;
+  /** The layer input's uint8 zero point (default 0; an int8 zero point z is z + 128). */
+  inputZeroPoint?: number;
 }

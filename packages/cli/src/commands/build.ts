@@ -2,10 +2,11 @@ import { buildEngine } from '@kiln/builder';
 import { checkFlags, type ParsedArgs } from '../args.js';
 import { writePlanFile } from '../internal/files.js';
 import { parseNumber, parseShapes } from '../internal/flags.js';
+import { PRECISION_FLAGS, precisionOptions } from '../internal/precision.js';
 import { requireFlag } from '../internal/require.js';
 import { createProgressBar } from '../progress.js';
 
-export const BUILD_FLAGS = ['onnx', 'saveEngine', 'shapes', 'minShapes', 'optShapes', 'maxShapes', 'timingCacheFile', 'builderOptimizationLevel', 'threads', 'verbose', 'quiet', 'help'];
+export const BUILD_FLAGS = ['onnx', 'saveEngine', 'shapes', 'minShapes', 'optShapes', 'maxShapes', 'timingCacheFile', 'builderOptimizationLevel', 'threads', 'verbose', 'quiet', 'help', ...PRECISION_FLAGS];
 
 /** Build options shared by `build`, `bench --onnx` and `compare` (a progress bar on stderr unless `--quiet`). */
 export function buildOptions(args: ParsedArgs, log: (line: string) => void) {
@@ -18,6 +19,7 @@ export function buildOptions(args: ParsedArgs, log: (line: string) => void) {
     ...optional('timingCacheFile', args.flags.get('timingCacheFile')),
     ...optional('builderOptimizationLevel', args.flags.has('builderOptimizationLevel') ? parseNumber(args.flags.get('builderOptimizationLevel'), 'builderOptimizationLevel', 3, Number.isInteger) : undefined),
     ...optional('threads', args.flags.has('threads') ? parseNumber(args.flags.get('threads'), 'threads', 1, (value) => Number.isInteger(value) && value >= 1) : undefined),
+    ...precisionOptions(args),
     log,
     progress: createProgressBar({ quiet: args.switches.has('quiet') }),
   };

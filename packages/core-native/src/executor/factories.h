@@ -31,5 +31,7 @@ std::unique_ptr<Op> make_x_split(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_resize(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_deconv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_rnn(const OpBuildArgs& args);
+std::unique_ptr<Op> make_lowp_gemm(const OpBuildArgs& args);
+std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args);
 
 }  // namespace kiln

@@ -4,6 +4,8 @@
 #include "executor/factories.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
+#include "kernels/lowp-conv/conv.h"
+#include "kernels/lowp-gemm/lowp.h"
 
 namespace kiln {
 namespace {
@@ -87,6 +89,13 @@ std::vector<KernelFamily> make_families() {
   add_variant_family(&families, "f32_deconv", f32_conv::deconv_variants(), f32_conv::deconv_variant_count(),
                      make_f32_deconv);
   add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);
+  for (lowp_gemm::Format format : {lowp_gemm::Format::kBf16, lowp_gemm::Format::kF16, lowp_gemm::Format::kQu8}) {
+    const lowp_gemm::VariantRange gemm = lowp_gemm::format_range(format), conv = lowp_conv::format_range(format);
+    add_variant_family(&families, lowp_gemm::gemm_family(format), lowp_gemm::variants() + gemm.first, gemm.count,
+                       make_lowp_gemm);
+    add_variant_family(&families, lowp_gemm::conv_family(format), lowp_conv::conv_variants() + conv.first, conv.count,
+                       make_lowp_conv);
+  }
   for (KernelFamily& family : families) {
     if (family.family.empty()) family.family = family.base;
   }

@@ -6,6 +6,8 @@
 #include "executor/error.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
+#include "kernels/lowp-conv/conv.h"
+#include "kernels/lowp-gemm/packed_weights.h"
 
 namespace kiln {
 namespace {
@@ -123,10 +125,123 @@ AlignedBuffer pack_gemm(const f32_gemm::GemmVariant* variant, const std::vector<
   return out;
 }
 
+f32_conv::ConvShape conv_shape(const std::vector<double>& shape) {
+  const std::vector<int64_t> d =
+      integers(shape, 13, "[outChannels, inChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, "
+                          "padLeft, padBottom, padRight, group]");
+  f32_conv::ConvShape s;
+  s.out_c = d[0], s.in_c = d[1], s.kernel_h = d[2], s.kernel_w = d[3], s.stride_h = d[4], s.stride_w = d[5];
+  s.dilation_h = d[6], s.dilation_w = d[7], s.pad_top = d[8], s.pad_left = d[9], s.pad_bottom = d[10];
+  s.pad_right = d[11], s.groups = d[12];
+  s.in_h = s.dilation_h * (s.kernel_h - 1) + 1, s.in_w = s.dilation_w * (s.kernel_w - 1) + 1;
+  if (!s.valid()) {
+    fail("Invalid convolution geometry.", "positive sizes, strides, dilations and group dividing both channel counts",
+         list_string(shape), "");
+  }
+  return s;
+}
+
+// Checks the quantization options against the format; returns the qu8 header quantization.
+lowp_gemm::Quantization check_options(lowp_gemm::Format format, const PackOptions& o, int64_t channels) {
+  const bool quantized = format == lowp_gemm::Format::kQu8;
+  if (!quantized) {
+    if (o.has_input_quantization || o.weight_scales != nullptr) {
+      fail("Only int8 (qu8_*) tactics take quantization options.", "no inputScale / inputZeroPoint / weightScales",
+           "quantization options", "Drop the options for bf16/f16/f32 tactics.");
+    }
+    return {};
+  }
+  if (!o.has_input_quantization) {
+    fail("int8 (qu8_*) tactics need the input's quantization.", "{ inputScale, inputZeroPoint }", "none",
+         "Pass the calibrated scale of the layer's input (and its zero point, 128 for symmetric int8).");
+  }
+  lowp_gemm::Quantization q{o.input_scale, static_cast<int32_t>(o.input_zero_point)};
+  if (!lowp_gemm::valid_quantization(q) || o.input_zero_point != std::floor(o.input_zero_point)) {
+    fail("Invalid input quantization.", "inputScale > 0 and finite, inputZeroPoint an integer in [0, 255]",
+         "scale " + std::to_string(o.input_scale) + ", zero point " + std::to_string(o.input_zero_point),
+         "An int8 zero point z is the uint8 zero point z + 128.");
+  }
+  if (o.weight_scales != nullptr) {
+    if (o.weight_scale_count != 1 && o.weight_scale_count != channels) {
+      fail("Wrong number of weight scales.", "1 or " + std::to_string(channels) + " (one per output channel)",
+           std::to_string(o.weight_scale_count), "");
+    }
+    for (int64_t i = 0; i < o.weight_scale_count; ++i) {
+      if (!(std::isfinite(o.weight_scales[i]) && o.weight_scales[i] > 0.0f)) {
+        fail("Weight scales must be positive and finite.", "> 0", std::to_string(o.weight_scales[i]),
+             "at weightScales[" + std::to_string(i) + "]");
+      }
+    }
+  }
+  return q;
+}
+
+AlignedBuffer pack_lowp_gemm(const lowp_gemm::LowpVariant& v, const std::vector<double>& shape, const float* weights,
+                             int64_t length, const PackOptions& o) {
+  const std::vector<int64_t> d = integers(shape, 3, "[K, N, transB]");
+  const int64_t k = d[0], n = d[1], trans_b = d[2];
+  if (k < 1 || n < 1 || trans_b > 1) fail("Invalid GEMM shape.", "K >= 1, N >= 1, transB 0 or 1", list_string(shape), "");
+  const lowp_gemm::Quantization q = check_options(v.format, o, n);
+  check_length(k * n, length, trans_b ? "[N, K]" : "[K, N]");
+  const int64_t header = lowp_gemm::header_bytes(v.format);
+  AlignedBuffer out(header + lowp_gemm::packed_b_bytes(v, k, n), true);
+  if (header > 0) lowp_gemm::write_header(q, out.data());
+  lowp_gemm::pack_b(v, k, n, weights, trans_b ? 1 : n, trans_b ? k : 1, o.weight_scales, o.weight_scale_count,
+                    out.data() + header);
+  return out;
+}
+
+AlignedBuffer pack_lowp_conv(const lowp_conv::ConvVariant& v, const std::vector<double>& shape, const float* weights,
+                             int64_t length, const PackOptions& o) {
+  const f32_conv::ConvShape s = conv_shape(shape);
+  if (!lowp_conv::applies(v, s)) {
+    fail(std::string("Conv variant ") + v.name + " does not apply to this convolution.",
+         "more than one input channel per group (no depthwise), and 1x1 without pads for conv_1x1 variants",
+         list_string(shape), "Depthwise convolutions run on f32_conv; for 1x1 variants pick an im2col variant.");
+  }
+  const lowp_gemm::Format format = lowp_conv::gemm_of(v).format;
+  const lowp_gemm::Quantization q = check_options(format, o, s.out_c);
+  check_length(s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w, length, "[OC, IC/group, kh, kw]");
+  const int64_t header = lowp_gemm::header_bytes(format);
+  AlignedBuffer out(header + lowp_conv::packed_bytes(v, s), true);
+  if (header > 0) lowp_gemm::write_header(q, out.data());
+  lowp_conv::pack(v, s, weights, o.weight_scales, o.weight_scale_count, out.data() + header);
+  return out;
+}
+
+// Resolves a lowp alias (bf16_gemm, qu8_conv, ...) as createEngine would under the current cap.
+const lowp_gemm::LowpVariant* lowp_gemm_alias(const std::string& tactic) {
+  for (size_t i = 0; i < lowp_gemm::variant_count(); ++i) {
+    const lowp_gemm::LowpVariant& v = lowp_gemm::variants()[i];
+    if (tactic == lowp_gemm::gemm_family(v.format) && isa_usable(v.isa)) return &v;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>& shape, const float* weights,
-                           int64_t weights_length) {
+                           int64_t weights_length, const PackOptions& options) {
+  if (const lowp_gemm::LowpVariant* v = lowp_gemm::find_variant(tactic.c_str())) {
+    return pack_lowp_gemm(*v, shape, weights, weights_length, options);
+  }
+  if (const lowp_gemm::LowpVariant* v = lowp_gemm_alias(tactic)) return pack_lowp_gemm(*v, shape, weights, weights_length, options);
+  if (const lowp_conv::ConvVariant* v = lowp_conv::find_conv_variant(tactic.c_str())) {
+    return pack_lowp_conv(*v, shape, weights, weights_length, options);
+  }
+  if (tactic == "bf16_conv" || tactic == "f16_conv" || tactic == "qu8_conv") {
+    const f32_conv::ConvShape s = conv_shape(shape);
+    for (size_t i = 0; i < lowp_conv::conv_variant_count(); ++i) {
+      const lowp_conv::ConvVariant& v = lowp_conv::conv_variants()[i];
+      if (std::string(v.name).rfind(tactic + "_", 0) == 0 && isa_usable(v.isa) && lowp_conv::applies(v, s)) {
+        return pack_lowp_conv(v, shape, weights, weights_length, options);
+      }
+    }
+  }
+  if (options.has_input_quantization || options.weight_scales != nullptr) {
+    fail("Only int8 (qu8_*) tactics take quantization options.", "no inputScale / inputZeroPoint / weightScales",
+         "quantization options for " + tactic, "Drop the options for f32 tactics.");
+  }
   if (tactic == "f32_conv") return pack_conv(nullptr, shape, weights, weights_length);
   if (tactic == "f32_gemm") return pack_gemm(nullptr, shape, weights, weights_length);
   if (tactic == "f32_deconv") return pack_deconv(nullptr, shape, weights, weights_length);
@@ -140,7 +255,8 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
     return pack_gemm(v, shape, weights, weights_length);
   }
   fail("Unknown tactic for packWeights.",
-       "an f32-conv, f32-deconv or f32-gemm variant name (kernels() with family f32_conv, f32_deconv or f32_gemm)",
+       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_deconv, f32_gemm, bf16_conv, bf16_gemm, "
+       "f16_conv, f16_gemm, qu8_conv or qu8_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }
 

@@ -25,7 +25,7 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   availableCores(): number;
   kernels(): KernelInfo[];
-  packWeights(tactic: string, shape: number[], weights: Float32Array): Float32Array;
+  packWeights(tactic: string, shape: number[], weights: Float32Array, options?: { weightScales?: Float32Array; inputScale?: number; inputZeroPoint?: number }): Float32Array;
   alignedBytes(bytes: Uint8Array): Uint8Array;
   checksum(bytes: Uint8Array): number;
   createEngine(program: NativeProgram, weights: ArrayBuffer | ArrayBufferView | undefined, copyWeights: boolean): RawEngine;

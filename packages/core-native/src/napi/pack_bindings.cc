@@ -14,7 +14,8 @@ Napi::Value js_pack_weights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto argument = [&](const char* message, const char* expected, const char* where) {
     throw_js(env, KilnException("ERR_ARGUMENT", message, expected, "another value", where,
-                                "Call packWeights(tactic: string, shape: number[], weights: Float32Array)."));
+                                "Call packWeights(tactic: string, shape: number[], weights: Float32Array, options?: "
+                                "{ weightScales?: Float32Array, inputScale?: number, inputZeroPoint?: number })."));
   };
   if (!info[0].IsString()) argument("tactic must be a string.", "a tactic id", "packWeights(tactic)");
   if (!info[1].IsArray()) argument("shape must be an array of numbers.", "number[]", "packWeights(shape)");
@@ -29,9 +30,34 @@ Napi::Value js_pack_weights(const Napi::CallbackInfo& info) {
     shape.push_back(v.As<Napi::Number>().DoubleValue());
   }
   Napi::Float32Array weights = info[2].As<Napi::Float32Array>();
+  PackOptions options;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    if (!info[3].IsObject()) argument("options must be an object.", "{ weightScales?, inputScale?, inputZeroPoint? }", "packWeights(options)");
+    Napi::Object object = info[3].As<Napi::Object>();
+    Napi::Value scales = object.Get("weightScales");
+    if (!scales.IsUndefined()) {
+      if (!scales.IsTypedArray() || scales.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        argument("weightScales must be a Float32Array.", "Float32Array", "packWeights(options.weightScales)");
+      }
+      Napi::Float32Array array = scales.As<Napi::Float32Array>();
+      options.weight_scales = array.Data();
+      options.weight_scale_count = static_cast<int64_t>(array.ElementLength());
+      if (options.weight_scale_count == 0) argument("weightScales must not be empty.", "1 or one per output channel", "packWeights(options.weightScales)");
+    }
+    Napi::Value scale = object.Get("inputScale"), zero_point = object.Get("inputZeroPoint");
+    if (!scale.IsUndefined() || !zero_point.IsUndefined()) {
+      if (!scale.IsNumber()) argument("inputScale must be a number.", "number > 0", "packWeights(options.inputScale)");
+      if (!zero_point.IsUndefined() && !zero_point.IsNumber()) {
+        argument("inputZeroPoint must be a number.", "integer in [0, 255]", "packWeights(options.inputZeroPoint)");
+      }
+      options.has_input_quantization = true;
+      options.input_scale = scale.As<Napi::Number>().FloatValue();
+      options.input_zero_point = zero_point.IsUndefined() ? 0.0 : zero_point.As<Napi::Number>().DoubleValue();
+    }
+  }
   try {
     AlignedBuffer packed = pack_weights(info[0].As<Napi::String>().Utf8Value(), shape, weights.Data(),
-                                        static_cast<int64_t>(weights.ElementLength()));
+                                        static_cast<int64_t>(weights.ElementLength()), options);
     Napi::Float32Array out = Napi::Float32Array::New(env, packed.size() / sizeof(float));
     if (packed.size() > 0) std::memcpy(out.Data(), packed.data(), packed.size());
     return out;

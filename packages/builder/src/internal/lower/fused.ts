@@ -1,6 +1,7 @@
-import { packWeights } from '@kiln/core-native';
+import { type PackWeightsOptions, packWeights } from '@kiln/core-native';
 import type { Constant, Graph, Node, Value } from '@kiln/onnx-tools';
 import { intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
+import type { LayerQuantization, PrecisionPlan } from '../precision.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, transpose, variable } from './layout.js';
 import type { EpilogueStep, LoweredLayer } from './types.js';
 
@@ -28,11 +29,28 @@ function epilogueOf(node: Node): EpilogueStep[] {
  *
  * kiln.FusedGemm → one GEMM over the last axis with B packed for the tactic.
  */
-export function lowerFused(node: Node, sources: string[], _graph: Graph): LoweredLayer[] | undefined {
-  return node.op === 'FusedConv' ? lowerConv(node, sources) : lowerGemm(node, sources);
+export function lowerFused(node: Node, sources: string[], _graph: Graph, precision?: PrecisionPlan): LoweredLayer[] | undefined {
+  return node.op === 'FusedConv' ? lowerConv(node, sources, precision) : lowerGemm(node, sources, precision);
 }
 
-function lowerConv(node: Node, sources: string[]): LoweredLayer[] | undefined {
+/**
+ * The precisions a GEMM/conv layer may take: its candidate tactics over every allowed precision
+ * (all keep fp32 inputs and outputs, so no reformat layers are needed), a timing-cache key, and
+ * the pack options of its int8 tactics.
+ */
+function precisionOf(op: 'conv' | 'gemm', node: Node, name: string, input: Value, plan: PrecisionPlan | undefined): Partial<LoweredLayer> & { options: (tactic: string) => PackWeightsOptions | undefined } {
+  const quantization: LayerQuantization | undefined = plan?.quantization(node, input.name);
+  if (!plan) return { options: () => undefined };
+  const key = plan.key(name, quantization);
+  if (key === 'fp32') return { options: () => undefined };
+  const options = (tactic: string): PackWeightsOptions | undefined =>
+    tactic.startsWith('qu8_') && quantization
+      ? { inputScale: quantization.inputScale, inputZeroPoint: quantization.inputZeroPoint, ...(quantization.weightScales ? { weightScales: quantization.weightScales } : {}) }
+      : undefined;
+  return { candidates: plan.candidates(op, name, quantization), precisions: key, options };
+}
+
+function lowerConv(node: Node, sources: string[], plan?: PrecisionPlan): LoweredLayer[] | undefined {
   const [x, w, bias, residual] = node.inputs;
   const y = node.outputs[0];
   const kernel = intsAttribute(node, 'kernel_shape') ?? (w?.shape?.slice(2) as number[] | undefined);
@@ -57,10 +75,12 @@ function lowerConv(node: Node, sources: string[]): LoweredLayer[] | undefined {
   const weights = w as Constant;
   const params = [kh!, kw!, strides[0]!, strides[1]!, dilations[0]!, dilations[1]!, pads[0]!, pads[1]!, pads[2]!, pads[3]!, group, bias ? 1 : 0, residual ? 1 : 0];
   const convShape = [outChannels!, inPerGroup! * group, ...params.slice(0, 11)];
+  const { options, ...precision } = precisionOf('conv', node, name, x, plan);
   layers.push({
     name,
     type: 'Convolution',
     family: 'f32_conv',
+    ...precision,
     inputs: [toNhwc.output, packed, ...(bias ? [bias] : []), ...(residualNhwc ? [residualNhwc] : [])],
     outputs: [yNhwc],
     params,
@@ -69,7 +89,7 @@ function lowerConv(node: Node, sources: string[]): LoweredLayer[] | undefined {
     packed: {
       source: w,
       pack: (tactic) => {
-        const data = packWeights(tactic, convShape, weights.values.data as Float32Array);
+        const data = packWeights(tactic, convShape, weights.values.data as Float32Array, options(tactic));
         packed.shape = [data.length];
         return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       },
@@ -80,7 +100,7 @@ function lowerConv(node: Node, sources: string[]): LoweredLayer[] | undefined {
   return layers;
 }
 
-function lowerGemm(node: Node, sources: string[]): LoweredLayer[] | undefined {
+function lowerGemm(node: Node, sources: string[], plan?: PrecisionPlan): LoweredLayer[] | undefined {
   const [a, b, bias, residual] = node.inputs;
   const y = node.outputs[0];
   if (!a || !b || !y || !b.isConstant || b.shape?.length !== 2) return undefined;
@@ -90,10 +110,13 @@ function lowerGemm(node: Node, sources: string[]): LoweredLayer[] | undefined {
   const n = transB ? rows! : columns!;
   const packed = variable(`${b.name}_packed`, 'float32', []);
   const weights = b as Constant;
+  const name = node.name || `gemm_${y.name}`;
+  const { options, ...precision } = precisionOf('gemm', node, name, a, plan);
   return [{
-    name: node.name || `gemm_${y.name}`,
+    name,
     type: 'MatrixMultiply',
     family: 'f32_gemm',
+    ...precision,
     inputs: [a, packed, ...(bias ? [bias] : []), ...(residual ? [residual] : [])],
     outputs: [y],
     params: [k, n, bias ? 1 : 0, residual ? 1 : 0],
@@ -102,7 +125,7 @@ function lowerGemm(node: Node, sources: string[]): LoweredLayer[] | undefined {
     packed: {
       source: b,
       pack: (tactic) => {
-        const data = packWeights(tactic, [k, n, transB], weights.values.data as Float32Array);
+        const data = packWeights(tactic, [k, n, transB], weights.values.data as Float32Array, options(tactic));
         packed.shape = [data.length];
         return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       },

@@ -1,6 +1,7 @@
 import type { Graph, Model, Node, Value } from '@kiln/onnx-tools';
 import { dimSymbols } from '@kiln/runtime';
 import type { PassContext } from '../pass.js';
+import type { PrecisionPlan } from '../precision.js';
 import { lowerFused } from './fused.js';
 import { referenceLayer } from './reference.js';
 import { findRule } from './rules.js';
@@ -15,7 +16,7 @@ export const NATIVE_DTYPES = new Set(['float32', 'int64', 'int32', 'bool']);
  * dims, and the lowering produces every output someone reads; otherwise to a reference layer.
  * Single-layer lowerings remember their node, so tactic selection can still fall back.
  */
-export function lowerGraph(model: Model, context: PassContext): LoweredLayer[] {
+export function lowerGraph(model: Model, context: PassContext, precision?: PrecisionPlan): LoweredLayer[] {
   const graph = model.graph;
   const inputSymbols = new Set<string>();
   for (const input of graph.inputs) for (const dim of input.shape ?? []) if (typeof dim === 'string') for (const symbol of dimSymbols(dim)) inputSymbols.add(symbol);
@@ -23,7 +24,7 @@ export function lowerGraph(model: Model, context: PassContext): LoweredLayer[] {
   const layers: LoweredLayer[] = [];
   for (const node of graph.nodes) {
     const sources = context.sources(node);
-    const native = node.subgraphs().length === 0 ? lowerNode(node, sources, model, graph) : undefined;
+    const native = node.subgraphs().length === 0 ? lowerNode(node, sources, model, graph, precision) : undefined;
     // Checked on what the native layers read and write, not on every node input: an input the
     // kernel does not take (Resize's empty roi, say) must not send the node to reference code.
     if (native && native.every((layer) => nativeTensors([...layer.inputs, ...layer.outputs], inputSymbols)) && producesEverythingRead(node, native, graphOutputs)) {
@@ -36,8 +37,8 @@ export function lowerGraph(model: Model, context: PassContext): LoweredLayer[] {
   return layers;
 }
 
-function lowerNode(node: Node, sources: string[], model: Model, graph: Graph): LoweredLayer[] | undefined {
-  if (node.domain === 'kiln' && (node.op === 'FusedConv' || node.op === 'FusedGemm')) return lowerFused(node, sources, graph);
+function lowerNode(node: Node, sources: string[], model: Model, graph: Graph, precision?: PrecisionPlan): LoweredLayer[] | undefined {
+  if (node.domain === 'kiln' && (node.op === 'FusedConv' || node.op === 'FusedGemm')) return lowerFused(node, sources, graph, precision);
   const rule = findRule(node);
   return rule?.(node, sources, model.opset(node.domain) ?? 1);
 }

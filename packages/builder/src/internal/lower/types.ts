@@ -28,6 +28,8 @@ export interface LoweredLayer {
   family: string;
   /** Explicit candidate tactic ids (conv/GEMM variants); otherwise derived from the family. */
   candidates?: string[];
+  /** The precisions the candidates span (`int8+bf16+fp32`), part of the timing-cache signature. */
+  precisions?: string;
   inputs: (Value | undefined)[];
   outputs: Value[];
   params?: (number | string)[];

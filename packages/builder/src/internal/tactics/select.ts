@@ -100,7 +100,8 @@ function fallBack(layer: LoweredLayer, options: SelectionOptions): void {
 /** Layer signature for the timing cache: family, params, epilogue and every tensor's dims at opt. */
 export function signatureOf(layer: LoweredLayer, symbols: ReadonlyMap<string, number>): string {
   const dims = (value: Value | undefined) => (value === undefined ? '-' : `${value.dtype}[${resolveDims(value, symbols).join('x')}]`);
-  return [layer.family, layer.inputs.map(dims).join(','), layer.outputs.map(dims).join(','), JSON.stringify(layer.params ?? []), JSON.stringify(layer.epilogue ?? [])].join('|');
+  const family = layer.precisions ? `${layer.family}@${layer.precisions}` : layer.family;
+  return [family, layer.inputs.map(dims).join(','), layer.outputs.map(dims).join(','), JSON.stringify(layer.params ?? []), JSON.stringify(layer.epilogue ?? [])].join('|');
 }
 
 export function resolveDims(value: Value, symbols: ReadonlyMap<string, number>): number[] {

@@ -2,6 +2,7 @@ import { type Graph, Node, type Value } from '@kiln/onnx-tools';
 import { activationOf } from '../../internal/activations.js';
 import { KILN_DOMAIN, floatAttribute, floatValues, intAttribute, isKilnOp, newConstant, replaceNodes } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
+import { QDQ_ATTRIBUTES } from '../../internal/precision.js';
 import { type Match, type NodePattern, type Rewrite, rewriteAll } from '../../internal/pattern.js';
 
 /**
@@ -14,6 +15,14 @@ import { type Match, type NodePattern, type Rewrite, rewriteAll } from '../../in
  *
  * Epilogue order is bias, residual, activation (see fuse-residual-add).
  */
+/** The int8 quantization fold-qdq left on the node (see passes/quantize/fold-qdq.ts). */
+function copyQuantization(from: Node, to: Node): void {
+  for (const name of QDQ_ATTRIBUTES) {
+    const attribute = from.attributes.get(name);
+    if (attribute) to.attributes.set(name, attribute);
+  }
+}
+
 const toFusedConv = (context: PassContext): [NodePattern, Rewrite] => [{ op: 'Conv', bind: 'conv', inputs: [undefined, { tensor: true, constant: true }] }, (graph, match) => {
   const conv = match.nodes.get('conv')!;
   if (conv.inputs[1]?.dtype !== 'float32') return false;
@@ -45,6 +54,7 @@ function toFusedGemmFromGemm(context: PassContext): [NodePattern, Rewrite] {
       c = newConstant(context, graph, `${c.name}_bias`, [n], bias);
     }
     const fused = new Node({ op: 'FusedGemm', domain: KILN_DOMAIN, name: gemm.name, inputs: [gemm.inputs[0], gemm.inputs[1], c], outputs: gemm.outputs });
+    copyQuantization(gemm, fused);
     fused.attributes.set('transB', { type: 'int', value: transB });
     fused.attributes.set('activation', { type: 'string', value: 'none' });
     return swap(graph, context, gemm, fused);
@@ -57,6 +67,7 @@ const toFusedGemmFromMatMul = (context: PassContext): [NodePattern, Rewrite] => 
     const matmul = match.nodes.get('matmul')!;
     if ((matmul.inputs[0]?.shape?.length ?? 0) < 1) return false;
     const fused = new Node({ op: 'FusedGemm', domain: KILN_DOMAIN, name: matmul.name, inputs: [matmul.inputs[0], matmul.inputs[1]], outputs: matmul.outputs });
+    copyQuantization(matmul, fused);
     fused.attributes.set('transB', { type: 'int', value: 0 });
     fused.attributes.set('activation', { type: 'string', value: 'none' });
     return swap(graph, context, matmul, fused);

@@ -22,7 +22,8 @@ inline const CpuFeatures& cpu_features() {
     f.fma = __builtin_cpu_supports("fma");
     f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    f.avx512vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
+    f.avx512vnni = f.avx512 && __builtin_cpu_supports("avx512vnni") &&
+                   __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512fp16");
     return f;
   }();
   return features;

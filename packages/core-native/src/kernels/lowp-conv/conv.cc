@@ -1,0 +1,190 @@
+// Reduced-precision Conv2D: per group C[rows, out_c/g] = A[rows, kh*kw*in_c/g] · W_g on a
+// lowp-gemm variant, A being the input itself (1x1, stride 1, no padding) or an im2col block of
+// output rows (zero taps are real zeros: qu8 quantizes them to its zero point).
+#include "conv.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#include "kernels/f32-gemm/scratch.h"
+#include "runtime/thread_pool.h"
+
+namespace kiln::lowp_conv {
+namespace {
+
+using lowp_gemm::LowpVariant;
+
+const ConvVariant kVariants[] = {
+    {"bf16_conv_1x1_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", true},
+    {"bf16_conv_im2col_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", false},
+    {"bf16_conv_1x1_14x32c2__avx512vnni", Isa::kAvx512Vnni, "bf16_gemm_14x32c2__avx512vnni", true},
+    {"bf16_conv_im2col_14x32c2__avx512vnni", Isa::kAvx512Vnni, "bf16_gemm_14x32c2__avx512vnni", false},
+    {"bf16_conv_im2col_4x4c2__scalar", Isa::kScalar, "bf16_gemm_4x4c2__scalar", false},
+    {"f16_conv_1x1_8x32__avx512vnni", Isa::kAvx512Vnni, "f16_gemm_8x32__avx512vnni", true},
+    {"f16_conv_im2col_8x32__avx512vnni", Isa::kAvx512Vnni, "f16_gemm_8x32__avx512vnni", false},
+    {"f16_conv_im2col_4x4__scalar", Isa::kScalar, "f16_gemm_4x4__scalar", false},
+    {"qu8_conv_1x1_32x32__amx", Isa::kAmx, "qu8_gemm_32x32__amx", true},
+    {"qu8_conv_im2col_32x32__amx", Isa::kAmx, "qu8_gemm_32x32__amx", false},
+    {"qu8_conv_1x1_14x32c4__avx512vnni", Isa::kAvx512Vnni, "qu8_gemm_14x32c4__avx512vnni", true},
+    {"qu8_conv_im2col_14x32c4__avx512vnni", Isa::kAvx512Vnni, "qu8_gemm_14x32c4__avx512vnni", false},
+    {"qu8_conv_1x1_6x8c4__avx2", Isa::kAvx2, "qu8_gemm_6x8c4__avx2", true},
+    {"qu8_conv_im2col_6x8c4__avx2", Isa::kAvx2, "qu8_gemm_6x8c4__avx2", false},
+    {"qu8_conv_im2col_4x4c4__scalar", Isa::kScalar, "qu8_gemm_4x4c4__scalar", false},
+};
+
+int64_t group_bytes(const LowpVariant& gemm, int64_t k, int64_t n) {
+  return (static_cast<int64_t>(lowp_gemm::packed_b_bytes(gemm, k, n)) + 63) / 64 * 64;
+}
+
+bool is_direct(const ConvShape& s) {
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+         s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
+}
+
+// Rows [row0, row0 + rows) of group g's im2col matrix (as f32-conv's): row = (n, oh, ow),
+// columns (kh, kw, ci); out-of-image taps are zero.
+void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int64_t rows, float* col) {
+  const int64_t oh_count = s.out_h(), ow_count = s.out_w(), cin_g = s.in_c / s.groups;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t row = row0 + r;
+    const int64_t ow = row % ow_count, oh = row / ow_count % oh_count, n = row / ow_count / oh_count;
+    float* dst = col + r * k;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
+        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
+          std::memset(dst, 0, sizeof(float) * cin_g);
+        } else {
+          std::memcpy(dst, input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g, sizeof(float) * cin_g);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const ConvVariant* conv_variants() { return kVariants; }
+size_t conv_variant_count() { return sizeof(kVariants) / sizeof(kVariants[0]); }
+
+const ConvVariant* find_conv_variant(const char* name) {
+  for (const ConvVariant& v : kVariants) {
+    if (std::strcmp(v.name, name) == 0) return &v;
+  }
+  return nullptr;
+}
+
+lowp_gemm::VariantRange format_range(lowp_gemm::Format format) {
+  lowp_gemm::VariantRange range{conv_variant_count(), 0};
+  for (size_t i = 0; i < conv_variant_count(); ++i) {
+    if (gemm_of(kVariants[i]).format != format) continue;
+    if (range.count == 0) range.first = i;
+    ++range.count;
+  }
+  return range;
+}
+
+const LowpVariant& gemm_of(const ConvVariant& variant) {
+  const LowpVariant* gemm = lowp_gemm::find_variant(variant.gemm);
+  assert(gemm != nullptr);
+  return *gemm;
+}
+
+bool applies(const ConvVariant& v, const ConvShape& s) {
+  // Depthwise-like groups (one input channel each) have no GEMM to speed up: f32-conv's direct
+  // kernels serve them.
+  if (!s.valid() || s.in_c / s.groups == 1) return false;
+  if (!v.one_by_one) return true;
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 &&
+         s.pad_right == 0;
+}
+
+size_t packed_bytes(const ConvVariant& v, const ConvShape& s) {
+  assert(s.valid());
+  const int64_t k = s.kernel_h * s.kernel_w * (s.in_c / s.groups);
+  return static_cast<size_t>(s.groups * group_bytes(gemm_of(v), k, s.out_c / s.groups));
+}
+
+void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const float* scales, int64_t scale_count,
+          void* packed) {
+  assert(s.valid() && weights != nullptr && packed != nullptr);
+  const LowpVariant& gemm = gemm_of(v);
+  const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
+  const int64_t taps = s.kernel_h * s.kernel_w, k = taps * cin_g;
+  const int64_t bytes = group_bytes(gemm, k, cout_g);
+  std::vector<float> b(static_cast<size_t>(k * cout_g));
+  for (int64_t g = 0; g < s.groups; ++g) {
+    const float* wg = weights + g * cout_g * cin_g * taps;
+    for (int64_t co = 0; co < cout_g; ++co) {
+      for (int64_t ci = 0; ci < cin_g; ++ci) {
+        for (int64_t tap = 0; tap < taps; ++tap) b[(tap * cin_g + ci) * cout_g + co] = wg[(co * cin_g + ci) * taps + tap];
+      }
+    }
+    const float* group_scales = scales == nullptr ? nullptr : scale_count == 1 ? scales : scales + g * cout_g;
+    lowp_gemm::pack_b(gemm, k, cout_g, b.data(), cout_g, 1, group_scales, scale_count == 1 ? 1 : cout_g,
+                      static_cast<uint8_t*>(packed) + g * bytes);
+  }
+}
+
+void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
+  assert(applies(v, s) && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
+  const LowpVariant& gemm = gemm_of(v);
+  const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  const int64_t m = s.batch * s.out_h() * s.out_w();
+  const int64_t bytes = group_bytes(gemm, k, cout_g);
+  const bool direct = is_direct(s);
+  const int threads = pool != nullptr ? pool->size() : 1;
+  f32_gemm::GemmVariant tile{};
+  tile.mr = gemm.mr, tile.nr = gemm.nr;
+  f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile, m, cout_g, k, s.groups > 1 ? 1 : threads);
+  if (!direct) {
+    // Keep each task's fp32 im2col block around 256 KiB (it is converted again while packing A).
+    const int64_t max_rows = std::max<int64_t>(gemm.mr, (65536 / k) / gemm.mr * gemm.mr);
+    if (grid.m_chunk > max_rows) {
+      grid.m_chunk = max_rows;
+      grid.m_tasks = (m + max_rows - 1) / max_rows;
+    }
+  }
+  const int64_t tasks_per_group = grid.m_tasks * grid.n_tasks;
+  auto run_task = [&](int64_t task) {
+    const int64_t g = task / tasks_per_group, t = task % tasks_per_group;
+    const int64_t m0 = t / grid.n_tasks * grid.m_chunk, n0 = t % grid.n_tasks * grid.n_chunk;
+    const int64_t rows = std::min(grid.m_chunk, m - m0);
+    lowp_gemm::LowpParams gp;
+    gp.m = rows, gp.n = cout_g, gp.k = k;
+    if (direct) {
+      gp.a = p.input + m0 * s.in_c + g * cin_g;
+      gp.lda = s.in_c;
+    } else {
+      float* col = f32_gemm::thread_scratch(static_cast<size_t>(rows * k), 1);
+      assert(col != nullptr);
+      im2col(s, p.input, g, m0, rows, col);
+      gp.a = col;
+      gp.lda = k;
+    }
+    gp.packed_b = static_cast<const uint8_t*>(p.packed_weights) + g * bytes;
+    gp.c = p.output + m0 * s.out_c + g * cout_g;
+    gp.ldc = s.out_c;
+    gp.epilogue = p.epilogue;
+    gp.quantization = p.quantization;
+    if (p.epilogue.bias != nullptr) gp.epilogue.bias = p.epilogue.bias + g * cout_g;
+    if (p.epilogue.residual != nullptr) {
+      gp.epilogue.residual = p.epilogue.residual + m0 * s.out_c + g * cout_g;
+      gp.epilogue.residual_stride = s.out_c;
+    }
+    lowp_gemm::gemm_block(gemm, gp, 0, rows, n0, std::min(cout_g, n0 + grid.n_chunk));
+  };
+  const int64_t tasks = s.groups * tasks_per_group;
+  if (pool == nullptr || tasks == 1) {
+    for (int64_t task = 0; task < tasks; ++task) run_task(task);
+  } else {
+    pool->parallel_for(tasks, run_task);
+  }
+}
+
+}  // namespace kiln::lowp_conv

@@ -1,0 +1,50 @@
+// Reduced-precision Conv2D over NHWC (bf16_conv, f16_conv, qu8_conv): f32-conv's GEMM lowering
+// (1x1 as a GEMM on the input, im2col blocks otherwise, per group) on a lowp-gemm variant. fp32
+// activations in and out; the weights are packed once per group with the GEMM variant's pack_b.
+// Depthwise convolutions stay on f32-conv (they are memory-bound: no GEMM to speed up).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/f32-conv/conv.h"
+#include "kernels/lowp-gemm/lowp.h"
+
+namespace kiln::lowp_conv {
+
+using f32_conv::ConvShape;
+
+struct ConvParams {
+  const float* input = nullptr;
+  const void* packed_weights = nullptr;  // 64-byte aligned, from pack()
+  float* output = nullptr;
+  lowp_gemm::Epilogue epilogue;           // bias [out_c]; residual NHWC like the output
+  lowp_gemm::Quantization quantization;   // qu8: the input's scale and zero point
+};
+
+struct ConvVariant {
+  const char* name;  // bf16_conv_1x1_32x32__amx, qu8_conv_im2col_14x32c4__avx512vnni, ...
+  Isa isa;
+  const char* gemm;  // the lowp-gemm variant it runs on
+  bool one_by_one;   // 1x1 without padding only (a GEMM on the input when the stride is 1)
+};
+
+const ConvVariant* conv_variants();
+size_t conv_variant_count();
+const ConvVariant* find_conv_variant(const char* name);
+// The contiguous run of conv_variants() whose GEMM has this format.
+lowp_gemm::VariantRange format_range(lowp_gemm::Format format);
+const lowp_gemm::LowpVariant& gemm_of(const ConvVariant& variant);
+bool applies(const ConvVariant& variant, const ConvShape& shape);
+
+// Bytes of the packed weights (per group, rounded to 64 bytes).
+size_t packed_bytes(const ConvVariant& variant, const ConvShape& shape);
+
+// weights: ONNX OIHW [out_c, in_c / groups, kh, kw]; scales (qu8): per output channel (count
+// out_c) or one (count 1); null computes per-channel max|w| / 127.
+void pack(const ConvVariant& variant, const ConvShape& shape, const float* weights, const float* scales,
+          int64_t scale_count, void* packed);
+
+void run(const ConvVariant& variant, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
+
+}  // namespace kiln::lowp_conv

@@ -1,0 +1,143 @@
+// Reduced-precision GEMM driver: the f32 driver's blocking (K block, M block packed to L2, NR
+// panels) with A converted (bf16/f16) or quantized (qu8) while it is packed. bf16/f16 tiles
+// accumulate in fp32 C across K blocks; qu8 takes K whole, so each tile's int32 sums are final
+// and go straight through the dequantize epilogue, then the fp32 epilogue (residual, activation).
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "kernels/f32-gemm/scratch.h"
+#include "pack.h"
+#include "runtime/thread_pool.h"
+#include "ukernels.h"
+
+namespace kiln::lowp_gemm {
+namespace {
+
+f32_gemm::GemmVariant tile_shape(const LowpVariant& v) {
+  f32_gemm::GemmVariant shape{};
+  shape.mr = v.mr, shape.nr = v.nr, shape.kc = v.kc, shape.mc = v.mc;
+  return shape;
+}
+
+// Per-column dequantization for columns [n0, n1): scale = sa * sw, offset = bias - za * scale * sum.
+void dequant_columns(const LowpVariant& v, const LowpParams& p, int64_t n0, int64_t n1, float* scale,
+                     float* offset) {
+  const QuantizedB tail = quantized_b(v, p.k, p.n, p.packed_b);
+  const float za = static_cast<float>(p.quantization.zero_point);
+  for (int64_t j = n0; j < n1; ++j) {
+    const float s = p.quantization.scale * tail.scales[j];
+    scale[j - n0] = s;
+    const float bias = p.epilogue.bias != nullptr ? p.epilogue.bias[j] : 0.0f;
+    offset[j - n0] = bias - za * s * static_cast<float>(tail.column_sums[j]);
+  }
+}
+
+struct AmxScope {
+  explicit AmxScope(bool on) : on_(on) {
+    if (on_) amx_configure();
+  }
+  ~AmxScope() {
+    if (on_) amx_release();
+  }
+  bool on_;
+};
+
+}  // namespace
+
+void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m1, int64_t n0,
+                int64_t n1) {
+  assert(p.k >= 1 && p.a != nullptr && p.packed_b != nullptr && p.c != nullptr);
+  assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
+  assert(n0 % v.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
+  const int mr = v.mr, nr = v.nr;
+  const bool quantized = v.format == Format::kQu8;
+  const int64_t eb = element_bytes(v.format), kpad_total = padded_k(v, p.k);
+  const int64_t kc = quantized ? kpad_total : v.kc;
+  const int64_t mc = std::max<int64_t>(mr, v.mc / mr * mr);
+  const Epilogue& ep = p.epilogue;
+  const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
+  const float* residual = residual_in_c && !quantized ? nullptr : ep.residual;
+  const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr ||
+                            ep.activation != Activation::kNone;
+  const int64_t block_rows = std::min(mc, (m1 - m0 + mr - 1) / mr * mr);
+  const int64_t a_bytes = block_rows / mr * a_panel_bytes(v, std::min(kc, kpad_total));
+  uint8_t* a_block = reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch((a_bytes + 3) / 4, 0));
+  float* scale = nullptr;
+  float* offset = nullptr;
+  int32_t* acc_tile = nullptr;
+  float* row_buffer = nullptr;
+  if (quantized) {
+    const int64_t columns = n1 - n0;
+    float* columns_scratch = f32_gemm::thread_scratch(static_cast<size_t>(2 * columns + 16), 2);
+    scale = columns_scratch, offset = columns_scratch + columns;
+    dequant_columns(v, p, n0, n1, scale, offset);
+    float* tile_scratch = f32_gemm::thread_scratch(static_cast<size_t>(mr * nr + nr), 3);
+    acc_tile = reinterpret_cast<int32_t*>(tile_scratch);
+    row_buffer = tile_scratch + mr * nr;
+  }
+  assert(a_block != nullptr);
+  AmxScope amx(v.amx);
+  for (int64_t pc = 0; pc < p.k; pc += kc) {
+    const int64_t kb = std::min(kc, p.k - pc);
+    const int64_t kb_pad = (kb + v.k_align - 1) / v.k_align * v.k_align;
+    const bool accumulate = pc > 0 || (residual_in_c && !quantized);
+    const bool last = pc + kb == p.k;
+    for (int64_t ic = m0; ic < m1; ic += mc) {
+      const int64_t mb = std::min(mc, m1 - ic);
+      v.pack_a(p.a + ic * p.lda + pc, p.lda, mb, kb, mr, p.quantization, a_block);
+      for (int64_t jc = n0; jc < n1; jc += nr) {
+        const int64_t nb = std::min<int64_t>(nr, n1 - jc);
+        const uint8_t* b_panel = static_cast<const uint8_t*>(p.packed_b) +
+                                 ((jc / nr) * kpad_total * nr + pc * nr) * eb;
+        for (int64_t ir = 0; ir < mb; ir += mr) {
+          const int64_t rows = std::min<int64_t>(mr, mb - ir);
+          const uint8_t* a_panel = a_block + ir / mr * a_panel_bytes(v, kb_pad);
+          float* c_tile = p.c + (ic + ir) * p.ldc + jc;
+          if (quantized) {
+            v.ukernel(kb_pad, a_panel, b_panel, acc_tile, nr, rows, nb, false);
+            for (int64_t i = 0; i < rows; ++i) {
+              const float* res =
+                  residual != nullptr ? residual + (ic + ir + i) * ep.residual_stride + jc : nullptr;
+              float* out = has_epilogue ? row_buffer : c_tile + i * p.ldc;
+              v.dequant_row(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), out);
+              if (has_epilogue) {
+                v.epilogue_row(row_buffer, nb, nullptr, res, ep);
+                std::memcpy(c_tile + i * p.ldc, row_buffer, sizeof(float) * nb);
+              }
+            }
+            continue;
+          }
+          v.ukernel(kb_pad, a_panel, b_panel, c_tile, p.ldc, rows, nb, accumulate);
+          if (last && has_epilogue) {
+            const float* bias = ep.bias != nullptr ? ep.bias + jc : nullptr;
+            for (int64_t i = 0; i < rows; ++i) {
+              const float* res =
+                  residual != nullptr ? residual + (ic + ir + i) * ep.residual_stride + jc : nullptr;
+              v.epilogue_row(c_tile + i * p.ldc, nb, bias, res, ep);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm(const LowpVariant& v, const LowpParams& p, ThreadPool* pool) {
+  assert(p.m >= 1 && p.n >= 1 && p.k >= 1);
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile_shape(v), p.m, p.n, p.k, threads);
+  const int64_t tasks = grid.m_tasks * grid.n_tasks;
+  auto run = [&](int64_t task) {
+    const int64_t m0 = task / grid.n_tasks * grid.m_chunk;
+    const int64_t n0 = task % grid.n_tasks * grid.n_chunk;
+    gemm_block(v, p, m0, std::min(p.m, m0 + grid.m_chunk), n0, std::min(p.n, n0 + grid.n_chunk));
+  };
+  if (tasks == 1 || pool == nullptr) {
+    for (int64_t task = 0; task < tasks; ++task) run(task);
+    return;
+  }
+  pool->parallel_for(tasks, run);
+}
+
+}  // namespace kiln::lowp_gemm

@@ -1,0 +1,262 @@
+// AVX512-VNNI / AVX512-BF16 / AVX512-FP16 microkernels of the reduced-precision GEMM families:
+//   bf16_gemm_14x32c2  vdpbf16ps on bf16 pairs (fp32 accumulators), A pairs broadcast as dwords
+//   f16_gemm_8x32      vfmadd231ph on 32 fp16 lanes, folded into fp32 every kF16Chunk k steps
+//   qu8_gemm_14x32c4   vpdpbusd (u8 x s8 quads -> s32, no saturation), int32 tile out
+// plus the vectorized A packers and the dequantize row.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "lowp.h"
+#include "pack.h"
+#include "ukernels.h"
+
+namespace kiln::lowp_gemm {
+namespace {
+
+typedef _Float16 half_alias __attribute__((may_alias));
+typedef int32_t dword_alias __attribute__((may_alias));
+
+__mmask16 tail_mask(int64_t left) {
+  return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+}
+
+template <int MR>
+void store_f32(__m512 (&acc)[MR][2], float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate) {
+  const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+    float* row = c + i * ldc;
+    __m512 v0 = acc[i][0], v1 = acc[i][1];
+    if (accumulate) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
+    }
+    _mm512_mask_storeu_ps(row, m0, v0);
+    _mm512_mask_storeu_ps(row + 16, m1, v1);
+  }
+}
+
+template <int MR>
+void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
+                  int64_t nr, bool accumulate) {
+  assert(kc >= 2 && kc % 2 == 0 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
+  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
+  __m512 acc[MR][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  const dword_alias* pairs = reinterpret_cast<const dword_alias*>(a);
+  for (int64_t p = 0; p < kc / 2; ++p) {
+    const __m512bh b0 = (__m512bh)_mm512_load_si512(b);
+    const __m512bh b1 = (__m512bh)_mm512_load_si512(b + 32);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(pairs[i]);
+      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
+      acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
+    }
+    pairs += MR;
+    b += 64;
+  }
+  store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
+}
+
+template <int MR>
+void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
+                 int64_t nr, bool accumulate) {
+  assert(kc >= 1 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
+  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
+  __m512 acc[MR][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  const half_alias* ah = reinterpret_cast<const half_alias*>(a);
+  float factors[MR];
+  std::memcpy(factors, a + kc * MR, sizeof(factors));  // row factors follow the panel
+  for (int64_t k0 = 0; k0 < kc; k0 += kF16Chunk) {
+    const int64_t k1 = std::min<int64_t>(kc, k0 + kF16Chunk);
+    __m512h part[MR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) part[i] = _mm512_setzero_ph();
+    for (int64_t k = k0; k < k1; ++k) {
+      const __m512h bv = _mm512_castsi512_ph(_mm512_load_si512(b + k * 32));
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) part[i] = _mm512_fmadd_ph(_mm512_set1_ph(ah[k * MR + i]), bv, part[i]);
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512i bits = _mm512_castph_si512(part[i]);
+      const __m512 factor = _mm512_set1_ps(factors[i]);
+      acc[i][0] = _mm512_fmadd_ps(_mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_castsi512_si256(bits))), factor, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(_mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_extracti64x4_epi64(bits, 1))), factor, acc[i][1]);
+    }
+  }
+  store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
+}
+
+template <int MR>
+void qu8_ukernel(int64_t kc, const uint8_t* a, const int8_t* b, int32_t* c, int64_t ldc, int64_t mr,
+                 int64_t nr) {
+  assert(kc >= 4 && kc % 4 == 0 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
+  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
+  __m512i acc[MR][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+  const dword_alias* quads = reinterpret_cast<const dword_alias*>(a);
+  for (int64_t p = 0; p < kc / 4; ++p) {
+    const __m512i b0 = _mm512_load_si512(b);
+    const __m512i b1 = _mm512_load_si512(b + 64);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512i av = _mm512_set1_epi32(quads[i]);
+      acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], av, b0);
+      acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], av, b1);
+    }
+    quads += MR;
+    b += 128;
+  }
+  const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+    _mm512_mask_storeu_epi32(c + i * ldc, m0, acc[i][0]);
+    _mm512_mask_storeu_epi32(c + i * ldc + 16, m1, acc[i][1]);
+  }
+}
+
+// Converts up to 32 floats of one A row (k0..k0+count) into `out` as 16-bit values (bf16 or f16).
+template <Format kFormat>
+void convert_16bit(const float* src, int64_t count, uint16_t* out, float scale = 1.0f) {
+  const __mmask16 m0 = tail_mask(count), m1 = tail_mask(count - 16);
+  __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
+  if (kFormat == Format::kF16) {
+    lo = _mm512_mul_ps(lo, _mm512_set1_ps(scale));
+    hi = _mm512_mul_ps(hi, _mm512_set1_ps(scale));
+  }
+  if (kFormat == Format::kBf16) {
+    const __m512bh packed = _mm512_cvtne2ps_pbh(hi, lo);  // low half from lo
+    _mm512_storeu_si512(out, (__m512i)packed);
+  } else {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtps_ph(lo, _MM_FROUND_TO_NEAREST_INT));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm512_cvtps_ph(hi, _MM_FROUND_TO_NEAREST_INT));
+  }
+}
+
+// Quantizes up to 16 floats to uint8 (q = clamp(rne(x / scale) + zero_point, 0, 255)).
+void quantize_16(const float* src, int64_t count, __m512 scale, __m512 zero_point, uint8_t* out) {
+  const __mmask16 m = tail_mask(count);
+  __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, src), scale);
+  v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
+  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
+  const __m128i bytes = _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_maskz_mov_epi8(m, bytes));
+}
+
+}  // namespace
+
+void bf16_gemm_14x32c2__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
+                                   int64_t mr, int64_t nr, bool accumulate) {
+  bf16_ukernel<14>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
+                   static_cast<float*>(c), ldc, mr, nr, accumulate);
+}
+
+void f16_gemm_8x32__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
+                               int64_t mr, int64_t nr, bool accumulate) {
+  f16_ukernel<8>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
+                 static_cast<float*>(c), ldc, mr, nr, accumulate);
+}
+
+void qu8_gemm_14x32c4__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
+                                  int64_t mr, int64_t nr, bool accumulate) {
+  assert(!accumulate);
+  qu8_ukernel<14>(kc, static_cast<const uint8_t*>(a), static_cast<const int8_t*>(b),
+                  static_cast<int32_t*>(c), ldc, mr, nr);
+}
+
+// [kpad/2][mr] dword pairs: each row is converted 32 values at a time, then its pairs are spread.
+void pack_a_bf16_pairs__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
+                                   const Quantization&, void* packed) {
+  const int64_t pairs = (k + 1) / 2;
+  uint32_t* out = static_cast<uint32_t*>(packed);
+  alignas(64) uint16_t converted[32];
+  for (int64_t p = 0; p * mr < rows; ++p) {
+    uint32_t* panel = out + p * mr * pairs;
+    for (int i = 0; i < mr; ++i) {
+      const int64_t row = p * mr + i;
+      for (int64_t k0 = 0; k0 < 2 * pairs; k0 += 32) {
+        const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
+        convert_16bit<Format::kBf16>(a + row * lda + k0, count, converted);
+        const int64_t n_pairs = std::min<int64_t>(16, pairs - k0 / 2);
+        for (int64_t q = 0; q < n_pairs; ++q) {
+          uint32_t pair;
+          std::memcpy(&pair, converted + 2 * q, 4);
+          panel[(k0 / 2 + q) * mr + i] = pair;
+        }
+      }
+    }
+  }
+}
+
+// [k][mr] fp16 of row-scaled A, then mr fp32 row factors (see f16_row_scaling in pack.h).
+void pack_a_f16__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
+                            const Quantization&, void* packed) {
+  const int64_t panel_bytes = mr * k * 2 + mr * 4;
+  alignas(64) uint16_t converted[32];
+  for (int64_t p = 0; p * mr < rows; ++p) {
+    uint16_t* panel = reinterpret_cast<uint16_t*>(static_cast<uint8_t*>(packed) + p * panel_bytes);
+    float* factors = reinterpret_cast<float*>(panel + mr * k);
+    for (int i = 0; i < mr; ++i) {
+      const int64_t row = p * mr + i;
+      __m512 max_abs = _mm512_setzero_ps();
+      for (int64_t k0 = 0; row < rows && k0 < k; k0 += 16) {
+        max_abs = _mm512_max_ps(max_abs, _mm512_abs_ps(_mm512_maskz_loadu_ps(tail_mask(k - k0), a + row * lda + k0)));
+      }
+      float scale = 1.0f;
+      f16_row_scaling(_mm512_reduce_max_ps(max_abs), &scale, &factors[i]);
+      for (int64_t k0 = 0; k0 < k; k0 += 32) {
+        const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
+        convert_16bit<Format::kF16>(a + row * lda + k0, count, converted, scale);
+        const int64_t n = std::min<int64_t>(32, k - k0);
+        for (int64_t q = 0; q < n; ++q) panel[(k0 + q) * mr + i] = converted[q];
+      }
+    }
+  }
+}
+
+void pack_a_u8_quads__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
+                                 const Quantization& q, void* packed) {
+  const int64_t quads = (k + 3) / 4;
+  uint32_t* out = static_cast<uint32_t*>(packed);
+  const __m512 scale = _mm512_set1_ps(q.scale), zero_point = _mm512_set1_ps(static_cast<float>(q.zero_point));
+  alignas(64) uint8_t bytes[16];
+  for (int64_t p = 0; p * mr < rows; ++p) {
+    uint32_t* panel = out + p * mr * quads;
+    for (int i = 0; i < mr; ++i) {
+      const int64_t row = p * mr + i;
+      for (int64_t k0 = 0; k0 < 4 * quads; k0 += 16) {
+        const int64_t count = row < rows ? std::min<int64_t>(16, k - k0) : 0;
+        quantize_16(a + row * lda + k0, count, scale, zero_point, bytes);
+        const int64_t n_quads = std::min<int64_t>(4, quads - k0 / 4);
+        for (int64_t t = 0; t < n_quads; ++t) {
+          uint32_t quad;
+          std::memcpy(&quad, bytes + 4 * t, 4);
+          panel[(k0 / 4 + t) * mr + i] = quad;
+        }
+      }
+    }
+  }
+}
+
+void dequant_row__avx512vnni(const int32_t* acc, int64_t n, const float* scale, const float* offset,
+                             float* out) {
+  for (int64_t j = 0; j < n; j += 16) {
+    const __mmask16 m = tail_mask(n - j);
+    const __m512 v = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, acc + j));
+    _mm512_mask_storeu_ps(out + j, m,
+                          _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m, scale + j), _mm512_maskz_loadu_ps(m, offset + j)));
+  }
+}
+
+}  // namespace kiln::lowp_gemm

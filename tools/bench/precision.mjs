@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// Reduced-precision accuracy and speed: for each shared model, Kiln engines built with no flag
+// (fp32), --bf16, --fp16, --int8 (implicit: EntropyCalibrator2 over seeded random inputs, through
+// a calibration cache) and from the Q/DQ model @kiln/calib writes with those scales (explicit
+// int8), against Kiln fp32 (cosine, top-1 agreement) and against onnxruntime-node fp32 and
+// onnxruntime-node on the same Q/DQ model (median latency, interleaved in one process).
+//
+//   node tools/bench/precision.mjs [--threads=1,2] [--iterations=20] [--eval=16] [--calib=8]
+//                                  [--only=mobilenet_v2,bert_mini] [--json]
+//
+// Top-1 agreement: argmax over the last axis, per row (classifiers: per image; bert_mini's
+// last_hidden_state: per token, a stand-in since the model has no classifier head).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildEngine } from '@kiln/builder';
+import { EntropyCalibrator2, calibrate, quantizeModel } from '@kiln/calib';
+import { readFlag } from '@kiln/common';
+import { load, save } from '@kiln/onnx-tools';
+import { Runtime } from '@kiln/runtime';
+import * as ort from 'onnxruntime-node';
+import { benchCases, makeInputs } from './cases.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
+const threadCounts = (flags.threads ?? '1,2').split(',').map(Number);
+const iterations = Number(flags.iterations ?? 20);
+const evalCount = Number(flags.eval ?? 16);
+const calibCount = Number(flags.calib ?? 8);
+const only = flags.only?.split(',');
+const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-precision-'));
+const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1', 'bert_mini seq 128'];
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function cosine(a, b) {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/** Rows (over the last axis) whose argmax agrees, and the row count. */
+function top1(a, b, width) {
+  let same = 0;
+  const rows = a.length / width;
+  for (let row = 0; row < rows; row++) {
+    let ia = 0;
+    let ib = 0;
+    for (let j = 1; j < width; j++) {
+      if (a[row * width + j] > a[row * width + ia]) ia = j;
+      if (b[row * width + j] > b[row * width + ib]) ib = j;
+    }
+    if (ia === ib) same++;
+  }
+  return [same, rows];
+}
+
+function precisionMix(engine) {
+  const count = {};
+  for (const layer of engine.inspect().layers) {
+    const prefix = /^(qu8|bf16|f16|f32|x)_/.exec(layer.tactic)?.[1] ?? 'reference';
+    if (/_(conv|gemm|dwconv)/.test(layer.tactic)) count[prefix] = (count[prefix] ?? 0) + 1;
+  }
+  return Object.entries(count).map(([prefix, n]) => `${n} ${prefix}`).join(', ');
+}
+
+const toOrt = (feeds) => Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
+const results = [];
+
+for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name) && (!only || only.some((name) => c.name.startsWith(name))))) {
+  const model = await load(new Uint8Array(fs.readFileSync(benchCase.file)));
+  const cacheFile = path.join(work, `${benchCase.model.name}.calib`);
+  const batches = Array.from({ length: calibCount }, (_, i) => makeInputs(benchCase.model, benchCase.shapes, 1000 + i));
+  let started = performance.now();
+  // The activation inputs and outputs of Conv/Gemm/MatMul: what the int8 layers and the Q/DQ writer need.
+  const tensors = [...new Set(model.graph.nodes.filter((node) => ['Conv', 'Gemm', 'MatMul'].includes(node.op)).flatMap((node) => [...node.inputs.slice(0, 2), node.outputs[0]]).filter((value) => value && !value.isConstant).map((value) => value.name))];
+  const { scales } = await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches, cacheFile, tensors });
+  const calibrationMs = performance.now() - started;
+  console.error(`[precision] ${benchCase.name}: calibrated ${scales.size} tensors in ${(calibrationMs / 1000).toFixed(1)} s`);
+  const qdq = save(await quantizeModel(model, scales));
+  const outputName = benchCase.model.outputs[0];
+  for (const threads of threadCounts) {
+    const variants = [
+      ['fp32', benchCase.file, {}],
+      ['bf16', benchCase.file, { bf16: true }],
+      ['fp16', benchCase.file, { fp16: true }],
+      ['int8', benchCase.file, { int8: true, calibrator: { cacheFile } }],
+      ['int8 Q/DQ', qdq, {}],
+    ];
+    const runtime = new Runtime({ threads });
+    const kiln = [];
+    for (const [name, source, options] of variants) {
+      started = performance.now();
+      const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, ...options });
+      const engine = runtime.deserializeEngine(plan);
+      kiln.push({ name, context: engine.createExecutionContext(), mix: precisionMix(engine), buildMs: performance.now() - started });
+      console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    const ortFp32 = await ort.InferenceSession.create(benchCase.file, sessionOptions);
+    const ortQdq = await ort.InferenceSession.create(qdq, sessionOptions);
+    // Accuracy against Kiln fp32 over evalCount seeded inputs (never the calibration inputs).
+    const accuracy = Object.fromEntries([...kiln.map((k) => k.name), 'ORT fp32', 'ORT Q/DQ'].map((name) => [name, { cosines: [], same: 0, rows: 0 }]));
+    for (let e = 0; e < evalCount; e++) {
+      const feeds = makeInputs(benchCase.model, benchCase.shapes, 5000 + e);
+      const outputs = {};
+      for (const k of kiln) outputs[k.name] = (await k.context.run(feeds))[outputName];
+      outputs['ORT fp32'] = { data: (await ortFp32.run(toOrt(feeds)))[outputName].data };
+      outputs['ORT Q/DQ'] = { data: (await ortQdq.run(toOrt(feeds)))[outputName].data };
+      const reference = outputs.fp32;
+      const width = reference.dims.at(-1);
+      for (const [name, out] of Object.entries(outputs)) {
+        accuracy[name].cosines.push(cosine(out.data, reference.data));
+        const [same, rows] = top1(out.data, reference.data, width);
+        accuracy[name].same += same;
+        accuracy[name].rows += rows;
+      }
+    }
+    // Speed: every runner once per iteration, interleaved, after a warm-up.
+    const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
+    const ortFeeds = toOrt(feeds);
+    const runners = [['ORT fp32', () => ortFp32.run(ortFeeds)], ['ORT Q/DQ', () => ortQdq.run(ortFeeds)], ...kiln.map((k) => [k.name, () => k.context.run(feeds)])];
+    const times = Object.fromEntries(runners.map(([name]) => [name, []]));
+    for (let i = 0; i < 3; i++) for (const [, run] of runners) await run();
+    for (let i = 0; i < iterations; i++) {
+      for (const [name, run] of runners) {
+        const start = performance.now();
+        await run();
+        times[name].push(performance.now() - start);
+      }
+    }
+    const ortMs = median(times['ORT fp32']);
+    const ortQdqMs = median(times['ORT Q/DQ']);
+    for (const [name] of runners) {
+      const k = kiln.find((entry) => entry.name === name);
+      const a = accuracy[name];
+      results.push({
+        case: benchCase.name, threads, variant: name, mix: k?.mix ?? '', medianMs: median(times[name]),
+        vsOrtFp32: ortMs / median(times[name]), vsOrtQdq: name.startsWith('int8') ? ortQdqMs / median(times[name]) : undefined,
+        cosineMin: Math.min(...a.cosines), cosineMean: a.cosines.reduce((x, y) => x + y, 0) / a.cosines.length, top1: a.same / a.rows,
+        buildMs: k?.buildMs, calibrationMs,
+      });
+    }
+    await ortFp32.release?.();
+    await ortQdq.release?.();
+  }
+}
+
+fs.rmSync(work, { recursive: true, force: true });
+if (flags.json) {
+  for (const row of results) console.log(JSON.stringify(row));
+} else {
+  console.log('| case | threads | engine | GEMM/conv layers | median ms | ORT fp32 / this | ORT Q/DQ / this | cosine min (mean) vs Kiln fp32 | top-1 agreement |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) {
+    console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% |`);
+  }
+  for (const threads of threadCounts) {
+    for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ']) {
+      const rows = results.filter((r) => r.threads === threads && r.variant === variant);
+      if (rows.length === 0) continue;
+      const geomean = Math.exp(rows.reduce((sum, r) => sum + Math.log(r.vsOrtFp32), 0) / rows.length);
+      console.log(`geomean ORT fp32 / Kiln ${variant} at ${threads} thread(s): ${geomean.toFixed(3)}`);
+    }
+  }
+}
