@@ -5,8 +5,11 @@
 //
 //   node tools/bench/run.mjs [--json] [--filter=REGEX] [--threads=1,2] [--iterations=N]
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { benchCases } from './cases.mjs';
 import { measureCase } from './measure.mjs';
@@ -24,18 +27,31 @@ const results = [];
 for (const threads of threadCounts) {
   for (const benchCase of cases) {
     const result = await measureCase(benchCase, threads, { iterations, warmUp: 5 });
-    if (benchCase.name === 'mobilenet_v2 batch 1') result.peakRss = peakRss(benchCase, threads);
+    if (benchCase.name === 'mobilenet_v2 batch 1') result.peakRss = await peakRss(benchCase, threads);
     results.push(result);
     if (!json) printRow(result);
   }
 }
 
-function peakRss(benchCase, threads) {
+async function peakRss(benchCase, threads) {
+  // Kiln's child loads a plan built here: its peak is running, not building.
+  const planFile = path.join(os.tmpdir(), `kiln-bench-rss-${process.pid}.plan`);
+  let built = true;
+  try {
+    fs.writeFileSync(planFile, await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, builderOptimizationLevel: 0 }));
+  } catch {
+    built = false; // the timing rows already say why Kiln's figures are missing
+  }
   const measure = (runtime) => {
-    const output = execFileSync(process.execPath, [path.join(here, 'rss.mjs'), runtime, benchCase.file, JSON.stringify(benchCase.shapes), String(threads)], { encoding: 'utf8' });
+    const args = [path.join(here, 'rss.mjs'), runtime, runtime === 'kiln' ? planFile : '-', benchCase.file, JSON.stringify(benchCase.shapes), String(threads)];
+    const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
     return JSON.parse(output.trim().split('\n').at(-1)).maxRssBytes;
   };
-  return { kiln: measure('kiln'), ort: measure('ort') };
+  try {
+    return { kiln: built ? measure('kiln') : undefined, ort: measure('ort') };
+  } finally {
+    fs.rmSync(planFile, { force: true });
+  }
 }
 
 function printRow(r) {
@@ -44,7 +60,7 @@ function printRow(r) {
     console.log(`${r.case.padEnd(22)} t=${r.threads}  ORT median ${ms(r.ort.median)} p90 ${ms(r.ort.p90)} ms | Kiln: not built (${r.kilnError})`);
     return;
   }
-  const rss = r.peakRss ? ` | peak RSS Kiln ${(r.peakRss.kiln / 2 ** 20).toFixed(0)} MiB vs ORT ${(r.peakRss.ort / 2 ** 20).toFixed(0)} MiB` : '';
+  const rss = r.peakRss ? ` | peak RSS Kiln ${r.peakRss.kiln === undefined ? '-' : (r.peakRss.kiln / 2 ** 20).toFixed(0)} MiB vs ORT ${(r.peakRss.ort / 2 ** 20).toFixed(0)} MiB` : '';
   console.log(
     `${r.case.padEnd(22)} t=${r.threads}  Kiln median ${ms(r.kiln.median)} p90 ${ms(r.kiln.p90)} | ORT median ${ms(r.ort.median)} p90 ${ms(r.ort.p90)} ms | ORT/Kiln ${r.ratio.toFixed(2)}x | build ${(r.buildColdMs / 1000).toFixed(2)} s cold, ${(r.buildCachedMs / 1000).toFixed(2)} s cached | load ${ms(r.loadMs)} ms${rss}`,
   );
