@@ -52,3 +52,32 @@ describe('planMemory', () => {
     expect(plan.totalBytes).toBe(4096);
   });
 });
+
+describe('reshape views in the arena', () => {
+  it('gives a Reshape between two arena tensors its input bytes, keeps them alive for both, and stays correct', async () => {
+    const { NetworkDefinition, buildSerializedNetwork } = await import('../src/index.js');
+    const { Runtime } = await import('@kiln/runtime');
+    const { evaluate, load, save } = await import('@kiln/onnx-tools');
+    const { closeTo, randomFloat } = await import('./helpers.js');
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', [2, 12]);
+    const a = network.addActivation(x, 'Sigmoid');
+    const flat = network.addShuffle(a, { reshape: [4, 6] });
+    // Both the reshape's input and its output are read later: the shared bytes must outlive both.
+    const left = network.addActivation(flat, 'Relu');
+    const right = network.addShuffle(network.addActivation(a, 'Tanh'), { reshape: [4, 6] });
+    network.markOutput(network.addElementwise(left, right, 'Add'), 'y');
+    const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network));
+    const header = (engine as unknown as { header: { tensors: { name: string; location: string; offset?: number }[]; layers: { kernel: string; inputs: number[]; outputs: number[] }[] } }).header;
+    const copies = header.layers.filter((layer) => layer.kernel.startsWith('x_copy'));
+    const shared = copies.filter((layer) => {
+      const [input, output] = [header.tensors[layer.inputs[0]!]!, header.tensors[layer.outputs[0]!]!];
+      return input.location === 'arena' && output.location === 'arena' && input.offset === output.offset;
+    });
+    expect(shared.length).toBeGreaterThan(0);
+    const feeds = { x: randomFloat([2, 12], 71, 3) };
+    const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(await load(save(network.model)), feeds)];
+    const result = closeTo(mine.y!, theirs.y!, 1e-6, 1e-5);
+    expect(result.ok, result.message).toBe(true);
+  });
+});

@@ -136,13 +136,29 @@ function planArena(tensors: PlanTensor[], layers: readonly PlanLayer[], profiles
     for (const input of layer.inputs) last.set(input, step);
     for (const output of layer.outputs) last.set(output, Math.max(last.get(output) ?? step, step));
   });
-  const uses = tensors.flatMap((tensor, id) => {
-    if (tensor.location !== 'arena' || tensor.dims.some((dim) => dim === -1)) return [];
+  const sizeOf = (tensor: PlanTensor) => {
     const bytes = Math.max(...bindings.map((symbols) => tensor.dims.reduce<number>((product, dim) => product * compileDim(dim)(symbols), 1))) * (ELEMENT_BYTES[tensor.dtype] ?? 8);
     if (!Number.isFinite(bytes)) throw new KilnError('ERR_BUILD', `Cannot size tensor "${tensor.name}".`, { found: JSON.stringify(tensor.dims) });
-    return [{ id, byteLength: bytes, firstUse: first.get(id) ?? 0, lastUse: last.get(id) ?? first.get(id) ?? 0 }];
+    return bytes;
+  };
+  const planned = (id: number) => tensors[id]!.location === 'arena' && !tensors[id]!.dims.some((dim) => dim === -1);
+  // Views: a copy layer (Reshape, Flatten, Squeeze, Unsqueeze, Identity) between two arena
+  // tensors of one size gives its output the input's bytes; the copy kernel then moves nothing.
+  // The shared buffer lives until the last reader of either.
+  const viewOf = new Map<number, number>();
+  for (const layer of layers) {
+    if (!layer.kernel.startsWith('x_copy') || layer.inputs.length !== 1 || layer.outputs.length !== 1) continue;
+    const [x, y] = [layer.inputs[0]!, layer.outputs[0]!];
+    if (!planned(x) || !planned(y) || sizeOf(tensors[x]!) !== sizeOf(tensors[y]!)) continue;
+    viewOf.set(y, viewOf.get(x) ?? x);
+  }
+  for (const [view, root] of viewOf) last.set(root, Math.max(last.get(root) ?? 0, last.get(view) ?? first.get(view) ?? 0));
+  const uses = tensors.flatMap((tensor, id) => {
+    if (!planned(id) || viewOf.has(id)) return [];
+    return [{ id, byteLength: sizeOf(tensor), firstUse: first.get(id) ?? 0, lastUse: last.get(id) ?? first.get(id) ?? 0 }];
   });
   const plan = planMemory(uses);
   for (const [id, offset] of plan.offsets) tensors[id]!.offset = offset;
+  for (const [view, root] of viewOf) tensors[view]!.offset = plan.offsets.get(root)!;
   return plan;
 }
