@@ -27,7 +27,7 @@ export function lowerGraph(model: Model, context: PassContext, precision?: Preci
     const native = node.subgraphs().length === 0 ? lowerNode(node, sources, model, graph, precision) : undefined;
     // Checked on what the native layers read and write, not on every node input: an input the
     // kernel does not take (Resize's empty roi, say) must not send the node to reference code.
-    if (native && native.every((layer) => nativeTensors([...layer.inputs, ...layer.outputs], inputSymbols)) && producesEverythingRead(node, native, graphOutputs)) {
+    if (native?.every((layer) => nativeTensors([...layer.inputs, ...layer.outputs], inputSymbols)) && producesEverythingRead(node, native, graphOutputs)) {
       if (native.length === 1) native[0]!.origin = node;
       layers.push(...native);
     } else {
