@@ -18,37 +18,6 @@ int64_t group_packed_floats(const GemmVariant& gemm, int64_t k, int64_t n) {
   return (static_cast<int64_t>(f32_gemm::packed_b_size(gemm, k, n)) + 15) / 16 * 16;
 }
 
-bool is_direct(const ConvShape& s) {
-  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
-         s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
-}
-
-// Rows [row0, row0 + rows) of the im2col matrix of group g: row = (n, oh, ow), columns ordered
-// (kh, kw, ci) with in_c/g channels contiguous; out-of-image taps are zero.
-void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int64_t rows,
-            float* col) {
-  const int64_t oh_count = s.out_h(), ow_count = s.out_w();
-  const int64_t cin_g = s.in_c / s.groups;
-  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t row = row0 + r;
-    const int64_t ow = row % ow_count, oh = row / ow_count % oh_count, n = row / ow_count / oh_count;
-    float* dst = col + r * k;
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-      for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
-        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
-          std::memset(dst, 0, sizeof(float) * cin_g);
-        } else {
-          const float* src = input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g;
-          std::memcpy(dst, src, sizeof(float) * cin_g);
-        }
-      }
-    }
-  }
-}
-
 // Convolution as an indirect GEMM: per block of MR output pixels, a table of pointers to the
 // input each tap reads (or a zero row for padding); the indirect microkernel walks the table with
 // the weights packed exactly as for im2col (k = (kh, kw, ci)). Without groups and dilation along
@@ -149,6 +118,48 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
 
 }  // namespace
 
+bool is_gemm_direct(const ConvShape& s) {
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+         s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
+}
+
+void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int64_t rows,
+            float* col) {
+  const int64_t oh_count = s.out_h(), ow_count = s.out_w();
+  const int64_t cin_g = s.in_c / s.groups;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t row = row0 + r;
+    const int64_t ow = row % ow_count, oh = row / ow_count % oh_count, n = row / ow_count / oh_count;
+    float* dst = col + r * k;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
+        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
+          std::memset(dst, 0, sizeof(float) * cin_g);
+        } else {
+          const float* src = input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g;
+          std::memcpy(dst, src, sizeof(float) * cin_g);
+        }
+      }
+    }
+  }
+}
+
+void gemm_weights(const ConvShape& s, const float* weights_oihw, int64_t g, float* b) {
+  const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
+  const int64_t taps = s.kernel_h * s.kernel_w;
+  const float* wg = weights_oihw + g * cout_g * cin_g * taps;
+  for (int64_t co = 0; co < cout_g; ++co) {
+    for (int64_t ci = 0; ci < cin_g; ++ci) {
+      for (int64_t tap = 0; tap < taps; ++tap) {
+        b[(tap * cin_g + ci) * cout_g + co] = wg[(co * cin_g + ci) * taps + tap];
+      }
+    }
+  }
+}
+
 size_t conv_gemm_packed_size(const GemmVariant& gemm, const ConvShape& s) {
   assert(s.valid());
   const int64_t k = s.kernel_h * s.kernel_w * (s.in_c / s.groups);
@@ -161,17 +172,9 @@ void conv_gemm_pack(const GemmVariant& gemm, const ConvShape& s, const float* we
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   const int64_t taps = s.kernel_h * s.kernel_w, k = taps * cin_g;
   const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
+  std::vector<float> b(static_cast<size_t>(k * cout_g));
   for (int64_t g = 0; g < s.groups; ++g) {
-    // OIHW weights of group g reordered to B[k = (tap, ci)][n = co], then packed.
-    std::vector<float> b(static_cast<size_t>(k * cout_g));
-    const float* wg = weights + g * cout_g * cin_g * taps;
-    for (int64_t co = 0; co < cout_g; ++co) {
-      for (int64_t ci = 0; ci < cin_g; ++ci) {
-        for (int64_t tap = 0; tap < taps; ++tap) {
-          b[(tap * cin_g + ci) * cout_g + co] = wg[(co * cin_g + ci) * taps + tap];
-        }
-      }
-    }
+    gemm_weights(s, weights, g, b.data());
     f32_gemm::pack_b(gemm, k, cout_g, b.data(), cout_g, 1, packed + g * group_floats);
   }
 }
@@ -183,7 +186,7 @@ void conv_gemm_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
-  const bool direct = is_direct(s);
+  const bool direct = is_gemm_direct(s);
   if (!direct && gemm.indirect != nullptr && !p.force_im2col) {
     conv_indirect_run(gemm, s, p, pool);
     return;

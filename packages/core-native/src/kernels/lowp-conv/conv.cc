@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/f32-conv/conv-gemm.h"
 #include "kernels/f32-gemm/scratch.h"
 #include "runtime/thread_pool.h"
 
@@ -36,34 +37,6 @@ const ConvVariant kVariants[] = {
 
 int64_t group_bytes(const LowpVariant& gemm, int64_t k, int64_t n) {
   return (static_cast<int64_t>(lowp_gemm::packed_b_bytes(gemm, k, n)) + 63) / 64 * 64;
-}
-
-bool is_direct(const ConvShape& s) {
-  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-         s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
-}
-
-// Rows [row0, row0 + rows) of group g's im2col matrix (as f32-conv's): row = (n, oh, ow),
-// columns (kh, kw, ci); out-of-image taps are zero.
-void im2col(const ConvShape& s, const float* input, int64_t g, int64_t row0, int64_t rows, float* col) {
-  const int64_t oh_count = s.out_h(), ow_count = s.out_w(), cin_g = s.in_c / s.groups;
-  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t row = row0 + r;
-    const int64_t ow = row % ow_count, oh = row / ow_count % oh_count, n = row / ow_count / oh_count;
-    float* dst = col + r * k;
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-      for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
-        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
-          std::memset(dst, 0, sizeof(float) * cin_g);
-        } else {
-          std::memcpy(dst, input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g, sizeof(float) * cin_g);
-        }
-      }
-    }
-  }
 }
 
 }  // namespace
@@ -118,12 +91,7 @@ void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const 
   const int64_t bytes = group_bytes(gemm, k, cout_g);
   std::vector<float> b(static_cast<size_t>(k * cout_g));
   for (int64_t g = 0; g < s.groups; ++g) {
-    const float* wg = weights + g * cout_g * cin_g * taps;
-    for (int64_t co = 0; co < cout_g; ++co) {
-      for (int64_t ci = 0; ci < cin_g; ++ci) {
-        for (int64_t tap = 0; tap < taps; ++tap) b[(tap * cin_g + ci) * cout_g + co] = wg[(co * cin_g + ci) * taps + tap];
-      }
-    }
+    f32_conv::gemm_weights(s, weights, g, b.data());
     const float* group_scales = scales == nullptr ? nullptr : scale_count == 1 ? scales : scales + g * cout_g;
     lowp_gemm::pack_b(gemm, k, cout_g, b.data(), cout_g, 1, group_scales, scale_count == 1 ? 1 : cout_g,
                       static_cast<uint8_t*>(packed) + g * bytes);
@@ -137,7 +105,7 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t bytes = group_bytes(gemm, k, cout_g);
-  const bool direct = is_direct(s);
+  const bool direct = f32_conv::is_gemm_direct(s);
   const int threads = pool != nullptr ? pool->size() : 1;
   f32_gemm::GemmVariant tile{};
   tile.mr = gemm.mr, tile.nr = gemm.nr;
@@ -163,7 +131,7 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
     } else {
       float* col = f32_gemm::thread_scratch(static_cast<size_t>(rows * k), 1);
       assert(col != nullptr);
-      im2col(s, p.input, g, m0, rows, col);
+      f32_conv::im2col(s, p.input, g, m0, rows, col);
       gp.a = col;
       gp.lda = k;
     }
