@@ -4,6 +4,7 @@
 // hasResidual], epilogue: at most one activation. Kernel ids: an exact variant
 // (f32_conv_1x1_14x32__avx512, f32_dwconv_3x3__avx2, ...) or the family alias f32_conv (first
 // applicable variant in list order at or below the ISA).
+#include "executor/conv_layer.h"
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
 #include "kernels/f32-conv/variants.h"
@@ -45,38 +46,11 @@ class F32ConvOp final : public Op {
 }  // namespace
 
 std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args) {
-  require_params(args, 13, "kh, kw, sh, sw, dh, dw, pad t, l, b, r, group, hasBias, hasResidual");
-  int64_t p[13];
-  for (int i = 0; i < 13; ++i) p[i] = param_int(args, i);
-  const bool has_bias = p[11] != 0, has_residual = p[12] != 0;
-  require(p[11] == 0 || p[11] == 1, args, "hasBias must be 0 or 1.", "0 or 1", std::to_string(p[11]));
-  require(p[12] == 0 || p[12] == 1, args, "hasResidual must be 0 or 1.", "0 or 1", std::to_string(p[12]));
-  const size_t inputs = 2 + has_bias + has_residual;
-  require_arity(args, inputs, inputs, 1);
-  const TensorDesc &x = args.in(0), &w = args.in(1), &y = args.out(0);
-  for (size_t i = 0; i < inputs; ++i) require_dtype(args, args.in(i), DType::kFloat32, "conv inputs");
-  require_dtype(args, y, DType::kFloat32, "output");
-  require(x.shape.size() == 4 && y.shape.size() == 4, args, "Conv input and output must be 4-D NHWC.",
-          "[N, H, W, C] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
-  ConvShape s;
-  s.batch = x.shape[0], s.in_h = x.shape[1], s.in_w = x.shape[2], s.in_c = x.shape[3], s.out_c = y.shape[3];
-  s.kernel_h = p[0], s.kernel_w = p[1], s.stride_h = p[2], s.stride_w = p[3], s.dilation_h = p[4],
-  s.dilation_w = p[5];
-  s.pad_top = p[6], s.pad_left = p[7], s.pad_bottom = p[8], s.pad_right = p[9], s.groups = p[10];
-  require(s.valid(), args, "Invalid convolution geometry.",
-          "positive sizes/strides/dilations, pads >= 0, C and OC divisible by group, OH/OW >= 1",
-          "x " + shape_string(x.shape) + ", OC " + std::to_string(s.out_c) + ", group " + std::to_string(s.groups));
-  const std::vector<int64_t> expected{s.batch, s.out_h(), s.out_w(), s.out_c};
-  require(y.shape == expected, args, "Conv output shape does not match the convolution formula.",
-          shape_string(expected), shape_string(y.shape));
-  if (has_bias) {
-    require(args.in(2).elements == s.out_c, args, "Bias must have one value per output channel.",
-            std::to_string(s.out_c), std::to_string(args.in(2).elements));
-  }
-  if (has_residual) {
-    require(args.in(inputs - 1).shape == y.shape, args, "Residual must have the output's NHWC shape.",
-            shape_string(y.shape), shape_string(args.in(inputs - 1).shape));
-  }
+  const ConvLayer layer = check_conv_layer(args);
+  const ConvShape& s = layer.shape;
+  const bool has_bias = layer.has_bias, has_residual = layer.has_residual;
+  const size_t inputs = layer.inputs;
+  const TensorDesc& w = args.in(1);
   const ConvVariant* variant = nullptr;
   if (args.base == "f32_conv") {
     for (size_t i = 0; i < f32_conv::conv_variant_count() && variant == nullptr; ++i) {
