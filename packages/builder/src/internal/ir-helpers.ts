@@ -10,6 +10,17 @@ export function floatValues(value: Value | undefined): Float32Array | undefined 
   return value.values.data as Float32Array;
 }
 
+/** The values of a constant of any numeric dtype as numbers, or undefined when not a constant. */
+export function constantNumbers(value: Value | undefined): number[] | undefined {
+  if (!value || !(value instanceof Constant)) return undefined;
+  return Array.from(value.values.data as ArrayLike<number | bigint>, (item) => Number(item));
+}
+
+/** Read by exactly one node and not a graph output: a pass may fold its producer away. */
+export function exclusive(graph: Graph, value: Value): boolean {
+  return value.consumers.length === 1 && !graph.outputs.includes(value);
+}
+
 /** A scalar (any single-element constant of a numeric type) as a number. */
 export function scalarValue(value: Value | undefined): number | undefined {
   if (!value || !(value instanceof Constant)) return undefined;

@@ -1,6 +1,6 @@
 import type { Node, Value } from '@kiln/onnx-tools';
 import { activationOf } from '../activations.js';
-import { floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
+import { constantNumbers, floatAttribute, intAttribute, intsAttribute, stringAttribute } from '../ir-helpers.js';
 import { qualifiedOp } from '../pattern.js';
 import { lowerConvTranspose } from './deconv.js';
 import { lowerRecurrent } from './rnn.js';
@@ -150,7 +150,7 @@ for (const [op, kernel] of [['ReduceSum', 'f32_reduce_sum'], ['ReduceMean', 'f32
     if (!isFloat(node.inputs[0]) || rank === undefined) return undefined;
     let axes = intsAttribute(node, 'axes');
     if (node.inputs[1] !== undefined) {
-      const values = constantInts(node.inputs[1]);
+      const values = constantNumbers(node.inputs[1]);
       if (!values) return undefined;
       axes = values;
     }
@@ -195,11 +195,6 @@ rules.MatMul = (node, sources) => {
   return layer(node, sources, 'MatrixMultiply', 'f32_matmul');
 };
 
-function constantInts(value: Value | undefined): number[] | undefined {
-  if (!value || !value.isConstant) return undefined;
-  const data = (value as unknown as { values: { data: ArrayLike<number | bigint> } }).values.data;
-  return Array.from(data, (item) => Number(item));
-}
 
 rules.BatchNormalization = (node, sources) => {
   const rank = rankOf(node.inputs[0]);
@@ -223,14 +218,14 @@ rules.Pad = (node, sources, opset) => {
   let value = floatAttribute(node, 'value', 0);
   let axes = [...Array(rank).keys()];
   if (opset >= 11) {
-    pads = constantInts(node.inputs[1]);
+    pads = constantNumbers(node.inputs[1]);
     if (node.inputs[2] !== undefined) {
-      const values = constantInts(node.inputs[2]);
+      const values = constantNumbers(node.inputs[2]);
       if (values?.length !== 1) return undefined;
       value = values[0]!;
     }
     if (node.inputs[3] !== undefined) {
-      const given = constantInts(node.inputs[3]);
+      const given = constantNumbers(node.inputs[3]);
       if (!given) return undefined;
       axes = given.map((axis) => normalizeAxis(axis, rank));
     }
@@ -265,8 +260,8 @@ rules.Resize = (node, sources, opset) => {
   if (mode === undefined || coordinate === undefined || nearest === undefined) return undefined;
   if (intAttribute(node, 'exclude_outside', 0) !== 0 || (mode === 1 && intAttribute(node, 'antialias', 0) !== 0)) return undefined;
   const axes = (intsAttribute(node, 'axes') ?? [...Array(rank).keys()]).map((axis) => normalizeAxis(axis, rank));
-  const scales = scalesInput ? constantFloats(scalesInput) : undefined;
-  const sizes = sizesInput ? constantInts(sizesInput) : undefined;
+  const scales = scalesInput ? constantNumbers(scalesInput) : undefined;
+  const sizes = sizesInput ? constantNumbers(sizesInput) : undefined;
   const full = new Array<number>(rank).fill(1);
   if (scales && scales.length > 0) {
     if (scales.length !== axes.length) return undefined;
@@ -288,10 +283,6 @@ rules.Resize = (node, sources, opset) => {
   return layer(node, sources, 'Resize', 'f32_resize', { inputs: [x], params: [mode, coordinate, nearest, full[rank - 2]!, full[rank - 1]!] });
 };
 
-/** The values of a constant float tensor as numbers (constantInts converts any numeric dtype). */
-function constantFloats(value: Value | undefined): number[] | undefined {
-  return constantInts(value);
-}
 
 rules.ConvTranspose = (node, sources) => lowerConvTranspose(node, sources);
 rules.LSTM = (node, sources) => lowerRecurrent(node, sources);

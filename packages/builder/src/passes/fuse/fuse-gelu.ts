@@ -1,5 +1,5 @@
 import { type Graph, Node, type Value } from '@kiln/onnx-tools';
-import { KILN_DOMAIN, scalarValue } from '../../internal/ir-helpers.js';
+import { KILN_DOMAIN, exclusive, scalarValue } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 
 /**
@@ -64,10 +64,6 @@ function otherScalar(node: Node, value: Value): number | undefined {
 
 function single(graph: Graph, value: Value): Node | undefined {
   return exclusive(graph, value) ? value.consumers[0] : undefined;
-}
-
-function exclusive(graph: Graph, value: Value): boolean {
-  return value.consumers.length === 1 && !graph.outputs.includes(value);
 }
 
 function near(value: number | undefined, target: number): boolean {

@@ -1,5 +1,5 @@
 import { type Graph, Node, type Value } from '@kiln/onnx-tools';
-import { KILN_DOMAIN, floatValues, intsAttribute, newConstant, replaceNodes, scalarValue } from '../../internal/ir-helpers.js';
+import { KILN_DOMAIN, constantNumbers, exclusive, floatValues, intsAttribute, newConstant, replaceNodes, scalarValue } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 
 /**
@@ -68,19 +68,12 @@ function tryFuse(graph: Graph, div: Node, context: PassContext): boolean {
 function trailingAxis(node: Node, rank: number): number | undefined {
   let axes = intsAttribute(node, 'axes');
   if (node.inputs[1] !== undefined) {
-    const values = floatValues(node.inputs[1]) ?? integerValues(node.inputs[1]);
-    axes = values ? Array.from(values, Number) : undefined;
+    axes = constantNumbers(node.inputs[1]);
   }
   const keepdims = node.attributes.get('keepdims');
   if (!axes || axes.length === 0 || (keepdims?.type === 'int' && keepdims.value === 0)) return undefined;
   const sorted = axes.map((axis) => (axis < 0 ? axis + rank : axis)).sort((a, b) => a - b);
   return sorted.every((axis, i) => axis === rank - sorted.length + i) ? sorted[0] : undefined;
-}
-
-function integerValues(value: Value): number[] | undefined {
-  if (!value.isConstant) return undefined;
-  const data = (value as unknown as { values: { data: ArrayLike<number | bigint> } }).values.data;
-  return Array.from(data, Number);
 }
 
 function isSquareOf(node: Node, d: Value): boolean {
@@ -99,10 +92,6 @@ function affine(graph: Graph, value: Value, op: 'Mul' | 'Add', size: number): { 
   // Only a constant that broadcasts along the normalized axes alone ([C] or [1, ..., C]).
   if (!values || values.length !== size || shape.length > (value.shape?.length ?? 0)) return undefined;
   return { node, values };
-}
-
-function exclusive(graph: Graph, value: Value): boolean {
-  return value.consumers.length === 1 && !graph.outputs.includes(value);
 }
 
 export const fuseLayerNorm: Pass = {

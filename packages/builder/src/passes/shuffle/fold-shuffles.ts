@@ -1,5 +1,5 @@
 import type { Graph, Node, Value } from '@kiln/onnx-tools';
-import { intAttribute, intsAttribute } from '../../internal/ir-helpers.js';
+import { constantNumbers, intAttribute, intsAttribute } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 import { bypass } from '../cleanup/remove-identity.js';
 
@@ -29,12 +29,6 @@ function staticShape(value: Value | undefined): readonly number[] | undefined {
   return shape?.every((dim) => typeof dim === 'number') ? (shape as readonly number[]) : undefined;
 }
 
-function constantShape(value: Value | undefined): number[] | undefined {
-  if (!value?.isConstant) return undefined;
-  const data = (value as unknown as { values: { data: ArrayLike<number | bigint> } }).values.data;
-  return Array.from(data, Number);
-}
-
 function foldTransposes(graph: Graph, node: Node, context: PassContext): boolean {
   const inner = node.inputs[0]?.producer;
   if (!inner || !onnx(node, 'Transpose') || !onnx(inner, 'Transpose') || !graph.nodes.includes(inner)) return false;
@@ -50,7 +44,7 @@ function foldTransposes(graph: Graph, node: Node, context: PassContext): boolean
 function foldReshapes(graph: Graph, node: Node, context: PassContext): boolean {
   const inner = node.inputs[0]?.producer;
   if (!inner || !onnx(node, 'Reshape') || !onnx(inner, 'Reshape') || !graph.nodes.includes(inner)) return false;
-  const shape = constantShape(node.inputs[1]);
+  const shape = constantNumbers(node.inputs[1]);
   if (!shape || (shape.includes(0) && intAttribute(node, 'allowzero', 0) === 0)) return false;
   node.setInput(0, inner.inputs[0]!);
   context.note(`Folded ${inner.describe()} into ${node.describe()}`);
