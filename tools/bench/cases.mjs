@@ -36,3 +36,8 @@ export function makeInputs(model, shapes, seed = 7) {
   }
   return feeds;
 }
+
+/** `--name=value` and `--flag` command-line arguments as a Map (flags map to true). */
+export function parseArgs(argv) {
+  return new Map(argv.map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : true]));
+}

@@ -13,14 +13,14 @@ import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
-import { benchCases, makeInputs } from './cases.mjs';
+import { benchCases, makeInputs, parseArgs } from './cases.mjs';
+import { median } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
-const args = new Map(process.argv.slice(2).map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : true]));
+const args = parseArgs(process.argv.slice(2));
 const iterations = Number(args.get('iterations') ?? 30);
 const filter = typeof args.get('filter') === 'string' ? new RegExp(args.get('filter')) : undefined;
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const results = [];
 for (const benchCase of benchCases(shared).filter((c) => !filter || filter.test(c.name))) {

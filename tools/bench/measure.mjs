@@ -8,8 +8,9 @@ import { Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
 import { makeInputs } from './cases.mjs';
 
-const median = (values) => quantile(values, 0.5);
-function quantile(values, q) {
+/** Median (interpolated) of a list of timings. */
+export const median = (values) => quantile(values, 0.5);
+export function quantile(values, q) {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = q * (sorted.length - 1);
   const low = Math.floor(rank);

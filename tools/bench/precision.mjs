@@ -21,6 +21,7 @@ import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
 import { benchCases, makeInputs } from './cases.mjs';
+import { median } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -33,7 +34,6 @@ const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-precision-'));
 const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1', 'bert_mini seq 128'];
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function cosine(a, b) {
   let dot = 0;

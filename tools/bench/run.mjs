@@ -11,12 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
-import { benchCases } from './cases.mjs';
+import { benchCases, parseArgs } from './cases.mjs';
 import { measureCase } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
-const args = new Map(process.argv.slice(2).map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : true]));
+const args = parseArgs(process.argv.slice(2));
 const json = args.has('json');
 const threadCounts = String(args.get('threads') ?? '1,2').split(',').map(Number);
 const iterations = Number(args.get('iterations') ?? 30);
