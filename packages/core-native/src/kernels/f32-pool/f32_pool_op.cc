@@ -1,5 +1,5 @@
-// f32 pooling on NCHW (scalar only: the window loops are index-bound, not arithmetic-bound), and
-// on NHWC (vectorized over the channels of each input pixel: pool_nhwc.h).
+// f32 pooling on NCHW (vectorized along each output row: pool_nchw.h), and on NHWC (vectorized
+// over the channels of each input pixel: pool_nhwc.h).
 //   f32_maxpool2d_nhwc / f32_avgpool2d_nhwc: inputs [x N,H,W,C], outputs [y N,OH,OW,C], the same
 //     params as the NCHW layers.
 //   f32_maxpool2d / f32_avgpool2d: inputs [x N,C,H,W], outputs [y N,C,OH,OW],
@@ -16,53 +16,51 @@
 
 #include "executor/factories.h"
 #include "executor/kernel_util.h"
+#include "kernels/f32-pool/pool_nchw.h"
 #include "kernels/f32-pool/pool_nhwc.h"
 
 namespace kiln {
 namespace {
 
-struct PoolGeometry {
-  int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw;
-  bool max, include_pad;
-};
-
+// One task = a run of planes; a plane small enough is grouped with others (tiny layers, one core).
 class F32Pool2dOp final : public Op {
  public:
-  F32Pool2dOp(PoolGeometry g, int x, int y) : g_(g), x_(x), y_(y) {}
+  F32Pool2dOp(const F32PoolNchwVariant& kernel, PoolGeometry g, int x, int y) : kernel_(kernel), g_(g), x_(x), y_(y) {}
 
   void run(const RunState& state) const override {
     const float* x = state.at<const float>(x_);
     float* y = state.at<float>(y_);
     const PoolGeometry& g = g_;
-    parallel_chunks(state.pool, g.n * g.c, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t plane = begin; plane < end; ++plane) {
-        const float* in = x + plane * g.h * g.w;
-        float* out = y + plane * g.oh * g.ow;
-        for (int64_t oy = 0; oy < g.oh; ++oy) {
-          for (int64_t ox = 0; ox < g.ow; ++ox) {
-            float acc = g.max ? -std::numeric_limits<float>::infinity() : 0.0f;
-            int64_t count = 0, padded = 0;
-            for (int64_t ky = 0; ky < g.kh; ++ky) {
-              const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-              for (int64_t kx = 0; kx < g.kw; ++kx) {
-                const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-                if (iy >= -g.pt && iy < g.h + g.pb && ix >= -g.pl && ix < g.w + g.pr) ++padded;
-                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                const float v = in[iy * g.w + ix];
-                acc = g.max ? std::max(acc, v) : acc + v;
-                ++count;
-              }
-            }
-            if (!g.max) acc = acc / static_cast<float>(std::max<int64_t>(1, g.include_pad ? padded : count));
-            out[oy * g.ow + ox] = acc;
-          }
-        }
-      }
+    const int64_t work = std::max<int64_t>(1, g.oh * g.ow * g.kh * g.kw);
+    parallel_chunks(state.pool, g.n * g.c, std::max<int64_t>(1, 16384 / work), [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) kernel_.plane(g, x + plane * g.h * g.w, y + plane * g.oh * g.ow);
     });
   }
 
  private:
+  const F32PoolNchwVariant& kernel_;
   PoolGeometry g_;
+  int x_, y_;
+};
+
+class F32GlobalPoolOp final : public Op {
+ public:
+  F32GlobalPoolOp(const F32PoolNchwVariant& kernel, bool max, int64_t planes, int64_t spatial, int x, int y)
+      : kernel_(kernel), max_(max), planes_(planes), spatial_(spatial), x_(x), y_(y) {}
+
+  void run(const RunState& state) const override {
+    const float* x = state.at<const float>(x_);
+    float* y = state.at<float>(y_);
+    parallel_chunks(state.pool, planes_, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, spatial_)),
+                    [&](int64_t begin, int64_t end) {
+                      for (int64_t p = begin; p < end; ++p) y[p] = kernel_.global(max_, x + p * spatial_, spatial_);
+                    });
+  }
+
+ private:
+  const F32PoolNchwVariant& kernel_;
+  bool max_;
+  int64_t planes_, spatial_;
   int x_, y_;
 };
 
@@ -125,9 +123,8 @@ std::unique_ptr<Op> make_f32_pool2d(const OpBuildArgs& args) {
     require(ys.size() == xs.size() && ys[0] == xs[0] && ys[1] == xs[1] && args.out(0).elements == xs[0] * xs[1], args,
             "Global pooling output must be [N, C, 1, ...].", "[" + std::to_string(xs[0]) + "," + std::to_string(xs[1]) + ",1...]",
             shape_string(ys));
-    const int64_t spatial = product(xs, 2, xs.size());
-    g = PoolGeometry{xs[0], xs[1], 1, spatial, 1, 1, 1, spatial, 1, 1, 0, 0, 0, 0, 1, 1, g.max, false};
-    return std::make_unique<F32Pool2dOp>(g, args.layer.inputs[0], args.layer.outputs[0]);
+    return std::make_unique<F32GlobalPoolOp>(pick_variant(kF32PoolNchwVariants, args.isa), g.max, xs[0] * xs[1],
+                                             product(xs, 2, xs.size()), args.layer.inputs[0], args.layer.outputs[0]);
   }
   require_params(args, 11, "kh, kw, sh, sw, pad t/l/b/r, dh, dw, count_include_pad");
   const size_t c_axis = nhwc ? 3 : 1, h_axis = nhwc ? 1 : 2;
@@ -149,7 +146,8 @@ std::unique_ptr<Op> make_f32_pool2d(const OpBuildArgs& args) {
     return std::make_unique<F32Pool2dNhwcOp>(pick_variant(kF32PoolNhwcVariants, args.isa), g, args.layer.inputs[0],
                                              args.layer.outputs[0]);
   }
-  return std::make_unique<F32Pool2dOp>(g, args.layer.inputs[0], args.layer.outputs[0]);
+  return std::make_unique<F32Pool2dOp>(pick_variant(kF32PoolNchwVariants, args.isa), g, args.layer.inputs[0],
+                                       args.layer.outputs[0]);
 }
 
 }  // namespace kiln

@@ -3,13 +3,19 @@
 // begin_0..begin_{r-1}, end_0..end_{r-1}] with y[d] = x[d] + begin[d] + end[d].
 // Output coordinate o reads input coordinate o - begin[d], mapped back inside [0, x[d]) by the
 // mode (reflect: mirror without repeating the edge, period 2(x[d] - 1); edge: clamp; wrap:
-// modulo) or, in constant mode, replaced by `value` when outside. One scalar variant: each output
-// row is a constant fill, a memcpy of the in-range middle, and mapped words at the borders.
+// modulo) or, in constant mode, replaced by `value` when outside. Each output row (a RowMap over
+// the outer dims, with the mode's mapping as per-dim tables) is a constant fill, or a copy of the
+// in-range middle between two borders that are fills (constant) or word gathers (other modes), on
+// the move.h microkernels.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "executor/factories.h"
+#include "configs/pick.h"
 #include "executor/kernel_util.h"
+#include "kernels/x-copy/move.h"
+#include "kernels/x-copy/rows.h"
 
 namespace kiln {
 namespace {
@@ -36,49 +42,72 @@ int64_t source_index(PadMode mode, int64_t o, int64_t begin, int64_t n) {
 
 class XPadOp final : public Op {
  public:
-  XPadOp(PadMode mode, std::vector<uint8_t> value, std::vector<int64_t> x_shape, std::vector<int64_t> y_shape,
-         std::vector<int64_t> begins, int x, int y)
-      : mode_(mode), value_(std::move(value)), x_shape_(std::move(x_shape)), y_shape_(std::move(y_shape)),
-        begins_(std::move(begins)), x_(x), y_(y) {
-    const size_t last = y_shape_.size() - 1;
-    inner_.resize(y_shape_[last]);
-    for (int64_t o = 0; o < y_shape_[last]; ++o) inner_[o] = source_index(mode_, o, begins_[last], x_shape_[last]);
+  XPadOp(const XMoveVariant& move, PadMode mode, std::vector<uint8_t> value, const std::vector<int64_t>& x_shape,
+         const std::vector<int64_t>& y_shape, const std::vector<int64_t>& begins, int x, int y)
+      : move_(move), value_(std::move(value)), rows_(make_rows(mode, x_shape, y_shape, begins)), x_(x), y_(y) {
+    const size_t last = y_shape.size() - 1;
+    const int64_t n = x_shape[last], begin = begins[last];
+    out_row_ = y_shape[last];
+    in_row_ = n;
+    lo_ = std::clamp<int64_t>(begin, 0, out_row_);
+    hi_ = std::clamp<int64_t>(begin + n, lo_, out_row_);
+    constant_ = mode == PadMode::kConstant;
+    border_.resize(static_cast<size_t>(out_row_));
+    for (int64_t o = 0; o < out_row_; ++o) border_[o] = static_cast<int32_t>(source_index(mode, o, begin, n));
   }
 
   void run(const RunState& state) const override {
     const uint8_t* x = state.at<const uint8_t>(x_);
     uint8_t* y = state.at<uint8_t>(y_);
-    const size_t rank = y_shape_.size(), word = value_.size();
-    const int64_t out_row = y_shape_[rank - 1], in_row = x_shape_[rank - 1];
-    const int64_t rows = product(y_shape_, 0, rank - 1);
-    parallel_chunks(state.pool, rows, std::max<int64_t>(1, 16384 / out_row), [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) {
-        uint8_t* to = y + r * out_row * static_cast<int64_t>(word);
-        int64_t rest = r, source = 0, scale = 1;
-        for (size_t d = rank - 1; d-- > 0 && source >= 0;) {
-          const int64_t i = source_index(mode_, rest % y_shape_[d], begins_[d], x_shape_[d]);
-          rest /= y_shape_[d];
-          source = i < 0 ? -1 : source + i * scale;
-          scale *= x_shape_[d];
-        }
-        if (source < 0) {
-          for (int64_t o = 0; o < out_row; ++o) std::memcpy(to + o * word, value_.data(), word);
-          continue;
-        }
-        const uint8_t* from = x + source * in_row * static_cast<int64_t>(word);
-        for (int64_t o = 0; o < out_row; ++o) {
-          const int64_t i = inner_[o];
-          std::memcpy(to + o * word, i < 0 ? value_.data() : from + i * static_cast<int64_t>(word), word);
-        }
-      }
-    });
+    const int64_t word = static_cast<int64_t>(value_.size()), out_bytes = out_row_ * word;
+    parallel_chunks(state.pool, rows_.rows(), std::max<int64_t>(1, kPieceBytes / std::max<int64_t>(out_bytes, 1)),
+                    [&](int64_t begin, int64_t end) {
+                      rows_.walk(begin, end, [&](int64_t r, int64_t source) {
+                        uint8_t* to = y + r * out_bytes;
+                        if (source < 0) {
+                          move_.fill(to, value_.data(), word, out_row_);
+                          return;
+                        }
+                        const uint8_t* from = x + source * in_row_ * word;
+                        border(to, from, 0, lo_, word);
+                        if (hi_ > lo_) {
+                          move_.copy_rows(to + lo_ * word, 0, from + border_[lo_] * word, 0, 1, (hi_ - lo_) * word);
+                        }
+                        border(to, from, hi_, out_row_, word);
+                      });
+                    });
   }
 
  private:
-  PadMode mode_;
+  // The output's rows (every dim but the last) and the input row each reads (-1: constant).
+  static RowMap make_rows(PadMode mode, const std::vector<int64_t>& x_shape, const std::vector<int64_t>& y_shape,
+                          const std::vector<int64_t>& begins) {
+    const size_t rows_rank = y_shape.size() - 1;
+    std::vector<std::vector<int64_t>> tables(rows_rank);
+    std::vector<int64_t> strides(rows_rank);
+    int64_t stride = 1;
+    for (size_t d = rows_rank; d-- > 0;) {
+      strides[d] = stride;
+      stride *= x_shape[d];
+      tables[d].resize(static_cast<size_t>(y_shape[d]));
+      for (int64_t o = 0; o < y_shape[d]; ++o) tables[d][o] = source_index(mode, o, begins[d], x_shape[d]);
+    }
+    return RowMap(std::vector<int64_t>(y_shape.begin(), y_shape.end() - 1), std::move(tables), std::move(strides));
+  }
+
+  // Output columns [a, b) outside the input's range: the constant, or the mode's mapped words.
+  void border(uint8_t* to, const uint8_t* from, int64_t a, int64_t b, int64_t word) const {
+    if (a >= b) return;
+    if (constant_) move_.fill(to + a * word, value_.data(), word, b - a);
+    else move_.gather(to + a * word, from, border_.data() + a, b - a, word);
+  }
+
+  const XMoveVariant& move_;
   std::vector<uint8_t> value_;  // the constant as one element of the tensor's dtype
-  std::vector<int64_t> x_shape_, y_shape_, begins_;
-  std::vector<int64_t> inner_;  // source index per output column of the last dim (-1: constant)
+  RowMap rows_;
+  int64_t out_row_ = 0, in_row_ = 0, lo_ = 0, hi_ = 0;  // output columns [lo, hi) copy the input
+  bool constant_ = false;
+  std::vector<int32_t> border_;  // source column per output column of the last dim (-1: constant)
   int x_, y_;
 };
 
@@ -103,7 +132,11 @@ std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args) {
             std::to_string(x.shape[d] + begins[d] + ends) + " at dim " + std::to_string(d), shape_string(y.shape));
     require(mode == 0 || (begins[d] >= -x.shape[d] && ends >= -x.shape[d]), args,
             "Reflect, edge and wrap cannot crop the whole dim.", "pads >= -dim", std::to_string(begins[d]));
+    require(mode == 0 || x.shape[d] > 0 || y.shape[d] == 0, args, "Reflect, edge and wrap need a non-empty input dim.",
+            "dim " + std::to_string(d) + " > 0", shape_string(x.shape));
   }
+  require(y.shape[rank - 1] < (int64_t{1} << 31), args, "Pad's last dim is too long for 32-bit offsets.", "< 2^31",
+          std::to_string(y.shape[rank - 1]));
   const double v = args.layer.params[1];
   std::vector<uint8_t> value(dtype_size(x.dtype));
   switch (x.dtype) {
@@ -126,7 +159,7 @@ std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args) {
     }
     case DType::kBool: value[0] = v != 0; break;
   }
-  return std::make_unique<XPadOp>(static_cast<PadMode>(mode), std::move(value), x.shape, y.shape, std::move(begins),
+  return std::make_unique<XPadOp>(pick_variant(kXMoveVariants, args.isa), static_cast<PadMode>(mode), std::move(value), x.shape, y.shape, std::move(begins),
                                   args.layer.inputs[0], args.layer.outputs[0]);
 }
 

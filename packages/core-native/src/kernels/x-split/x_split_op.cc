@@ -1,35 +1,37 @@
 // x_split (ONNX Split), any dtype: outputs are consecutive slices of x along `axis`, each output's
-// extent taken from its shape. Layer: inputs [x], outputs [y_0..y_k], params [axis]. One scalar
-// variant: a memcpy per (outer index, output).
+// extent taken from its shape. Layer: inputs [x], outputs [y_0..y_k], params [axis]. Output k is a
+// 2-D copy (outer rows of its bytes per row) on the move.h microkernels, split over the pool.
 #include <cstring>
 
 #include "executor/factories.h"
+#include "configs/pick.h"
 #include "executor/kernel_util.h"
+#include "kernels/x-copy/move.h"
+#include "kernels/x-copy/rows.h"
 
 namespace kiln {
 namespace {
 
 class XSplitOp final : public Op {
  public:
-  XSplitOp(int64_t outer, int64_t in_bytes, std::vector<int64_t> out_bytes, int x, std::vector<int> outputs)
-      : outer_(outer), in_bytes_(in_bytes), out_bytes_(std::move(out_bytes)), x_(x), outputs_(std::move(outputs)) {}
+  XSplitOp(const XMoveVariant& move, int64_t outer, int64_t in_bytes, std::vector<int64_t> out_bytes, int x,
+           std::vector<int> outputs)
+      : move_(move), outer_(outer), in_bytes_(in_bytes), out_bytes_(std::move(out_bytes)), x_(x),
+        outputs_(std::move(outputs)) {}
 
   void run(const RunState& state) const override {
     const uint8_t* x = state.at<const uint8_t>(x_);
-    const int64_t parts = static_cast<int64_t>(outputs_.size());
-    parallel_chunks(state.pool, outer_ * parts, std::max<int64_t>(1, 65536 / std::max<int64_t>(in_bytes_, 1)),
-                    [&](int64_t begin, int64_t end) {
-                      for (int64_t item = begin; item < end; ++item) {
-                        const int64_t o = item / parts, k = item % parts;
-                        int64_t offset = 0;
-                        for (int64_t j = 0; j < k; ++j) offset += out_bytes_[j];
-                        std::memcpy(state.at<uint8_t>(outputs_[k]) + o * out_bytes_[k], x + o * in_bytes_ + offset,
-                                    static_cast<size_t>(out_bytes_[k]));
-                      }
-                    });
+    std::vector<CopyPart> parts;
+    int64_t offset = 0;
+    for (size_t k = 0; k < outputs_.size(); ++k) {
+      parts.push_back({state.at<uint8_t>(outputs_[k]), out_bytes_[k], x + offset, in_bytes_, outer_, out_bytes_[k]});
+      offset += out_bytes_[k];
+    }
+    run_copy_parts(state.pool, move_, parts);
   }
 
  private:
+  const XMoveVariant& move_;
   int64_t outer_, in_bytes_;
   std::vector<int64_t> out_bytes_;  // bytes per outer index, per output
   int x_;
@@ -62,7 +64,7 @@ std::unique_ptr<Op> make_x_split(const OpBuildArgs& args) {
   }
   require(total == x.shape[axis], args, "Split output extents must add up to the input's.",
           std::to_string(x.shape[axis]), std::to_string(total));
-  return std::make_unique<XSplitOp>(product(x.shape, 0, axis), x.shape[axis] * inner, std::move(out_bytes),
+  return std::make_unique<XSplitOp>(pick_variant(kXMoveVariants, args.isa), product(x.shape, 0, axis), x.shape[axis] * inner, std::move(out_bytes),
                                     args.layer.inputs[0], args.layer.outputs);
 }
 

@@ -1,0 +1,4 @@
+// f32 NCHW pooling, avx2 variant (body in pool_nchw_impl.h).
+#include "kernels/f32-pool/pool_nchw_impl.h"
+
+KILN_DEFINE_POOL_NCHW(avx2)
