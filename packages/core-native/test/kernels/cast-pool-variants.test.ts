@@ -40,8 +40,11 @@ describe.each(allIsas('x_cast'))('x_cast__$isa', ({ isa, runnable }) => {
   });
 });
 
-// [input NCHW, kh, kw, sh, sw, pads t/l/b/r, dh, dw]
-const POOLS: Array<[number[], number[]]> = [
+// [input NCHW, [kh, kw, sh, sw, pads t/l/b/r, dh, dw], output H, W when ceil_mode makes them larger]
+const POOLS: Array<[number[], number[], number[]?]> = [
+  [[1, 3, 7, 10], [3, 3, 2, 2, 0, 0, 0, 0, 1, 1], [3, 5]],
+  [[1, 2, 112, 112], [3, 3, 2, 2, 0, 0, 0, 0, 1, 1], [56, 56]],
+  [[1, 2, 20, 37], [3, 3, 3, 3, 1, 1, 1, 1, 1, 1], [8, 13]],
   [[1, 64, 112, 112], [3, 3, 2, 2, 1, 1, 1, 1, 1, 1]],
   [[1, 96, 109, 109], [3, 3, 2, 2, 0, 0, 0, 0, 1, 1]],
   [[1, 3, 55, 55], [3, 3, 2, 2, 0, 0, 1, 1, 1, 1]],
@@ -66,9 +69,9 @@ for (const family of ['f32_maxpool2d', 'f32_avgpool2d']) {
   describe.each(allIsas(family))(`${family}__$isa`, ({ isa, runnable }) => {
     it.skipIf(!runnable)('matches the reference bit for bit (strides, dilations, pads, count_include_pad)', () => {
       const random = rng(22);
-      for (const [shape, params] of POOLS) {
+      for (const [shape, params, ceil] of POOLS) {
         const x = randomFloats(count(shape), random);
-        const out = poolOut(shape, params);
+        const out = ceil ? [shape[0]!, shape[1]!, ...ceil] : poolOut(shape, params);
         for (const includePad of family === 'f32_avgpool2d' ? [0, 1] : [0]) {
           const run = (v: string) => runLayer({ kernel: `${family}__${v}`, inputs: [{ data: x, shape }], output: { shape: out }, params: [...params, includePad] });
           expectSameBytes(run(isa), run('scalar'), `${family} ${isa} ${JSON.stringify(shape)} ${params} include_pad ${includePad}`);

@@ -25,7 +25,8 @@ namespace {
 // One task = a run of planes; a plane small enough is grouped with others (tiny layers, one core).
 class F32Pool2dOp final : public Op {
  public:
-  F32Pool2dOp(const F32PoolNchwVariant& kernel, PoolGeometry g, int x, int y) : kernel_(kernel), g_(g), x_(x), y_(y) {}
+  F32Pool2dOp(const F32PoolNchwVariant& kernel, PoolGeometry g, int x, int y)
+      : kernel_(kernel), g_(g), column_taps_(pool_column_taps(g)), x_(x), y_(y) {}
 
   void run(const RunState& state) const override {
     const float* x = state.at<const float>(x_);
@@ -33,13 +34,16 @@ class F32Pool2dOp final : public Op {
     const PoolGeometry& g = g_;
     const int64_t work = std::max<int64_t>(1, g.oh * g.ow * g.kh * g.kw);
     parallel_chunks(state.pool, g.n * g.c, std::max<int64_t>(1, 16384 / work), [&](int64_t begin, int64_t end) {
-      for (int64_t plane = begin; plane < end; ++plane) kernel_.plane(g, x + plane * g.h * g.w, y + plane * g.oh * g.ow);
+      for (int64_t plane = begin; plane < end; ++plane) {
+        kernel_.plane(g, x + plane * g.h * g.w, y + plane * g.oh * g.ow, column_taps_.data());
+      }
     });
   }
 
  private:
   const F32PoolNchwVariant& kernel_;
   PoolGeometry g_;
+  std::vector<float> column_taps_;
   int x_, y_;
 };
 

@@ -1,14 +1,16 @@
-// f32 pooling over NCHW planes. One plane (H x W) at a time: the vector variants run the output
-// row's interior (every tap inside the input row) W output pixels at a time, loading each tap
-// with the pooling stride (contiguous for stride 1, deinterleaved for 2, gathered above), and the
-// borders one pixel at a time; global pooling is a vector reduction over the plane.
+// f32 pooling over NCHW planes. One plane (H x W) at a time: the vector variants run every output
+// row W pixels at a time, loading each tap with the pooling stride (contiguous for stride 1,
+// deinterleaved for 2, gathered above); near the left and right borders the lanes whose tap falls
+// in the padding are masked off and read as the identity (-inf for max, 0 for mean). The mean's
+// divisor per column comes from a table of in-input / in-padding tap counts (pool_column_taps).
+// Global pooling is a vector reduction over the plane.
 // Enumerator list: best first, scalar reference last.
 // Tactic ids: f32_{max,avg}pool2d__<isa>, f32_global{max,avg}pool__<isa>.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
+#include <vector>
 
 #include "platform/cpu.h"
 
@@ -19,37 +21,26 @@ struct PoolGeometry {
   bool max, include_pad;
 };
 
-// One output pixel of one plane, exactly as the reference computes it (taps in ky, kx order; the
-// mean accumulates in float and divides by the clipped or padded tap count).
-inline float pool_pixel_nchw(const PoolGeometry& g, const float* in, int64_t oy, int64_t ox) {
-  float acc = g.max ? -std::numeric_limits<float>::infinity() : 0.0f;
-  int64_t count = 0, padded = 0;
-  for (int64_t ky = 0; ky < g.kh; ++ky) {
-    const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+// Per output column: taps inside [0, w) (first ow floats), then inside the padded row [-pl, w + pr)
+// (next ow floats), as floats for the vector mean's divisor.
+inline std::vector<float> pool_column_taps(const PoolGeometry& g) {
+  std::vector<float> taps(static_cast<size_t>(2 * g.ow));
+  for (int64_t ox = 0; ox < g.ow; ++ox) {
+    int64_t inside = 0, padded = 0;
     for (int64_t kx = 0; kx < g.kw; ++kx) {
       const int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-      if (iy >= -g.pt && iy < g.h + g.pb && ix >= -g.pl && ix < g.w + g.pr) ++padded;
-      if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-      const float v = in[iy * g.w + ix];
-      acc = g.max ? std::max(acc, v) : acc + v;
-      ++count;
+      inside += ix >= 0 && ix < g.w;
+      padded += ix >= -g.pl && ix < g.w + g.pr;
     }
+    taps[ox] = static_cast<float>(inside);
+    taps[g.ow + ox] = static_cast<float>(padded);
   }
-  if (!g.max) acc = acc / static_cast<float>(std::max<int64_t>(1, g.include_pad ? padded : count));
-  return acc;
+  return taps;
 }
 
-// Output columns [*begin, *end) whose taps all lie inside [0, w) (possibly empty).
-inline void pool_interior(const PoolGeometry& g, int64_t* begin, int64_t* end) {
-  const int64_t first = (g.pl + g.sw - 1) / g.sw;             // ox * sw - pl >= 0
-  const int64_t reach = g.w - 1 + g.pl - (g.kw - 1) * g.dw;   // ox * sw <= reach
-  const int64_t last = reach < 0 ? -1 : reach / g.sw;
-  *begin = std::min(first, g.ow);
-  *end = std::max(*begin, std::min(last + 1, g.ow));
-}
-
-// Pools one plane: in [h * w] -> out [oh * ow].
-using F32PoolPlaneFn = void (*)(const PoolGeometry& g, const float* in, float* out);
+// Pools one plane: in [h * w] -> out [oh * ow]; column_taps from pool_column_taps (the scalar
+// reference counts its own).
+using F32PoolPlaneFn = void (*)(const PoolGeometry& g, const float* in, float* out, const float* column_taps);
 // Max or mean of x[0..n) (mean: float sum divided by n).
 using F32PoolGlobalFn = float (*)(bool max, const float* x, int64_t n);
 
@@ -60,7 +51,7 @@ struct F32PoolNchwVariant {
 };
 
 #define KILN_DECLARE_POOL_NCHW(isa)                                                 \
-  void f32_pool_plane_nchw__##isa(const PoolGeometry& g, const float* in, float* out); \
+  void f32_pool_plane_nchw__##isa(const PoolGeometry& g, const float* in, float* out, const float* column_taps); \
   float f32_pool_global__##isa(bool max, const float* x, int64_t n);
 KILN_DECLARE_POOL_NCHW(scalar)
 #if defined(KILN_X86)

@@ -13,7 +13,13 @@ namespace {
 // Sub-vector tail of a copy or fill: the largest power-of-two pieces, overlapping the last one
 // (the runs never overlap each other, so re-writing a few bytes with the same data is harmless).
 inline void copy_small(uint8_t* d, const uint8_t* s, int64_t n) {
-  if (n >= 16) {
+  if (n >= 32) {
+    uint64_t a[4], b[4];
+    std::memcpy(a, s, 32);
+    std::memcpy(b, s + n - 32, 32);
+    std::memcpy(d, a, 32);
+    std::memcpy(d + n - 32, b, 32);
+  } else if (n >= 16) {
     uint64_t a[2], b[2];
     std::memcpy(a, s, 16);
     std::memcpy(b, s + n - 16, 16);

@@ -1,5 +1,6 @@
 // AVX-512 data-movement microkernels (move.h): 64-byte loads/stores, 4x unrolled, byte-masked
-// tails (AVX512BW); 4- and 8-byte gathers with vpgatherdd / vpgatherdq.
+// tails (AVX512BW), runs of at most 32 bytes as overlapping scalar moves; 4- and 8-byte gathers
+// with vpgatherdd / vpgatherdq.
 #include <immintrin.h>
 
 #include "kernels/x-copy/move_impl.h"
@@ -10,6 +11,10 @@ namespace {
 inline __mmask64 byte_mask(int64_t n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
 
 inline void copy_run(uint8_t* d, const uint8_t* s, int64_t n) {
+  if (n <= 32) {  // short runs (a concat of a few elements per row): overlapping moves beat a masked pair
+    copy_small(d, s, n);
+    return;
+  }
   int64_t i = 0;
   for (; i + 256 <= n; i += 256) {
     const __m512i a = _mm512_loadu_si512(s + i), b = _mm512_loadu_si512(s + i + 64);
