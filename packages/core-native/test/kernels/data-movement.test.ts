@@ -1,5 +1,5 @@
-// Scalar-only families (pooling, transpose, concat, slice, gather, cast, copy, generic reduce)
-// against plain JS computations.
+// Data movement, pooling and cast layers (default variant) against plain JS computations; every
+// fast variant is checked against its scalar reference in move-variants and cast-pool-variants.
 import { describe, expect, it } from 'vitest';
 import { count, fastIsas, randomFloats, rng, runLayer } from '../helpers/harness.js';
 import { expectClose } from '../helpers/harness.js';

@@ -46,19 +46,20 @@ inline void copy_small(uint8_t* d, const uint8_t* s, int64_t n) {
 // memcpy keeps unaligned words defined behaviour; it compiles to single moves.
 template <class T>
 void gather_plain(uint8_t* dst, const uint8_t* src, const int32_t* index, int64_t count) {
+  constexpr int64_t kSize = sizeof(T);
   int64_t i = 0;
   for (; i + 4 <= count; i += 4) {
     T a, b, c, e;
-    std::memcpy(&a, src + index[i] * int64_t{sizeof(T)}, sizeof(T));
-    std::memcpy(&b, src + index[i + 1] * int64_t{sizeof(T)}, sizeof(T));
-    std::memcpy(&c, src + index[i + 2] * int64_t{sizeof(T)}, sizeof(T));
-    std::memcpy(&e, src + index[i + 3] * int64_t{sizeof(T)}, sizeof(T));
-    std::memcpy(dst + i * sizeof(T), &a, sizeof(T));
-    std::memcpy(dst + (i + 1) * sizeof(T), &b, sizeof(T));
-    std::memcpy(dst + (i + 2) * sizeof(T), &c, sizeof(T));
-    std::memcpy(dst + (i + 3) * sizeof(T), &e, sizeof(T));
+    std::memcpy(&a, src + index[i] * kSize, kSize);
+    std::memcpy(&b, src + index[i + 1] * kSize, kSize);
+    std::memcpy(&c, src + index[i + 2] * kSize, kSize);
+    std::memcpy(&e, src + index[i + 3] * kSize, kSize);
+    std::memcpy(dst + i * kSize, &a, kSize);
+    std::memcpy(dst + (i + 1) * kSize, &b, kSize);
+    std::memcpy(dst + (i + 2) * kSize, &c, kSize);
+    std::memcpy(dst + (i + 3) * kSize, &e, kSize);
   }
-  for (; i < count; ++i) std::memcpy(dst + i * sizeof(T), src + index[i] * int64_t{sizeof(T)}, sizeof(T));
+  for (; i < count; ++i) std::memcpy(dst + i * kSize, src + index[i] * kSize, kSize);
 }
 
 }  // namespace
