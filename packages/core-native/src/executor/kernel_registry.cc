@@ -57,6 +57,7 @@ std::vector<KernelFamily> make_families() {
       {"f32_avgpool2d_nhwc", kVectorIsas, make_f32_pool2d, ""},
       {"x_transpose", kVectorIsas, make_x_transpose, ""},
       {"x_concat", kScalarOnly, make_x_concat, ""},
+      {"x_concat_view", kScalarOnly, make_x_concat_view, ""},
       {"x_slice", kScalarOnly, make_x_slice, ""},
       {"x_gather", kScalarOnly, make_x_gather, ""},
       {"x_copy", kScalarOnly, make_x_copy, ""},
