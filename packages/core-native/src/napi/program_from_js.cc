@@ -75,11 +75,11 @@ TensorDesc tensor_from_js(const Napi::Value& v, const std::string& where) {
   else check_program(false, where + ".location", "Unknown location.", "arena, weights, input or output", location);
   if (t.location == Location::kArena || t.location == Location::kWeights) {
     t.offset = integer_at(o.Get("offset"), where + ".offset");
-    const Napi::Value stride = o.Get("rowStride");
-    if (!stride.IsUndefined()) t.row_stride = integer_at(stride, where + ".rowStride");
   } else {
     t.slot = static_cast<int>(std::max<int64_t>(-1, std::min<int64_t>(integer_at(o.Get("slot"), where + ".slot"), 1 << 20)));
   }
+  const Napi::Value stride = o.Get("rowStride");
+  if (!stride.IsUndefined()) t.row_stride = integer_at(stride, where + ".rowStride");
   return t;
 }
 
