@@ -2,10 +2,10 @@ import { KilnError } from '@kiln/common';
 import { type Model, type Node, type Tensor, evaluate, inferShapes, load, save } from '@kiln/onnx-tools';
 import { Runtime, encodePlan } from '@kiln/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
+import { BuilderConfig, NetworkDefinition, buildEngine, buildSerializedNetwork } from '../src/index.js';
 import { PassContext } from '../src/internal/pass.js';
 import { runPipeline } from '../src/pipeline.js';
-import { closeTo, randomFloat } from './helpers.js';
+import { closeTo, hasShared, randomFloat, sharedModel } from './helpers.js';
 
 // Horizontal fusion (same-input GEMMs / convolutions) and concat elimination: where they fire,
 // where they must not, and that the engines still match the reference evaluator.
@@ -229,5 +229,45 @@ describe('concat elimination', () => {
       }
       expect(KilnError.isInstance(caught, 'ERR_PLAN_CORRUPT'), String(caught)).toBe(true);
     }
+  });
+});
+
+describe.skipIf(!hasShared)('on the shared models (parity with onnxruntime-node is models.test.ts)', () => {
+  /** Build at level 0 (heuristic tactics: only the passes differ) and run on seeded inputs. */
+  async function run(name: string, shapes: Record<string, number[]>, feeds: Record<string, Tensor>) {
+    const log: string[] = [];
+    const engine = new Runtime().deserializeEngine(await buildEngine(sharedModel(name), { shapes, builderOptimizationLevel: 0, log: (line) => log.push(line) }));
+    const outputs = await engine.createExecutionContext().run(feeds);
+    const info = engine.inspect();
+    return { log, outputs, arenaBytes: info.arenaBytes, layers: info.layers };
+  }
+
+  it('squeezenet1_1: all 8 fire-module concats are eliminated; same bits, arena not larger', async () => {
+    const feeds = { input: randomFloat([1, 3, 224, 224], 80) };
+    const on = await run('squeezenet1_1', { input: [1, 3, 224, 224] }, feeds);
+    vi.stubEnv('KILN_DISABLE_PASSES', 'fuse-horizontal,eliminate-concats');
+    const off = await run('squeezenet1_1', { input: [1, 3, 224, 224] }, feeds);
+    expect(on.log.filter((line) => line.startsWith('Eliminated concatenation:') && line.includes('strided'))).toHaveLength(8);
+    expect(on.layers.filter((layer) => layer.tactic === 'x_concat_view__scalar')).toHaveLength(8);
+    expect(off.layers.filter((layer) => layer.tactic.startsWith('x_concat__'))).toHaveLength(8);
+    expect(Array.from(on.outputs.logits!.data as Float32Array)).toEqual(Array.from(off.outputs.logits!.data as Float32Array));
+    expect(on.arenaBytes).toBeLessThanOrEqual(off.arenaBytes);
+  });
+
+  it('bert_mini: Q, K and V of both layers run as one GEMM each; same bits', async () => {
+    const count = 32;
+    const feeds: Record<string, Tensor> = {
+      input_ids: { type: 'int64', dims: [1, count], data: BigInt64Array.from({ length: count }, (_, i) => BigInt((i * 977) % 4096)) },
+      attention_mask: { type: 'int64', dims: [1, count], data: new BigInt64Array(count).fill(1n) },
+    };
+    const shapes = { input_ids: [1, count], attention_mask: [1, count] };
+    const on = await run('bert_mini', shapes, feeds);
+    vi.stubEnv('KILN_DISABLE_PASSES', 'fuse-horizontal,eliminate-concats');
+    const off = await run('bert_mini', shapes, feeds);
+    const horizontal = on.log.filter((line) => /^Fused: .*query\/MatMul .*key\/MatMul .*value\/MatMul/.test(line));
+    expect(horizontal).toHaveLength(2);
+    expect(on.layers.filter((layer) => layer.type === 'MatrixMultiply' && layer.outputs.length === 3)).toHaveLength(2);
+    expect(off.layers.length - on.layers.length).toBe(4);
+    expect(Array.from(on.outputs.last_hidden_state!.data as Float32Array)).toEqual(Array.from(off.outputs.last_hidden_state!.data as Float32Array));
   });
 });
