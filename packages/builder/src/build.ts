@@ -79,6 +79,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
     layers: layers.length,
     referenceLayers: fallback,
     fusions: context.log.filter((entry) => entry.message.startsWith('Fused:')).map((entry) => entry.message.slice(7)),
+    eliminatedConcats: layers.filter((layer) => layer.family === 'x_concat_view').map((layer) => layer.name),
     timingCache: cacheRead ? { hits: cacheRead.cache.hits, misses: cacheRead.cache.misses } : undefined,
     buildMs: Math.round(performance.now() - started),
   }, views);

@@ -27,7 +27,9 @@ function epilogueOf(node: Node): EpilogueStep[] {
  * chosen tactic and the epilogue fused, then NHWC→NCHW. Back-to-back reformats between layers
  * cancel later (cancel-reformats), so a chain of convolutions stays NHWC.
  *
- * kiln.FusedGemm → one GEMM over the last axis with B packed for the tactic.
+ * kiln.FusedGemm → one GEMM over the last axis with B packed for the tactic. A horizontally
+ * fused GEMM (attribute `output_columns`, one output per branch) packs each branch's columns on
+ * their own, back to back, and the native layer writes each branch's output tensor directly.
  */
 export function lowerFused(node: Node, sources: string[], _graph: Graph, precision?: PrecisionPlan): LoweredLayer[] | undefined {
   return node.op === 'FusedConv' ? lowerConv(node, sources, precision) : lowerGemm(node, sources, precision);
