@@ -201,6 +201,16 @@ describe('concat elimination', () => {
     }
   });
 
+  it('keeps the copy when a reference layer reads the concat (a view cannot leave its native segment)', async () => {
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', [1, 5, 7]);
+    const joined = network.addConcatenation([network.addActivation(x, 'Sigmoid'), network.addActivation(x, 'Tanh')], 1);
+    network.markOutput(network.layer('Hardmax', [joined], { axis: { type: 'int', value: -1 } }), 'y');
+    const built = await buildAndCompare(network, [{ x: randomFloat([1, 5, 7], 65) }]);
+    expect(built.tactics).toContain('reference');
+    expect(built.tactics).not.toContain('x_concat_view__scalar');
+  });
+
   it('a plan whose view offset or row stride was tampered with is refused as ERR_PLAN_CORRUPT', async () => {
     const config = new BuilderConfig();
     config.builderOptimizationLevel = 0;

@@ -27,8 +27,8 @@ const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+
  *
  * An input qualifies only when it has one producer, is read by this Concat alone (once), is not a
  * graph input, output or constant, and has static extents along and after the axis. The Concat's
- * output must not be a graph output, and no reference layer may run between the first producer
- * and the last reader (a view cannot cross a native segment). Otherwise the Concat keeps its copy.
+ * output must not be a graph output, and no reference layer may run from the first producer to
+ * the last reader of the output, that one included (a view cannot cross a native segment). Otherwise the Concat keeps its copy.
  * Returns the views for the plan writer; `log` gets one line per eliminated Concat.
  */
 export function eliminateConcats(layers: LoweredLayer[], graphInputs: ReadonlySet<Value>, graphOutputs: ReadonlySet<Value>, log: (line: string) => void): Map<Value, TensorView> {
@@ -61,7 +61,7 @@ export function eliminateConcats(layers: LoweredLayer[], graphInputs: ReadonlySe
     if (!eligible || inputs.length === 0) return;
     const first = Math.min(...producers);
     const last = Math.max(step, ...(readers.get(y) ?? []));
-    if (references.some((at) => at > first && at < last)) return;
+    if (references.some((at) => at >= first && at <= last)) return;
     const inner = (shape.slice(axis + 1) as number[]).reduce((product, dim) => product * dim, 1);
     let position = 0;
     for (const x of inputs) {
