@@ -1,6 +1,6 @@
 import { KilnError } from '@kiln/common';
 import { type Model, type Node, type Tensor, evaluate, inferShapes, load, save } from '@kiln/onnx-tools';
-import { Runtime, encodePlan } from '@kiln/runtime';
+import { type PlanHeader, Runtime, encodePlan } from '@kiln/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BuilderConfig, NetworkDefinition, buildEngine, buildSerializedNetwork } from '../src/index.js';
 import { PassContext } from '../src/internal/pass.js';
@@ -47,6 +47,44 @@ async function buildAndCompare(network: NetworkDefinition, feedSets: Record<stri
   }
   const info = engine.inspect();
   return { arenaBytes: info.arenaBytes, tactics: info.layers.map((layer) => layer.tactic), log };
+}
+
+
+/**
+ * Memory soundness of a plan: two arena tensors that are live at the same step and share bytes
+ * must be aliases of one buffer (linked through x_copy or x_concat_view layers). Returns the
+ * number of aliased pairs seen.
+ */
+function checkArena(header: PlanHeader): number {
+  const tensors = header.tensors;
+  const group = tensors.map((_, i) => i);
+  const find = (i: number): number => (group[i] === i ? i : (group[i] = find(group[i]!)));
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  header.layers.forEach((layer, step) => {
+    for (const output of layer.outputs) if (!first.has(output)) first.set(output, step);
+    for (const index of [...layer.inputs, ...layer.outputs]) last.set(index, step);
+    if (layer.kernel.startsWith('x_copy') || layer.kernel.startsWith('x_concat_view')) for (const input of layer.inputs) group[find(input)] = find(layer.outputs[0]!);
+  });
+  const bytes = (i: number) => {
+    const tensor = tensors[i]!;
+    const dims = tensor.dims.map((dim) => (typeof dim === 'number' ? dim : 4));
+    const count = dims.reduce((a, b) => a * b, 1);
+    const rows = count / (dims.at(-1) ?? 1);
+    return 4 * (tensor.rowStride ? (rows - 1) * tensor.rowStride + dims.at(-1)! : count);
+  };
+  const arena = tensors.flatMap((tensor, i) => (tensor.location === 'arena' && first.has(i) ? [i] : []));
+  let aliased = 0;
+  for (const a of arena) {
+    for (const b of arena) {
+      if (a >= b || last.get(a)! < first.get(b)! || last.get(b)! < first.get(a)!) continue;
+      const [oa, ob] = [tensors[a]!.offset!, tensors[b]!.offset!];
+      if (oa + bytes(a) <= ob || ob + bytes(b) <= oa) continue;
+      expect(find(a), `${tensors[a]!.name} and ${tensors[b]!.name} share live bytes`).toBe(find(b));
+      aliased++;
+    }
+  }
+  return aliased;
 }
 
 /** x [B, 4, 16] → three projections with biases (Q, K, V style), the third with another activation when `mixed`. */
@@ -249,7 +287,7 @@ describe.skipIf(!hasShared)('on the shared models (parity with onnxruntime-node 
     const engine = new Runtime().deserializeEngine(await buildEngine(sharedModel(name), { shapes, builderOptimizationLevel: 0, log: (line) => log.push(line) }));
     const outputs = await engine.createExecutionContext().run(feeds);
     const info = engine.inspect();
-    return { log, outputs, arenaBytes: info.arenaBytes, layers: info.layers };
+    return { log, outputs, arenaBytes: info.arenaBytes, layers: info.layers, header: engine.header };
   }
 
   it('squeezenet1_1: all 8 fire-module concats are eliminated; same bits, arena not larger', async () => {
@@ -262,6 +300,7 @@ describe.skipIf(!hasShared)('on the shared models (parity with onnxruntime-node 
     expect(off.layers.filter((layer) => layer.tactic.startsWith('x_concat__'))).toHaveLength(8);
     expect(Array.from(on.outputs.logits!.data as Float32Array)).toEqual(Array.from(off.outputs.logits!.data as Float32Array));
     expect(on.arenaBytes).toBeLessThanOrEqual(off.arenaBytes);
+    expect(checkArena(on.header)).toBeGreaterThanOrEqual(16);
   });
 
   it('bert_mini: Q, K and V of both layers run as one GEMM each; same bits', async () => {
