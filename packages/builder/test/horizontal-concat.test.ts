@@ -185,6 +185,17 @@ describe('concat elimination', () => {
     expect(built.log.some((line) => line.startsWith('Eliminated concatenation:') && line.includes('strided'))).toBe(true);
   });
 
+  it('strided GEMM outputs along the last axis, also at a shape where one row is left', async () => {
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', ['B', 16]);
+    const a = network.addActivation(network.addMatrixMultiply(x, network.addConstant(randomFloat([16, 12], 90))), 'Relu');
+    const b = network.addActivation(network.addMatrixMultiply(x, network.addConstant(randomFloat([16, 20], 91))), 'Sigmoid');
+    network.markOutput(network.addActivation(network.addConcatenation([a, b], -1), 'Tanh'), 'y');
+    const feeds = [1, 3].map((rows, i) => ({ x: randomFloat([rows, 16], 92 + i) }));
+    const built = await buildAndCompare(network, feeds, { x: { min: [1, 16], opt: [2, 16], max: [4, 16] } });
+    expect(built.tactics).toContain('x_concat_view__scalar');
+  });
+
   it('does not grow the arena peak (same build with the pass disabled)', async () => {
     const feeds = [{ x: randomFloat([1, 3, 8, 8], 52) }];
     const on = await buildAndCompare(convConcat({ pads: [0, 0, 2, 2] }), feeds);

@@ -3,7 +3,8 @@
 // every input sits exactly where Concat would have copied it. Layer: inputs [x0, x1, ...], outputs
 // [y], params [axis]. Contiguous case (every dim before the axis is 1): input i is dense at
 // y.offset + (elements of x0..x(i-1)) * size. Strided case (axis is the last axis): input i is a
-// column range at y.offset + (columns before it) * size with rowStride = y's last dim.
+// column range at y.offset + (columns before it) * size with rowStride = y's last dim (a plan
+// built for a dynamic profile keeps it at shapes where only one row is left).
 #include "executor/factories.h"
 #include "executor/kernel_util.h"
 
@@ -26,12 +27,9 @@ std::unique_ptr<Op> make_x_concat_view(const OpBuildArgs& args) {
   const size_t rank = y.shape.size();
   const int axis = normalize_axis(args, param_int(args, 0), rank);
   const int64_t outer = product(y.shape, 0, static_cast<size_t>(axis));
-  const bool strided = outer > 1;
+  const bool last_axis = static_cast<size_t>(axis) + 1 == rank;
   require(y.location == Location::kArena && y.row_stride == 0, args, "A concat view's output must be a dense arena tensor.",
           "location arena, no rowStride", location_name(y.location));
-  require(!strided || static_cast<size_t>(axis) + 1 == rank, args,
-          "Strided concat views concatenate along the last axis only.", "axis " + std::to_string(rank - 1),
-          std::to_string(axis) + " with " + std::to_string(outer) + " rows");
   const int64_t size = static_cast<int64_t>(dtype_size(y.dtype));
   const int64_t inner = product(y.shape, static_cast<size_t>(axis) + 1, rank);
   int64_t position = 0;  // along the axis
@@ -48,10 +46,12 @@ std::unique_ptr<Op> make_x_concat_view(const OpBuildArgs& args) {
               which + ": " + shape_string(x.shape));
     }
     const int64_t offset = y.offset + position * inner * size;
-    const int64_t stride = strided ? y.shape.back() : 0;
-    require(x.offset == offset && x.row_stride == stride, args, "A concat view's input is not where Concat puts it.",
-            "offset " + std::to_string(offset) + ", rowStride " + std::to_string(stride),
-            which + ": offset " + std::to_string(x.offset) + ", rowStride " + std::to_string(x.row_stride));
+    // Dense slices need one block before the axis; column ranges need the axis to be the last one.
+    const bool placed = x.row_stride == 0 ? outer == 1 : last_axis && x.row_stride == y.shape.back();
+    require(x.offset == offset && placed, args, "A concat view's input is not where Concat puts it.",
+            "offset " + std::to_string(offset) + (outer == 1 ? "" : ", rowStride " + std::to_string(y.shape.back())),
+            which + ": offset " + std::to_string(x.offset) + ", rowStride " + std::to_string(x.row_stride) +
+                (last_axis ? "" : " (axis " + std::to_string(axis) + " of rank " + std::to_string(rank) + ")"));
     position += x.shape[static_cast<size_t>(axis)];
   }
   require(position == y.shape[static_cast<size_t>(axis)], args, "Concat inputs must add up to the output along the axis.",
