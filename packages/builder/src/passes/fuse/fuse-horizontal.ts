@@ -11,13 +11,15 @@ import { QDQ_ATTRIBUTES } from '../../internal/precision.js';
  *   the same activation (BERT's Q, K and V projections) become one FusedGemm whose weights and
  *   biases are concatenated along N and whose outputs are the branches' outputs, attribute
  *   `output_columns` giving each one's width. The native GEMM writes each column range straight
- *   into its own tensor: no split copy. Not in reduced-precision builds (the fused layer is fp32).
+ *   into its own tensor: no split copy.
  * - Convolutions: `kiln.FusedConv` nodes reading the same input with the same kernel, strides,
  *   pads, dilations and group 1, no residual and the same activation, whose outputs are adjacent
  *   inputs of one channel Concat (and read by nothing else), become one convolution with the
  *   weights concatenated along the output channels, whose output takes their place in the Concat
  *   (the Concat disappears when nothing else is left in it). Branches read elsewhere would need
  *   a split copy, so they are left alone.
+ *
+ * Only in fp32 builds: with fp16/bf16/int8 allowed, precisions are chosen per original layer.
  */
 function quantized(node: Node): boolean {
   return QDQ_ATTRIBUTES.some((name) => node.attributes.has(name));
@@ -188,7 +190,9 @@ function fuseConvs(graph: Graph, context: PassContext): void {
 export const fuseHorizontal: Pass = {
   name: 'fuse-horizontal',
   run(graph, context) {
-    if (!context.options.reducedPrecision) fuseGemms(graph, context);
+    // The fused layers run in fp32; reduced-precision builds choose per original layer instead.
+    if (context.options.reducedPrecision) return;
+    fuseGemms(graph, context);
     fuseConvs(graph, context);
   },
 };
