@@ -5,6 +5,8 @@
 // (level 0), both plans timed interleaved on the same inputs.
 //
 //   node tools/bench/levers.mjs [--filter=REGEX] [--iterations=N] [--json]
+//   node tools/bench/levers.mjs --without=fuse-horizontal,eliminate-concats [--threads=N] ...
+//     (instead: each case built with and without those passes, timed interleaved; see without.mjs)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +17,21 @@ import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, makeInputs, parseArgs } from './cases.mjs';
 import { median } from './measure.mjs';
+import { measureWithout, printWithout } from './without.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
 const args = parseArgs(process.argv.slice(2));
 const iterations = Number(args.get('iterations') ?? 30);
 const filter = typeof args.get('filter') === 'string' ? new RegExp(args.get('filter')) : undefined;
+
+if (typeof args.get('without') === 'string') {
+  const cases = benchCases(shared).filter((c) => !filter || filter.test(c.name));
+  const results = await measureWithout(cases, args.get('without'), { iterations, threads: Number(args.get('threads') ?? 1) });
+  if (args.has('json')) console.log(JSON.stringify(results, null, 2));
+  else printWithout(results, args.get('without'));
+  process.exit(0);
+}
 
 const results = [];
 for (const benchCase of benchCases(shared).filter((c) => !filter || filter.test(c.name))) {

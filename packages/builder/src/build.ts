@@ -3,6 +3,7 @@ import { cpuFeatures, maxIsa, setThreads, version } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
 import { type BuildProgress, BuilderConfig, type Int8Calibration, type Precision, type PrecisionConstraints, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
+import { eliminateConcats } from './internal/lower/eliminate-concats.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
@@ -14,7 +15,7 @@ import { selectTactics } from './internal/tactics/select.js';
 import { TimingCache } from './internal/tactics/timing-cache.js';
 import { NetworkDefinition } from './network.js';
 import { OnnxParser } from './parser.js';
-import { runPipeline } from './pipeline.js';
+import { disabledPasses, runPipeline } from './pipeline.js';
 
 /**
  * Build a plan from a network and a config (TensorRT's `buildSerializedNetwork`): fold and fuse,
@@ -37,7 +38,12 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const progress = (stage: BuildProgress['stage'], done: number, total: number, layer?: string) =>
     config.progress?.({ stage, done, total, ...(layer === undefined ? {} : { layer }), elapsedMs: performance.now() - started });
   progress('optimize', 0, 0);
-  const context = new PassContext(model, { verify: config.verifyPasses, foldSizeThreshold: 64 * 1024 * 1024, optimizationLevel: config.builderOptimizationLevel });
+  const context = new PassContext(model, {
+    verify: config.verifyPasses,
+    foldSizeThreshold: 64 * 1024 * 1024,
+    optimizationLevel: config.builderOptimizationLevel,
+    reducedPrecision: config.fp16 || config.bf16 || config.int8 || config.stronglyTyped,
+  });
   const profiles = applyProfiles(model.graph, config.profiles, (line) => context.note(line));
   const precision = await planPrecision(network.model, config, log);
   await runPipeline(context);
@@ -65,6 +71,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
     progress: (done, total, layer) => progress('tactics', done, total, layer),
   });
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
+  const views = disabledPasses().has('eliminate-concats') ? new Map() : eliminateConcats(layers, new Set(graph.inputs), graphOutputs, log);
   const fallback = layers.filter((layer) => layer.family === 'reference').length;
   const { bytes, header } = writePlan(graph, layers, profiles, context.model.opsetImports, version(), {
     builderOptimizationLevel: config.builderOptimizationLevel,
@@ -72,9 +79,10 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
     layers: layers.length,
     referenceLayers: fallback,
     fusions: context.log.filter((entry) => entry.message.startsWith('Fused:')).map((entry) => entry.message.slice(7)),
+    eliminatedConcats: layers.filter((layer) => layer.family === 'x_concat_view').map((layer) => layer.name),
     timingCache: cacheRead ? { hits: cacheRead.cache.hits, misses: cacheRead.cache.misses } : undefined,
     buildMs: Math.round(performance.now() - started),
-  });
+  }, views);
   if (config.memoryPoolLimit !== undefined && header.arenaBytes > config.memoryPoolLimit) {
     throw new KilnError('ERR_MEMORY_LIMIT', 'The engine needs more activation memory than the memory pool limit allows.', {
       expected: `at most ${config.memoryPoolLimit} bytes`,

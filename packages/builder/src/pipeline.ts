@@ -6,6 +6,7 @@ import { removeIdentity } from './passes/cleanup/remove-identity.js';
 import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
 import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
+import { fuseHorizontal } from './passes/fuse/fuse-horizontal.js';
 import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
@@ -33,6 +34,8 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.
   { pass: fuseConvBiasAct, minLevel: 0 },
+  // After the epilogues are complete: branches must agree on them to share one wider layer.
+  { pass: fuseHorizontal, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },
 ];
 
@@ -40,10 +43,15 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
 export async function runPipeline(context: PassContext): Promise<void> {
   const verify = context.options.verify || readFlag('KILN_VERIFY_PASSES');
   for (const { pass, minLevel } of PIPELINE) {
-    if (context.options.optimizationLevel < minLevel) continue;
+    if (context.options.optimizationLevel < minLevel || disabledPasses().has(pass.name)) continue;
     context.currentPass = pass.name;
     await pass.run(context.model.graph, context);
     if (verify) verifyGraph(context.model.graph, pass.name);
   }
   context.currentPass = '';
+}
+
+/** Pass names KILN_DISABLE_PASSES lists (`eliminate-concats` names the lowered-program pass). */
+export function disabledPasses(): Set<string> {
+  return new Set((readFlag('KILN_DISABLE_PASSES') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
 }

@@ -58,6 +58,13 @@ export const FLAGS = {
     description: 'Seed for the randomized tests (each prints the seed it used and how to repeat it).',
     defaultValue: undefined,
   },
+  KILN_DISABLE_PASSES: {
+    name: 'KILN_DISABLE_PASSES',
+    kind: 'string',
+    description:
+      'Comma-separated builder passes to skip (e.g. `fuse-horizontal,eliminate-concats`), to measure what one buys or to work around a suspected pass bug.',
+    defaultValue: undefined,
+  },
   KILN_SHARED_DIR: {
     name: 'KILN_SHARED_DIR',
     kind: 'string',

@@ -17,7 +17,7 @@ export class PassContext {
 
   constructor(
     public model: Model,
-    readonly options: { verify: boolean; foldSizeThreshold: number; optimizationLevel: number },
+    readonly options: { verify: boolean; foldSizeThreshold: number; optimizationLevel: number; reducedPrecision?: boolean },
   ) {}
 
   /** The ONNX nodes a node stands for (itself, for an unfused node). */

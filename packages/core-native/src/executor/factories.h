@@ -13,6 +13,7 @@ std::unique_ptr<Op> make_f32_reduce(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_pool2d(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_transpose(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_concat(const OpBuildArgs& args);
+std::unique_ptr<Op> make_x_concat_view(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_slice(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_gather(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_copy(const OpBuildArgs& args);

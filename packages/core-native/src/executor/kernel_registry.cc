@@ -57,6 +57,7 @@ std::vector<KernelFamily> make_families() {
       {"f32_avgpool2d_nhwc", kVectorIsas, make_f32_pool2d, ""},
       {"x_transpose", kVectorIsas, make_x_transpose, ""},
       {"x_concat", kVectorIsas, make_x_concat, ""},
+      {"x_concat_view", kScalarOnly, make_x_concat_view, ""},
       {"x_slice", kVectorIsas, make_x_slice, ""},
       {"x_gather", kVectorIsas, make_x_gather, ""},
       {"x_copy", kVectorIsas, make_x_copy, ""},

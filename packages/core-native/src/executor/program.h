@@ -46,6 +46,12 @@ struct TensorDesc {
   Location location = Location::kArena;
   int64_t offset = 0;  // arena / weights byte offset
   int slot = -1;       // input / output binding slot
+  // Elements between consecutive rows of the last axis; 0 = dense. A strided tensor is a view of
+  // a wider arena tensor (concat elimination: a producer writes its column range in place). Only
+  // arena tensors, only written by layers that accept strided outputs (validate.cc), never read.
+  int64_t row_stride = 0;
+  // Bytes from offset to the end of the last element (bytes when dense).
+  int64_t extent = 0;
 };
 
 struct LayerDesc {

@@ -46,6 +46,27 @@ void fill_slots(std::vector<int>& slots, const TensorDesc& t, int index, const s
   slots[t.slot] = index;
 }
 
+// Kernels whose factories honour a strided output (they check the variant themselves).
+bool writes_strided(const std::string& kernel) {
+  return kernel.rfind("f32_gemm", 0) == 0 || kernel.rfind("f32_conv", 0) == 0;
+}
+
+// A strided tensor: rows of its last dim, row_stride elements apart, inside the arena.
+void check_strided(TensorDesc& t, const std::string& where) {
+  check_program(t.row_stride >= 0, where + ".rowStride", "Negative row stride.", ">= 0", std::to_string(t.row_stride));
+  if (t.row_stride == 0) return;
+  check_program(t.location == Location::kArena, where + ".rowStride", "Only arena tensors may be strided.",
+                "location arena", location_name(t.location));
+  check_program(!t.shape.empty() && t.shape.back() >= 1 && t.row_stride >= t.shape.back() && t.row_stride < kMaxBytes,
+                where + ".rowStride", "Row stride must cover the last dim.",
+                "last dim <= rowStride < 2^46", std::to_string(t.row_stride) + " for shape " + shape_string(t.shape));
+  if (t.elements == 0) return;
+  const int64_t rows = t.elements / t.shape.back();
+  check_program(rows - 1 <= (kMaxBytes - t.shape.back()) / t.row_stride, where + ".rowStride", "Strided tensor too large.",
+                "< 2^46 elements spanned", std::to_string(rows) + " rows of stride " + std::to_string(t.row_stride));
+  t.extent = ((rows - 1) * t.row_stride + t.shape.back()) * static_cast<int64_t>(dtype_size(t.dtype));
+}
+
 }  // namespace
 
 void validate_program(Program& p, int64_t weights_bytes) {
@@ -68,6 +89,8 @@ void validate_program(Program& p, int64_t weights_bytes) {
     }
     t.elements = elements;
     t.bytes = elements * static_cast<int64_t>(dtype_size(t.dtype));
+    t.extent = t.bytes;
+    check_strided(t, where);
     const int64_t align = static_cast<int64_t>(dtype_size(t.dtype));
     switch (t.location) {
       case Location::kArena:
@@ -76,9 +99,9 @@ void validate_program(Program& p, int64_t weights_bytes) {
         const char* buffer = t.location == Location::kArena ? "arenaBytes" : "the weights buffer's byteLength";
         check_program(t.offset >= 0 && t.offset % align == 0, where + ".offset", "Misaligned or negative offset.",
                       "a non-negative multiple of " + std::to_string(align), std::to_string(t.offset));
-        check_program(t.offset <= limit && t.bytes <= limit - t.offset, where + ".offset",
+        check_program(t.offset <= limit && t.extent <= limit - t.offset, where + ".offset",
                       "Tensor extends past the end of its buffer.",
-                      std::string("offset + ") + std::to_string(t.bytes) + " bytes <= " + buffer + " (" +
+                      std::string("offset + ") + std::to_string(t.extent) + " bytes <= " + buffer + " (" +
                           std::to_string(limit) + ")",
                       "offset " + std::to_string(t.offset));
         break;
@@ -111,6 +134,16 @@ void validate_program(Program& p, int64_t weights_bytes) {
                       "tensors with at least one element",
                       "tensors[" + std::to_string(index) + "] of shape " + shape_string(p.tensors[index].shape));
       }
+    }
+    for (int index : layer.inputs) {
+      check_program(p.tensors[index].row_stride == 0 || layer.kernel.rfind("x_concat_view", 0) == 0, where,
+                    "A layer reads a strided tensor.", "strided tensors read only by x_concat_view",
+                    "tensors[" + std::to_string(index) + "] with rowStride " + std::to_string(p.tensors[index].row_stride));
+    }
+    for (int index : layer.outputs) {
+      check_program(p.tensors[index].row_stride == 0 || writes_strided(layer.kernel), where,
+                    "This kernel cannot write a strided tensor.", "strided outputs only on f32_gemm / f32_conv layers",
+                    "tensors[" + std::to_string(index) + "] with rowStride " + std::to_string(p.tensors[index].row_stride));
     }
     for (int index : layer.outputs) {
       const Location loc = p.tensors[index].location;

@@ -35,6 +35,12 @@ export interface NativeTensor {
   offset?: number;
   /** Binding slot for `input` / `output` tensors: dense, 0..N-1, index into run()'s arrays. */
   slot?: number;
+  /**
+   * Arena tensors only: elements between consecutive rows of the last axis (default: dense). A
+   * strided tensor is a column range of a wider arena tensor, written in place by a GEMM or
+   * GEMM-based convolution (concat elimination) and read only by `x_concat_view`.
+   */
+  rowStride?: number;
 }
 
 /** One fused unary step (ONNX parameter meaning; see README). */

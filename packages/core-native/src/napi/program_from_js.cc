@@ -78,6 +78,8 @@ TensorDesc tensor_from_js(const Napi::Value& v, const std::string& where) {
   } else {
     t.slot = static_cast<int>(std::max<int64_t>(-1, std::min<int64_t>(integer_at(o.Get("slot"), where + ".slot"), 1 << 20)));
   }
+  const Napi::Value stride = o.Get("rowStride");
+  if (!stride.IsUndefined()) t.row_stride = integer_at(stride, where + ".rowStride");
   return t;
 }
 

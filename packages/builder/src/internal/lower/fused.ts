@@ -27,7 +27,9 @@ function epilogueOf(node: Node): EpilogueStep[] {
  * chosen tactic and the epilogue fused, then NHWC→NCHW. Back-to-back reformats between layers
  * cancel later (cancel-reformats), so a chain of convolutions stays NHWC.
  *
- * kiln.FusedGemm → one GEMM over the last axis with B packed for the tactic.
+ * kiln.FusedGemm → one GEMM over the last axis with B packed for the tactic. A horizontally
+ * fused GEMM (attribute `output_columns`, one output per branch) packs each branch's columns on
+ * their own, back to back, and the native layer writes each branch's output tensor directly.
  */
 export function lowerFused(node: Node, sources: string[], _graph: Graph, precision?: PrecisionPlan): LoweredLayer[] | undefined {
   return node.op === 'FusedConv' ? lowerConv(node, sources, precision) : lowerGemm(node, sources, precision);
@@ -102,33 +104,64 @@ function lowerConv(node: Node, sources: string[], plan?: PrecisionPlan): Lowered
 
 function lowerGemm(node: Node, sources: string[], plan?: PrecisionPlan): LoweredLayer[] | undefined {
   const [a, b, bias, residual] = node.inputs;
-  const y = node.outputs[0];
-  if (!a || !b || !y || !b.isConstant || b.shape?.length !== 2) return undefined;
+  const outputs = node.outputs.filter((value): value is Value => value !== undefined);
+  const y = outputs[0];
+  if (!a || !b || !y || outputs.length !== node.outputs.length || !b.isConstant || b.shape?.length !== 2) return undefined;
   const transB = intAttribute(node, 'transB', 0);
   const [rows, columns] = b.shape as number[];
   const k = transB ? columns! : rows!;
   const n = transB ? rows! : columns!;
+  const splits = intsAttribute(node, 'output_columns') ?? [n];
+  if (splits.length !== outputs.length || splits.reduce((sum, count) => sum + count, 0) !== n || (splits.length > 1 && (residual || transB))) return undefined;
   const packed = variable(`${b.name}_packed`, 'float32', []);
   const weights = b as Constant;
   const name = node.name || `gemm_${y.name}`;
-  const { options, ...precision } = precisionOf('gemm', node, name, a, plan);
+  // A horizontally fused GEMM (several outputs) runs in fp32: the reduced-precision families take one output.
+  const { options, ...precision } = splits.length > 1 ? { options: () => undefined } : precisionOf('gemm', node, name, a, plan);
   return [{
     name,
     type: 'MatrixMultiply',
     family: 'f32_gemm',
     ...precision,
     inputs: [a, packed, ...(bias ? [bias] : []), ...(residual ? [residual] : [])],
-    outputs: [y],
-    params: [k, n, bias ? 1 : 0, residual ? 1 : 0],
+    outputs,
+    params: [k, n, bias ? 1 : 0, residual ? 1 : 0, ...(splits.length > 1 ? splits : [])],
     epilogue: epilogueOf(node),
     sources,
     packed: {
       source: b,
       pack: (tactic) => {
-        const data = packWeights(tactic, [k, n, transB], weights.values.data as Float32Array, options(tactic));
-        packed.shape = [data.length];
-        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        const data = weights.values.data as Float32Array;
+        const parts = splits.length === 1 ? [packWeights(tactic, [k, n, transB], data, options(tactic))] : splitColumns(data, k, splits).map((part, i) => packWeights(tactic, [k, splits[i]!, 0], part));
+        const all = concatPadded(parts);
+        packed.shape = [all.length];
+        return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
       },
     },
   }];
+}
+
+/** Column blocks of a row-major [K, N] matrix, one [K, n_i] matrix per count. */
+function splitColumns(data: Float32Array, k: number, counts: readonly number[]): Float32Array[] {
+  const n = counts.reduce((sum, count) => sum + count, 0);
+  let start = 0;
+  return counts.map((count) => {
+    const part = new Float32Array(k * count);
+    for (let row = 0; row < k; row++) part.set(data.subarray(row * n + start, row * n + start + count), row * count);
+    start += count;
+    return part;
+  });
+}
+
+/** One packed blob per branch, each padded to 16 floats (64 bytes), back to back; a single one as is. */
+function concatPadded(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0]!;
+  const padded = parts.map((part) => Math.ceil(part.length / 16) * 16);
+  const all = new Float32Array(padded.reduce((sum, length) => sum + length, 0));
+  let offset = 0;
+  parts.forEach((part, i) => {
+    all.set(part, offset);
+    offset += padded[i]!;
+  });
+  return all;
 }

@@ -3,6 +3,7 @@ import { Constant, type Graph, type Value } from '@kiln/onnx-tools';
 import { type PlanDim, type PlanHeader, type PlanLayer, type PlanProfile, type PlanTensor, compileDim, encodePlan } from '@kiln/runtime';
 import { planMemory } from '../memory/plan-memory.js';
 import { referenceModel } from '../lower/reference.js';
+import type { TensorView } from '../lower/eliminate-concats.js';
 import type { LoweredLayer } from '../lower/types.js';
 import { targetOf } from './isa.js';
 
@@ -25,6 +26,7 @@ export function writePlan(
   opsetImports: ReadonlyMap<string, number>,
   kilnVersion: string,
   build: Record<string, unknown>,
+  views: ReadonlyMap<Value, TensorView> = new Map(),
 ): WrittenPlan {
   const blobs: { name: string; bytes: Uint8Array }[] = [];
   const tensors: PlanTensor[] = [];
@@ -73,7 +75,13 @@ export function writePlan(
     return planLayer;
   });
   const outputs = graph.outputs.map((value) => ({ name: value.name, dtype: value.dtype ?? 'float32', dims: planDims(value), tensor: tensorIndex(value) }));
-  const memory = planArena(tensors, planLayers, profiles, inputs);
+  const slices = new Map<number, PlanView>();
+  for (const [value, view] of views) {
+    const id = index.get(value);
+    const base = index.get(view.base);
+    if (id !== undefined && base !== undefined) slices.set(id, { base, byteOffset: view.elementOffset * (ELEMENT_BYTES[tensors[id]!.dtype] ?? 8), rowStride: view.rowStride });
+  }
+  const memory = planArena(tensors, planLayers, profiles, inputs, slices);
   const { weights, section } = layoutWeights(blobs);
   const header: PlanHeader = {
     kilnVersion,
@@ -117,8 +125,22 @@ export function layoutWeights(blobs: readonly { name: string; bytes: Uint8Array 
   return { weights, section };
 }
 
-/** Arena offsets for arena tensors from their lifetimes, sized at each profile's max shapes. */
-function planArena(tensors: PlanTensor[], layers: readonly PlanLayer[], profiles: readonly PlanProfile[], inputs: PlanHeader['inputs']) {
+/** A tensor placed inside another: concat elimination's slices. */
+interface PlanView {
+  base: number;
+  byteOffset: number;
+  rowStride: number;
+}
+
+/**
+ * Arena offsets for arena tensors from their lifetimes, sized at each profile's max shapes.
+ * Aliases get no bytes of their own: a Concat input eliminated into its output (`slices`) sits at
+ * its byte offset inside the output; a copy layer (Reshape, Flatten, Squeeze, Unsqueeze,
+ * Identity) between two arena tensors of one size gives its output the input's bytes (the copy
+ * kernel then moves nothing). An aliased buffer lives from the first write of any of its aliases
+ * to the last read of any of them.
+ */
+function planArena(tensors: PlanTensor[], layers: readonly PlanLayer[], profiles: readonly PlanProfile[], inputs: PlanHeader['inputs'], slices: ReadonlyMap<number, PlanView>) {
   const bindings = (profiles.length > 0 ? profiles : [{}]).map((profile) => {
     const symbols = new Map<string, number>();
     for (const input of inputs) {
@@ -142,23 +164,40 @@ function planArena(tensors: PlanTensor[], layers: readonly PlanLayer[], profiles
     return bytes;
   };
   const planned = (id: number) => tensors[id]!.location === 'arena' && !tensors[id]!.dims.some((dim) => dim === -1);
-  // Views: a copy layer (Reshape, Flatten, Squeeze, Unsqueeze, Identity) between two arena
-  // tensors of one size gives its output the input's bytes; the copy kernel then moves nothing.
-  // The shared buffer lives until the last reader of either.
-  const viewOf = new Map<number, number>();
+  const alias = new Map<number, { of: number; byteOffset: number }>();
+  for (const [id, view] of slices) if (planned(id) && planned(view.base)) alias.set(id, { of: view.base, byteOffset: view.byteOffset });
   for (const layer of layers) {
     if (!layer.kernel.startsWith('x_copy') || layer.inputs.length !== 1 || layer.outputs.length !== 1) continue;
     const [x, y] = [layer.inputs[0]!, layer.outputs[0]!];
-    if (!planned(x) || !planned(y) || sizeOf(tensors[x]!) !== sizeOf(tensors[y]!)) continue;
-    viewOf.set(y, viewOf.get(x) ?? x);
+    if (alias.has(y) || !planned(x) || !planned(y) || sizeOf(tensors[x]!) !== sizeOf(tensors[y]!)) continue;
+    alias.set(y, { of: x, byteOffset: 0 });
   }
-  for (const [view, root] of viewOf) last.set(root, Math.max(last.get(root) ?? 0, last.get(view) ?? first.get(view) ?? 0));
+  const rootOf = (id: number): { root: number; byteOffset: number } => {
+    let byteOffset = 0;
+    let root = id;
+    for (let next = alias.get(root); next; next = alias.get(root)) {
+      byteOffset += next.byteOffset;
+      root = next.of;
+    }
+    return { root, byteOffset };
+  };
+  for (const id of alias.keys()) {
+    const { root } = rootOf(id);
+    const start = Math.min(first.get(root) ?? Number.POSITIVE_INFINITY, first.get(id) ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(start)) first.set(root, start);
+    last.set(root, Math.max(last.get(root) ?? 0, last.get(id) ?? first.get(id) ?? 0));
+  }
   const uses = tensors.flatMap((tensor, id) => {
-    if (!planned(id) || viewOf.has(id)) return [];
+    if (!planned(id) || alias.has(id)) return [];
     return [{ id, byteLength: sizeOf(tensor), firstUse: first.get(id) ?? 0, lastUse: last.get(id) ?? first.get(id) ?? 0 }];
   });
   const plan = planMemory(uses);
   for (const [id, offset] of plan.offsets) tensors[id]!.offset = offset;
-  for (const [view, root] of viewOf) tensors[view]!.offset = plan.offsets.get(root)!;
+  for (const id of alias.keys()) {
+    const { root, byteOffset } = rootOf(id);
+    tensors[id]!.offset = plan.offsets.get(root)! + byteOffset;
+    const stride = slices.get(id)?.rowStride ?? 0;
+    if (stride > 0) tensors[id]!.rowStride = stride;
+  }
   return plan;
 }

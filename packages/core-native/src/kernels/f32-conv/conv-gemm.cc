@@ -39,8 +39,9 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
   const int threads = pool != nullptr ? pool->size() : 1;
   const f32_gemm::TileGrid grid = f32_gemm::plan_tiles(gemm, m, cout_g, k, s.groups > 1 ? 1 : threads);
   const Epilogue& ep = p.epilogue;
+  const int64_t ldc = p.output_stride > 0 ? p.output_stride : s.out_c;
   // A residual that is the output buffer itself folds into the accumulation.
-  const bool residual_in_c = ep.residual != nullptr && ep.residual == p.output;
+  const bool residual_in_c = ep.residual != nullptr && ep.residual == p.output && ldc == s.out_c;
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr || ep.activation != f32_gemm::Activation::kNone;
   const int64_t tasks_per_group = grid.m_tasks * grid.n_tasks;
@@ -103,7 +104,7 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
         f32_gemm::TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + column : nullptr,
                                     residual != nullptr ? residual + row0 * s.out_c + column : nullptr,
                                     s.out_c};
-        gemm.indirect(taps, ptrs, span, panel, p.output + row0 * s.out_c + column, s.out_c, rows, nb,
+        gemm.indirect(taps, ptrs, span, panel, p.output + row0 * ldc + column, ldc, rows, nb,
                       residual_in_c, has_epilogue ? &tile : nullptr);
       }
     }
@@ -186,6 +187,7 @@ void conv_gemm_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t group_floats = group_packed_floats(gemm, k, cout_g);
+  const int64_t ldc = p.output_stride > 0 ? p.output_stride : s.out_c;
   const bool direct = is_gemm_direct(s);
   if (!direct && gemm.indirect != nullptr && !p.force_im2col) {
     conv_indirect_run(gemm, s, p, pool);
@@ -221,8 +223,8 @@ void conv_gemm_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams
       gp.lda = k;
     }
     gp.packed_b = p.packed_weights + g * group_floats;
-    gp.c = p.output + m0 * s.out_c + g * cout_g;
-    gp.ldc = s.out_c;
+    gp.c = p.output + m0 * ldc + g * cout_g;
+    gp.ldc = ldc;
     gp.epilogue = p.epilogue;
     if (p.epilogue.bias != nullptr) gp.epilogue.bias = p.epilogue.bias + g * cout_g;
     if (p.epilogue.residual != nullptr) {

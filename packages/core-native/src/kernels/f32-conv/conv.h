@@ -44,6 +44,9 @@ struct ConvParams {
   bool force_im2col = false;
   // How the GEMM-based paths read A (1x1 input or im2col block); benches and tests force it.
   f32_gemm::APath a_path = f32_gemm::APath::kAuto;
+  // Floats between consecutive output pixels; 0 = out_c (dense). Larger when the output is a
+  // channel range of a wider NHWC tensor (concat elimination). GEMM-based variants only.
+  int64_t output_stride = 0;
 };
 
 struct ConvVariant {

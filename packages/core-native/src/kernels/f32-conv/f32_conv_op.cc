@@ -15,12 +15,18 @@ namespace {
 using f32_conv::ConvShape;
 using f32_conv::ConvVariant;
 
+// GEMM-based variants (1x1 and im2col/indirect) write through a row stride (ConvParams.output_stride).
+bool writes_strided(const ConvVariant& variant) {
+  const std::string name = variant.name;
+  return name.rfind("f32_conv_1x1_", 0) == 0 || name.rfind("f32_conv_im2col_", 0) == 0;
+}
+
 class F32ConvOp final : public Op {
  public:
   F32ConvOp(const ConvVariant& variant, ConvShape shape, f32_gemm::Epilogue epilogue, int x, int w, int bias,
-            int residual, int y, bool check_alignment, std::string where)
+            int residual, int y, int64_t output_stride, bool check_alignment, std::string where)
       : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), residual_(residual), y_(y),
-        check_alignment_(check_alignment), where_(std::move(where)) {}
+        output_stride_(output_stride), check_alignment_(check_alignment), where_(std::move(where)) {}
 
   void run(const RunState& state) const override {
     f32_conv::ConvParams p;
@@ -28,6 +34,7 @@ class F32ConvOp final : public Op {
     p.packed_weights = state.at<const float>(w_);
     if (check_alignment_) check_packed_pointer(p.packed_weights, where_);
     p.output = state.at<float>(y_);
+    p.output_stride = output_stride_;
     p.epilogue = epilogue_;
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
     if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
@@ -39,6 +46,7 @@ class F32ConvOp final : public Op {
   ConvShape shape_;
   f32_gemm::Epilogue epilogue_;
   int x_, w_, bias_, residual_, y_;
+  int64_t output_stride_;
   bool check_alignment_;
   std::string where_;
 };
@@ -51,11 +59,14 @@ std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args) {
   const bool has_bias = layer.has_bias, has_residual = layer.has_residual;
   const size_t inputs = layer.inputs;
   const TensorDesc& w = args.in(1);
+  const int64_t output_stride = args.out(0).row_stride;
   const ConvVariant* variant = nullptr;
   if (args.base == "f32_conv") {
     for (size_t i = 0; i < f32_conv::conv_variant_count() && variant == nullptr; ++i) {
       const ConvVariant& v = f32_conv::conv_variants()[i];
-      if (static_cast<int>(v.isa) <= static_cast<int>(args.isa) && v.applies(s)) variant = &v;
+      if (static_cast<int>(v.isa) <= static_cast<int>(args.isa) && v.applies(s) &&
+          (output_stride == 0 || writes_strided(v)))
+        variant = &v;
     }
   } else {
     variant = f32_conv::find_conv_variant((args.base + "__" + isa_name(args.isa)).c_str());
@@ -65,6 +76,10 @@ std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args) {
             "kernel " + std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + ", group " +
                 std::to_string(s.groups) + ", C " + std::to_string(s.in_c) + ", OC " + std::to_string(s.out_c));
   }
+  require(variant != nullptr, args, "No conv variant applies.", "an applicable variant", args.base);
+  require(output_stride == 0 || writes_strided(*variant), args,
+          "This conv variant cannot write a strided output.", "a GEMM-based variant (f32_conv_1x1_*, f32_conv_im2col_*)",
+          variant->name);
   if (args.tactic != nullptr) *args.tactic = variant->name;
   const int64_t packed = static_cast<int64_t>(variant->packed_size(s));
   require(w.elements == packed, args, "Packed weight size does not match the variant.",
@@ -73,7 +88,7 @@ std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args) {
   require_packed_alignment(args, w);
   const auto& in = args.layer.inputs;
   return std::make_unique<F32ConvOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
-                                     has_residual ? in[inputs - 1] : -1, args.layer.outputs[0],
+                                     has_residual ? in[inputs - 1] : -1, args.layer.outputs[0], output_stride,
                                      w.location == Location::kInput, args.where);
 }
 

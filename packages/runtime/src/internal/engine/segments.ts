@@ -1,3 +1,4 @@
+import { KilnError } from '@kiln/common';
 import { type NativeEngine, type NativeProgram, type NativeTensor, createEngine } from '@kiln/core-native';
 import type { PlanHeader } from '../plan/schema.js';
 import type { Segment } from './specialize.js';
@@ -56,7 +57,7 @@ export function buildNativeSegment(
       entry = { ...base, location: 'output', slot: outputs.length };
       outputs.push(tensor);
     } else {
-      entry = { ...base, location: 'arena', offset: plan.offset ?? 0 };
+      entry = { ...base, location: 'arena', offset: plan.offset ?? 0, ...(plan.rowStride === undefined ? {} : { rowStride: plan.rowStride }) };
     }
     local.set(tensor, tensors.length);
     tensors.push(entry);
@@ -76,7 +77,23 @@ export function buildNativeSegment(
       };
     }),
   };
-  return { kind: 'native', engine: createEngine(program, weights), inputs, outputs, layers: [...segment.layers] };
+  return { kind: 'native', engine: engineOf(program, weights), inputs, outputs, layers: [...segment.layers] };
+}
+
+/** The native engine of a segment; a program the executor refuses means the plan is corrupt. */
+function engineOf(program: NativeProgram, weights: Uint8Array): NativeEngine {
+  try {
+    return createEngine(program, weights);
+  } catch (error) {
+    if (!KilnError.isInstance(error) || error.code !== 'ERR_PROGRAM_INVALID') throw error;
+    throw new KilnError('ERR_PLAN_CORRUPT', 'The plan file is corrupt: the native executor refuses its layer program.', {
+      ...(error.where === undefined ? {} : { where: error.where }),
+      ...(error.expected === undefined ? {} : { expected: error.expected }),
+      ...(error.found === undefined ? {} : { found: error.found }),
+      hint: 'Rebuild the plan with this Kiln version (kiln build); a plan that fails this check was damaged or edited.',
+      cause: error,
+    });
+  }
 }
 
 /** Tensors each segment must hand to others: read by a layer outside the segment that produced them. */

@@ -16,6 +16,11 @@ export interface PlanTensor {
   offset?: number;
   /** Weight blob name (weights tensors). */
   weight?: string;
+  /**
+   * Arena tensors only: elements between consecutive rows of the last axis when the tensor is a
+   * column range of a wider one (a Concat input written in place; absent: dense).
+   */
+  rowStride?: number;
 }
 
 export interface PlanLayer {
@@ -129,6 +134,12 @@ function checkTensor(tensor: unknown, where: string, weights: Set<string>, arena
   }
   if (tensor.location === 'arena' && (!isCount(tensor.offset) || tensor.offset > arenaBytes)) {
     throw corrupt(`${where}.offset is outside the arena`, `0..${arenaBytes}`, describe(tensor.offset));
+  }
+  if (tensor.rowStride !== undefined) {
+    const last = tensor.dims.at(-1);
+    if (tensor.location !== 'arena' || !isCount(tensor.rowStride) || typeof last !== 'number' || last < 1 || tensor.rowStride < last) {
+      throw corrupt(`${where}.rowStride is invalid`, 'an arena tensor whose static last dim is at most rowStride', `${describe(tensor.rowStride)} for ${tensor.location} ${describe(tensor.dims)}`);
+    }
   }
   if (tensor.location === 'weights' && (typeof tensor.weight !== 'string' || !weights.has(tensor.weight))) {
     throw corrupt(`${where}.weight names no weight blob`, 'a name in header.weights', describe(tensor.weight));
