@@ -4,6 +4,7 @@ import { load, save } from '@kiln/onnx-tools';
 import { type BuildProgress, BuilderConfig, type Int8Calibration, type Precision, type PrecisionConstraints, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
+import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { PassContext } from './internal/pass.js';
@@ -65,6 +66,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
     progress: (done, total, layer) => progress('tactics', done, total, layer),
   });
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
+  keepInt8Activations(layers, graphOutputs, log);
   const fallback = layers.filter((layer) => layer.family === 'reference').length;
   const { bytes, header } = writePlan(graph, layers, profiles, context.model.opsetImports, version(), {
     builderOptimizationLevel: config.builderOptimizationLevel,

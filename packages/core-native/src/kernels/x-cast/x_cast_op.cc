@@ -42,6 +42,7 @@ ConvertFn pick_to(DType to) {
     case DType::kInt64: return convert<From, int64_t>;
     case DType::kInt32: return convert<From, int32_t>;
     case DType::kBool: return convert<From, uint8_t>;
+    case DType::kUint8: return nullptr;  // int8 activations: qu8 layers only (kernel_registry)
   }
   return nullptr;
 }
@@ -52,6 +53,7 @@ ConvertFn pick(DType from, DType to) {
     case DType::kInt64: return pick_to<int64_t>(to);
     case DType::kInt32: return pick_to<int32_t>(to);
     case DType::kBool: return pick_to<uint8_t>(to);
+    case DType::kUint8: return nullptr;
   }
   return nullptr;
 }
