@@ -6,6 +6,7 @@
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/lowp-conv/conv.h"
 #include "kernels/lowp-dwconv/dwconv.h"
+#include "kernels/lowp-pool/maxpool.h"
 #include "kernels/lowp-gemm/lowp.h"
 
 namespace kiln {
@@ -99,6 +100,8 @@ std::vector<KernelFamily> make_families() {
   }
   add_variant_family(&families, "qu8_dwconv", lowp_dwconv::dw_variants(), lowp_dwconv::dw_variant_count(),
                      make_qu8_dwconv);
+  add_variant_family(&families, "qu8_maxpool2d_nhwc", lowp_pool::maxpool_variants(), lowp_pool::maxpool_variant_count(),
+                     make_qu8_maxpool);
   for (KernelFamily& family : families) {
     if (family.family.empty()) family.family = family.base;
   }
@@ -109,12 +112,14 @@ std::vector<KernelFamily> make_families() {
 // read or write one (every other factory assumes the dtypes it has always seen).
 void check_uint8_tensors(const Program& program, const LayerDesc& layer, const std::string& base,
                          const std::string& where) {
-  const bool takes_uint8 = base.rfind("qu8_conv", 0) == 0 || base.rfind("qu8_dwconv", 0) == 0;
+  // x_concat copies bytes, so uint8 inputs on one grid concatenate as they are.
+  const bool takes_uint8 = base.rfind("qu8_conv", 0) == 0 || base.rfind("qu8_dwconv", 0) == 0 ||
+                           base.rfind("qu8_maxpool2d_nhwc", 0) == 0 || base == "x_concat";
   if (takes_uint8) return;
   for (const std::vector<int>* list : {&layer.inputs, &layer.outputs}) {
     for (int t : *list) {
       if (t >= 0 && program.tensors[t].dtype == DType::kUint8) {
-        throw KilnException("ERR_PROGRAM_INVALID", "Only qu8 conv layers read or write uint8 tensors.",
+        throw KilnException("ERR_PROGRAM_INVALID", "Only qu8 layers and x_concat read or write uint8 tensors.",
                             "float32, int64, int32 or bool tensors", "tensors[" + std::to_string(t) + "] uint8",
                             where, "Rebuild the plan with this Kiln version.");
       }

@@ -1,6 +1,6 @@
 // int8 activations between layers: uint8 arena tensors written by a qu8 conv (requantized in its
-// epilogue), read by qu8_dwconv (every variant) and by a qu8 conv (1x1 GEMM path and 3x3 im2col
-// with padding), checked against the same layers with fp32 in between: the uint8 tensor must be
+// epilogue), read by qu8_dwconv (every variant), qu8_maxpool2d_nhwc and a qu8 conv (1x1 GEMM
+// path and 3x3 im2col with padding), checked against the same layers with fp32 in between: the uint8 tensor must be
 // exactly the quantization of the fp32 one, and a consumer reading it must match the consumer
 // quantizing the dequantized fp32 values. Plus the coded errors for uint8 tensors in bad places.
 import { KilnError } from '@kiln/common';
@@ -46,7 +46,7 @@ function chain(input: Float32Array, inShape: number[], layers: Layer[]): Float32
   let previous = 0;
   const programLayers: NativeProgram['layers'] = [];
   layers.forEach((layer, i) => {
-    const inputs = [previous, weight(layer.packed), ...(layer.bias ? [weight(layer.bias)] : [])];
+    const inputs = [previous, ...(layer.packed.length > 0 ? [weight(layer.packed)] : []), ...(layer.bias ? [weight(layer.bias)] : [])];
     const last = i === layers.length - 1;
     const bytes = layer.y.shape.reduce((a, b) => a * b, 1) * (layer.y.dtype === 'uint8' ? 1 : 4);
     tensors.push(last ? { ...layer.y, location: 'output', slot: 0 } : { ...layer.y, location: 'arena', offset: arena });
@@ -154,6 +154,28 @@ describe('int8 activations between qu8 layers', () => {
     });
   }
 
+  for (const pool of variantsOf('qu8_maxpool2d_nhwc').runnable) {
+    it(`${pool} pools uint8 on the grid it reads (the max of quantized values is the quantized max)`, () => {
+      const t = quantize(chain(x, [1, H, W, C_IN], [conv1x1(convTactics[0]!, 'float32')]), GRID_T);
+      const pooled = new Float32Array(t.length);
+      for (let h = 0; h < H; h++) {
+        for (let w = 0; w < W; w++) {
+          for (let c = 0; c < C; c++) {
+            let best = 0;
+            for (let ih = Math.max(0, h - 1); ih <= Math.min(H - 1, h + 1); ih++) {
+              for (let iw = Math.max(0, w - 1); iw <= Math.min(W - 1, w + 1); iw++) best = Math.max(best, t[(ih * W + iw) * C + c]!);
+            }
+            pooled[(h * W + w) * C + c] = best;
+          }
+        }
+      }
+      const maxpool: Layer = { kernel: pool, packed: new Float32Array(0), params: [3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0], y: { dtype: 'uint8', shape: [1, H, W, C] } };
+      const expected = depthwiseReference(dequantize(pooled, GRID_T));
+      const actual = chain(x, [1, H, W, C_IN], [conv1x1(convTactics[0]!, 'uint8'), maxpool, dwconv(dwTactics[0]!, 'float32')]);
+      expectClose(actual, expected, `${pool}`, 2e-5, 1e-5);
+    });
+  }
+
   it('uint8 tensors only between qu8 layers, in the arena, with valid grids: coded errors otherwise', () => {
     const code = (run: () => unknown) => {
       try {
@@ -168,7 +190,7 @@ describe('int8 activations between qu8 layers', () => {
     expect(output).toMatch(/^ERR_PROGRAM_INVALID: .*arena/);
     // An f32 conv writing uint8.
     const f32 = { ...conv1x1(convTactics[0]!, 'uint8'), kernel: 'f32_conv', packed: packWeights('f32_conv', [C, C_IN, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1], w1) };
-    expect(code(() => chain(x, [1, H, W, C_IN], [f32, dwconv(dwTactics[0]!, 'float32')]))).toMatch(/^ERR_PROGRAM_INVALID: Only qu8 conv layers/);
+    expect(code(() => chain(x, [1, H, W, C_IN], [f32, dwconv(dwTactics[0]!, 'float32')]))).toMatch(/^ERR_PROGRAM_INVALID: Only qu8 layers/);
     // A bad output grid, and a qu8_dwconv reading fp32.
     const badGrid = { ...conv1x1(convTactics[0]!, 'uint8'), params: [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, -1, 300] };
     expect(code(() => chain(x, [1, H, W, C_IN], [badGrid, dwconv(dwTactics[0]!, 'float32')]))).toMatch(/^ERR_\w+: Invalid output quantization/);

@@ -14,65 +14,67 @@ const PROMOTE = 1.5;
  * written and read where 1 will do, and on memory-bound networks (mobilenet's 1x1 expand →
  * depthwise → 1x1 project blocks) that traffic is most of the time.
  *
- * An NHWC tensor becomes uint8 when its producer is a qu8 conv (or a depthwise conv that can run
- * as qu8_dwconv) and every reader reads it as input 0 on one grid: qu8 convs (their packed input
- * quantization) and depthwise convs (their calibrated or Q/DQ input scale). The producer then
- * writes that grid (its epilogue's ReLU/Clip folded into the saturation) and the readers skip
- * the quantize step, which is bit for bit what they did to the fp32 values before; depthwise
- * readers switch to qu8_dwconv. Tensors with any other reader (a residual input, pooling, an
- * engine output) stay fp32, so no reformat layers are ever added: precision changes only where
- * a producer and all its readers speak int8.
+ * Layers that can take part:
+ * - qu8 convs read uint8 as input 0 on their packed input grid, and write uint8 on any grid;
+ * - depthwise convs with an input grid (calibrated or Q/DQ) become qu8_dwconv: they must read
+ *   uint8, and write uint8 or fp32;
+ * - NHWC max pooling and Concat pass values through unchanged (quantization is monotonic), so
+ *   they read and write one grid, the grid their readers need; they must read and write uint8.
+ *
+ * An NHWC tensor becomes uint8 when its producer is one of these and every reader is one of these
+ * on one grid. The producer then requantizes to that grid (its ReLU/Clip folded into the
+ * saturation), and readers skip the quantize step, bit for bit what they did to fp32 values
+ * before (up to ties of x / scale). Tensors with any other reader (a residual input, an engine
+ * output, an fp32 layer) stay fp32, so no reformat layers are ever added.
  */
 export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, log: (line: string) => void): void {
-  const dwTactic = depthwiseTactic();
   const readers = new Map<Value, { layer: LoweredLayer; index: number }[]>();
   for (const layer of layers) {
     layer.inputs.forEach((input, index) => {
       if (input) readers.set(input, [...(readers.get(input) ?? []), { layer, index }]);
     });
   }
-  // Timing measured every candidate with fp32 in and out, where a memory-bound qu8 conv pays
-  // for quantizing its input and is no faster than fp32. So an int8-capable conv timed into fp32
-  // runs its best qu8 tactic when that was within PROMOTE of the winner, and goes back below if
-  // it ends up with no int8 tensor on either side.
-  const promoted = new Map<LoweredLayer, string>();
-  for (const layer of layers) {
-    if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || !layer.tactic?.startsWith('f32_conv')) continue;
-    const chosen = layer.timings[layer.tactic];
-    const qu8 = Object.entries(layer.timings).filter(([tactic]) => tactic.startsWith('qu8_conv')).sort((a, b) => a[1] - b[1])[0];
-    if (chosen === undefined || !qu8 || qu8[1] > chosen * PROMOTE) continue;
-    promoted.set(layer, layer.tactic);
-    layer.tactic = qu8[0];
-  }
+  const promoted = promote(layers);
   const isQu8Conv = (layer: LoweredLayer) => layer.type === 'Convolution' && layer.inputGrid !== undefined && (layer.tactic?.startsWith('qu8_conv') ?? false);
-  // Depthwise candidates shrink until each reads a uint8 input (a fixed point: removing one can
-  // only remove tensors, never add them).
+  const dwTactic = runnable('qu8_dwconv__avx512');
+  const poolTactic = runnable('qu8_maxpool2d_nhwc__avx512');
+  // Candidates that must read (and for pass-through layers, write) uint8 shrink to a fixed point.
   const depthwise = new Set(dwTactic ? layers.filter(isDepthwise) : []);
+  const passThrough = new Set(layers.filter((layer) => (poolTactic && layer.family === 'f32_maxpool2d_nhwc') || (layer.family === 'x_concat' && layer.outputs[0]?.shape?.length === 4 && layer.params?.[0] === 3)));
   let int8 = new Map<Value, Grid>();
   for (let changed = true; changed; ) {
     int8 = new Map();
-    for (const layer of layers) {
+    // Readers come after producers: walking backwards, a pass-through reader's output grid is known.
+    for (const layer of [...layers].reverse()) {
       const y = layer.outputs[0];
       if (layer.outputs.length !== 1 || !y || graphOutputs.has(y) || y.dtype !== 'float32') continue;
-      if (!isQu8Conv(layer) && !depthwise.has(layer)) continue;
-      const grid = sharedGrid(readers.get(y) ?? [], (reader) => isQu8Conv(reader) || depthwise.has(reader));
+      if (!isQu8Conv(layer) && !depthwise.has(layer) && !passThrough.has(layer)) continue;
+      const grid = sharedGrid(readers.get(y) ?? [], (reader, index) => {
+        if (passThrough.has(reader)) return int8.get(reader.outputs[0]!);
+        return index === 0 && (isQu8Conv(reader) || depthwise.has(reader)) ? reader.inputGrid : undefined;
+      });
       if (grid) int8.set(y, grid);
     }
     changed = false;
     for (const layer of [...depthwise]) {
-      if (!int8.has(layer.inputs[0]!)) {
-        depthwise.delete(layer);
-        changed = true;
-      }
+      if (int8.has(layer.inputs[0]!)) continue;
+      depthwise.delete(layer);
+      changed = true;
+    }
+    for (const layer of [...passThrough]) {
+      if (int8.has(layer.outputs[0]!) && layer.inputs.every((input) => input && int8.has(input))) continue;
+      passThrough.delete(layer);
+      changed = true;
     }
   }
-  const touchesInt8 = (layer: LoweredLayer) => int8.has(layer.inputs[0]!) || int8.has(layer.outputs[0]!);
+  // Promoted convs with no uint8 tensor on either side go back to their fp32 tactic (which
+  // changes no other tensor: they had none to share).
   for (const [layer, tactic] of promoted) {
-    if (touchesInt8(layer)) continue;
+    if (int8.has(layer.inputs[0]!) || int8.has(layer.outputs[0]!)) continue;
     layer.tactic = tactic;
     promoted.delete(layer);
   }
-  const outputBefore = new Map(layers.map((layer) => [layer, layer.outputs[0]]));
+  const outputGrid = new Map(layers.map((layer) => [layer, int8.get(layer.outputs[0]!)]));
   for (const [value, grid] of int8) {
     // A new uint8 tensor in place of the fp32 one (IR values are immutable).
     const narrow = variable(value.name, 'uint8', [...value.shape!]);
@@ -82,20 +84,45 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
     if (isQu8Conv(producer)) producer.params = [...producer.params!, grid.scale, grid.zeroPoint];
   }
   for (const layer of depthwise) {
-    const out = int8.get(outputBefore.get(layer)!);
+    const out = outputGrid.get(layer);
     layer.family = 'qu8_dwconv';
     layer.tactic = dwTactic;
     layer.params = [...layer.params!, layer.inputGrid!.scale, layer.inputGrid!.zeroPoint, out?.scale ?? 0, out?.zeroPoint ?? 0];
   }
-  if (int8.size > 0) log(`Precision: ${int8.size} activation tensors stay int8 between layers; ${depthwise.size} depthwise layers run ${dwTactic}; ${promoted.size} convs moved from fp32 to int8 tactics`);
+  for (const layer of passThrough) {
+    if (layer.family !== 'f32_maxpool2d_nhwc') continue;
+    layer.family = 'qu8_maxpool2d_nhwc';
+    layer.tactic = poolTactic;
+  }
+  if (int8.size > 0) {
+    log(`Precision: ${int8.size} activation tensors stay int8 between layers; ${depthwise.size} depthwise layers run ${dwTactic}; ${passThrough.size} pooling/concat layers move int8; ${promoted.size} convs moved from fp32 to int8 tactics`);
+  }
 }
 
-/** The one grid every reader reads `readers`' tensor on as input 0, if all qualify. */
-function sharedGrid(readers: readonly { layer: LoweredLayer; index: number }[], qualifies: (layer: LoweredLayer) => boolean): Grid | undefined {
+/**
+ * Timing measured every candidate with fp32 in and out, where a memory-bound qu8 conv pays for
+ * quantizing its input and is no faster than fp32. So an int8-capable conv timed into fp32 runs
+ * its best qu8 tactic when that was within PROMOTE of the winner (returned: layer → fp32 tactic).
+ */
+function promote(layers: readonly LoweredLayer[]): Map<LoweredLayer, string> {
+  const promoted = new Map<LoweredLayer, string>();
+  for (const layer of layers) {
+    if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || !layer.tactic?.startsWith('f32_conv')) continue;
+    const chosen = layer.timings[layer.tactic];
+    const qu8 = Object.entries(layer.timings).filter(([tactic]) => tactic.startsWith('qu8_conv')).sort((a, b) => a[1] - b[1])[0];
+    if (chosen === undefined || !qu8 || qu8[1] > chosen * PROMOTE) continue;
+    promoted.set(layer, layer.tactic);
+    layer.tactic = qu8[0];
+  }
+  return promoted;
+}
+
+/** The one grid every reader needs (`gridOf` undefined: that reader cannot read uint8). */
+function sharedGrid(readers: readonly { layer: LoweredLayer; index: number }[], gridOf: (layer: LoweredLayer, index: number) => Grid | undefined): Grid | undefined {
   let grid: Grid | undefined;
   for (const { layer, index } of readers) {
-    const own = layer.inputGrid;
-    if (index !== 0 || !own || !qualifies(layer)) return undefined;
+    const own = gridOf(layer, index);
+    if (!own) return undefined;
     if (grid && (Math.fround(grid.scale) !== Math.fround(own.scale) || grid.zeroPoint !== own.zeroPoint)) return undefined;
     grid = own;
   }
@@ -113,7 +140,7 @@ function isDepthwise(layer: LoweredLayer): boolean {
   );
 }
 
-/** qu8_dwconv's vector variant when this CPU runs it (the scalar one is a reference, never a speed-up). */
-function depthwiseTactic(): string | undefined {
-  return kernels().find((kernel) => kernel.name === 'qu8_dwconv__avx512' && kernel.runnable)?.name;
+/** The vector variant when this CPU runs it (scalar variants are references, never a speed-up). */
+function runnable(tactic: string): string | undefined {
+  return kernels().find((kernel) => kernel.name === tactic && kernel.runnable)?.name;
 }

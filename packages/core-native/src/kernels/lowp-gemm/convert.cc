@@ -2,6 +2,7 @@
 // activation quantizer and the requantize epilogue. Plain C++: the oracle for the vector packers.
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "lowp.h"
 
@@ -64,6 +65,16 @@ float f16_to_float(uint16_t x) {
   float out;
   std::memcpy(&out, &bits, 4);
   return out;
+}
+
+bool finishable(const Epilogue& epilogue, RowFinish* finish) {
+  const float infinity = std::numeric_limits<float>::infinity();
+  switch (epilogue.activation) {
+    case Activation::kNone: finish->lo = -infinity, finish->hi = infinity; return true;
+    case Activation::kRelu: finish->lo = 0.0f, finish->hi = infinity; return true;
+    case Activation::kClip: finish->lo = epilogue.alpha, finish->hi = epilogue.beta; return true;
+    default: return false;
+  }
 }
 
 uint8_t quantize_u8(float x, const Quantization& q) {

@@ -88,6 +88,10 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
     row_buffer = tile_scratch + mr * nr;
   }
   assert(a_block != nullptr);
+  // qu8 rows with a ReLU/Clip/no activation take one AVX-512 pass from int32 sums to the output.
+  RowFinish finish{};
+  finish.output = p.output;
+  const bool one_pass = quantized && static_cast<int>(v.isa) >= static_cast<int>(Isa::kAvx512) && finishable(ep, &finish);
   AmxScope amx(v.amx);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
@@ -114,6 +118,12 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
               const int64_t c_offset = (ic + ir + i) * p.ldc + jc;
               const float* res =
                   residual != nullptr ? residual + (ic + ir + i) * ep.residual_stride + jc : nullptr;
+              if (one_pass) {
+                finish_row_qu8__avx512(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), res, finish,
+                                       p.c_u8 != nullptr ? nullptr : p.c + c_offset,
+                                       p.c_u8 != nullptr ? p.c_u8 + c_offset : nullptr);
+                continue;
+              }
               const bool buffered = has_epilogue || p.c_u8 != nullptr;
               float* out = buffered ? row_buffer : p.c + c_offset;
               v.dequant_row(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), out);

@@ -111,6 +111,19 @@ void requantize_row_u8(const float* x, int64_t n, float scale, int32_t zero_poin
 // requantize_row_u8 with AVX-512 (bit-identical: the same reciprocal multiply and rounding).
 void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
                                int32_t hi, uint8_t* y);
+// The qu8 epilogue of one row in one AVX-512 pass, for ReLU/Clip/no activation: dequantize the
+// int32 sums (acc * scale + offset), + residual, clamp to [lo, hi], then store fp32 (out) or
+// requantize (x * (1 / scale), round half even, + zero point, saturated) to uint8 (out_u8).
+struct RowFinish {
+  float lo, hi;
+  uint8_t* out_u8;  // null: fp32 output
+  Quantization output;
+};
+void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
+                            const float* residual, const RowFinish& finish, float* out, uint8_t* out_u8);
+// Whether `epilogue`'s activation fits RowFinish (none, ReLU, Clip); fills lo/hi.
+bool finishable(const Epilogue& epilogue, RowFinish* finish);
+
 void requantize_row_s8(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
                        int32_t hi, int8_t* y);
 
