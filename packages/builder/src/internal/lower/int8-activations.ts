@@ -5,8 +5,12 @@ import type { LoweredLayer } from './types.js';
 
 type Grid = NonNullable<LoweredLayer['inputGrid']>;
 
-/** A qu8 conv timed within this factor of the fp32 winner takes its place when int8 activations follow. */
-const PROMOTE = 1.5;
+/**
+ * A qu8 conv timed within this factor of the fp32 winner takes its place when int8 activations
+ * follow: 1x1 convs (a GEMM straight on the input, whose time is mostly moving activations), and
+ * others (im2col: the fp32 gather and its quantization stay) only when about as fast.
+ */
+const PROMOTE = { pointwise: 1.5, other: 1.1 };
 
 /**
  * Int8 activations between int8 layers, after tactic selection. Every int8 convolution used to
@@ -110,7 +114,8 @@ function promote(layers: readonly LoweredLayer[]): Map<LoweredLayer, string> {
     if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || !layer.tactic?.startsWith('f32_conv')) continue;
     const chosen = layer.timings[layer.tactic];
     const qu8 = Object.entries(layer.timings).filter(([tactic]) => tactic.startsWith('qu8_conv')).sort((a, b) => a[1] - b[1])[0];
-    if (chosen === undefined || !qu8 || qu8[1] > chosen * PROMOTE) continue;
+    const limit = layer.params?.[0] === 1 && layer.params[1] === 1 ? PROMOTE.pointwise : PROMOTE.other;
+    if (chosen === undefined || !qu8 || qu8[1] > chosen * limit) continue;
     promoted.set(layer, layer.tactic);
     layer.tactic = qu8[0];
   }
