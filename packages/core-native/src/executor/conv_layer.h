@@ -16,7 +16,7 @@ struct ConvLayer {
   f32_conv::ConvShape shape;
   bool has_bias, has_residual;
   size_t inputs;  // 2 + has_bias + has_residual
-  bool input_u8 = false, output_u8 = false;
+  bool input_u8 = false, output_u8 = false, residual_u8 = false;
 };
 
 // What a family accepts beyond the fp32 contract: uint8 x and/or y (int8 activations between
@@ -42,7 +42,11 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions opti
   const bool input_u8 = options.uint8_io && x.dtype == DType::kUint8;
   const bool output_u8 = options.uint8_io && y.dtype == DType::kUint8;
   require_dtype(args, x, input_u8 ? DType::kUint8 : DType::kFloat32, "conv input");
-  for (size_t i = 1; i < inputs; ++i) require_dtype(args, args.in(i), DType::kFloat32, "conv inputs");
+  const bool residual_u8 = options.uint8_io && has_residual && args.in(inputs - 1).dtype == DType::kUint8;
+  for (size_t i = 1; i < inputs; ++i) {
+    const bool narrow = residual_u8 && i == inputs - 1;
+    require_dtype(args, args.in(i), narrow ? DType::kUint8 : DType::kFloat32, "conv inputs");
+  }
   require_dtype(args, y, output_u8 ? DType::kUint8 : DType::kFloat32, "output");
   require(x.shape.size() == 4 && y.shape.size() == 4, args, "Conv input and output must be 4-D NHWC.",
           "[N, H, W, C] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
@@ -65,7 +69,7 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions opti
     require(args.in(inputs - 1).shape == y.shape, args, "Residual must have the output's NHWC shape.",
             shape_string(y.shape), shape_string(args.in(inputs - 1).shape));
   }
-  return {s, has_bias, has_residual, inputs, input_u8, output_u8};
+  return {s, has_bias, has_residual, inputs, input_u8, output_u8, residual_u8};
 }
 
 }  // namespace kiln

@@ -29,11 +29,15 @@ interface Layer {
   params: number[];
   epilogue?: NativeProgram['layers'][number]['epilogue'];
   y: { dtype: 'float32' | 'uint8'; shape: number[] };
+  /** Adds a residual: the output of layer `from` of the chain, or the chain's second input ('input'). */
+  residual?: number | 'input';
 }
 
 /** One fp32 input through `layers` in a chain; intermediate tensors live in the arena. */
-function chain(input: Float32Array, inShape: number[], layers: Layer[]): Float32Array {
+function chain(input: Float32Array, inShape: number[], layers: Layer[], second?: { data: Float32Array; shape: number[] }): Float32Array {
   const tensors: NativeTensor[] = [{ dtype: 'float32', shape: inShape, location: 'input', slot: 0 }];
+  if (second) tensors.push({ dtype: 'float32', shape: second.shape, location: 'input', slot: 1 });
+  const outputOf: number[] = [];
   const blobs: Float32Array[] = [];
   let weightFloats = 0;
   const weight = (data: Float32Array) => {
@@ -46,12 +50,14 @@ function chain(input: Float32Array, inShape: number[], layers: Layer[]): Float32
   let previous = 0;
   const programLayers: NativeProgram['layers'] = [];
   layers.forEach((layer, i) => {
-    const inputs = [previous, ...(layer.packed.length > 0 ? [weight(layer.packed)] : []), ...(layer.bias ? [weight(layer.bias)] : [])];
+    const residual = layer.residual === undefined ? [] : [layer.residual === 'input' ? 1 : outputOf[layer.residual]!];
+    const inputs = [previous, ...(layer.packed.length > 0 ? [weight(layer.packed)] : []), ...(layer.bias ? [weight(layer.bias)] : []), ...residual];
     const last = i === layers.length - 1;
     const bytes = layer.y.shape.reduce((a, b) => a * b, 1) * (layer.y.dtype === 'uint8' ? 1 : 4);
     tensors.push(last ? { ...layer.y, location: 'output', slot: 0 } : { ...layer.y, location: 'arena', offset: arena });
     if (!last) arena += Math.ceil(bytes / 64) * 64;
     previous = tensors.length - 1;
+    outputOf.push(previous);
     programLayers.push({ kernel: layer.kernel, inputs, outputs: [previous], params: layer.params, ...(layer.epilogue ? { epilogue: layer.epilogue } : {}) });
   });
   const weights = new Float32Array(weightFloats);
@@ -62,7 +68,7 @@ function chain(input: Float32Array, inShape: number[], layers: Layer[]): Float32
   }
   const outShape = layers.at(-1)!.y.shape;
   const y = new Float32Array(outShape.reduce((a, b) => a * b, 1));
-  createEngine({ arenaBytes: arena, tensors, layers: programLayers }, weights).createContext().runSync([input], [y]);
+  createEngine({ arenaBytes: arena, tensors, layers: programLayers }, weights).createContext().runSync(second ? [input, second.data] : [input], [y]);
   return y;
 }
 
@@ -173,6 +179,23 @@ describe('int8 activations between qu8 layers', () => {
       const expected = depthwiseReference(dequantize(pooled, GRID_T));
       const actual = chain(x, [1, H, W, C_IN], [conv1x1(convTactics[0]!, 'uint8'), maxpool, dwconv(dwTactics[0]!, 'float32')]);
       expectClose(actual, expected, `${pool}`, 2e-5, 1e-5);
+    });
+  }
+
+  for (const conv of convTactics) {
+    it(`${conv} adds a uint8 residual (dequantized on its grid) and a fp32 one alike`, () => {
+      // t = conv(x) on GRID_T; then y = conv'(t) + t, reading t as uint8 twice (input and residual).
+      const second = (residual: number | 'input', input: 'float32' | 'uint8'): Layer => ({
+        kernel: conv,
+        packed: packWeights(conv, [C, C, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1], w2.subarray(0, C * C), { inputScale: GRID_T.scale, inputZeroPoint: GRID_T.zeroPoint }),
+        params: [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, ...(input === 'uint8' ? [GRID_T.scale, GRID_T.zeroPoint] : [])],
+        y: { dtype: 'float32', shape: [1, H, W, C] },
+        residual,
+      });
+      const t = dequantize(quantize(chain(x, [1, H, W, C_IN], [conv1x1(conv, 'float32')]), GRID_T), GRID_T);
+      const expected = chain(t, [1, H, W, C], [second('input', 'float32')], { data: t, shape: [1, H, W, C] });
+      const actual = chain(x, [1, H, W, C_IN], [conv1x1(conv, 'uint8'), second(0, 'uint8')]);
+      expectClose(actual, expected, `${conv} uint8 residual`, 1e-5, 1e-5);
     });
   }
 

@@ -7,10 +7,10 @@ type Grid = NonNullable<LoweredLayer['inputGrid']>;
 
 /**
  * A qu8 conv timed within this factor of the fp32 winner takes its place when int8 activations
- * follow: 1x1 convs (a GEMM straight on the input, whose time is mostly moving activations), and
- * others (im2col: the fp32 gather and its quantization stay) only when about as fast.
+ * follow (timing ran it with fp32 in and out, where it pays for quantizing its input and for
+ * writing 4 bytes per value; between int8 layers it does neither).
  */
-const PROMOTE = { pointwise: 1.5, other: 1.1 };
+const PROMOTE = 1.5;
 
 /**
  * Int8 activations between int8 layers, after tactic selection. Every int8 convolution used to
@@ -26,10 +26,11 @@ const PROMOTE = { pointwise: 1.5, other: 1.1 };
  *   they read and write one grid, the grid their readers need; they must read and write uint8.
  *
  * An NHWC tensor becomes uint8 when its producer is one of these and every reader is one of these
- * on one grid. The producer then requantizes to that grid (its ReLU/Clip folded into the
+ * on one grid; a qu8 conv may also add it as its residual (dequantized with that grid). The producer then requantizes to that grid (its ReLU/Clip folded into the
  * saturation), and readers skip the quantize step, bit for bit what they did to fp32 values
- * before (up to ties of x / scale). Tensors with any other reader (a residual input, an engine
- * output, an fp32 layer) stay fp32, so no reformat layers are ever added.
+ * before (up to ties of x / scale); a uint8 residual adds the quantized values (one rounding more
+ * than fp32, as onnxruntime's Q/DQ graphs do). Tensors with any other reader (an engine output, an
+ * fp32 layer) stay fp32, so no reformat layers are ever added.
  */
 export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, log: (line: string) => void): void {
   const readers = new Map<Value, { layer: LoweredLayer; index: number }[]>();
@@ -55,6 +56,7 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
       if (!isQu8Conv(layer) && !depthwise.has(layer) && !passThrough.has(layer)) continue;
       const grid = sharedGrid(readers.get(y) ?? [], (reader, index) => {
         if (passThrough.has(reader)) return int8.get(reader.outputs[0]!);
+        if (isQu8Conv(reader) && index > 0 && isResidual(reader, index)) return 'any';
         return index === 0 && (isQu8Conv(reader) || depthwise.has(reader)) ? reader.inputGrid : undefined;
       });
       if (grid) int8.set(y, grid);
@@ -87,6 +89,12 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
     for (const { layer } of readers.get(value)!) layer.inputs = layer.inputs.map((input) => (input === value ? narrow : input));
     if (isQu8Conv(producer)) producer.params = [...producer.params!, grid.scale, grid.zeroPoint];
   }
+  // qu8 convs adding a uint8 residual take its grid after their own output grid.
+  for (const [value, grid] of int8) {
+    for (const { layer, index } of readers.get(value)!) {
+      if (index > 0 && isQu8Conv(layer) && isResidual(layer, index)) layer.params = [...layer.params!, grid.scale, grid.zeroPoint];
+    }
+  }
   for (const layer of depthwise) {
     const out = outputGrid.get(layer);
     layer.family = 'qu8_dwconv';
@@ -114,24 +122,32 @@ function promote(layers: readonly LoweredLayer[]): Map<LoweredLayer, string> {
     if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || !layer.tactic?.startsWith('f32_conv')) continue;
     const chosen = layer.timings[layer.tactic];
     const qu8 = Object.entries(layer.timings).filter(([tactic]) => tactic.startsWith('qu8_conv')).sort((a, b) => a[1] - b[1])[0];
-    const limit = layer.params?.[0] === 1 && layer.params[1] === 1 ? PROMOTE.pointwise : PROMOTE.other;
-    if (chosen === undefined || !qu8 || qu8[1] > chosen * limit) continue;
+    if (chosen === undefined || !qu8 || qu8[1] > chosen * PROMOTE) continue;
     promoted.set(layer, layer.tactic);
     layer.tactic = qu8[0];
   }
   return promoted;
 }
 
-/** The one grid every reader needs (`gridOf` undefined: that reader cannot read uint8). */
-function sharedGrid(readers: readonly { layer: LoweredLayer; index: number }[], gridOf: (layer: LoweredLayer, index: number) => Grid | undefined): Grid | undefined {
+/**
+ * The one grid every reader needs (`gridOf` undefined: that reader cannot read uint8; 'any': it
+ * reads any grid, as a qu8 conv's residual does, but at least one reader must set the grid).
+ */
+function sharedGrid(readers: readonly { layer: LoweredLayer; index: number }[], gridOf: (layer: LoweredLayer, index: number) => Grid | 'any' | undefined): Grid | undefined {
   let grid: Grid | undefined;
   for (const { layer, index } of readers) {
     const own = gridOf(layer, index);
     if (!own) return undefined;
+    if (own === 'any') continue;
     if (grid && (Math.fround(grid.scale) !== Math.fround(own.scale) || grid.zeroPoint !== own.zeroPoint)) return undefined;
     grid = own;
   }
   return grid;
+}
+
+/** Whether input `index` of a conv layer is its residual (the last input, with hasResidual). */
+function isResidual(layer: LoweredLayer, index: number): boolean {
+  return layer.params?.[12] === 1 && index === layer.inputs.length - 1;
 }
 
 /** A depthwise (multiplier 1) conv without residual on an f32 depthwise tactic, with an input grid. */

@@ -183,6 +183,11 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
       gp.epilogue.residual = p.epilogue.residual + m0 * s.out_c + g * cout_g;
       gp.epilogue.residual_stride = s.out_c;
     }
+    if (p.residual_u8 != nullptr) {
+      gp.residual_u8 = p.residual_u8 + m0 * s.out_c + g * cout_g;
+      gp.residual_grid = p.residual_grid;
+      gp.epilogue.residual_stride = s.out_c;
+    }
     lowp_gemm::gemm_block(gemm, gp, 0, rows, n0, std::min(cout_g, n0 + grid.n_chunk));
   };
   const int64_t tasks = s.groups * tasks_per_group;

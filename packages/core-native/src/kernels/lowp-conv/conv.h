@@ -25,6 +25,8 @@ struct ConvParams {
   const uint8_t* input_u8 = nullptr;
   uint8_t* output_u8 = nullptr;
   lowp_gemm::Quantization output_quantization;
+  const uint8_t* residual_u8 = nullptr;  // NHWC like the output, on residual_grid (epilogue.residual null)
+  lowp_gemm::Quantization residual_grid;
 };
 
 struct ConvVariant {

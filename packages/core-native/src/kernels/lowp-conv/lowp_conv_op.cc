@@ -24,8 +24,10 @@ class LowpConvOp final : public Op {
         w_(w), bias_(bias), residual_(residual), y_(y), check_alignment_(check_alignment), where_(std::move(where)) {}
 
   // int8 activations between layers: uint8 input (on the packed header's grid) and/or output.
-  void set_uint8_io(bool input_u8, bool output_u8, lowp_gemm::Quantization output) {
+  void set_uint8_io(bool input_u8, bool output_u8, lowp_gemm::Quantization output, bool residual_u8,
+                    lowp_gemm::Quantization residual) {
     input_u8_ = input_u8, output_u8_ = output_u8, output_ = output;
+    residual_u8_ = residual_u8, residual_grid_ = residual;
   }
 
   void run(const RunState& state) const override {
@@ -47,7 +49,12 @@ class LowpConvOp final : public Op {
     }
     p.epilogue = epilogue_;
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
-    if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
+    if (residual_ >= 0 && residual_u8_) {
+      p.residual_u8 = state.at<const uint8_t>(residual_);
+      p.residual_grid = residual_grid_;
+    } else if (residual_ >= 0) {
+      p.epilogue.residual = state.at<const float>(residual_);
+    }
     lowp_conv::run(variant_, shape_, p, state.pool);
   }
 
@@ -59,17 +66,17 @@ class LowpConvOp final : public Op {
   int x_, w_, bias_, residual_, y_;
   bool check_alignment_;
   std::string where_;
-  bool input_u8_ = false, output_u8_ = false;
-  lowp_gemm::Quantization output_;
+  bool input_u8_ = false, output_u8_ = false, residual_u8_ = false;
+  lowp_gemm::Quantization output_, residual_grid_;
 };
 
-// Params 13 and 14 of a qu8 conv writing uint8: the output grid (scale > 0, zero point 0..255).
-lowp_gemm::Quantization output_grid(const OpBuildArgs& args) {
-  const double scale = args.layer.params[13], zero_point = args.layer.params[14];
+// Two trailing params of a qu8 conv from `at`: a uint8 tensor's grid (scale > 0, zero point 0..255).
+lowp_gemm::Quantization grid_param(const OpBuildArgs& args, size_t at, const char* what) {
+  const double scale = args.layer.params[at], zero_point = args.layer.params[at + 1];
   require(std::isfinite(scale) && scale > 0 && zero_point >= 0 && zero_point <= 255 &&
               zero_point == std::floor(zero_point),
-          args, "Invalid output quantization of a uint8 conv output.", "scale > 0, zero point an integer in 0..255",
-          std::to_string(scale) + ", " + std::to_string(zero_point));
+          args, std::string("Invalid ") + what + " quantization of a uint8 conv tensor.",
+          "scale > 0, zero point an integer in 0..255", std::to_string(scale) + ", " + std::to_string(zero_point));
   return {static_cast<float>(scale), static_cast<int32_t>(zero_point)};
 }
 
@@ -94,8 +101,12 @@ const ConvVariant* resolve_lowp_conv(const std::string& base, Isa isa, const Con
 std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
   // qu8 layers may read and write uint8 (int8 activations); a uint8 output adds its grid as params.
   const bool qu8 = args.base.rfind("qu8_", 0) == 0;
+  // Trailing params: the output grid (uint8 y), then the residual grid (uint8 residual).
   const bool output_u8 = qu8 && args.layer.outputs.size() == 1 && args.out(0).dtype == DType::kUint8;
-  const ConvLayer layer = check_conv_layer(args, {qu8, output_u8 ? size_t{2} : size_t{0}});
+  const auto& raw = args.layer.params;
+  const bool residual_u8 = qu8 && raw.size() > 12 && raw[12] == 1 && !args.layer.inputs.empty() &&
+                           args.layer.inputs.back() >= 0 && args.in(args.layer.inputs.size() - 1).dtype == DType::kUint8;
+  const ConvLayer layer = check_conv_layer(args, {qu8, size_t{output_u8 ? 2u : 0u} + size_t{residual_u8 ? 2u : 0u}});
   const ConvShape& s = layer.shape;
   const bool has_bias = layer.has_bias, has_residual = layer.has_residual;
   const size_t inputs = layer.inputs;
@@ -119,7 +130,10 @@ std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
   auto op = std::make_unique<LowpConvOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
                                          has_residual ? in[inputs - 1] : -1, args.layer.outputs[0],
                                          w.location == Location::kInput, args.where);
-  op->set_uint8_io(layer.input_u8, layer.output_u8, layer.output_u8 ? output_grid(args) : lowp_gemm::Quantization{});
+  op->set_uint8_io(layer.input_u8, layer.output_u8,
+                   layer.output_u8 ? grid_param(args, 13, "output") : lowp_gemm::Quantization{}, layer.residual_u8,
+                   layer.residual_u8 ? grid_param(args, layer.output_u8 ? 15 : 13, "residual")
+                                     : lowp_gemm::Quantization{});
   return op;
 }
 

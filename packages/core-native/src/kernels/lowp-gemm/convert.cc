@@ -67,6 +67,10 @@ float f16_to_float(uint16_t x) {
   return out;
 }
 
+void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y) {
+  for (int64_t j = 0; j < n; ++j) y[j] = static_cast<float>(static_cast<int32_t>(x[j]) - grid.zero_point) * grid.scale;
+}
+
 bool finishable(const Epilogue& epilogue, RowFinish* finish) {
   const float infinity = std::numeric_limits<float>::infinity();
   switch (epilogue.activation) {

@@ -58,7 +58,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
                 int64_t n1) {
   assert(p.k >= 1 && (p.a != nullptr || p.a_u8 != nullptr) && p.packed_b != nullptr &&
          (p.c != nullptr || p.c_u8 != nullptr));
-  assert((p.a_u8 == nullptr && p.c_u8 == nullptr) || v.format == Format::kQu8);
+  assert((p.a_u8 == nullptr && p.c_u8 == nullptr && p.residual_u8 == nullptr) || v.format == Format::kQu8);
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
   assert(n0 % v.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
   const int mr = v.mr, nr = v.nr;
@@ -69,7 +69,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   const Epilogue& ep = p.epilogue;
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c && !quantized ? nullptr : ep.residual;
-  const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr ||
+  const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr || p.residual_u8 != nullptr ||
                             ep.activation != Activation::kNone;
   const int64_t block_rows = std::min(mc, (m1 - m0 + mr - 1) / mr * mr);
   const int64_t a_bytes = block_rows / mr * a_panel_bytes(v, std::min(kc, kpad_total));
@@ -78,19 +78,22 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   float* offset = nullptr;
   int32_t* acc_tile = nullptr;
   float* row_buffer = nullptr;
+  float* residual_buffer = nullptr;
   if (quantized) {
     const int64_t columns = n1 - n0;
     float* columns_scratch = f32_gemm::thread_scratch(static_cast<size_t>(2 * columns + 16), 2);
     scale = columns_scratch, offset = columns_scratch + columns;
     dequant_columns(v, p, n0, n1, scale, offset);
-    float* tile_scratch = f32_gemm::thread_scratch(static_cast<size_t>(mr * nr + nr), 3);
+    float* tile_scratch = f32_gemm::thread_scratch(static_cast<size_t>(mr * nr + 2 * nr), 3);
     acc_tile = reinterpret_cast<int32_t*>(tile_scratch);
     row_buffer = tile_scratch + mr * nr;
+    residual_buffer = row_buffer + nr;
   }
   assert(a_block != nullptr);
   // qu8 rows with a ReLU/Clip/no activation take one AVX-512 pass from int32 sums to the output.
   RowFinish finish{};
   finish.output = p.output;
+  finish.residual_grid = p.residual_grid;
   const bool one_pass = quantized && static_cast<int>(v.isa) >= static_cast<int>(Isa::kAvx512) && finishable(ep, &finish);
   AmxScope amx(v.amx);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
@@ -118,11 +121,17 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
               const int64_t c_offset = (ic + ir + i) * p.ldc + jc;
               const float* res =
                   residual != nullptr ? residual + (ic + ir + i) * ep.residual_stride + jc : nullptr;
+              const uint8_t* res_u8 =
+                  p.residual_u8 != nullptr ? p.residual_u8 + (ic + ir + i) * ep.residual_stride + jc : nullptr;
               if (one_pass) {
-                finish_row_qu8__avx512(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), res, finish,
-                                       p.c_u8 != nullptr ? nullptr : p.c + c_offset,
+                finish_row_qu8__avx512(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), res, res_u8,
+                                       finish, p.c_u8 != nullptr ? nullptr : p.c + c_offset,
                                        p.c_u8 != nullptr ? p.c_u8 + c_offset : nullptr);
                 continue;
+              }
+              if (res_u8 != nullptr) {
+                dequantize_row_u8(res_u8, nb, p.residual_grid, residual_buffer);
+                res = residual_buffer;
               }
               const bool buffered = has_epilogue || p.c_u8 != nullptr;
               float* out = buffered ? row_buffer : p.c + c_offset;

@@ -52,6 +52,10 @@ struct LowpParams {
   const uint8_t* a_u8 = nullptr;
   uint8_t* c_u8 = nullptr;
   Quantization output;
+  // qu8 only: the residual as uint8 on `residual_grid` (row stride epilogue.residual_stride),
+  // dequantized as it is added; epilogue.residual is then null.
+  const uint8_t* residual_u8 = nullptr;
+  Quantization residual_grid;
 };
 
 // Packs `rows` x `k` of fp32 A (row stride lda) into the variant's A panel layout (see README).
@@ -116,11 +120,14 @@ void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t z
 // requantize (x * (1 / scale), round half even, + zero point, saturated) to uint8 (out_u8).
 struct RowFinish {
   float lo, hi;
-  uint8_t* out_u8;  // null: fp32 output
   Quantization output;
+  Quantization residual_grid;  // of residual_u8
 };
 void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
-                            const float* residual, const RowFinish& finish, float* out, uint8_t* out_u8);
+                            const float* residual, const uint8_t* residual_u8, const RowFinish& finish,
+                            float* out, uint8_t* out_u8);
+// y = (x - zero_point) * scale for n uint8 values (the uint8 residual on the portable path).
+void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y);
 // Whether `epilogue`'s activation fits RowFinish (none, ReLU, Clip); fills lo/hi.
 bool finishable(const Epilogue& epilogue, RowFinish* finish);
 

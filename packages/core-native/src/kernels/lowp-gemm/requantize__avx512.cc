@@ -22,7 +22,10 @@ void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t z
 }
 
 void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
-                            const float* residual, const RowFinish& finish, float* out, uint8_t* out_u8) {
+                            const float* residual, const uint8_t* residual_u8, const RowFinish& finish,
+                            float* out, uint8_t* out_u8) {
+  const __m512i residual_zero = _mm512_set1_epi32(finish.residual_grid.zero_point);
+  const __m512 residual_scale = _mm512_set1_ps(finish.residual_grid.scale);
   const __m512 lo = _mm512_set1_ps(finish.lo), hi = _mm512_set1_ps(finish.hi);
   const __m512 inverse = _mm512_set1_ps(out_u8 != nullptr ? 1.0f / finish.output.scale : 1.0f);
   const __m512 zero_point = _mm512_set1_ps(static_cast<float>(finish.output.zero_point));
@@ -31,6 +34,10 @@ void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, c
     __m512 v = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, acc + j));
     v = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m, scale + j), _mm512_maskz_loadu_ps(m, offset + j));
     if (residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + j));
+    if (residual_u8 != nullptr) {
+      const __m512i r = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, residual_u8 + j)), residual_zero);
+      v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(r), residual_scale, v);
+    }
     v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
     if (out_u8 == nullptr) {
       _mm512_mask_storeu_ps(out + j, m, v);
