@@ -102,10 +102,14 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     const kiln = [];
     for (const [name, source, options] of variants) {
       started = performance.now();
-      const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, ...options });
+      let int8Note = '';
+      const log = (line) => {
+        if (/activation tensors stay int8/.test(line)) int8Note = `; ${line.replace(/^Precision: /, '')}`;
+      };
+      const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, log, ...options });
       const engine = runtime.deserializeEngine(plan);
       kiln.push({ name, context: engine.createExecutionContext(), mix: precisionMix(engine), buildMs: performance.now() - started });
-      console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}${int8Note}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     const ortFp32 = await ort.InferenceSession.create(benchCase.file, sessionOptions);
