@@ -8,6 +8,9 @@
 //   node tools/bench/precision.mjs [--threads=1,2] [--iterations=20] [--eval=16] [--calib=8]
 //                                  [--only=mobilenet_v2,bert_mini] [--json]
 //
+// "per-layer sum": the runtime profiler's per-layer times, each layer's fastest of --iterations
+// runs, summed (the kernels' own time, steadier than the end-to-end median on a busy machine).
+//
 // Top-1 agreement: argmax over the last axis, per row (classifiers: per image; bert_mini's
 // last_hidden_state: per token, a stand-in since the model has no classifier head).
 import fs from 'node:fs';
@@ -99,10 +102,14 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     const kiln = [];
     for (const [name, source, options] of variants) {
       started = performance.now();
-      const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, ...options });
+      let int8Note = '';
+      const log = (line) => {
+        if (/activation tensors stay int8/.test(line)) int8Note = `; ${line.replace(/^Precision: /, '')}`;
+      };
+      const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, log, ...options });
       const engine = runtime.deserializeEngine(plan);
       kiln.push({ name, context: engine.createExecutionContext(), mix: precisionMix(engine), buildMs: performance.now() - started });
-      console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}${int8Note}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     const ortFp32 = await ort.InferenceSession.create(benchCase.file, sessionOptions);
@@ -137,13 +144,26 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
         times[name].push(performance.now() - start);
       }
     }
+    // Per-layer profile (the runtime's profiler): the sum over layers of each layer's fastest run,
+    // a steadier view of the kernels' own time than end-to-end medians on a busy machine.
+    const layerSums = {};
+    for (const k of kiln) {
+      k.context.setProfiling(true);
+      const fastest = [];
+      for (let i = 0; i < iterations; i++) {
+        await k.context.run(feeds);
+        (k.context.lastProfile() ?? []).forEach((entry, j) => (fastest[j] = Math.min(fastest[j] ?? Infinity, entry.ms)));
+      }
+      k.context.setProfiling(false);
+      layerSums[k.name] = fastest.reduce((sum, ms) => sum + ms, 0);
+    }
     const ortMs = median(times['ORT fp32']);
     const ortQdqMs = median(times['ORT Q/DQ']);
     for (const [name] of runners) {
       const k = kiln.find((entry) => entry.name === name);
       const a = accuracy[name];
       results.push({
-        case: benchCase.name, threads, variant: name, mix: k?.mix ?? '', medianMs: median(times[name]),
+        case: benchCase.name, threads, variant: name, mix: k?.mix ?? '', medianMs: median(times[name]), layerSumMs: layerSums[name],
         vsOrtFp32: ortMs / median(times[name]), vsOrtQdq: name.startsWith('int8') ? ortQdqMs / median(times[name]) : undefined,
         cosineMin: Math.min(...a.cosines), cosineMean: a.cosines.reduce((x, y) => x + y, 0) / a.cosines.length, top1: a.same / a.rows,
         buildMs: k?.buildMs, calibrationMs,
@@ -158,10 +178,10 @@ fs.rmSync(work, { recursive: true, force: true });
 if (flags.json) {
   for (const row of results) console.log(JSON.stringify(row));
 } else {
-  console.log('| case | threads | engine | GEMM/conv layers | median ms | ORT fp32 / this | ORT Q/DQ / this | cosine min (mean) vs Kiln fp32 | top-1 agreement |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| case | threads | engine | GEMM/conv layers | median ms | per-layer sum ms | ORT fp32 / this | ORT Q/DQ / this | cosine min (mean) vs Kiln fp32 | top-1 agreement |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
-    console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% |`);
+    console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% |`);
   }
   for (const threads of threadCounts) {
     for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ']) {

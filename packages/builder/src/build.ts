@@ -5,6 +5,7 @@ import { type BuildProgress, BuilderConfig, type Int8Calibration, type Precision
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { eliminateConcats } from './internal/lower/eliminate-concats.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
+import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { PassContext } from './internal/pass.js';
@@ -71,6 +72,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
     progress: (done, total, layer) => progress('tactics', done, total, layer),
   });
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
+  keepInt8Activations(layers, graphOutputs, log);
   const views = disabledPasses().has('eliminate-concats') ? new Map() : eliminateConcats(layers, new Set(graph.inputs), graphOutputs, log);
   const fallback = layers.filter((layer) => layer.family === 'reference').length;
   const { bytes, header } = writePlan(graph, layers, profiles, context.model.opsetImports, version(), {

@@ -134,7 +134,10 @@ describe('implicit int8 (calibration)', () => {
     }));
     const { logits, tactics } = await run(await build(), feeds);
     expect(fs.existsSync(cacheFile)).toBe(true);
-    expect(tactics.filter((t) => t.startsWith('qu8_')).length).toBe(4);
+    expect(tactics.filter((t) => /^qu8_(conv|gemm)/.test(t)).length).toBe(4);
+    // int8 between the convs: c1 → c2 (input and residual), c2 → depthwise (qu8_dwconv) → c3.
+    expect(tactics.filter((t) => t.startsWith('qu8_dwconv')).length).toBe(1);
+    expect(lines.some((line) => /3 activation tensors stay int8 between layers; 1 depthwise/.test(line))).toBe(true);
     expect(cosine(logits, await reference(await load(save(network().model)), feeds))).toBeGreaterThan(0.99);
     await build();
     expect(lines.some((line) => line.includes(`reused ${cacheFile}`))).toBe(true);
@@ -170,8 +173,10 @@ describe('explicit int8 (Q/DQ model)', () => {
     const bytes = save(qdq);
     const lines: string[] = [];
     const { logits, tactics } = await run(await buildSerializedNetwork(new NetworkDefinition(await load(bytes)), config((c) => { c.log = (line) => lines.push(line); })), feeds);
-    expect(tactics.filter((t) => t.startsWith('qu8_')).length).toBe(4);
-    expect(lines.filter((line) => line.startsWith('Quantized:')).length).toBe(4);
+    expect(tactics.filter((t) => /^qu8_(conv|gemm)/.test(t)).length).toBe(4);
+    expect(tactics.filter((t) => t.startsWith('qu8_dwconv')).length).toBe(1);
+    expect(lines.filter((line) => line.startsWith('Quantized:') && !line.includes('(depthwise)')).length).toBe(4);
+    expect(lines.filter((line) => line.startsWith('Quantized:') && line.includes('(depthwise)')).length).toBe(1);
     const session = await ort.InferenceSession.create(bytes);
     const theirs = await session.run({ image: new ort.Tensor('float32', feeds.image.data as Float32Array, feeds.image.dims) });
     const ortLogits = theirs.logits!.data as Float32Array;

@@ -15,7 +15,7 @@ export interface LayerQuantization {
 }
 
 /** Attributes fold-qdq leaves on a Conv/Gemm/MatMul whose input and weights it absorbed. */
-export const QDQ_ATTRIBUTES = ['kiln_input_scale', 'kiln_input_zero_point', 'kiln_weight_scales'] as const;
+export const QDQ_ATTRIBUTES = ['kiln_input_scale', 'kiln_input_zero_point', 'kiln_weight_scales', 'kiln_activation_scale', 'kiln_activation_zero_point'] as const;
 
 const FAMILY_PREFIX: Record<Precision, string> = { int8: 'qu8', bf16: 'bf16', fp16: 'f16', fp32: 'f32' };
 /** Heuristic order (level 0 picks the first applicable): narrowest first, fp32 last. */
@@ -52,6 +52,23 @@ export class PrecisionPlan {
     }
     const calibrated = this.scales.get(input);
     return calibrated === undefined ? undefined : { inputScale: calibrated, inputZeroPoint: 128, explicit: false };
+  }
+
+  /**
+   * The uint8 grid a depthwise convolution may read its input on (qu8_dwconv, between int8
+   * layers): the model's Q/DQ pair on that input (fold-qdq leaves it as attributes), else the
+   * calibrated scale when int8 is allowed and no per-layer constraint says otherwise.
+   */
+  depthwiseGrid(node: Node, layer: string, input: string): { scale: number; zeroPoint: number } | undefined {
+    const scale = node.attributes.get('kiln_activation_scale');
+    if (scale?.type === 'float') {
+      const zeroPoint = node.attributes.get('kiln_activation_zero_point');
+      return { scale: scale.value, zeroPoint: zeroPoint?.type === 'int' ? zeroPoint.value : 128 };
+    }
+    const requested = this.config.precisionConstraints === 'none' ? undefined : this.config.layerPrecisions[layer];
+    if (!this.allowed.has('int8') || (requested !== undefined && requested !== 'int8')) return undefined;
+    const calibrated = this.scales.get(input);
+    return calibrated === undefined ? undefined : { scale: calibrated, zeroPoint: 128 };
   }
 
   /** Tactic ids for a `conv` or `gemm` layer, narrowest precision first, highest ISA first within one. */

@@ -16,10 +16,21 @@ struct ConvLayer {
   f32_conv::ConvShape shape;
   bool has_bias, has_residual;
   size_t inputs;  // 2 + has_bias + has_residual
+  bool input_u8 = false, output_u8 = false, residual_u8 = false;
 };
 
-inline ConvLayer check_conv_layer(const OpBuildArgs& args) {
-  require_params(args, 13, "kh, kw, sh, sw, dh, dw, pad t, l, b, r, group, hasBias, hasResidual");
+// What a family accepts beyond the fp32 contract: uint8 x and/or y (int8 activations between
+// layers, qu8 families only) and `trailing` more params after the 13 (each family checks them).
+struct ConvLayerOptions {
+  bool uint8_io = false;
+  size_t trailing = 0;
+};
+
+inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions options = {}) {
+  require_params(args, 13 + options.trailing,
+                 options.trailing == 0 ? "kh, kw, sh, sw, dh, dw, pad t, l, b, r, group, hasBias, hasResidual"
+                                       : "the 13 conv params and " + std::to_string(options.trailing) +
+                                             " quantization params");
   int64_t p[13];
   for (int i = 0; i < 13; ++i) p[i] = param_int(args, i);
   const bool has_bias = p[11] != 0, has_residual = p[12] != 0;
@@ -28,8 +39,15 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args) {
   const size_t inputs = 2 + has_bias + has_residual;
   require_arity(args, inputs, inputs, 1);
   const TensorDesc &x = args.in(0), &y = args.out(0);
-  for (size_t i = 0; i < inputs; ++i) require_dtype(args, args.in(i), DType::kFloat32, "conv inputs");
-  require_dtype(args, y, DType::kFloat32, "output");
+  const bool input_u8 = options.uint8_io && x.dtype == DType::kUint8;
+  const bool output_u8 = options.uint8_io && y.dtype == DType::kUint8;
+  require_dtype(args, x, input_u8 ? DType::kUint8 : DType::kFloat32, "conv input");
+  const bool residual_u8 = options.uint8_io && has_residual && args.in(inputs - 1).dtype == DType::kUint8;
+  for (size_t i = 1; i < inputs; ++i) {
+    const bool narrow = residual_u8 && i == inputs - 1;
+    require_dtype(args, args.in(i), narrow ? DType::kUint8 : DType::kFloat32, "conv inputs");
+  }
+  require_dtype(args, y, output_u8 ? DType::kUint8 : DType::kFloat32, "output");
   require(x.shape.size() == 4 && y.shape.size() == 4, args, "Conv input and output must be 4-D NHWC.",
           "[N, H, W, C] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
   f32_conv::ConvShape s;
@@ -51,7 +69,7 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args) {
     require(args.in(inputs - 1).shape == y.shape, args, "Residual must have the output's NHWC shape.",
             shape_string(y.shape), shape_string(args.in(inputs - 1).shape));
   }
-  return {s, has_bias, has_residual, inputs};
+  return {s, has_bias, has_residual, inputs, input_u8, output_u8, residual_u8};
 }
 
 }  // namespace kiln

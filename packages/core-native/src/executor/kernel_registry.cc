@@ -5,6 +5,8 @@
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/lowp-conv/conv.h"
+#include "kernels/lowp-dwconv/dwconv.h"
+#include "kernels/lowp-pool/maxpool.h"
 #include "kernels/lowp-gemm/lowp.h"
 
 namespace kiln {
@@ -97,10 +99,33 @@ std::vector<KernelFamily> make_families() {
     add_variant_family(&families, lowp_gemm::conv_family(format), lowp_conv::conv_variants() + conv.first, conv.count,
                        make_lowp_conv);
   }
+  add_variant_family(&families, "qu8_dwconv", lowp_dwconv::dw_variants(), lowp_dwconv::dw_variant_count(),
+                     make_qu8_dwconv);
+  add_variant_family(&families, "qu8_maxpool2d_nhwc", lowp_pool::maxpool_variants(), lowp_pool::maxpool_variant_count(),
+                     make_qu8_maxpool);
   for (KernelFamily& family : families) {
     if (family.family.empty()) family.family = family.base;
   }
   return families;
+}
+
+// uint8 tensors are int8 activations between qu8 layers: only the families that take them may
+// read or write one (every other factory assumes the dtypes it has always seen).
+void check_uint8_tensors(const Program& program, const LayerDesc& layer, const std::string& base,
+                         const std::string& where) {
+  // x_concat copies bytes, so uint8 inputs on one grid concatenate as they are.
+  const bool takes_uint8 = base.rfind("qu8_conv", 0) == 0 || base.rfind("qu8_dwconv", 0) == 0 ||
+                           base.rfind("qu8_maxpool2d_nhwc", 0) == 0 || base == "x_concat";
+  if (takes_uint8) return;
+  for (const std::vector<int>* list : {&layer.inputs, &layer.outputs}) {
+    for (int t : *list) {
+      if (t >= 0 && program.tensors[t].dtype == DType::kUint8) {
+        throw KilnException("ERR_PROGRAM_INVALID", "Only qu8 layers and x_concat read or write uint8 tensors.",
+                            "float32, int64, int32 or bool tensors", "tensors[" + std::to_string(t) + "] uint8",
+                            where, "Rebuild the plan with this Kiln version.");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -147,6 +172,7 @@ std::unique_ptr<Op> build_op(const Program& program, int layer_index, std::strin
                             "Use the family name (e.g. f32_conv) or rebuild the plan on this machine.");
       }
     }
+    check_uint8_tensors(program, layer, base, where);
     *tactic = base + "__" + isa_name(isa);
     OpBuildArgs args{program, layer, where, base, isa};
     args.tactic = tactic;

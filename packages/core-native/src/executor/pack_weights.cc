@@ -7,6 +7,7 @@
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/lowp-conv/conv.h"
+#include "kernels/lowp-dwconv/dwconv.h"
 #include "kernels/lowp-gemm/packed_weights.h"
 
 namespace kiln {
@@ -209,6 +210,19 @@ AlignedBuffer pack_lowp_conv(const lowp_conv::ConvVariant& v, const std::vector<
   return out;
 }
 
+// qu8_dwconv: fp32 weights [C, 1, kh, kw] reordered to [kh * kw][C] (quantization is in the params).
+AlignedBuffer pack_qu8_dwconv(const std::vector<double>& shape, const float* weights, int64_t length) {
+  const f32_conv::ConvShape s = conv_shape(shape);
+  if (!lowp_dwconv::applies(s)) {
+    fail("qu8_dwconv packs depthwise convolutions with one filter per channel.",
+         "group == input channels == output channels", list_string(shape), "Pick a qu8_conv or f32_conv tactic.");
+  }
+  check_length(s.out_c * s.kernel_h * s.kernel_w, length, "[C, 1, kh, kw]");
+  AlignedBuffer out(lowp_dwconv::packed_floats(s) * sizeof(float), true);
+  lowp_dwconv::pack(s, weights, reinterpret_cast<float*>(out.data()));
+  return out;
+}
+
 // Resolves a lowp alias (bf16_gemm, qu8_conv, ...) as createEngine would under the current cap.
 const lowp_gemm::LowpVariant* lowp_gemm_alias(const std::string& tactic) {
   for (size_t i = 0; i < lowp_gemm::variant_count(); ++i) {
@@ -241,6 +255,9 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (options.has_input_quantization || options.weight_scales != nullptr) {
     fail("Only int8 (qu8_*) tactics take quantization options.", "no inputScale / inputZeroPoint / weightScales",
          "quantization options for " + tactic, "Drop the options for f32 tactics.");
+  }
+  if (tactic == "qu8_dwconv" || lowp_dwconv::find_dw_variant(tactic.c_str()) != nullptr) {
+    return pack_qu8_dwconv(shape, weights, weights_length);
   }
   if (tactic == "f32_conv") return pack_conv(nullptr, shape, weights, weights_length);
   if (tactic == "f32_gemm") return pack_gemm(nullptr, shape, weights, weights_length);

@@ -10,7 +10,8 @@
 
 namespace kiln {
 
-enum class DType : int { kFloat32 = 0, kInt64 = 1, kInt32 = 2, kBool = 3 };
+// kUint8: int8 activations between qu8 layers (the scale and zero point are the layers' params).
+enum class DType : int { kFloat32 = 0, kInt64 = 1, kInt32 = 2, kBool = 3, kUint8 = 4 };
 
 inline size_t dtype_size(DType d) {
   switch (d) {
@@ -18,6 +19,7 @@ inline size_t dtype_size(DType d) {
     case DType::kInt64: return 8;
     case DType::kInt32: return 4;
     case DType::kBool: return 1;
+    case DType::kUint8: return 1;
   }
   return 0;
 }
@@ -28,6 +30,7 @@ inline const char* dtype_name(DType d) {
     case DType::kInt64: return "int64";
     case DType::kInt32: return "int32";
     case DType::kBool: return "bool";
+    case DType::kUint8: return "uint8";
   }
   return "?";
 }

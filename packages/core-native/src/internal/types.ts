@@ -19,8 +19,8 @@ export interface CpuFeatures {
   amxBf16: boolean;
 }
 
-/** Element types the executor understands. */
-export type NativeDType = 'float32' | 'int64' | 'int32' | 'bool';
+/** Element types the executor understands (`uint8`: int8 activations between qu8 layers, arena only). */
+export type NativeDType = 'float32' | 'int64' | 'int32' | 'bool' | 'uint8';
 
 /** Where a tensor of a program lives. */
 export type TensorLocation = 'arena' | 'weights' | 'input' | 'output';

@@ -46,10 +46,11 @@ function precisionOf(op: 'conv' | 'gemm', node: Node, name: string, input: Value
   const key = plan.key(name, quantization);
   if (key === 'fp32') return { options: () => undefined };
   const options = (tactic: string): PackWeightsOptions | undefined =>
-    tactic.startsWith('qu8_') && quantization
+    tactic.startsWith('qu8_') && !tactic.startsWith('qu8_dwconv') && quantization
       ? { inputScale: quantization.inputScale, inputZeroPoint: quantization.inputZeroPoint, ...(quantization.weightScales ? { weightScales: quantization.weightScales } : {}) }
       : undefined;
-  return { candidates: plan.candidates(op, name, quantization), precisions: key, options };
+  const grid = quantization && key.split('+').includes('int8') ? { inputGrid: { scale: quantization.inputScale, zeroPoint: quantization.inputZeroPoint } } : {};
+  return { candidates: plan.candidates(op, name, quantization), precisions: key, options, ...grid };
 }
 
 function lowerConv(node: Node, sources: string[], plan?: PrecisionPlan): LoweredLayer[] | undefined {
@@ -78,6 +79,9 @@ function lowerConv(node: Node, sources: string[], plan?: PrecisionPlan): Lowered
   const params = [kh!, kw!, strides[0]!, strides[1]!, dilations[0]!, dilations[1]!, pads[0]!, pads[1]!, pads[2]!, pads[3]!, group, bias ? 1 : 0, residual ? 1 : 0];
   const convShape = [outChannels!, inPerGroup! * group, ...params.slice(0, 11)];
   const { options, ...precision } = precisionOf('conv', node, name, x, plan);
+  // Depthwise layers have no qu8_conv tactic, but may read int8 activations (qu8_dwconv).
+  const depthwiseGrid = group > 1 && group === outChannels && inPerGroup === 1 ? plan?.depthwiseGrid(node, name, x.name) : undefined;
+  if (depthwiseGrid) precision.inputGrid = depthwiseGrid;
   layers.push({
     name,
     type: 'Convolution',

@@ -43,4 +43,11 @@ export interface LoweredLayer {
   origin?: Node;
   /** Tactic picked by timing or heuristic. */
   tactic?: string;
+  /** Milliseconds per timed candidate (levels above 0), for passes that revisit the choice. */
+  timings?: Record<string, number>;
+  /**
+   * Convolutions that may run in int8: the uint8 grid of input 0 (a qu8 conv's packed input
+   * quantization; a depthwise conv's calibrated or Q/DQ input scale). keepInt8Activations uses it.
+   */
+  inputGrid?: { scale: number; zeroPoint: number };
 }

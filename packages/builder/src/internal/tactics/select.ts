@@ -58,6 +58,7 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
     const cached = options.cache?.get(signature);
     if (cached && candidates.includes(cached.tactic)) {
       layer.tactic = cached.tactic;
+      layer.timings = cached.candidates;
       options.log(`Tactic: ${layer.name} → ${layer.tactic} (timing cache, ${cached.ms.toFixed(4)} ms)`);
       continue;
     }
@@ -74,6 +75,7 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
     }
     const [best, ms] = ranked[0]!;
     layer.tactic = best;
+    layer.timings = timings;
     options.cache?.set(signature, { tactic: best, ms, candidates: timings });
     options.log(`Tactic: ${layer.name} → ${best} (${ms.toFixed(4)} ms; timed ${ranked.map(([name, time]) => `${name} ${time.toFixed(4)}`).join(', ')})`);
   }

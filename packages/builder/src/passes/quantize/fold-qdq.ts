@@ -12,6 +12,8 @@ import type { Pass, PassContext } from '../../internal/pass.js';
  *    point z is z + 128), `kiln_weight_scales`. Its weights become the fp32 values `q * sw`, which
  *    its int8 kernel quantizes back to exactly `q` with the same scales. The kernel quantizes `x`
  *    as the Q node would, so the layer computes what the Q/DQ graph describes, in integers.
+ *    A depthwise Conv keeps fp32 weights (no int8 GEMM to feed) but takes its input's grid as
+ *    `kiln_activation_scale` / `kiln_activation_zero_point`, so it can read int8 activations.
  * 2. A Q→DQ pair left on an activation (with the same scale and zero point) is a fake
  *    quantization around an op Kiln runs in fp32 (Relu, Add, pooling, ...): it is removed, and that
  *    op sees fp32 values (the difference is below one quantization step; where the pair fed an
@@ -94,13 +96,28 @@ function dequantizedWeights(node: Node): { weights: Float32Array; scales?: Float
   return { weights, ...(symmetric ? { scales: Float32Array.from(scales) } : {}) };
 }
 
+/** The weight dims of a Conv: a constant's, or the int8 constant behind a weight DequantizeLinear. */
+function weightShape(node: Node): readonly (number | string | undefined)[] | undefined {
+  const w = node.inputs[1];
+  if (w instanceof Constant) return w.shape;
+  const source = w?.producer?.op === 'DequantizeLinear' ? w.producer.inputs[0] : undefined;
+  return source instanceof Constant ? source.shape : w?.shape;
+}
+
 function absorb(graph: Graph, node: Node, context: PassContext): void {
   const input = fakeQuantized(node.inputs[0]);
+  if (!input) return;
+  // Depthwise convolutions have no int8 GEMM: their weights fold to fp32, and they read the input
+  // on its uint8 grid (qu8_dwconv) when the layer before them writes int8 activations.
+  if (node.op === 'Conv' && intAttribute(node, 'group', 1) > 1 && weightShape(node)?.[1] === 1) {
+    node.setInput(0, input.x);
+    node.attributes.set('kiln_activation_scale', { type: 'float', value: input.grid.scale });
+    node.attributes.set('kiln_activation_zero_point', { type: 'int', value: input.grid.zeroPoint });
+    context.note(`Quantized: ${node.name || node.op} (depthwise) reads its input on the uint8 grid (scale ${input.grid.scale}, zero point ${input.grid.zeroPoint})`);
+    return;
+  }
   const weights = dequantizedWeights(node);
-  if (!input || !weights) return;
-  // Depthwise convolutions have no int8 kernel (nothing to gain: they are memory-bound); their
-  // weights fold to fp32 and the input pair goes with step 2.
-  if (node.op === 'Conv' && intAttribute(node, 'group', 1) > 1 && (node.inputs[1]!.producer!.inputs[0] as Constant).shape[1] === 1) return;
+  if (!weights) return;
   if (node.op === 'Gemm' && (intAttribute(node, 'transA', 0) !== 0 || (node.attributes.get('alpha')?.type === 'float' && node.attributes.get('alpha')!.value !== 1))) return;
   const source = node.inputs[1]!.producer!.inputs[0] as Constant;
   const fp32 = new Constant(context.freshName(graph, `${source.name}_dequantized`), { type: 'float32', dims: [...source.shape], data: weights.weights });

@@ -35,6 +35,29 @@ const ConvVariant kVariants[] = {
     {"qu8_conv_im2col_4x4c4__scalar", Isa::kScalar, "qu8_gemm_4x4c4__scalar", false},
 };
 
+// f32_conv::im2col for uint8 NHWC input: rows [m0, m0 + rows) of group g, K = (kh, kw, ci);
+// padding taps take the zero point (the quantized 0).
+void im2col_u8(const ConvShape& s, const uint8_t* input, int64_t g, int64_t m0, int64_t rows, uint8_t zero_point,
+               uint8_t* col) {
+  const int64_t cin_g = s.in_c / s.groups, oh_count = s.out_h(), ow_count = s.out_w();
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t m = m0 + r, n = m / (oh_count * ow_count), oh = m / ow_count % oh_count, ow = m % ow_count;
+    uint8_t* dst = col + r * k;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
+        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
+          std::memset(dst, zero_point, static_cast<size_t>(cin_g));
+        } else {
+          std::memcpy(dst, input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g, static_cast<size_t>(cin_g));
+        }
+      }
+    }
+  }
+}
+
 int64_t group_bytes(const LowpVariant& gemm, int64_t k, int64_t n) {
   return (static_cast<int64_t>(lowp_gemm::packed_b_bytes(gemm, k, n)) + 63) / 64 * 64;
 }
@@ -99,7 +122,8 @@ void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const 
 }
 
 void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
-  assert(applies(v, s) && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
+  assert(applies(v, s) && (p.input != nullptr || p.input_u8 != nullptr) && p.packed_weights != nullptr &&
+         (p.output != nullptr || p.output_u8 != nullptr));
   const LowpVariant& gemm = gemm_of(v);
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
@@ -125,9 +149,18 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
     const int64_t rows = std::min(grid.m_chunk, m - m0);
     lowp_gemm::LowpParams gp;
     gp.m = rows, gp.n = cout_g, gp.k = k;
-    if (direct) {
+    if (direct && p.input_u8 != nullptr) {
+      gp.a_u8 = p.input_u8 + m0 * s.in_c + g * cin_g;
+      gp.lda = s.in_c;
+    } else if (direct) {
       gp.a = p.input + m0 * s.in_c + g * cin_g;
       gp.lda = s.in_c;
+    } else if (p.input_u8 != nullptr) {
+      uint8_t* col = reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch(static_cast<size_t>((rows * k + 3) / 4), 1));
+      assert(col != nullptr);
+      im2col_u8(s, p.input_u8, g, m0, rows, static_cast<uint8_t>(p.quantization.zero_point), col);
+      gp.a_u8 = col;
+      gp.lda = k;
     } else {
       float* col = f32_gemm::thread_scratch(static_cast<size_t>(rows * k), 1);
       assert(col != nullptr);
@@ -136,13 +169,23 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
       gp.lda = k;
     }
     gp.packed_b = static_cast<const uint8_t*>(p.packed_weights) + g * bytes;
-    gp.c = p.output + m0 * s.out_c + g * cout_g;
+    if (p.output_u8 != nullptr) {
+      gp.c_u8 = p.output_u8 + m0 * s.out_c + g * cout_g;
+      gp.output = p.output_quantization;
+    } else {
+      gp.c = p.output + m0 * s.out_c + g * cout_g;
+    }
     gp.ldc = s.out_c;
     gp.epilogue = p.epilogue;
     gp.quantization = p.quantization;
     if (p.epilogue.bias != nullptr) gp.epilogue.bias = p.epilogue.bias + g * cout_g;
     if (p.epilogue.residual != nullptr) {
       gp.epilogue.residual = p.epilogue.residual + m0 * s.out_c + g * cout_g;
+      gp.epilogue.residual_stride = s.out_c;
+    }
+    if (p.residual_u8 != nullptr) {
+      gp.residual_u8 = p.residual_u8 + m0 * s.out_c + g * cout_g;
+      gp.residual_grid = p.residual_grid;
       gp.epilogue.residual_stride = s.out_c;
     }
     lowp_gemm::gemm_block(gemm, gp, 0, rows, n0, std::min(cout_g, n0 + grid.n_chunk));

@@ -20,6 +20,13 @@ struct ConvParams {
   float* output = nullptr;
   lowp_gemm::Epilogue epilogue;           // bias [out_c]; residual NHWC like the output
   lowp_gemm::Quantization quantization;   // qu8: the input's scale and zero point
+  // qu8 only, int8 activations between layers: the input already on `quantization`'s grid
+  // (input unused), and/or the output written on `output_quantization`'s grid (output unused).
+  const uint8_t* input_u8 = nullptr;
+  uint8_t* output_u8 = nullptr;
+  lowp_gemm::Quantization output_quantization;
+  const uint8_t* residual_u8 = nullptr;  // NHWC like the output, on residual_grid (epilogue.residual null)
+  lowp_gemm::Quantization residual_grid;
 };
 
 struct ConvVariant {

@@ -2,6 +2,8 @@
 // prepacked by packWeights in the variant's format). Inputs, outputs, params and epilogue exactly
 // as f32_conv's. Kernel ids: an exact variant (qu8_conv_1x1_32x32__amx, ...) or the family alias
 // (bf16_conv: the first applicable variant of that format at or below the ISA).
+#include <cmath>
+
 #include "executor/conv_layer.h"
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
@@ -21,17 +23,38 @@ class LowpConvOp final : public Op {
       : variant_(variant), format_(lowp_conv::gemm_of(variant).format), shape_(shape), epilogue_(epilogue), x_(x),
         w_(w), bias_(bias), residual_(residual), y_(y), check_alignment_(check_alignment), where_(std::move(where)) {}
 
+  // int8 activations between layers: uint8 input (on the packed header's grid) and/or output.
+  void set_uint8_io(bool input_u8, bool output_u8, lowp_gemm::Quantization output, bool residual_u8,
+                    lowp_gemm::Quantization residual) {
+    input_u8_ = input_u8, output_u8_ = output_u8, output_ = output;
+    residual_u8_ = residual_u8, residual_grid_ = residual;
+  }
+
   void run(const RunState& state) const override {
     lowp_conv::ConvParams p;
-    p.input = state.at<const float>(x_);
+    if (input_u8_) {
+      p.input_u8 = state.at<const uint8_t>(x_);
+    } else {
+      p.input = state.at<const float>(x_);
+    }
     const uint8_t* packed = state.at<const uint8_t>(w_);
     if (check_alignment_) check_packed_pointer(packed, where_);
     if (format_ == lowp_gemm::Format::kQu8) p.quantization = lowp_gemm::read_header(packed, where_);
     p.packed_weights = packed + lowp_gemm::header_bytes(format_);
-    p.output = state.at<float>(y_);
+    if (output_u8_) {
+      p.output_u8 = state.at<uint8_t>(y_);
+      p.output_quantization = output_;
+    } else {
+      p.output = state.at<float>(y_);
+    }
     p.epilogue = epilogue_;
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
-    if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
+    if (residual_ >= 0 && residual_u8_) {
+      p.residual_u8 = state.at<const uint8_t>(residual_);
+      p.residual_grid = residual_grid_;
+    } else if (residual_ >= 0) {
+      p.epilogue.residual = state.at<const float>(residual_);
+    }
     lowp_conv::run(variant_, shape_, p, state.pool);
   }
 
@@ -43,7 +66,19 @@ class LowpConvOp final : public Op {
   int x_, w_, bias_, residual_, y_;
   bool check_alignment_;
   std::string where_;
+  bool input_u8_ = false, output_u8_ = false, residual_u8_ = false;
+  lowp_gemm::Quantization output_, residual_grid_;
 };
+
+// Two trailing params of a qu8 conv from `at`: a uint8 tensor's grid (scale > 0, zero point 0..255).
+lowp_gemm::Quantization grid_param(const OpBuildArgs& args, size_t at, const char* what) {
+  const double scale = args.layer.params[at], zero_point = args.layer.params[at + 1];
+  require(std::isfinite(scale) && scale > 0 && zero_point >= 0 && zero_point <= 255 &&
+              zero_point == std::floor(zero_point),
+          args, std::string("Invalid ") + what + " quantization of a uint8 conv tensor.",
+          "scale > 0, zero point an integer in 0..255", std::to_string(scale) + ", " + std::to_string(zero_point));
+  return {static_cast<float>(scale), static_cast<int32_t>(zero_point)};
+}
 
 }  // namespace
 
@@ -64,7 +99,14 @@ const ConvVariant* resolve_lowp_conv(const std::string& base, Isa isa, const Con
 }
 
 std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
-  const ConvLayer layer = check_conv_layer(args);
+  // qu8 layers may read and write uint8 (int8 activations); a uint8 output adds its grid as params.
+  const bool qu8 = args.base.rfind("qu8_", 0) == 0;
+  // Trailing params: the output grid (uint8 y), then the residual grid (uint8 residual).
+  const bool output_u8 = qu8 && args.layer.outputs.size() == 1 && args.out(0).dtype == DType::kUint8;
+  const auto& raw = args.layer.params;
+  const bool residual_u8 = qu8 && raw.size() > 12 && raw[12] == 1 && !args.layer.inputs.empty() &&
+                           args.layer.inputs.back() >= 0 && args.in(args.layer.inputs.size() - 1).dtype == DType::kUint8;
+  const ConvLayer layer = check_conv_layer(args, {qu8, size_t{output_u8 ? 2u : 0u} + size_t{residual_u8 ? 2u : 0u}});
   const ConvShape& s = layer.shape;
   const bool has_bias = layer.has_bias, has_residual = layer.has_residual;
   const size_t inputs = layer.inputs;
@@ -85,9 +127,14 @@ std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
           std::to_string(w.elements));
   require_packed_alignment(args, w);
   const auto& in = args.layer.inputs;
-  return std::make_unique<LowpConvOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
-                                      has_residual ? in[inputs - 1] : -1, args.layer.outputs[0],
-                                      w.location == Location::kInput, args.where);
+  auto op = std::make_unique<LowpConvOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
+                                         has_residual ? in[inputs - 1] : -1, args.layer.outputs[0],
+                                         w.location == Location::kInput, args.where);
+  op->set_uint8_io(layer.input_u8, layer.output_u8,
+                   layer.output_u8 ? grid_param(args, 13, "output") : lowp_gemm::Quantization{}, layer.residual_u8,
+                   layer.residual_u8 ? grid_param(args, layer.output_u8 ? 15 : 13, "residual")
+                                     : lowp_gemm::Quantization{});
+  return op;
 }
 
 }  // namespace kiln

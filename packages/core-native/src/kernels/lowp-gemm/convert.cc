@@ -2,6 +2,7 @@
 // activation quantizer and the requantize epilogue. Plain C++: the oracle for the vector packers.
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "lowp.h"
 
@@ -66,6 +67,20 @@ float f16_to_float(uint16_t x) {
   return out;
 }
 
+void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y) {
+  for (int64_t j = 0; j < n; ++j) y[j] = static_cast<float>(static_cast<int32_t>(x[j]) - grid.zero_point) * grid.scale;
+}
+
+bool finishable(const Epilogue& epilogue, RowFinish* finish) {
+  const float infinity = std::numeric_limits<float>::infinity();
+  switch (epilogue.activation) {
+    case Activation::kNone: finish->lo = -infinity, finish->hi = infinity; return true;
+    case Activation::kRelu: finish->lo = 0.0f, finish->hi = infinity; return true;
+    case Activation::kClip: finish->lo = epilogue.alpha, finish->hi = epilogue.beta; return true;
+    default: return false;
+  }
+}
+
 uint8_t quantize_u8(float x, const Quantization& q) {
   float v = std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point);
   if (!(v >= 0.0f)) v = 0.0f;  // NaN -> 0
@@ -78,9 +93,12 @@ namespace {
 template <class T>
 void requantize(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo, int32_t hi,
                 T* y) {
+  // x * (1 / scale): a division per value would cost more than the GEMM of a small-K layer. It
+  // can differ from x / scale by one step only where x / scale is within an ulp of a half.
   const float inverse_lo = static_cast<float>(lo), inverse_hi = static_cast<float>(hi);
+  const float inverse_scale = 1.0f / scale;
   for (int64_t j = 0; j < n; ++j) {
-    float v = std::nearbyint(x[j] / scale) + static_cast<float>(zero_point);
+    float v = std::nearbyint(x[j] * inverse_scale) + static_cast<float>(zero_point);
     if (!(v >= inverse_lo)) v = inverse_lo;
     if (v > inverse_hi) v = inverse_hi;
     y[j] = static_cast<T>(static_cast<int32_t>(v));

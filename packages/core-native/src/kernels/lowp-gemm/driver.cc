@@ -33,6 +33,15 @@ void dequant_columns(const LowpVariant& v, const LowpParams& p, int64_t n0, int6
   }
 }
 
+// The activation is already applied: only the uint8 grid's saturation bounds remain.
+void requantize_row(const LowpVariant& v, const float* x, int64_t n, const Quantization& q, uint8_t* y) {
+  if (static_cast<int>(v.isa) >= static_cast<int>(Isa::kAvx512)) {
+    requantize_row_u8__avx512(x, n, q.scale, q.zero_point, 0, 255, y);
+  } else {
+    requantize_row_u8(x, n, q.scale, q.zero_point, 0, 255, y);
+  }
+}
+
 struct AmxScope {
   explicit AmxScope(bool on) : on_(on) {
     if (on_) amx_configure();
@@ -47,7 +56,9 @@ struct AmxScope {
 
 void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m1, int64_t n0,
                 int64_t n1) {
-  assert(p.k >= 1 && p.a != nullptr && p.packed_b != nullptr && p.c != nullptr);
+  assert(p.k >= 1 && (p.a != nullptr || p.a_u8 != nullptr) && p.packed_b != nullptr &&
+         (p.c != nullptr || p.c_u8 != nullptr));
+  assert((p.a_u8 == nullptr && p.c_u8 == nullptr && p.residual_u8 == nullptr) || v.format == Format::kQu8);
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
   assert(n0 % v.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
   const int mr = v.mr, nr = v.nr;
@@ -58,7 +69,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   const Epilogue& ep = p.epilogue;
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c && !quantized ? nullptr : ep.residual;
-  const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr ||
+  const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr || p.residual_u8 != nullptr ||
                             ep.activation != Activation::kNone;
   const int64_t block_rows = std::min(mc, (m1 - m0 + mr - 1) / mr * mr);
   const int64_t a_bytes = block_rows / mr * a_panel_bytes(v, std::min(kc, kpad_total));
@@ -67,16 +78,23 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   float* offset = nullptr;
   int32_t* acc_tile = nullptr;
   float* row_buffer = nullptr;
+  float* residual_buffer = nullptr;
   if (quantized) {
     const int64_t columns = n1 - n0;
     float* columns_scratch = f32_gemm::thread_scratch(static_cast<size_t>(2 * columns + 16), 2);
     scale = columns_scratch, offset = columns_scratch + columns;
     dequant_columns(v, p, n0, n1, scale, offset);
-    float* tile_scratch = f32_gemm::thread_scratch(static_cast<size_t>(mr * nr + nr), 3);
+    float* tile_scratch = f32_gemm::thread_scratch(static_cast<size_t>(mr * nr + 2 * nr), 3);
     acc_tile = reinterpret_cast<int32_t*>(tile_scratch);
     row_buffer = tile_scratch + mr * nr;
+    residual_buffer = row_buffer + nr;
   }
   assert(a_block != nullptr);
+  // qu8 rows with a ReLU/Clip/no activation take one AVX-512 pass from int32 sums to the output.
+  RowFinish finish{};
+  finish.output = p.output;
+  finish.residual_grid = p.residual_grid;
+  const bool one_pass = quantized && static_cast<int>(v.isa) >= static_cast<int>(Isa::kAvx512) && finishable(ep, &finish);
   AmxScope amx(v.amx);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
@@ -85,7 +103,11 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
     const bool last = pc + kb == p.k;
     for (int64_t ic = m0; ic < m1; ic += mc) {
       const int64_t mb = std::min(mc, m1 - ic);
-      v.pack_a(p.a + ic * p.lda + pc, p.lda, mb, kb, mr, p.quantization, a_block);
+      if (p.a_u8 != nullptr) {
+        pack_a_u8_ready(v, p.a_u8 + ic * p.lda + pc, p.lda, mb, kb, a_block);
+      } else {
+        v.pack_a(p.a + ic * p.lda + pc, p.lda, mb, kb, mr, p.quantization, a_block);
+      }
       for (int64_t jc = n0; jc < n1; jc += nr) {
         const int64_t nb = std::min<int64_t>(nr, n1 - jc);
         const uint8_t* b_panel = static_cast<const uint8_t*>(p.packed_b) +
@@ -93,21 +115,37 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
         for (int64_t ir = 0; ir < mb; ir += mr) {
           const int64_t rows = std::min<int64_t>(mr, mb - ir);
           const uint8_t* a_panel = a_block + ir / mr * a_panel_bytes(v, kb_pad);
-          float* c_tile = p.c + (ic + ir) * p.ldc + jc;
           if (quantized) {
             v.ukernel(kb_pad, a_panel, b_panel, acc_tile, nr, rows, nb, false);
             for (int64_t i = 0; i < rows; ++i) {
+              const int64_t c_offset = (ic + ir + i) * p.ldc + jc;
               const float* res =
                   residual != nullptr ? residual + (ic + ir + i) * ep.residual_stride + jc : nullptr;
-              float* out = has_epilogue ? row_buffer : c_tile + i * p.ldc;
+              const uint8_t* res_u8 =
+                  p.residual_u8 != nullptr ? p.residual_u8 + (ic + ir + i) * ep.residual_stride + jc : nullptr;
+              if (one_pass) {
+                finish_row_qu8__avx512(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), res, res_u8,
+                                       finish, p.c_u8 != nullptr ? nullptr : p.c + c_offset,
+                                       p.c_u8 != nullptr ? p.c_u8 + c_offset : nullptr);
+                continue;
+              }
+              if (res_u8 != nullptr) {
+                dequantize_row_u8(res_u8, nb, p.residual_grid, residual_buffer);
+                res = residual_buffer;
+              }
+              const bool buffered = has_epilogue || p.c_u8 != nullptr;
+              float* out = buffered ? row_buffer : p.c + c_offset;
               v.dequant_row(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), out);
-              if (has_epilogue) {
-                v.epilogue_row(row_buffer, nb, nullptr, res, ep);
-                std::memcpy(c_tile + i * p.ldc, row_buffer, sizeof(float) * nb);
+              if (has_epilogue) v.epilogue_row(row_buffer, nb, nullptr, res, ep);
+              if (p.c_u8 != nullptr) {
+                requantize_row(v, row_buffer, nb, p.output, p.c_u8 + c_offset);
+              } else if (has_epilogue) {
+                std::memcpy(p.c + c_offset, row_buffer, sizeof(float) * nb);
               }
             }
             continue;
           }
+          float* c_tile = p.c + (ic + ir) * p.ldc + jc;
           v.ukernel(kb_pad, a_panel, b_panel, c_tile, p.ldc, rows, nb, accumulate);
           if (last && has_epilogue) {
             const float* bias = ep.bias != nullptr ? ep.bias + jc : nullptr;

@@ -47,6 +47,15 @@ struct LowpParams {
   int64_t ldc = 0;
   Epilogue epilogue;         // fp32 epilogue: + bias, + residual (may alias C), activation
   Quantization quantization;  // qu8 only
+  // qu8 only, int8 activations between layers: A already on the `quantization` grid (a is then
+  // unused), and/or C written on the `output` grid (c unused; ldc in elements) after the epilogue.
+  const uint8_t* a_u8 = nullptr;
+  uint8_t* c_u8 = nullptr;
+  Quantization output;
+  // qu8 only: the residual as uint8 on `residual_grid` (row stride epilogue.residual_stride),
+  // dequantized as it is added; epilogue.residual is then null.
+  const uint8_t* residual_u8 = nullptr;
+  Quantization residual_grid;
 };
 
 // Packs `rows` x `k` of fp32 A (row stride lda) into the variant's A panel layout (see README).
@@ -98,11 +107,30 @@ uint16_t float_to_f16(float x);
 float f16_to_float(uint16_t x);
 uint8_t quantize_u8(float x, const Quantization& q);
 
-// qu8 requantize epilogue: y = clamp(round_half_even(x / scale) + zero_point, lo, hi) over fp32
+// qu8 requantize epilogue: y = clamp(round_half_even(x * (1 / scale)) + zero_point, lo, hi) over fp32
 // values that already went through the dequantize epilogue (bias, residual, activation). lo/hi
 // fold ReLU/Clip into the saturation bounds: uint8 [0, 255] or int8 [-128, 127] grids.
 void requantize_row_u8(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
                        int32_t hi, uint8_t* y);
+// requantize_row_u8 with AVX-512 (bit-identical: the same reciprocal multiply and rounding).
+void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
+                               int32_t hi, uint8_t* y);
+// The qu8 epilogue of one row in one AVX-512 pass, for ReLU/Clip/no activation: dequantize the
+// int32 sums (acc * scale + offset), + residual, clamp to [lo, hi], then store fp32 (out) or
+// requantize (x * (1 / scale), round half even, + zero point, saturated) to uint8 (out_u8).
+struct RowFinish {
+  float lo, hi;
+  Quantization output;
+  Quantization residual_grid;  // of residual_u8
+};
+void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
+                            const float* residual, const uint8_t* residual_u8, const RowFinish& finish,
+                            float* out, uint8_t* out_u8);
+// y = (x - zero_point) * scale for n uint8 values (the uint8 residual on the portable path).
+void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y);
+// Whether `epilogue`'s activation fits RowFinish (none, ReLU, Clip); fills lo/hi.
+bool finishable(const Epilogue& epilogue, RowFinish* finish);
+
 void requantize_row_s8(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
                        int32_t hi, int8_t* y);
 

@@ -148,4 +148,40 @@ void pack_a_u8_quads(const float* a, int64_t lda, int64_t rows, int64_t k, int m
   }
 }
 
+void pack_a_u8_ready(const LowpVariant& v, const uint8_t* a, int64_t lda, int64_t rows, int64_t k,
+                     void* packed) {
+  uint8_t* out = static_cast<uint8_t*>(packed);
+  const int mr = v.mr;
+  const int64_t kpad = padded_k(v, k), total_rows = round_up(rows, mr);
+  if (v.amx) {  // [mr][kpad] rows
+    for (int64_t row = 0; row < total_rows; ++row) {
+      uint8_t* dst = out + row * kpad;
+      const int64_t count = row < rows ? k : 0;
+      if (count > 0) std::memcpy(dst, a + row * lda, static_cast<size_t>(count));
+      std::memset(dst + count, 0, static_cast<size_t>(kpad - count));
+    }
+    return;
+  }
+  // [kpad/4][mr][4] quads per panel of mr rows
+  const int64_t whole = k / 4 * 4;
+  for (int64_t p = 0; p * mr < total_rows; ++p) {
+    uint8_t* panel = out + p * mr * kpad;
+    for (int i = 0; i < mr; ++i) {
+      const int64_t row = p * mr + i;
+      uint8_t* dst = panel + i * 4;
+      if (row >= rows) {
+        for (int64_t kk = 0; kk < kpad; kk += 4) std::memset(dst + kk * mr, 0, 4);
+        continue;
+      }
+      const uint8_t* src = a + row * lda;
+      for (int64_t kk = 0; kk < whole; kk += 4) std::memcpy(dst + kk * mr, src + kk, 4);
+      for (int64_t kk = whole; kk < kpad; kk += 4) {
+        uint8_t quad[4] = {0, 0, 0, 0};
+        for (int64_t j = kk; j < k && j < kk + 4; ++j) quad[j - kk] = src[j];
+        std::memcpy(dst + kk * mr, quad, 4);
+      }
+    }
+  }
+}
+
 }  // namespace kiln::lowp_gemm

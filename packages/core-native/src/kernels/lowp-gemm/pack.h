@@ -47,5 +47,9 @@ void pack_a_f16(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
                 const Quantization& q, void* packed);
 void pack_a_u8_quads(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
                      const Quantization& q, void* packed);
+// qu8 A that is already uint8 (int8 activations between layers): the variant's layout (rows for
+// AMX, quads otherwise) by plain copies; padding 0 like the quantizing packers.
+void pack_a_u8_ready(const LowpVariant& v, const uint8_t* a, int64_t lda, int64_t rows, int64_t k,
+                     void* packed);
 
 }  // namespace kiln::lowp_gemm

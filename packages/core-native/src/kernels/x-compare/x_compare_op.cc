@@ -26,7 +26,8 @@ class XCompareOp final : public Op {
       case DType::kFloat32: return run_typed<float>(state, kernel_.f32);
       case DType::kInt32: return run_typed<int32_t>(state, kernel_.s32);
       case DType::kInt64: return run_typed<int64_t>(state, kernel_.s64);
-      case DType::kBool: return run_typed<uint8_t>(state, kernel_.u8);
+      case DType::kBool:
+      case DType::kUint8: return run_typed<uint8_t>(state, kernel_.u8);
     }
   }
 

@@ -158,6 +158,7 @@ std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args) {
       break;
     }
     case DType::kBool: value[0] = v != 0; break;
+    case DType::kUint8: value[0] = static_cast<uint8_t>(v); break;
   }
   return std::make_unique<XPadOp>(pick_variant(kXMoveVariants, args.isa), static_cast<PadMode>(mode), std::move(value), x.shape, y.shape, std::move(begins),
                                   args.layer.inputs[0], args.layer.outputs[0]);
