@@ -17,7 +17,23 @@ export function quantile(values, q) {
   return sorted[low] + (sorted[Math.ceil(rank)] - sorted[low]) * (rank - low);
 }
 
-export async function measureCase(benchCase, threads, { iterations, warmUp }) {
+/**
+ * Resolves once this process has used under 10% of a core over a 1 ms window (all its threads
+ * parked), or after `limitMs`. Returns the milliseconds waited.
+ */
+export async function settle(limitMs = 50) {
+  const start = performance.now();
+  while (performance.now() - start < limitMs) {
+    const cpu = process.cpuUsage();
+    const windowStart = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const used = process.cpuUsage(cpu);
+    if ((used.user + used.system) / 1000 < 0.1 * (performance.now() - windowStart)) break;
+  }
+  return performance.now() - start;
+}
+
+export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'idle' }) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
   const result = { case: benchCase.name, threads };
   const session = await ort.InferenceSession.create(benchCase.file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
@@ -29,20 +45,25 @@ export async function measureCase(benchCase, threads, { iterations, warmUp }) {
     result.kilnError = `${error.code ?? 'ERROR'}: ${String(error.message).split('\n')[0]}`;
   }
   const times = { kiln: [], ort: [] };
+  const settled = settleMode === 'idle' ? settle : async () => 0;
+  let settleMs = 0;
   for (let i = 0; i < warmUp; i++) {
     await session.run(ortFeeds);
     if (kiln) await kiln.run(feeds);
   }
   for (let i = 0; i < iterations; i++) {
+    settleMs += await settled();
     let start = performance.now();
     await session.run(ortFeeds);
     times.ort.push(performance.now() - start);
     if (kiln) {
+      settleMs += await settled();
       start = performance.now();
       await kiln.run(feeds);
       times.kiln.push(performance.now() - start);
     }
   }
+  result.settle = { mode: settleMode, meanMs: settleMs / (iterations * (kiln ? 2 : 1)) };
   result.ort = { median: median(times.ort), p90: quantile(times.ort, 0.9) };
   if (kiln) {
     result.kiln = { median: median(times.kiln), p90: quantile(times.kiln, 0.9) };
