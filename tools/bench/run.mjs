@@ -5,8 +5,8 @@
 //
 //   node tools/bench/run.mjs [--json] [--filter=REGEX] [--threads=1,2] [--iterations=N] [--settle=idle|none]
 //
-// --settle=idle (default) lets the process go idle before every timed run of either runtime (see
-// measure.mjs); --settle=none times the runs back to back.
+// --settle=idle lets the process go idle before every timed run of either runtime at 2+ threads
+// (see measure.mjs); --settle=none (default) times the runs back to back, as issue #7 states.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,7 @@ const args = parseArgs(process.argv.slice(2));
 const json = args.has('json');
 const threadCounts = String(args.get('threads') ?? '1,2').split(',').map(Number);
 const iterations = Number(args.get('iterations') ?? 30);
-const settleMode = String(args.get('settle') ?? 'idle');
+const settleMode = String(args.get('settle') ?? 'none');
 if (!['idle', 'none'].includes(settleMode)) throw new Error(`--settle must be idle or none, got ${settleMode}`);
 const filter = typeof args.get('filter') === 'string' ? new RegExp(args.get('filter')) : undefined;
 const cases = benchCases(shared).filter((c) => !filter || filter.test(c.name));

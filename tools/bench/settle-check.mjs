@@ -4,7 +4,6 @@
 // rounds (so machine noise hits both methods alike), and prints the median of the round medians.
 //
 //   node tools/bench/settle-check.mjs [--filter=REGEX] [--threads=1,2] [--iterations=N] [--rounds=N]
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
