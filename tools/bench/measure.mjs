@@ -1,5 +1,15 @@
 // One benchmark case at one thread count, in this process: Kiln and onnxruntime-node run
 // interleaved (A B A B ...) on the same inputs, so machine noise hits both alike.
+//
+// With settle = 'idle', at 2+ threads, the process first goes idle before every timed run of
+// either runtime: onnxruntime's intra-op threads keep spinning for milliseconds after its
+// run returns, and on a 2-core machine they would hold one of the cores Kiln's next run needs
+// (Kiln's helpers park about 50 us after a run, so ORT's runs never started with Kiln's threads
+// spinning). Each run then starts with the other runtime's threads parked, as a request in an
+// application would. At one thread neither runtime has intra-op threads that could spin, so runs
+// stay back to back (settling would only cool the caches). settle = 'none' (the default) times
+// back to back at every thread count. tools/bench/settle-check.mjs times each runtime alone both
+// ways: settling costs onnxruntime 3-4% at 2 threads, so it is not the default.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +27,23 @@ export function quantile(values, q) {
   return sorted[low] + (sorted[Math.ceil(rank)] - sorted[low]) * (rank - low);
 }
 
-export async function measureCase(benchCase, threads, { iterations, warmUp }) {
+/**
+ * Resolves once this process has used under 10% of a core over a 1 ms window (all its threads
+ * parked), or after `limitMs`. Returns the milliseconds waited.
+ */
+export async function settle(limitMs = 50) {
+  const start = performance.now();
+  while (performance.now() - start < limitMs) {
+    const cpu = process.cpuUsage();
+    const windowStart = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const used = process.cpuUsage(cpu);
+    if ((used.user + used.system) / 1000 < 0.1 * (performance.now() - windowStart)) break;
+  }
+  return performance.now() - start;
+}
+
+export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'none' }) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
   const result = { case: benchCase.name, threads };
   const session = await ort.InferenceSession.create(benchCase.file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
@@ -29,20 +55,25 @@ export async function measureCase(benchCase, threads, { iterations, warmUp }) {
     result.kilnError = `${error.code ?? 'ERROR'}: ${String(error.message).split('\n')[0]}`;
   }
   const times = { kiln: [], ort: [] };
+  const settled = settleMode === 'idle' && threads > 1 ? settle : async () => 0;
+  let settleMs = 0;
   for (let i = 0; i < warmUp; i++) {
     await session.run(ortFeeds);
     if (kiln) await kiln.run(feeds);
   }
   for (let i = 0; i < iterations; i++) {
+    settleMs += await settled();
     let start = performance.now();
     await session.run(ortFeeds);
     times.ort.push(performance.now() - start);
     if (kiln) {
+      settleMs += await settled();
       start = performance.now();
       await kiln.run(feeds);
       times.kiln.push(performance.now() - start);
     }
   }
+  result.settle = { mode: threads > 1 ? settleMode : 'none', meanMs: settleMs / (iterations * (kiln ? 2 : 1)) };
   result.ort = { median: median(times.ort), p90: quantile(times.ort, 0.9) };
   if (kiln) {
     result.kiln = { median: median(times.kiln), p90: quantile(times.kiln, 0.9) };

@@ -30,7 +30,7 @@ export function candidatesFor(layer: LoweredLayer): string[] {
 
 /**
  * Pick each native layer's tactic: by heuristic at level 0, else by timing every applicable
- * candidate on this machine (warm-up, then the median of several runs) at the opt shapes,
+ * candidate on this machine (warm-up, then the minimum of interleaved rounds) at the opt shapes,
  * reusing the timing cache. Candidates whose kernel rejects the layer's shape are skipped.
  */
 export function selectTactics(layers: readonly LoweredLayer[], options: SelectionOptions): void {
@@ -62,18 +62,13 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
       options.log(`Tactic: ${layer.name} → ${layer.tactic} (timing cache, ${cached.ms.toFixed(4)} ms)`);
       continue;
     }
-    const repeats = options.level >= 4 ? 15 : 5;
-    const timings: Record<string, number> = {};
-    for (const tactic of candidates) {
-      const ms = timeTactic(layer, tactic, options.optSymbols, repeats);
-      if (ms !== undefined) timings[tactic] = ms;
-    }
+    const timings = timeTactics(layer, candidates, options.optSymbols, options.level >= 4 ? 15 : 5);
     const ranked = Object.entries(timings).sort((a, b) => a[1] - b[1]);
     if (ranked.length === 0) {
       fallBack(layer, options);
       continue;
     }
-    const [best, ms] = ranked[0]!;
+    const [best, ms] = preferEarlier(ranked, candidates);
     layer.tactic = best;
     layer.timings = timings;
     options.cache?.set(signature, { tactic: best, ms, candidates: timings });
@@ -83,7 +78,7 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
 }
 
 function firstApplicable(layer: LoweredLayer, candidates: string[], options: SelectionOptions): string | undefined {
-  for (const tactic of candidates) if (timeTactic(layer, tactic, options.optSymbols, 0) !== undefined) return tactic;
+  for (const tactic of candidates) if (prepareTactic(layer, tactic, options.optSymbols) !== undefined) return tactic;
   return undefined;
 }
 
@@ -110,8 +105,44 @@ export function resolveDims(value: Value, symbols: ReadonlyMap<string, number>):
   return (value.shape ?? []).map((dim) => (dim === undefined ? 1 : compileDim(dim)(symbols)));
 }
 
-/** Median milliseconds of `repeats` runs (after a warm-up), or undefined when the tactic rejects the layer. */
-function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>, repeats: number): number | undefined {
+/**
+ * Minimum milliseconds per run of each candidate that accepts the layer. Candidates run in
+ * interleaved rounds (A B C A B C ...) after a warm-up each (in prepareTactic), and the minimum is kept: on a shared
+ * machine interference only ever adds time, and a burst of it then hits every candidate alike
+ * instead of all the runs of one (a median of consecutive runs once picked an AVX2 kernel over
+ * the AVX-512 one that is twice as fast).
+ */
+function timeTactics(layer: LoweredLayer, candidates: readonly string[], symbols: ReadonlyMap<string, number>, rounds: number): Record<string, number> {
+  const runs = new Map<string, () => void>();
+  for (const tactic of candidates) {
+    const run = prepareTactic(layer, tactic, symbols);
+    if (run !== undefined) runs.set(tactic, run);
+  }
+  const best = new Map<string, number>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [tactic, run] of runs) {
+      const start = process.hrtime.bigint();
+      run();
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      best.set(tactic, Math.min(best.get(tactic) ?? Number.POSITIVE_INFINITY, ms));
+    }
+  }
+  return Object.fromEntries([...runs.keys()].map((tactic) => [tactic, rounds === 0 ? 0 : best.get(tactic)!]));
+}
+
+/**
+ * The fastest timing, except that a candidate earlier in the heuristic order wins when it is
+ * within 3% of it: closer than that is timing noise, and the heuristic's choice is stable across
+ * builds.
+ */
+function preferEarlier(ranked: readonly [string, number][], candidates: readonly string[]): [string, number] {
+  const [, fastest] = ranked[0]!;
+  const close = ranked.filter(([, ms]) => ms <= fastest * 1.03);
+  return close.sort((a, b) => candidates.indexOf(a[0]) - candidates.indexOf(b[0]))[0]!;
+}
+
+/** A runner for one candidate on the layer (sample inputs, packed weights), or undefined when the tactic rejects the layer. */
+function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>): (() => void) | undefined {
   const blobs: { name: string; bytes: Uint8Array }[] = [];
   const tensors: NativeTensor[] = [];
   const inputs: ArrayBufferView[] = [];
@@ -154,14 +185,7 @@ function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<st
     };
     const context = createEngine(program, weights).createContext();
     context.runSync(inputs, outputs);
-    const times: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const start = process.hrtime.bigint();
-      context.runSync(inputs, outputs);
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    return repeats === 0 ? 0 : times[Math.floor(times.length / 2)]!;
+    return () => context.runSync(inputs, outputs);
   } catch (error) {
     if (KilnError.isInstance(error)) return undefined;
     throw error;

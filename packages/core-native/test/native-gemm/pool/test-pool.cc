@@ -1,7 +1,8 @@
 // Thread pool stress test (built against the real src/runtime/thread_pool.cc by ../run.sh):
 // every task of every job runs exactly once, across job sizes, pool sizes, concurrent callers,
-// helpers that wake late (the caller must not wait for them), and exceptions.
+// helpers that wake late (the caller must not wait for them), helpers that parked, and exceptions.
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <thread>
@@ -44,6 +45,9 @@ int main() {
   for (int size : {1, 2, 3, 8}) {
     kiln::ThreadPool pool(size);
     jobs_run_every_task_once(pool, 12345u + size);
+    // Helpers park between bursts of jobs and still wake for the next one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    jobs_run_every_task_once(pool, 999u + size);
     // Concurrent callers serialize on one pool.
     std::vector<std::thread> callers;
     for (int c = 0; c < 3; ++c) callers.emplace_back([&, c] { jobs_run_every_task_once(pool, 777u * (c + 1)); });
