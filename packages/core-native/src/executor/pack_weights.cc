@@ -52,8 +52,9 @@ void check_length(int64_t expected, int64_t found, const std::string& layout) {
   }
 }
 
-AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<double>& shape, const float* weights,
-                        int64_t length) {
+// The geometry a packing call describes. Packing does not depend on the image size: any size with
+// a non-empty output will do.
+f32_conv::ConvShape conv_shape(const std::vector<double>& shape) {
   const std::vector<int64_t> d =
       integers(shape, 13, "[outChannels, inChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, "
                           "padLeft, padBottom, padRight, group]");
@@ -61,12 +62,17 @@ AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<
   s.out_c = d[0], s.in_c = d[1], s.kernel_h = d[2], s.kernel_w = d[3], s.stride_h = d[4], s.stride_w = d[5];
   s.dilation_h = d[6], s.dilation_w = d[7], s.pad_top = d[8], s.pad_left = d[9], s.pad_bottom = d[10];
   s.pad_right = d[11], s.groups = d[12];
-  // Packing does not depend on the image size: any size with a non-empty output will do.
   s.in_h = s.dilation_h * (s.kernel_h - 1) + 1, s.in_w = s.dilation_w * (s.kernel_w - 1) + 1;
   if (!s.valid()) {
     fail("Invalid convolution geometry.", "positive sizes, strides, dilations and group dividing both channel counts",
          list_string(shape), "");
   }
+  return s;
+}
+
+AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<double>& shape, const float* weights,
+                        int64_t length) {
+  const f32_conv::ConvShape s = conv_shape(shape);
   if (variant == nullptr) {  // alias: the first applicable variant under the cap, as createEngine picks
     for (size_t i = 0; i < f32_conv::conv_variant_count() && variant == nullptr; ++i) {
       const f32_conv::ConvVariant& v = f32_conv::conv_variants()[i];
@@ -124,22 +130,6 @@ AlignedBuffer pack_gemm(const f32_gemm::GemmVariant* variant, const std::vector<
   AlignedBuffer out(f32_gemm::packed_b_size(*variant, k, n) * sizeof(float), true);
   f32_gemm::pack_b(*variant, k, n, weights, trans_b ? 1 : n, trans_b ? k : 1, reinterpret_cast<float*>(out.data()));
   return out;
-}
-
-f32_conv::ConvShape conv_shape(const std::vector<double>& shape) {
-  const std::vector<int64_t> d =
-      integers(shape, 13, "[outChannels, inChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, "
-                          "padLeft, padBottom, padRight, group]");
-  f32_conv::ConvShape s;
-  s.out_c = d[0], s.in_c = d[1], s.kernel_h = d[2], s.kernel_w = d[3], s.stride_h = d[4], s.stride_w = d[5];
-  s.dilation_h = d[6], s.dilation_w = d[7], s.pad_top = d[8], s.pad_left = d[9], s.pad_bottom = d[10];
-  s.pad_right = d[11], s.groups = d[12];
-  s.in_h = s.dilation_h * (s.kernel_h - 1) + 1, s.in_w = s.dilation_w * (s.kernel_w - 1) + 1;
-  if (!s.valid()) {
-    fail("Invalid convolution geometry.", "positive sizes, strides, dilations and group dividing both channel counts",
-         list_string(shape), "");
-  }
-  return s;
 }
 
 // Checks the quantization options against the format; returns the qu8 header quantization.
