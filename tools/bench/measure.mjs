@@ -43,11 +43,22 @@ export async function settle(limitMs = 50) {
   return performance.now() - start;
 }
 
+/**
+ * onnxruntime-node as every bench compares with it: graphOptimizationLevel 'all', `threads` intra-op
+ * threads, sequential execution.
+ */
+export function ortSession(file, threads) {
+  return ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+}
+
+/** Kiln feeds ({ type, dims, data }) as onnxruntime-node tensors. */
+export const toOrtFeeds = (feeds) => Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
+
 export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'none' }) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
   const result = { case: benchCase.name, threads };
-  const session = await ort.InferenceSession.create(benchCase.file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
+  const session = await ortSession(benchCase.file, threads);
+  const ortFeeds = toOrtFeeds(feeds);
   let kiln;
   try {
     kiln = await prepareKiln(benchCase, threads, result);

@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
-import * as ort from 'onnxruntime-node';
 import { benchCases, makeInputs, parseArgs } from './cases.mjs';
-import { median } from './measure.mjs';
+import { median, ortSession, toOrtFeeds } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
@@ -22,10 +21,6 @@ const iterations = Number(args.get('iterations') ?? 30);
 const gapMs = Number(args.get('gap') ?? 30);
 const filter = new RegExp(String(args.get('filter') ?? 'batch 1'));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function session(file, count) {
-  return ort.InferenceSession.create(file, { intraOpNumThreads: count, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-}
 
 async function idleCpuMs(run, windowMs) {
   await run();
@@ -48,9 +43,9 @@ async function kilnAfter(before, kilnRun) {
 
 for (const benchCase of benchCases(shared).filter((c) => filter.test(c.name))) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
-  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
-  const one = await session(benchCase.file, 1);
-  const many = await session(benchCase.file, threads);
+  const ortFeeds = toOrtFeeds(feeds);
+  const one = await ortSession(benchCase.file, 1);
+  const many = await ortSession(benchCase.file, threads);
   const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, builderOptimizationLevel: 0 });
   const context = new Runtime({ threads }).deserializeEngine(plan).createExecutionContext();
   const kilnRun = () => context.run(feeds);

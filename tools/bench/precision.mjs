@@ -22,9 +22,8 @@ import { EntropyCalibrator2, calibrate, quantizeModel } from '@kiln/calib';
 import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
-import * as ort from 'onnxruntime-node';
 import { benchCases, makeInputs } from './cases.mjs';
-import { median } from './measure.mjs';
+import { median, ortSession, toOrtFeeds } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -75,7 +74,6 @@ function precisionMix(engine) {
   return Object.entries(count).map(([prefix, n]) => `${n} ${prefix}`).join(', ');
 }
 
-const toOrt = (feeds) => Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
 const results = [];
 
 for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name) && (!only || only.some((name) => c.name.startsWith(name))))) {
@@ -111,17 +109,16 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
       kiln.push({ name, context: engine.createExecutionContext(), mix: precisionMix(engine), buildMs: performance.now() - started });
       console.error(`[precision] ${benchCase.name} threads ${threads}: built ${name} (${kiln.at(-1).mix}${int8Note}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
-    const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
-    const ortFp32 = await ort.InferenceSession.create(benchCase.file, sessionOptions);
-    const ortQdq = await ort.InferenceSession.create(qdq, sessionOptions);
+    const ortFp32 = await ortSession(benchCase.file, threads);
+    const ortQdq = await ortSession(qdq, threads);
     // Accuracy against Kiln fp32 over evalCount seeded inputs (never the calibration inputs).
     const accuracy = Object.fromEntries([...kiln.map((k) => k.name), 'ORT fp32', 'ORT Q/DQ'].map((name) => [name, { cosines: [], same: 0, rows: 0 }]));
     for (let e = 0; e < evalCount; e++) {
       const feeds = makeInputs(benchCase.model, benchCase.shapes, 5000 + e);
       const outputs = {};
       for (const k of kiln) outputs[k.name] = (await k.context.run(feeds))[outputName];
-      outputs['ORT fp32'] = { data: (await ortFp32.run(toOrt(feeds)))[outputName].data };
-      outputs['ORT Q/DQ'] = { data: (await ortQdq.run(toOrt(feeds)))[outputName].data };
+      outputs['ORT fp32'] = { data: (await ortFp32.run(toOrtFeeds(feeds)))[outputName].data };
+      outputs['ORT Q/DQ'] = { data: (await ortQdq.run(toOrtFeeds(feeds)))[outputName].data };
       const reference = outputs.fp32;
       const width = reference.dims.at(-1);
       for (const [name, out] of Object.entries(outputs)) {
@@ -133,7 +130,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     }
     // Speed: every runner once per iteration, interleaved, after a warm-up.
     const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
-    const ortFeeds = toOrt(feeds);
+    const ortFeeds = toOrtFeeds(feeds);
     const runners = [['ORT fp32', () => ortFp32.run(ortFeeds)], ['ORT Q/DQ', () => ortQdq.run(ortFeeds)], ...kiln.map((k) => [k.name, () => k.context.run(feeds)])];
     const times = Object.fromEntries(runners.map(([name]) => [name, []]));
     for (let i = 0; i < 3; i++) for (const [, run] of runners) await run();

@@ -9,9 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
-import * as ort from 'onnxruntime-node';
 import { benchCases, makeInputs, parseArgs } from './cases.mjs';
-import { median, settle } from './measure.mjs';
+import { median, ortSession, settle, toOrtFeeds } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
@@ -36,8 +35,8 @@ async function timeRuns(run, settled) {
 for (const threads of threadCounts) {
   for (const benchCase of benchCases(shared).filter((c) => filter.test(c.name))) {
     const feeds = makeInputs(benchCase.model, benchCase.shapes);
-    const session = await ort.InferenceSession.create(benchCase.file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
+    const session = await ortSession(benchCase.file, threads);
+    const ortFeeds = toOrtFeeds(feeds);
     const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads });
     const context = new Runtime({ threads }).deserializeEngine(plan).createExecutionContext();
     const runners = { ort: () => session.run(ortFeeds), kiln: () => context.run(feeds) };
