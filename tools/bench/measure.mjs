@@ -46,18 +46,26 @@ export async function settle(limitMs = 50) {
 /**
  * onnxruntime-node as every bench compares with it: graphOptimizationLevel 'all', `threads` intra-op
  * threads, sequential execution.
+ *
+ * `ortSpin` 'stop' (the default) sets onnxruntime's `session.force_spinning_stop`: its intra-op
+ * threads still spin while a run is in progress, but park when the run returns instead of
+ * spinning on for about 40 ms. Left spinning, on a 2-core machine they hold a core through the
+ * next Kiln run in the same process (Kiln at 2 threads then takes its 1-thread time). The option
+ * leaves onnxruntime's own run times unchanged (BENCHMARKS.md); 'keep' restores the spinning.
  */
-export function ortSession(file, threads) {
-  return ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+export function ortSession(file, threads, { ortSpin = 'stop' } = {}) {
+  if (!['stop', 'keep'].includes(ortSpin)) throw new Error(`ortSpin must be stop or keep, got ${ortSpin}`);
+  const extra = ortSpin === 'stop' ? { session: { force_spinning_stop: '1' } } : {};
+  return ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', extra });
 }
 
 /** Kiln feeds ({ type, dims, data }) as onnxruntime-node tensors. */
 export const toOrtFeeds = (feeds) => Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
 
-export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'none' }) {
+export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'none', ortSpin = 'stop' }) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
   const result = { case: benchCase.name, threads };
-  const session = await ortSession(benchCase.file, threads);
+  const session = await ortSession(benchCase.file, threads, { ortSpin });
   const ortFeeds = toOrtFeeds(feeds);
   let kiln;
   try {
@@ -84,6 +92,7 @@ export async function measureCase(benchCase, threads, { iterations, warmUp, sett
       times.kiln.push(performance.now() - start);
     }
   }
+  result.ortSpin = ortSpin;
   result.settle = { mode: threads > 1 ? settleMode : 'none', meanMs: settleMs / (iterations * (kiln ? 2 : 1)) };
   result.ort = { median: median(times.ort), p90: quantile(times.ort, 0.9) };
   if (kiln) {

@@ -4,6 +4,9 @@
 // (its intra-op threads spinning), then Kiln's median time alone, right after an ORT run of 1
 // thread and of N threads, and after an ORT run of N threads plus an idle gap.
 //
+// Each case runs twice: with onnxruntime's threads left spinning after a run (keep) and parked
+// when it returns (stop, `session.force_spinning_stop`, what `pnpm bench` uses by default).
+//
 //   node tools/bench/ort-spin.mjs [--filter=REGEX] [--threads=2] [--iterations=N] [--gap=MS]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,20 +47,23 @@ async function kilnAfter(before, kilnRun) {
 for (const benchCase of benchCases(shared).filter((c) => filter.test(c.name))) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
   const ortFeeds = toOrtFeeds(feeds);
-  const one = await ortSession(benchCase.file, 1);
-  const many = await ortSession(benchCase.file, threads);
   const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, builderOptimizationLevel: 0 });
   const context = new Runtime({ threads }).deserializeEngine(plan).createExecutionContext();
   const kilnRun = () => context.run(feeds);
-  const runMany = () => many.run(ortFeeds);
-  for (let i = 0; i < 5; i++) await runMany();
-  const spins = [];
-  for (const windowMs of [10, 50, 100, 200]) spins.push(`${(await idleCpuMs(runMany, windowMs)).toFixed(1)} ms in ${windowMs} ms`);
-  console.log(`${benchCase.name}: process CPU while idle after an ORT ${threads}-thread run: ${spins.join(', ')}`);
-  console.log(
-    `${benchCase.name}: Kiln ${threads} thread(s) median ms — alone ${await kilnAfter(null, kilnRun)}, ` +
-      `after ORT 1 thread ${await kilnAfter(() => one.run(ortFeeds), kilnRun)}, ` +
-      `after ORT ${threads} threads ${await kilnAfter(runMany, kilnRun)}, ` +
-      `after ORT ${threads} threads + ${gapMs} ms idle ${await kilnAfter(async () => { await runMany(); await sleep(gapMs); }, kilnRun)}`,
-  );
+  for (const ortSpin of ['keep', 'stop']) {
+    const one = await ortSession(benchCase.file, 1, { ortSpin });
+    const many = await ortSession(benchCase.file, threads, { ortSpin });
+    const runMany = () => many.run(ortFeeds);
+    for (let i = 0; i < 5; i++) await runMany();
+    const spins = [];
+    for (const windowMs of [10, 50, 100, 200]) spins.push(`${(await idleCpuMs(runMany, windowMs)).toFixed(1)} ms in ${windowMs} ms`);
+    const name = `${benchCase.name} (ORT spin ${ortSpin})`;
+    console.log(`${name}: process CPU while idle after an ORT ${threads}-thread run: ${spins.join(', ')}`);
+    console.log(
+      `${name}: Kiln ${threads} thread(s) median ms — alone ${await kilnAfter(null, kilnRun)}, ` +
+        `after ORT 1 thread ${await kilnAfter(() => one.run(ortFeeds), kilnRun)}, ` +
+        `after ORT ${threads} threads ${await kilnAfter(runMany, kilnRun)}, ` +
+        `after ORT ${threads} threads + ${gapMs} ms idle ${await kilnAfter(async () => { await runMany(); await sleep(gapMs); }, kilnRun)}`,
+    );
+  }
 }

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
-import { EntropyCalibrator2, calibrate, quantizeModel } from '@kiln/calib';
+import { calibrate, EntropyCalibrator2, quantizeModel } from '@kiln/calib';
 import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
