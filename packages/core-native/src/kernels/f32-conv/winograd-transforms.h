@@ -2,7 +2,7 @@
 // group), instantiated by winograd__<isa>.cc with its own V. Included only by those files.
 //
 // V provides: T, kWidth, load(p), load_tail(p, n), store(p, v), store_tail(p, v, n), add, sub,
-// set1(x), fmadd(a, b, c) = a * b + c (b a vector of a constant).
+// min, max, set1(x), fmadd(a, b, c) = a * b + c (b a vector of a constant).
 //
 // F(4x4, 3x3): B^T d B over 6x6 inputs, A^T m A to 4x4 outputs; F(2x2, 3x3): 4x4 -> 2x2
 // (Lavin & Gray 2015). Both 2D transforms apply the 1D one down the columns, then along the rows.
@@ -10,16 +10,18 @@
 
 #include <cstdint>
 
+#include "winograd.h"
+
 namespace kiln::f32_conv::winograd {
 
 template <class V, bool kFull>
-inline typename V::T load(const float* p, int n) {
+inline typename V::T load_n(const float* p, int n) {
   if constexpr (kFull) return V::load(p);
   else return V::load_tail(p, n);
 }
 
 template <class V, bool kFull>
-inline void store(float* p, typename V::T v, int n) {
+inline void store_n(float* p, typename V::T v, int n) {
   if constexpr (kFull) V::store(p, v);
   else V::store_tail(p, v, n);
 }
@@ -69,33 +71,40 @@ inline void input_channels(const float* const* pixels, int64_t c, int n, float* 
   T t[a][a];  // B^T d, stored column by column
   for (int j = 0; j < a; ++j) {
     T column[a], transformed[a];
-    for (int i = 0; i < a; ++i) column[i] = load<V, kFull>(pixels[i * a + j] + c, n);
+    for (int i = 0; i < a; ++i) column[i] = load_n<V, kFull>(pixels[i * a + j] + c, n);
     input_1d<V, kTile>(column, transformed);
     for (int i = 0; i < a; ++i) t[i][j] = transformed[i];
   }
   for (int i = 0; i < a; ++i) {
     T row[a];
     input_1d<V, kTile>(t[i], row);
-    for (int j = 0; j < a; ++j) store<V, kFull>(out + (i * a + j) * point_stride + c, row[j], n);
+    for (int j = 0; j < a; ++j) store_n<V, kFull>(out + (i * a + j) * point_stride + c, row[j], n);
   }
 }
 
 template <class V, int kTile, bool kFull>
-inline void output_channels(const float* in, int64_t point_stride, int64_t c, int n, float* out,
-                            int64_t pixel_stride) {
+inline void output_channels(const float* in, int64_t point_stride, int64_t c, int n,
+                            const WinogradStore& store) {
   using T = typename V::T;
   constexpr int a = kTile + 2;
   T t[kTile][a];  // A^T m
   for (int j = 0; j < a; ++j) {
     T column[a], transformed[kTile];
-    for (int i = 0; i < a; ++i) column[i] = load<V, kFull>(in + (i * a + j) * point_stride + c, n);
+    for (int i = 0; i < a; ++i) column[i] = load_n<V, kFull>(in + (i * a + j) * point_stride + c, n);
     output_1d<V, kTile>(column, transformed);
     for (int i = 0; i < kTile; ++i) t[i][j] = transformed[i];
   }
-  for (int i = 0; i < kTile; ++i) {
+  const T bias = store.bias != nullptr ? load_n<V, kFull>(store.bias + c, n) : V::set1(0.0f);
+  const T lo = V::set1(store.min_value), hi = V::set1(store.max_value);
+  for (int i = 0; i < store.rows; ++i) {
     T row[kTile];
     output_1d<V, kTile>(t[i], row);
-    for (int j = 0; j < kTile; ++j) store<V, kFull>(out + (i * kTile + j) * pixel_stride + c, row[j], n);
+    float* out = store.out + i * store.row_stride + c;
+    for (int j = 0; j < store.cols; ++j) {
+      T y = store.bias != nullptr ? V::add(row[j], bias) : row[j];
+      if (store.clamp) y = V::min(V::max(y, lo), hi);
+      store_n<V, kFull>(out + j * store.pixel_stride, y, n);
+    }
   }
 }
 
@@ -109,15 +118,12 @@ void input_tile(const float* const* pixels, int64_t channels, float* out, int64_
 }
 
 template <class V, int kTile>
-void output_tile(const float* in, int64_t point_stride, int64_t channels, float* out,
-                 int64_t pixel_stride) {
+void output_tile(const float* in, int64_t point_stride, int64_t channels, const WinogradStore& store) {
   int64_t c = 0;
   for (; c + V::kWidth <= channels; c += V::kWidth) {
-    output_channels<V, kTile, true>(in, point_stride, c, V::kWidth, out, pixel_stride);
+    output_channels<V, kTile, true>(in, point_stride, c, V::kWidth, store);
   }
-  if (c < channels) {
-    output_channels<V, kTile, false>(in, point_stride, c, static_cast<int>(channels - c), out, pixel_stride);
-  }
+  if (c < channels) output_channels<V, kTile, false>(in, point_stride, c, static_cast<int>(channels - c), store);
 }
 
 }  // namespace kiln::f32_conv::winograd
@@ -129,14 +135,14 @@ void output_tile(const float* in, int64_t point_stride, int64_t channels, float*
     winograd::input_tile<V, 4>(pixels, channels, out, point_stride);                             \
   }                                                                                              \
   void f32_winograd_4x4_output__##isa(const float* in, int64_t point_stride, int64_t channels,    \
-                                      float* out, int64_t pixel_stride) {                        \
-    winograd::output_tile<V, 4>(in, point_stride, channels, out, pixel_stride);                  \
+                                      const WinogradStore& store) {                              \
+    winograd::output_tile<V, 4>(in, point_stride, channels, store);                              \
   }                                                                                              \
   void f32_winograd_2x2_input__##isa(const float* const* pixels, int64_t channels, float* out,   \
                                      int64_t point_stride) {                                     \
     winograd::input_tile<V, 2>(pixels, channels, out, point_stride);                             \
   }                                                                                              \
   void f32_winograd_2x2_output__##isa(const float* in, int64_t point_stride, int64_t channels,    \
-                                      float* out, int64_t pixel_stride) {                        \
-    winograd::output_tile<V, 2>(in, point_stride, channels, out, pixel_stride);                  \
+                                      const WinogradStore& store) {                              \
+    winograd::output_tile<V, 2>(in, point_stride, channels, store);                              \
   }

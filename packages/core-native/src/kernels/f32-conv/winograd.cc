@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "kernels/f32-gemm/scratch.h"
@@ -120,7 +121,12 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
   const int64_t ldc = p.output_stride > 0 ? p.output_stride : oc;
   const int64_t weight_stride = point_floats(gemm, s);
   const Epilogue& ep = p.epilogue;
-  const bool has_epilogue = !ep.empty();
+  // Bias with no activation, ReLU or Clip is applied by the output transform, which then stores
+  // straight into the output; other epilogues (and residuals) run after it on a tile buffer.
+  const bool clamp = ep.activation == f32_gemm::Activation::kRelu || ep.activation == f32_gemm::Activation::kClip;
+  const bool in_transform = ep.residual == nullptr && (clamp || ep.activation == f32_gemm::Activation::kNone);
+  const float lo = ep.activation == f32_gemm::Activation::kClip ? ep.alpha : 0.0f;
+  const float hi = ep.activation == f32_gemm::Activation::kClip ? ep.beta : std::numeric_limits<float>::infinity();
   const WinogradGrid grid = plan_blocks(gemm, points, tiles, c, oc, pool != nullptr ? pool->size() : 1);
   const int64_t block = grid.block;
   const int64_t zeros_floats = (c + 15) / 16 * 16;
@@ -158,21 +164,26 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
       gp.a_path = p.a_path;
       f32_gemm::gemm_block(gemm, gp, 0, count, n0, n1);
     }
+    const float* bias = ep.bias != nullptr ? ep.bias + n0 : nullptr;
     for (int64_t i = 0; i < count; ++i) {
       const int64_t t = t0 + i, n = t / (tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
-      tf.output(products + i * oc + n0, block * oc, n1 - n0, out_tile + n0, oc);
-      const int64_t rows = std::min<int64_t>(m, oh - ty * m), cols = std::min<int64_t>(m, ow - tx * m);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t pixel = (n * oh + ty * m + r) * ow + tx * m;
-        for (int64_t q = 0; q < cols; ++q) {
+      const int rows = static_cast<int>(std::min<int64_t>(m, oh - ty * m));
+      const int cols = static_cast<int>(std::min<int64_t>(m, ow - tx * m));
+      const int64_t corner = (n * oh + ty * m) * ow + tx * m;  // the tile's first output pixel
+      const float* in = products + i * oc + n0;
+      if (in_transform) {
+        tf.output(in, block * oc, n1 - n0, {p.output + corner * ldc + n0, ow * ldc, ldc, rows, cols, bias, clamp, lo, hi});
+        continue;
+      }
+      tf.output(in, block * oc, n1 - n0, {out_tile + n0, m * oc, oc, rows, cols, nullptr, false, 0.0f, 0.0f});
+      for (int r = 0; r < rows; ++r) {
+        for (int q = 0; q < cols; ++q) {
+          const int64_t pixel = corner + r * ow + q;
           float* result = out_tile + (r * m + q) * oc + n0;
           // The residual is read before the output is written, so it may alias the output.
-          if (has_epilogue) {
-            const float* bias = ep.bias != nullptr ? ep.bias + n0 : nullptr;
-            const float* residual = ep.residual != nullptr ? ep.residual + (pixel + q) * oc + n0 : nullptr;
-            gemm.epilogue_row(result, n1 - n0, bias, residual, ep);
-          }
-          std::memcpy(p.output + (pixel + q) * ldc + n0, result, sizeof(float) * (n1 - n0));
+          const float* residual = ep.residual != nullptr ? ep.residual + pixel * oc + n0 : nullptr;
+          gemm.epilogue_row(result, n1 - n0, bias, residual, ep);
+          std::memcpy(p.output + pixel * ldc + n0, result, sizeof(float) * (n1 - n0));
         }
       }
     }

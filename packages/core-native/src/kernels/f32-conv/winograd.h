@@ -14,27 +14,38 @@
 
 namespace kiln::f32_conv {
 
+// Where and how an output transform stores a tile: pixel (i, j) of channel c at
+// out[i * row_stride + j * pixel_stride + c] for i < rows, j < cols (edge tiles are clipped), after
+// + bias[c] (if not null) and, if clamp, max(min_value) then min(max_value) (ReLU, Clip).
+struct WinogradStore {
+  float* out;
+  int64_t row_stride, pixel_stride;
+  int rows, cols;
+  const float* bias;
+  bool clamp;
+  float min_value, max_value;
+};
+
 // Per-ISA transform kernels of one tile size, vectorized over channels (any channel count).
 struct WinogradTransforms {
   int tile;  // output tile edge m: F(m x m, 3x3) reads (m + 2) x (m + 2) input tiles
   // Input tile (row-major (m+2)^2 pixel pointers, each `channels` floats; padding points at zeros)
   // to its transform: point p of channel c at out[p * point_stride + c].
   void (*input)(const float* const* pixels, int64_t channels, float* out, int64_t point_stride);
-  // Products of one tile (point p of channel c at in[p * point_stride + c]) to the m x m output
-  // pixels: pixel q (row-major) of channel c at out[q * pixel_stride + c].
-  void (*output)(const float* in, int64_t point_stride, int64_t channels, float* out,
-                 int64_t pixel_stride);
+  // Products of one tile (point p of channel c at in[p * point_stride + c]) to its m x m output
+  // pixels, stored as `store` says.
+  void (*output)(const float* in, int64_t point_stride, int64_t channels, const WinogradStore& store);
 };
 
 #define KILN_WINOGRAD_TRANSFORMS(isa)                                                            \
   void f32_winograd_4x4_input__##isa(const float* const* pixels, int64_t channels, float* out,  \
                                      int64_t point_stride);                                     \
   void f32_winograd_4x4_output__##isa(const float* in, int64_t point_stride, int64_t channels,   \
-                                      float* out, int64_t pixel_stride);                        \
+                                      const WinogradStore& store);                              \
   void f32_winograd_2x2_input__##isa(const float* const* pixels, int64_t channels, float* out,  \
                                      int64_t point_stride);                                     \
   void f32_winograd_2x2_output__##isa(const float* in, int64_t point_stride, int64_t channels,   \
-                                      float* out, int64_t pixel_stride);
+                                      const WinogradStore& store);
 
 KILN_WINOGRAD_TRANSFORMS(avx512)
 KILN_WINOGRAD_TRANSFORMS(avx2)

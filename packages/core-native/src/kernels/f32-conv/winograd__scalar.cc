@@ -14,6 +14,8 @@ struct Scalar {
   static void store_tail(float* p, T v, int) { *p = v; }
   static T add(T a, T b) { return a + b; }
   static T sub(T a, T b) { return a - b; }
+  static T min(T a, T b) { return a < b ? a : b; }
+  static T max(T a, T b) { return a > b ? a : b; }
   static T set1(float x) { return x; }
   static T fmadd(T a, T b, T c) { return a * b + c; }
 };
