@@ -84,7 +84,7 @@ describe(`f32_conv_winograd_* against f32_conv_direct__scalar (seed ${SEED}; KIL
           const reference = runConv('f32_conv_direct__scalar', c, x, w, bias, residual, step);
           expectClose(y, reference, `Conv ${label} ${variant} ${threads}t ${step.op} bias=${!!bias} residual=${!!residual}`, atol, 1e-4);
         });
-      });
+      }, 60_000); // the scalar reference on the larger cases is slow under the ASan build
     });
   }
 
