@@ -1,10 +1,11 @@
 // Kernel benchmark for the f32 GEMM and conv families on shapes from real models (bert_mini's
 // MatMuls and attention, mobilenet_v2's 1x1 / depthwise 3x3 convolutions, squeezenet1_1's 1x1 /
 // 3x3 convolutions, batch 1, 224x224 input) plus M=N=K=1024, at 1 and 2 threads.
-// Usage: kernels [--json] [--filter SUBSTRING] [--min-time SECONDS] [--a-path packed|direct]
+// Usage: kernels [--json] [--filter[=]SUBSTRING] [--min-time SECONDS] [--a-path packed|direct]
 //                [--im2col]   (the last two force a lever off or on, to measure its effect)
 // --json prints one object per line: {"kernel": ..., "dtype": "float32", "M": .., "N": ..,
-// "K": .., "threads": .., "gflops": ..} (+ "batch" for batched MatMul, "shape" for convs).
+// "K": .., "threads": .., "gflops": ..} (+ "batch" for batched MatMul, "shape" for convs). Conv
+// GFLOP/s count the direct convolution's multiply-adds (Winograd's are fewer: effective rate).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -201,6 +202,8 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       {"squeezenet1_1 squeeze 55x55x64->16", conv(55, 64, 16, 1, 1, 0, 1)},
       {"squeezenet1_1 expand1x1 55x55x16->64", conv(55, 16, 64, 1, 1, 0, 1)},
       {"squeezenet1_1 expand3x3 55x55x16->64", conv(55, 16, 64, 3, 1, 1, 1)},
+      {"squeezenet1_1 expand3x3 27x27x32->128", conv(27, 32, 128, 3, 1, 1, 1)},
+      {"squeezenet1_1 expand3x3 13x13x48->192", conv(13, 48, 192, 3, 1, 1, 1)},
       {"squeezenet1_1 squeeze 13x13x512->64", conv(13, 512, 64, 1, 1, 0, 1)},
       {"squeezenet1_1 expand3x3 13x13x64->256", conv(13, 64, 256, 3, 1, 1, 1)},
       {"squeezenet1_1 conv10 13x13x512->1000", conv(13, 512, 1000, 1, 1, 0, 1)},
@@ -247,6 +250,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json")) o.json = true;
     else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) o.filter = argv[++i];
+    else if (!std::strncmp(argv[i], "--filter=", 9)) o.filter = argv[i] + 9;
     else if (!std::strcmp(argv[i], "--min-time") && i + 1 < argc) o.min_time = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--im2col")) o.im2col = true;
     else if (!std::strcmp(argv[i], "--a-path") && i + 1 < argc) {

@@ -39,6 +39,7 @@ function expectedToApply(variant: string, c: ConvCase): boolean {
   if (variant.startsWith('f32_dwconv_3x3')) return depthwise && c.kh === 3 && c.kw === 3;
   if (variant.startsWith('f32_dwconv')) return depthwise;
   if (variant.startsWith('f32_conv_1x1')) return c.kh === 1 && c.kw === 1 && c.pads.every((p) => p === 0);
+  if (variant.startsWith('f32_conv_winograd')) return c.group === 1 && c.kh === 3 && c.kw === 3 && c.sh === 1 && c.sw === 1 && c.dh === 1 && c.dw === 1;
   return true;
 }
 
@@ -63,9 +64,11 @@ describe('kernels() families', () => {
     expect(list.find((k) => k.name === 'f32_gemm_4x4__scalar')?.family).toBe('f32_gemm');
     expect(list.find((k) => k.name === 'f32_matmul__avx2')?.family).toBe('f32_matmul');
     expect(list.filter((k) => k.family === 'f32_conv').map((k) => k.name)).toEqual([
-      'f32_dwconv_3x3__avx512', 'f32_dwconv__avx512', 'f32_conv_1x1_14x32__avx512', 'f32_conv_im2col_14x32__avx512',
-      'f32_dwconv_3x3__avx2', 'f32_dwconv__avx2', 'f32_conv_1x1_6x16__avx2', 'f32_conv_im2col_6x16__avx2',
-      'f32_dwconv__scalar', 'f32_conv_im2col_4x4__scalar', 'f32_conv_direct__scalar',
+      'f32_dwconv_3x3__avx512', 'f32_dwconv__avx512', 'f32_conv_1x1_14x32__avx512', 'f32_conv_winograd_4x4_14x32__avx512',
+      'f32_conv_winograd_2x2_14x32__avx512', 'f32_conv_im2col_14x32__avx512',
+      'f32_dwconv_3x3__avx2', 'f32_dwconv__avx2', 'f32_conv_1x1_6x16__avx2', 'f32_conv_winograd_4x4_6x16__avx2',
+      'f32_conv_winograd_2x2_6x16__avx2', 'f32_conv_im2col_6x16__avx2',
+      'f32_dwconv__scalar', 'f32_conv_winograd_4x4_4x4__scalar', 'f32_conv_im2col_4x4__scalar', 'f32_conv_direct__scalar',
     ]);
     expect(list.filter((k) => k.family === 'f32_gemm').map((k) => k.name)).toEqual([
       'f32_gemm_14x32__avx512', 'f32_gemm_12x32__avx512', 'f32_gemm_8x48__avx512', 'f32_gemm_6x32__avx512',
@@ -121,7 +124,7 @@ describe('f32_conv through the executor', () => {
     }
   });
 
-  it('family name f32_conv prefers dwconv for depthwise and 1x1 for pointwise', () => {
+  it('family name f32_conv prefers dwconv for depthwise, 1x1 for pointwise and Winograd for 3x3 stride 1', () => {
     const tacticFor = (c: ConvCase) => {
       const packed = packWeights('f32_conv', convShape(c), new Float32Array(c.oc * (c.c / c.group) * c.kh * c.kw));
       const { program, weights } = packedProgram({ kernel: 'f32_conv', x: { data: new Float32Array(), shape: [c.n, c.h, c.w, c.c] }, packed, outShape: convOut(c), params: convParams(c, false, false) });
@@ -131,7 +134,8 @@ describe('f32_conv through the executor', () => {
     expect(tacticFor(CONV_CASES[4]![1])).toMatch(best === 'scalar' ? /^f32_dwconv__scalar$/ : /^f32_dwconv_3x3__/);
     expect(tacticFor(CONV_CASES[6]![1])).toMatch(/^f32_dwconv__/);
     if (best !== 'scalar') expect(tacticFor(CONV_CASES[0]![1])).toMatch(/^f32_conv_1x1_/);
-    expect(tacticFor(CONV_CASES[2]![1])).toMatch(/^f32_conv_im2col_/);
+    expect(tacticFor(CONV_CASES[2]![1])).toMatch(/^f32_conv_winograd_4x4_/);
+    expect(tacticFor(CONV_CASES[3]![1])).toMatch(/^f32_conv_im2col_/);
   });
 
   it('rejects a wrong packed length, output shape or unfusable epilogue', () => {

@@ -12,7 +12,7 @@ export interface TensorView {
 export const CONCAT_VIEW_TACTIC = 'x_concat_view__scalar';
 
 /** Tactics that write through a row stride: every f32 GEMM variant and the GEMM-based convolutions. */
-const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+)__/;
+const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+)__/;
 
 /**
  * Concat elimination (after tactic selection, on the final layer list): each input of a Concat is

@@ -15,10 +15,12 @@ namespace {
 using f32_conv::ConvShape;
 using f32_conv::ConvVariant;
 
-// GEMM-based variants (1x1 and im2col/indirect) write through a row stride (ConvParams.output_stride).
+// GEMM-based variants (1x1, im2col/indirect, Winograd) write through a row stride
+// (ConvParams.output_stride).
 bool writes_strided(const ConvVariant& variant) {
   const std::string name = variant.name;
-  return name.rfind("f32_conv_1x1_", 0) == 0 || name.rfind("f32_conv_im2col_", 0) == 0;
+  return name.rfind("f32_conv_1x1_", 0) == 0 || name.rfind("f32_conv_im2col_", 0) == 0 ||
+         name.rfind("f32_conv_winograd_", 0) == 0;
 }
 
 class F32ConvOp final : public Op {
@@ -78,7 +80,7 @@ std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args) {
   }
   require(variant != nullptr, args, "No conv variant applies.", "an applicable variant", args.base);
   require(output_stride == 0 || writes_strided(*variant), args,
-          "This conv variant cannot write a strided output.", "a GEMM-based variant (f32_conv_1x1_*, f32_conv_im2col_*)",
+          "This conv variant cannot write a strided output.", "a GEMM-based variant (f32_conv_1x1_*, f32_conv_im2col_*, f32_conv_winograd_*)",
           variant->name);
   if (args.tactic != nullptr) *args.tactic = variant->name;
   const int64_t packed = static_cast<int64_t>(variant->packed_size(s));

@@ -5,6 +5,7 @@
 
 #include "conv-gemm.h"
 #include "dwconv.h"
+#include "winograd.h"
 #include "kernels/f32-gemm/variants.h"
 
 namespace kiln::f32_conv {
@@ -49,6 +50,24 @@ void dwconv_run_with(const ConvShape& s, const ConvParams& p, ThreadPool* pool) 
   dwconv_run(kRow, s, p, pool);
 }
 
+// Winograd transform sets, one per ISA and tile size.
+constexpr WinogradTransforms kWinograd4x4Avx512{4, f32_winograd_4x4_input__avx512, f32_winograd_4x4_output__avx512};
+constexpr WinogradTransforms kWinograd2x2Avx512{2, f32_winograd_2x2_input__avx512, f32_winograd_2x2_output__avx512};
+constexpr WinogradTransforms kWinograd4x4Avx2{4, f32_winograd_4x4_input__avx2, f32_winograd_4x4_output__avx2};
+constexpr WinogradTransforms kWinograd2x2Avx2{2, f32_winograd_2x2_input__avx2, f32_winograd_2x2_output__avx2};
+constexpr WinogradTransforms kWinograd4x4Scalar{4, f32_winograd_4x4_input__scalar, f32_winograd_4x4_output__scalar};
+
+template <const char* kName, const WinogradTransforms& kTransforms>
+size_t winograd_size(const ConvShape& s) { return winograd_packed_size(gemm<kName>(), kTransforms.tile, s); }
+template <const char* kName, const WinogradTransforms& kTransforms>
+void winograd_pack_with(const ConvShape& s, const float* w, float* packed) {
+  winograd_pack(gemm<kName>(), kTransforms.tile, s, w, packed);
+}
+template <const char* kName, const WinogradTransforms& kTransforms>
+void winograd_run_with(const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
+  winograd_run(gemm<kName>(), kTransforms, s, p, pool);
+}
+
 bool conv_1x1_applies(const ConvShape& s) {
   return s.valid() && s.kernel_h == 1 && s.kernel_w == 1 && s.pad_top == 0 && s.pad_left == 0 &&
          s.pad_bottom == 0 && s.pad_right == 0;
@@ -72,6 +91,9 @@ void deconv_reference_pack(const DeconvShape& s, const float* w, float* packed) 
 #define KILN_CONV_GEMM(name, isa, applies_fn, gemm_name)                                   \
   {name, isa, applies_fn, conv_gemm_size<gemm_name>, conv_gemm_pack_with<gemm_name>,      \
    conv_gemm_run_with<gemm_name>}
+#define KILN_CONV_WINOGRAD(name, isa, gemm_name, transforms)                                \
+  {name, isa, winograd_applies, winograd_size<gemm_name, transforms>,                        \
+   winograd_pack_with<gemm_name, transforms>, winograd_run_with<gemm_name, transforms>}
 #define KILN_DWCONV(name, isa, applies_fn, row)                                            \
   {name, isa, applies_fn, dwconv_packed_size, dwconv_pack, dwconv_run_with<row>}
 
@@ -79,12 +101,17 @@ const ConvVariant kConvVariants[] = {
     KILN_DWCONV("f32_dwconv_3x3__avx512", Isa::kAvx512, dwconv_3x3_applies, f32_dwconv_3x3__avx512),
     KILN_DWCONV("f32_dwconv__avx512", Isa::kAvx512, dwconv_applies, f32_dwconv__avx512),
     KILN_CONV_GEMM("f32_conv_1x1_14x32__avx512", Isa::kAvx512, conv_1x1_applies, kGemm14x32),
+    KILN_CONV_WINOGRAD("f32_conv_winograd_4x4_14x32__avx512", Isa::kAvx512, kGemm14x32, kWinograd4x4Avx512),
+    KILN_CONV_WINOGRAD("f32_conv_winograd_2x2_14x32__avx512", Isa::kAvx512, kGemm14x32, kWinograd2x2Avx512),
     KILN_CONV_GEMM("f32_conv_im2col_14x32__avx512", Isa::kAvx512, conv_any_applies, kGemm14x32),
     KILN_DWCONV("f32_dwconv_3x3__avx2", Isa::kAvx2, dwconv_3x3_applies, f32_dwconv_3x3__avx2),
     KILN_DWCONV("f32_dwconv__avx2", Isa::kAvx2, dwconv_applies, f32_dwconv__avx2),
     KILN_CONV_GEMM("f32_conv_1x1_6x16__avx2", Isa::kAvx2, conv_1x1_applies, kGemm6x16),
+    KILN_CONV_WINOGRAD("f32_conv_winograd_4x4_6x16__avx2", Isa::kAvx2, kGemm6x16, kWinograd4x4Avx2),
+    KILN_CONV_WINOGRAD("f32_conv_winograd_2x2_6x16__avx2", Isa::kAvx2, kGemm6x16, kWinograd2x2Avx2),
     KILN_CONV_GEMM("f32_conv_im2col_6x16__avx2", Isa::kAvx2, conv_any_applies, kGemm6x16),
     KILN_DWCONV("f32_dwconv__scalar", Isa::kScalar, dwconv_applies, f32_dwconv__scalar),
+    KILN_CONV_WINOGRAD("f32_conv_winograd_4x4_4x4__scalar", Isa::kScalar, kGemm4x4, kWinograd4x4Scalar),
     KILN_CONV_GEMM("f32_conv_im2col_4x4__scalar", Isa::kScalar, conv_any_applies, kGemm4x4),
     {"f32_conv_direct__scalar", Isa::kScalar, conv_any_applies, reference_size, reference_pack,
      conv_reference_run},
