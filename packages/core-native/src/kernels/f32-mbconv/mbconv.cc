@@ -4,6 +4,7 @@
 #include "mbconv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstring>
 
@@ -56,7 +57,18 @@ struct BandRunner {
   const f32_conv::DwRowFn dw_row;
   const int64_t band;
 
-  void run_image(int64_t n, int64_t oh_begin, int64_t oh_end) const {
+  const uint64_t call;  // unique per run(): held rows of an earlier call are never reused
+
+  // Output rows [oh0, oh1) of image n: the expanded rows they need, their depthwise rows, the
+  // project GEMM. The calling thread's expanded buffer keeps the rows of its previous band of
+  // this call: a thread that runs adjacent bands (its home range, front to back) computes each
+  // expanded row once.
+  void run_band(int64_t n, int64_t oh0, int64_t oh1) const {
+    struct Held {
+      uint64_t call = 0;
+      int64_t image = -1, begin = 0, end = 0;  // expanded rows [begin, end) of image
+    };
+    thread_local Held held;
     const int64_t in_w = s.in_w, channels = s.expand_c, out_w = dw.out_w(), out_h = dw.out_h();
     const int64_t row_floats = in_w * channels;
     const int64_t capacity = (band - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
@@ -68,63 +80,49 @@ struct BandRunner {
                                    : nullptr;
     float* dw_rows = f32_gemm::thread_scratch(static_cast<size_t>(band * out_w * channels), kDepthwiseSlot);
     assert(dw_rows != nullptr && (!s.has_expand || expanded != nullptr));
-    int64_t held_begin = 0, held_end = 0;  // expanded rows [held_begin, held_end) are in `expanded`
-    for (int64_t oh0 = oh_begin; oh0 < oh_end; oh0 += band) {
-      const int64_t oh1 = std::min(oh_end, oh0 + band);
-      const int64_t need_begin = std::max<int64_t>(0, oh0 * s.stride_h - s.pad_top);
-      const int64_t need_end = std::min(s.in_h, (oh1 - 1) * s.stride_h - s.pad_top +
-                                                    (s.kernel_h - 1) * s.dilation_h + 1);
-      const float* dw_input = image;  // row ih of the depthwise input at dw_input + ih * row_floats
-      if (s.has_expand && need_begin < need_end) {
-        if (held_end <= need_begin || held_begin > need_begin) {
-          held_begin = held_end = need_begin;
-        } else if (held_begin < need_begin) {  // keep the halo rows, drop the ones behind
-          std::memmove(expanded, expanded + (need_begin - held_begin) * row_floats,
-                       sizeof(float) * (held_end - need_begin) * row_floats);
-          held_begin = need_begin;
-        }
-        assert(need_end - held_begin <= capacity);
-        if (held_end < need_end) {
-          const f32_gemm::GemmParams g =
-              pointwise(image + held_end * in_w * s.in_c, (need_end - held_end) * in_w, s.in_c, expand_w,
-                        expanded + (held_end - held_begin) * row_floats, channels, p.expand_epilogue);
-          f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
-          held_end = need_end;
-        }
-        dw_input = expanded - held_begin * row_floats;
+    const int64_t need_begin = std::max<int64_t>(0, oh0 * s.stride_h - s.pad_top);
+    const int64_t need_end = std::min(s.in_h, (oh1 - 1) * s.stride_h - s.pad_top + (s.kernel_h - 1) * s.dilation_h + 1);
+    const float* dw_input = image;  // row ih of the depthwise input at dw_input + ih * row_floats
+    if (s.has_expand && need_begin < need_end) {
+      if (held.call != call || held.image != n || held.end <= need_begin || held.begin > need_begin) {
+        held = Held{call, n, need_begin, need_begin};
+      } else if (held.begin < need_begin) {  // keep the halo rows, drop the ones behind
+        std::memmove(expanded, expanded + (need_begin - held.begin) * row_floats,
+                     sizeof(float) * (held.end - need_begin) * row_floats);
+        held.begin = need_begin;
       }
-      for (int64_t oh = oh0; oh < oh1; ++oh) {
-        f32_conv::DwRowArgs args;
-        args.shape = &dw;
-        args.input = dw_input;
-        args.weights = dw_w;
-        args.bias = p.depthwise_epilogue.bias;
-        args.residual = nullptr;
-        args.output = dw_rows + (oh - oh0) * out_w * channels;
-        args.epilogue = &p.depthwise_epilogue;
-        args.oh = oh;
-        dw_row(args);
+      held.end = std::min(held.end, need_end);  // never more rows than this band's capacity
+      assert(need_end - held.begin <= capacity);
+      if (held.end < need_end) {
+        const f32_gemm::GemmParams g =
+            pointwise(image + held.end * in_w * s.in_c, (need_end - held.end) * in_w, s.in_c, expand_w,
+                      expanded + (held.end - held.begin) * row_floats, channels, p.expand_epilogue);
+        f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
+        held.end = need_end;
       }
-      const int64_t offset = (n * out_h + oh0) * out_w * s.out_c;
-      Epilogue project = p.project_epilogue;
-      if (project.residual != nullptr) {
-        project.residual += offset;
-        project.residual_stride = s.out_c;
-      }
-      const f32_gemm::GemmParams g = pointwise(dw_rows, (oh1 - oh0) * out_w, channels, project_w,
-                                               p.output + offset, s.out_c, project);
-      f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
+      dw_input = expanded - held.begin * row_floats;
     }
-  }
-
-  void run_rows(int64_t row0, int64_t row1) const {
-    const int64_t out_h = dw.out_h();
-    while (row0 < row1) {
-      const int64_t n = row0 / out_h, oh = row0 % out_h;
-      const int64_t end = std::min(row1 - row0, out_h - oh);
-      run_image(n, oh, oh + end);
-      row0 += end;
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      f32_conv::DwRowArgs args;
+      args.shape = &dw;
+      args.input = dw_input;
+      args.weights = dw_w;
+      args.bias = p.depthwise_epilogue.bias;
+      args.residual = nullptr;
+      args.output = dw_rows + (oh - oh0) * out_w * channels;
+      args.epilogue = &p.depthwise_epilogue;
+      args.oh = oh;
+      dw_row(args);
     }
+    const int64_t offset = (n * out_h + oh0) * out_w * s.out_c;
+    Epilogue project = p.project_epilogue;
+    if (project.residual != nullptr) {
+      project.residual += offset;
+      project.residual_stride = s.out_c;
+    }
+    const f32_gemm::GemmParams g =
+        pointwise(dw_rows, (oh1 - oh0) * out_w, channels, project_w, p.output + offset, s.out_c, project);
+    f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
   }
 };
 
@@ -195,27 +193,27 @@ int64_t default_band_rows(const MbconvShape& s) {
 void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams& p, ThreadPool* pool) {
   assert(s.valid() && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
   assert(p.output != p.input);
+  static std::atomic<uint64_t> calls{0};
   const ConvShape dw = s.depthwise();
-  const bool three_by_three = s.kernel_h == 3 && s.kernel_w == 3 && variant.dw_3x3 != nullptr;
-  const int64_t rows = s.batch * dw.out_h();
+  const int64_t out_h = dw.out_h();
   const int threads = pool != nullptr ? pool->size() : 1;
   const double flops = 2.0 * s.batch * (s.in_h * s.in_w * s.in_c * (s.has_expand ? s.expand_c : 0) +
-                                        dw.out_h() * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
-  // Each task is one contiguous run of rows (its first band recomputes the halo rows above it):
-  // two per thread for balance where there are rows enough, else one; small blocks stay on one
-  // thread.
-  int64_t tasks = 1;
-  if (threads > 1 && flops > kSplitFlops) tasks = std::min<int64_t>(rows, rows >= 16 * threads ? threads * 2 : threads);
-  const int64_t per_task = (rows + tasks - 1) / tasks;
-  int64_t band = p.band_rows > 0 ? std::min(p.band_rows, dw.out_h()) : default_band_rows(s);
-  band = std::min(band, per_task);
+                                        out_h * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
+  const bool split = threads > 1 && flops > kSplitFlops;
+  // One task per band. Split, the bands are small enough for about two per thread: the pool
+  // gives each thread a contiguous home range of them, so only the first band of a range (or a
+  // stolen one) recomputes its halo rows.
+  int64_t band = p.band_rows > 0 ? std::min(p.band_rows, out_h) : default_band_rows(s);
+  if (split) band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
+  const int64_t bands = (out_h + band - 1) / band, tasks = s.batch * bands;
+  const bool three_by_three = s.kernel_h == 3 && s.kernel_w == 3 && variant.dw_3x3 != nullptr;
   const BandRunner runner{variant, gemm_of(variant), s, p, dw, packed_parts(variant, s),
-                          three_by_three ? variant.dw_3x3 : variant.dw_any, band};
+                          three_by_three ? variant.dw_3x3 : variant.dw_any, band, ++calls};
   auto task = [&](int64_t t) {
-    const int64_t row0 = t * per_task, row1 = std::min(rows, row0 + per_task);
-    if (row0 < row1) runner.run_rows(row0, row1);
+    const int64_t oh0 = t % bands * band;
+    runner.run_band(t / bands, oh0, std::min(out_h, oh0 + band));
   };
-  if (tasks == 1 || pool == nullptr) {
+  if (!split || tasks == 1) {
     for (int64_t t = 0; t < tasks; ++t) task(t);
   } else {
     pool->parallel_for(tasks, task);
