@@ -1,8 +1,8 @@
-import { type Tensor, save } from '@kiln/onnx-tools';
+import { save, type Tensor } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BuilderConfig, NetworkDefinition, type NetworkTensor, buildSerializedNetwork } from '../src/index.js';
+import { BuilderConfig, buildSerializedNetwork, NetworkDefinition, type NetworkTensor } from '../src/index.js';
 import { closeTo, randomFloat } from './helpers.js';
 
 type Relu6 = 'relu6' | 'none';
