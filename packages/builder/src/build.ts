@@ -4,6 +4,7 @@ import { load, save } from '@kiln/onnx-tools';
 import { type BuildProgress, BuilderConfig, type Int8Calibration, type Precision, type PrecisionConstraints, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { eliminateConcats } from './internal/lower/eliminate-concats.js';
+import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals } from './internal/lower/fuse-inverted-residual.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
@@ -50,7 +51,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   await runPipeline(context);
   const graph = context.model.graph;
   const graphOutputs = new Set(graph.outputs);
-  const layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs);
+  let layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs);
   const unmatched = Object.keys(config.layerPrecisions).filter((name) => config.precisionConstraints !== 'none' && !precision.used.has(name));
   if (unmatched.length > 0) {
     const message = `No GEMM or convolution layer is named ${unmatched.map((name) => `"${name}"`).join(', ')}`;
@@ -64,13 +65,22 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
   const cacheRead = config.timingCacheFile ? TimingCache.read(config.timingCacheFile, version(), cpu) : undefined;
   if (cacheRead?.note) log(cacheRead.note);
-  selectTactics(layers, {
+  const selection = {
     level: config.builderOptimizationLevel,
     optSymbols: bindProfile(graph, profiles[0]!, 'opt'),
     cache: cacheRead?.cache,
     log,
-    progress: (done, total, layer) => progress('tactics', done, total, layer),
-  });
+    progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer),
+  };
+  selectTactics(layers, selection);
+  if (!disabledPasses().has(FUSE_INVERTED_RESIDUAL)) {
+    context.currentPass = FUSE_INVERTED_RESIDUAL;
+    layers = fuseInvertedResiduals(layers, graphOutputs, selection, (line) => {
+      context.note(line);
+      log(line);
+    });
+    context.currentPass = '';
+  }
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
   keepInt8Activations(layers, graphOutputs, log);
   const views = disabledPasses().has('eliminate-concats') ? new Map() : eliminateConcats(layers, new Set(graph.inputs), graphOutputs, log);

@@ -191,8 +191,13 @@ export function kernels(): KernelInfo[] {
  *   outputPaddingW, group]`; `weights` is ONNX's `[inChannels, outChannels / group, kh, kw]`.
  * - GEMM tactics (family `f32_gemm`): `shape` is `[K, N, transB]`; `weights` is `[K, N]`
  *   (transB = 0) or `[N, K]` (transB = 1).
+ * - Inverted-residual block tactics (family `f32_mbconv`: 1x1 expand conv, depthwise conv, 1x1
+ *   project conv in one layer): `shape` is `[hasExpand, inChannels, expandChannels, outChannels,
+ *   kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight]` (the
+ *   depthwise conv's geometry); `weights` is the expand `[E, C, 1, 1]` (when hasExpand is 1), the
+ *   depthwise `[E, 1, kh, kw]` and the project `[OC, E, 1, 1]` weights back to back.
  *
- * The family names `f32_conv` / `f32_deconv` / `f32_gemm` pack for the variant `createEngine` would pick for
+ * The family names `f32_conv` / `f32_deconv` / `f32_gemm` / `f32_mbconv` pack for the variant `createEngine` would pick for
  * that family name under the current ISA cap.
  *
  * Reduced-precision tactics (families `bf16_conv`, `bf16_gemm`, `f16_conv`, `f16_gemm`,

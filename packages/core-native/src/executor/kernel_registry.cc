@@ -4,6 +4,7 @@
 #include "executor/factories.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
+#include "kernels/f32-mbconv/mbconv.h"
 #include "kernels/lowp-conv/conv.h"
 #include "kernels/lowp-dwconv/dwconv.h"
 #include "kernels/lowp-pool/maxpool.h"
@@ -92,6 +93,7 @@ std::vector<KernelFamily> make_families() {
   add_variant_family(&families, "f32_deconv", f32_conv::deconv_variants(), f32_conv::deconv_variant_count(),
                      make_f32_deconv);
   add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);
+  add_variant_family(&families, "f32_mbconv", f32_mbconv::variants(), f32_mbconv::variant_count(), make_f32_mbconv);
   for (lowp_gemm::Format format : {lowp_gemm::Format::kBf16, lowp_gemm::Format::kF16, lowp_gemm::Format::kQu8}) {
     const lowp_gemm::VariantRange gemm = lowp_gemm::format_range(format), conv = lowp_conv::format_range(format);
     add_variant_family(&families, lowp_gemm::gemm_family(format), lowp_gemm::variants() + gemm.first, gemm.count,

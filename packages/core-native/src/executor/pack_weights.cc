@@ -6,6 +6,7 @@
 #include "executor/error.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
+#include "kernels/f32-mbconv/mbconv.h"
 #include "kernels/lowp-conv/conv.h"
 #include "kernels/lowp-dwconv/dwconv.h"
 #include "kernels/lowp-gemm/packed_weights.h"
@@ -132,6 +133,35 @@ AlignedBuffer pack_gemm(const f32_gemm::GemmVariant* variant, const std::vector<
   return out;
 }
 
+// f32_mbconv: the expand, depthwise and project weights back to back, packed for the variant's GEMM.
+AlignedBuffer pack_mbconv(const f32_mbconv::MbconvVariant* variant, const std::vector<double>& shape,
+                          const float* weights, int64_t length) {
+  const std::vector<int64_t> d =
+      integers(shape, 14, "[hasExpand, inChannels, expandChannels, outChannels, kh, kw, strideH, strideW, dilationH, "
+                          "dilationW, padTop, padLeft, padBottom, padRight]");
+  f32_mbconv::MbconvShape s;
+  s.has_expand = d[0] != 0, s.in_c = d[1], s.expand_c = d[2], s.out_c = d[3], s.kernel_h = d[4], s.kernel_w = d[5];
+  s.stride_h = d[6], s.stride_w = d[7], s.dilation_h = d[8], s.dilation_w = d[9], s.pad_top = d[10];
+  s.pad_left = d[11], s.pad_bottom = d[12], s.pad_right = d[13];
+  // Packing does not depend on the image size: any size with a non-empty output will do.
+  s.in_h = s.dilation_h * (s.kernel_h - 1) + 1, s.in_w = s.dilation_w * (s.kernel_w - 1) + 1;
+  if (d[0] > 1 || !s.valid()) {
+    fail("Invalid inverted-residual geometry.",
+         "hasExpand 0 or 1, positive sizes, strides and dilations, expandChannels == inChannels without an expand conv",
+         list_string(shape), "");
+  }
+  if (variant == nullptr) {
+    for (size_t i = 0; i < f32_mbconv::variant_count() && variant == nullptr; ++i) {
+      if (isa_usable(f32_mbconv::variants()[i].isa)) variant = &f32_mbconv::variants()[i];
+    }
+  }
+  check_length(static_cast<int64_t>(f32_mbconv::weight_count(s)), length,
+               "expand [E, C, 1, 1] (if any), depthwise [E, 1, kh, kw], project [OC, E, 1, 1], back to back");
+  AlignedBuffer out(f32_mbconv::packed_parts(*variant, s).total() * sizeof(float), true);
+  f32_mbconv::pack(*variant, s, weights, reinterpret_cast<float*>(out.data()));
+  return out;
+}
+
 // Checks the quantization options against the format; returns the qu8 header quantization.
 lowp_gemm::Quantization check_options(lowp_gemm::Format format, const PackOptions& o, int64_t channels) {
   const bool quantized = format == lowp_gemm::Format::kQu8;
@@ -252,6 +282,10 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (tactic == "f32_conv") return pack_conv(nullptr, shape, weights, weights_length);
   if (tactic == "f32_gemm") return pack_gemm(nullptr, shape, weights, weights_length);
   if (tactic == "f32_deconv") return pack_deconv(nullptr, shape, weights, weights_length);
+  if (tactic == "f32_mbconv") return pack_mbconv(nullptr, shape, weights, weights_length);
+  if (const f32_mbconv::MbconvVariant* v = f32_mbconv::find_variant(tactic.c_str())) {
+    return pack_mbconv(v, shape, weights, weights_length);
+  }
   if (const f32_conv::DeconvVariant* v = f32_conv::find_deconv_variant(tactic.c_str())) {
     return pack_deconv(v, shape, weights, weights_length);
   }
@@ -262,7 +296,7 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
     return pack_gemm(v, shape, weights, weights_length);
   }
   fail("Unknown tactic for packWeights.",
-       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_deconv, f32_gemm, bf16_conv, bf16_gemm, "
+       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, "
        "f16_conv, f16_gemm, qu8_conv or qu8_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }

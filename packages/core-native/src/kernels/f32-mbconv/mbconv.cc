@@ -1,0 +1,223 @@
+// Inverted-residual driver: output rows in bands, per band the expanded rows it needs (one GEMM
+// over the new input rows into a sliding per-thread buffer), its depthwise rows (into a second
+// small buffer), then the project GEMM straight into the output with bias and residual.
+#include "mbconv.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cstring>
+
+#include "kernels/f32-conv/conv-gemm.h"
+#include "kernels/f32-gemm/scratch.h"
+#include "kernels/f32-gemm/variants.h"
+#include "runtime/thread_pool.h"
+
+namespace kiln::f32_mbconv {
+namespace {
+
+// Per-thread scratch slots (slot 0 is gemm_block's packed A; 1 is the conv family's im2col).
+constexpr int kExpandedSlot = 2;
+constexpr int kDepthwiseSlot = 3;
+
+// Bytes of expanded rows one band adds. The band's buffers (expanded rows with their halo, then
+// depthwise rows) must stay in the core's L2 (2 MiB here) next to the weights; larger bands move
+// fewer halo rows per output row. On mobilenet_v2's blocks, 384 KiB was 2-5% faster than 192 KiB
+// on the large ones and the same elsewhere (layer param bandRows swept 1..16).
+constexpr int64_t kBandBytes = 384 * 1024;
+
+// Below this many flops a layer stays on the calling thread.
+constexpr double kSplitFlops = 2.0e6;
+
+const f32_gemm::GemmVariant& gemm_of(const MbconvVariant& variant) {
+  const f32_gemm::GemmVariant* gemm = f32_gemm::find_variant(variant.gemm);
+  assert(gemm != nullptr);
+  return *gemm;
+}
+
+f32_gemm::GemmParams pointwise(const float* a, int64_t m, int64_t k, const float* packed, float* c,
+                               int64_t n, const Epilogue& epilogue) {
+  f32_gemm::GemmParams g;
+  g.m = m, g.n = n, g.k = k;
+  g.a = a, g.lda = k;
+  g.packed_b = packed;
+  g.c = c, g.ldc = n;
+  g.epilogue = epilogue;
+  return g;
+}
+
+// One thread's work: output rows [row0, row1) of the flattened (image, row) index.
+struct BandRunner {
+  const MbconvVariant& variant;
+  const f32_gemm::GemmVariant& gemm;
+  const MbconvShape& s;
+  const MbconvParams& p;
+  const ConvShape dw;
+  const PackedParts parts;
+  const f32_conv::DwRowFn dw_row;
+  const int64_t band;
+
+  const uint64_t call;  // unique per run(): held rows of an earlier call are never reused
+
+  // Output rows [oh0, oh1) of image n: the expanded rows they need, their depthwise rows, the
+  // project GEMM. The calling thread's expanded buffer keeps the rows of its previous band of
+  // this call: a thread that runs adjacent bands (its home range, front to back) computes each
+  // expanded row once.
+  void run_band(int64_t n, int64_t oh0, int64_t oh1) const {
+    struct Held {
+      uint64_t call = 0;
+      int64_t image = -1, begin = 0, end = 0;  // expanded rows [begin, end) of image
+    };
+    thread_local Held held;
+    const int64_t in_w = s.in_w, channels = s.expand_c, out_w = dw.out_w(), out_h = dw.out_h();
+    const int64_t row_floats = in_w * channels;
+    const int64_t capacity = (band - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
+    const float* image = p.input + n * s.in_h * in_w * s.in_c;
+    const float* expand_w = p.packed_weights;
+    const float* dw_w = expand_w + parts.expand;
+    const float* project_w = dw_w + parts.depthwise;
+    float* expanded = s.has_expand ? f32_gemm::thread_scratch(static_cast<size_t>(capacity * row_floats), kExpandedSlot)
+                                   : nullptr;
+    float* dw_rows = f32_gemm::thread_scratch(static_cast<size_t>(band * out_w * channels), kDepthwiseSlot);
+    assert(dw_rows != nullptr && (!s.has_expand || expanded != nullptr));
+    const int64_t need_begin = std::max<int64_t>(0, oh0 * s.stride_h - s.pad_top);
+    const int64_t need_end = std::min(s.in_h, (oh1 - 1) * s.stride_h - s.pad_top + (s.kernel_h - 1) * s.dilation_h + 1);
+    const float* dw_input = image;  // row ih of the depthwise input at dw_input + ih * row_floats
+    if (s.has_expand && need_begin < need_end) {
+      if (held.call != call || held.image != n || held.end <= need_begin || held.begin > need_begin) {
+        held = Held{call, n, need_begin, need_begin};
+      } else if (held.begin < need_begin) {  // keep the halo rows, drop the ones behind
+        std::memmove(expanded, expanded + (need_begin - held.begin) * row_floats,
+                     sizeof(float) * (held.end - need_begin) * row_floats);
+        held.begin = need_begin;
+      }
+      held.end = std::min(held.end, need_end);  // never more rows than this band's capacity
+      assert(need_end - held.begin <= capacity);
+      if (held.end < need_end) {
+        const f32_gemm::GemmParams g =
+            pointwise(image + held.end * in_w * s.in_c, (need_end - held.end) * in_w, s.in_c, expand_w,
+                      expanded + (held.end - held.begin) * row_floats, channels, p.expand_epilogue);
+        f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
+        held.end = need_end;
+      }
+      dw_input = expanded - held.begin * row_floats;
+    }
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      f32_conv::DwRowArgs args;
+      args.shape = &dw;
+      args.input = dw_input;
+      args.weights = dw_w;
+      args.bias = p.depthwise_epilogue.bias;
+      args.residual = nullptr;
+      args.output = dw_rows + (oh - oh0) * out_w * channels;
+      args.epilogue = &p.depthwise_epilogue;
+      args.oh = oh;
+      dw_row(args);
+    }
+    const int64_t offset = (n * out_h + oh0) * out_w * s.out_c;
+    Epilogue project = p.project_epilogue;
+    if (project.residual != nullptr) {
+      project.residual += offset;
+      project.residual_stride = s.out_c;
+    }
+    const f32_gemm::GemmParams g =
+        pointwise(dw_rows, (oh1 - oh0) * out_w, channels, project_w, p.output + offset, s.out_c, project);
+    f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
+  }
+};
+
+}  // namespace
+
+ConvShape MbconvShape::expand() const {
+  ConvShape e;
+  e.batch = batch, e.in_h = in_h, e.in_w = in_w, e.in_c = in_c, e.out_c = expand_c;
+  return e;
+}
+
+ConvShape MbconvShape::depthwise() const {
+  ConvShape d;
+  d.batch = batch, d.in_h = in_h, d.in_w = in_w, d.in_c = expand_c, d.out_c = expand_c, d.groups = expand_c;
+  d.kernel_h = kernel_h, d.kernel_w = kernel_w, d.stride_h = stride_h, d.stride_w = stride_w;
+  d.dilation_h = dilation_h, d.dilation_w = dilation_w;
+  d.pad_top = pad_top, d.pad_left = pad_left, d.pad_bottom = pad_bottom, d.pad_right = pad_right;
+  return d;
+}
+
+ConvShape MbconvShape::project() const {
+  const ConvShape d = depthwise();
+  ConvShape p;
+  p.batch = batch, p.in_h = d.out_h(), p.in_w = d.out_w(), p.in_c = expand_c, p.out_c = out_c;
+  return p;
+}
+
+bool MbconvShape::valid() const {
+  if (batch < 1 || in_h < 1 || in_w < 1 || in_c < 1 || expand_c < 1 || out_c < 1) return false;
+  if (!has_expand && expand_c != in_c) return false;
+  return depthwise().valid() && (!has_expand || expand().valid()) && project().valid();
+}
+
+bool applies(const MbconvVariant& variant, Isa host, const MbconvShape& shape) {
+  return static_cast<int>(variant.isa) <= static_cast<int>(host) && shape.valid();
+}
+
+PackedParts packed_parts(const MbconvVariant& variant, const MbconvShape& s) {
+  assert(s.valid());
+  const f32_gemm::GemmVariant& gemm = gemm_of(variant);
+  return {s.has_expand ? f32_conv::conv_gemm_packed_size(gemm, s.expand()) : 0,
+          f32_conv::dwconv_packed_size(s.depthwise()), f32_conv::conv_gemm_packed_size(gemm, s.project())};
+}
+
+size_t weight_count(const MbconvShape& s) {
+  return static_cast<size_t>((s.has_expand ? s.expand_c * s.in_c : 0) + s.expand_c * s.kernel_h * s.kernel_w +
+                             s.out_c * s.expand_c);
+}
+
+void pack(const MbconvVariant& variant, const MbconvShape& s, const float* weights, float* packed) {
+  assert(s.valid() && weights != nullptr && packed != nullptr);
+  const f32_gemm::GemmVariant& gemm = gemm_of(variant);
+  const PackedParts parts = packed_parts(variant, s);
+  if (s.has_expand) {
+    f32_conv::conv_gemm_pack(gemm, s.expand(), weights, packed);
+    weights += s.expand_c * s.in_c;
+  }
+  f32_conv::dwconv_pack(s.depthwise(), weights, packed + parts.expand);
+  weights += s.expand_c * s.kernel_h * s.kernel_w;
+  f32_conv::conv_gemm_pack(gemm, s.project(), weights, packed + parts.expand + parts.depthwise);
+}
+
+int64_t default_band_rows(const MbconvShape& s) {
+  const int64_t bytes_per_row = s.stride_h * s.in_w * s.expand_c * static_cast<int64_t>(sizeof(float));
+  return std::max<int64_t>(1, std::min(s.out_h(), kBandBytes / bytes_per_row));
+}
+
+void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams& p, ThreadPool* pool) {
+  assert(s.valid() && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
+  assert(p.output != p.input);
+  static std::atomic<uint64_t> calls{0};
+  const ConvShape dw = s.depthwise();
+  const int64_t out_h = dw.out_h();
+  const int threads = pool != nullptr ? pool->size() : 1;
+  const double flops = 2.0 * s.batch * (s.in_h * s.in_w * s.in_c * (s.has_expand ? s.expand_c : 0) +
+                                        out_h * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
+  const bool split = threads > 1 && flops > kSplitFlops;
+  // One task per band. Split, the bands are small enough for about two per thread: the pool
+  // gives each thread a contiguous home range of them, so only the first band of a range (or a
+  // stolen one) recomputes its halo rows.
+  int64_t band = p.band_rows > 0 ? std::min(p.band_rows, out_h) : default_band_rows(s);
+  if (split) band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
+  const int64_t bands = (out_h + band - 1) / band, tasks = s.batch * bands;
+  const bool three_by_three = s.kernel_h == 3 && s.kernel_w == 3 && variant.dw_3x3 != nullptr;
+  const BandRunner runner{variant, gemm_of(variant), s, p, dw, packed_parts(variant, s),
+                          three_by_three ? variant.dw_3x3 : variant.dw_any, band, ++calls};
+  auto task = [&](int64_t t) {
+    const int64_t oh0 = t % bands * band;
+    runner.run_band(t / bands, oh0, std::min(out_h, oh0 + band));
+  };
+  if (!split || tasks == 1) {
+    for (int64_t t = 0; t < tasks; ++t) task(t);
+  } else {
+    pool->parallel_for(tasks, task);
+  }
+}
+
+}  // namespace kiln::f32_mbconv
