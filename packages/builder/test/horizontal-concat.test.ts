@@ -312,7 +312,7 @@ describe.skipIf(!hasShared)('on the shared models (parity with onnxruntime-node 
     expect(Array.from(on.outputs.logits!.data as Float32Array)).toEqual(Array.from(off.outputs.logits!.data as Float32Array));
     expect(on.arenaBytes).toBeLessThanOrEqual(off.arenaBytes);
     expect(checkArena(on.header)).toBeGreaterThanOrEqual(16);
-  });
+  }, 60_000);
 
   it('bert_mini: Q, K and V of both layers run as one GEMM each; same bits', async () => {
     const count = 32;
@@ -329,5 +329,5 @@ describe.skipIf(!hasShared)('on the shared models (parity with onnxruntime-node 
     expect(on.layers.filter((layer) => layer.type === 'MatrixMultiply' && layer.outputs.length === 3)).toHaveLength(2);
     expect(off.layers.length - on.layers.length).toBe(4);
     expect(Array.from(on.outputs.last_hidden_state!.data as Float32Array)).toEqual(Array.from(off.outputs.last_hidden_state!.data as Float32Array));
-  });
+  }, 60_000);
 });
