@@ -204,6 +204,7 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       {"squeezenet1_1 expand3x3 55x55x16->64", conv(55, 16, 64, 3, 1, 1, 1)},
       {"squeezenet1_1 expand3x3 27x27x32->128", conv(27, 32, 128, 3, 1, 1, 1)},
       {"squeezenet1_1 expand3x3 13x13x48->192", conv(13, 48, 192, 3, 1, 1, 1)},
+      {"squeezenet1_1 squeeze 13x13x384->48", conv(13, 384, 48, 1, 1, 0, 1)},
       {"squeezenet1_1 squeeze 13x13x512->64", conv(13, 512, 64, 1, 1, 0, 1)},
       {"squeezenet1_1 expand3x3 13x13x64->256", conv(13, 64, 256, 3, 1, 1, 1)},
       {"squeezenet1_1 conv10 13x13x512->1000", conv(13, 512, 1000, 1, 1, 0, 1)},

@@ -8,6 +8,7 @@
 
 namespace kiln::test {
 void run_gemm_tests(Tally& tally);
+void run_gemm_stride_tests(Tally& tally);
 void run_conv_tests(Tally& tally);
 void run_lowp_tests(Tally& tally);
 }  // namespace kiln::test
@@ -24,6 +25,7 @@ int main() {
   kiln::test::rng().seed(seed);
   kiln::test::Tally tally;
   kiln::test::run_gemm_tests(tally);
+  kiln::test::run_gemm_stride_tests(tally);
   kiln::test::run_conv_tests(tally);
   kiln::test::run_lowp_tests(tally);
   std::printf("%d passed, %d failed, %d skipped\n", tally.passed, tally.failed, tally.skipped);

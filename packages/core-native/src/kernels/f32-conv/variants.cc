@@ -14,6 +14,8 @@ namespace {
 using f32_gemm::GemmVariant;
 
 constexpr char kGemm14x32[] = "f32_gemm_14x32__avx512";
+constexpr char kGemm8x48[] = "f32_gemm_8x48__avx512";
+constexpr char kGemm28x16[] = "f32_gemm_28x16__avx512";
 constexpr char kGemm6x16[] = "f32_gemm_6x16__avx2";
 constexpr char kGemm4x4[] = "f32_gemm_4x4__scalar";
 
@@ -104,6 +106,10 @@ const ConvVariant kConvVariants[] = {
     KILN_CONV_WINOGRAD("f32_conv_winograd_4x4_14x32__avx512", Isa::kAvx512, kGemm14x32, kWinograd4x4Avx512),
     KILN_CONV_WINOGRAD("f32_conv_winograd_2x2_14x32__avx512", Isa::kAvx512, kGemm14x32, kWinograd2x2Avx512),
     KILN_CONV_GEMM("f32_conv_im2col_14x32__avx512", Isa::kAvx512, conv_any_applies, kGemm14x32),
+    KILN_CONV_GEMM("f32_conv_1x1_28x16__avx512", Isa::kAvx512, conv_1x1_applies, kGemm28x16),
+    KILN_CONV_GEMM("f32_conv_im2col_28x16__avx512", Isa::kAvx512, conv_any_applies, kGemm28x16),
+    KILN_CONV_GEMM("f32_conv_1x1_8x48__avx512", Isa::kAvx512, conv_1x1_applies, kGemm8x48),
+    KILN_CONV_GEMM("f32_conv_im2col_8x48__avx512", Isa::kAvx512, conv_any_applies, kGemm8x48),
     KILN_DWCONV("f32_dwconv_3x3__avx2", Isa::kAvx2, dwconv_3x3_applies, f32_dwconv_3x3__avx2),
     KILN_DWCONV("f32_dwconv__avx2", Isa::kAvx2, dwconv_applies, f32_dwconv__avx2),
     KILN_CONV_GEMM("f32_conv_1x1_6x16__avx2", Isa::kAvx2, conv_1x1_applies, kGemm6x16),

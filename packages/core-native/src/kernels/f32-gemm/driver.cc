@@ -53,8 +53,12 @@ bool use_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
 // that stays in L1), sweep the rows; the epilogue runs in registers after the last K block.
 void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
                        int64_t n0, int64_t n1) {
-  const int mr = variant.mr, nr = variant.nr;
+  const int nr = variant.nr;
   const int64_t kc = variant.kc;
+  // Row tiles of equal height (the microkernel takes any height up to MR): 169 rows with MR = 14
+  // run as 13 tiles of 13 rather than 12 of 14 and a 1-row tile that only waits on latency.
+  const int64_t tiles = (m1 - m0 + variant.mr - 1) / variant.mr;
+  const int64_t mr = (m1 - m0 + tiles - 1) / tiles;
   const Epilogue& ep = p.epilogue;
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c ? nullptr : ep.residual;

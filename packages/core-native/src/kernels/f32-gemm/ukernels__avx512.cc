@@ -1,8 +1,9 @@
 // AVX-512 f32 GEMM microkernels: MR x (16*NV) register tiles, B panel loaded once per k step,
-// A elements broadcast from the MR-interleaved packed panel.
+// A elements broadcast (packed panel, in place, or through an indirection table).
 #include <immintrin.h>
 
 #include <cassert>
+#include <cmath>
 #include <utility>
 
 #include "ukernels.h"
@@ -11,67 +12,81 @@
 namespace kiln::f32_gemm {
 namespace {
 
+// Hides a value from the optimizer so it stays in one register: the in-place-A loop below keeps
+// its row bases as plain pointers instead of letting GCC derive one induction variable per row
+// (which spills them to the stack once there are more rows than free registers).
+template <typename T>
+inline void keep_in_register(T& value) {
+  __asm__ volatile("" : "+r"(value));
+}
+
+// A tile's rows of A read in place (row i at a + i * lda), for up to 30 rows with 10 general
+// registers: row 5g + r is base[g] plus 0, L, 2L, 3L or 4L bytes (L = lda in bytes), which the
+// addressing mode forms from two index registers, L and L3 = 3L.
+template <int MR>
+struct InPlaceRows {
+  static constexpr int kBases = (MR + 4) / 5;
+  const char* base[kBases];
+  int64_t l, l3;
+
+  InPlaceRows(const float* a, int64_t lda) : l(lda * 4), l3(lda * 12) {
+#pragma GCC unroll 8
+    for (int g = 0; g < kBases; ++g) base[g] = reinterpret_cast<const char*>(a + 5 * g * lda);
+    keep_in_register(l);
+    keep_in_register(l3);
+  }
+  const float* row(int i) const {
+    const char* p = base[i / 5];
+    switch (i % 5) {
+      case 1: p += l; break;
+      case 2: p += 2 * l; break;
+      case 3: p += l3; break;
+      case 4: p += 4 * l; break;
+      default: break;
+    }
+    return reinterpret_cast<const float*>(p);
+  }
+  void advance() {
+#pragma GCC unroll 8
+    for (int g = 0; g < kBases; ++g) {
+      base[g] += sizeof(float);
+      keep_in_register(base[g]);
+    }
+  }
+};
+
 template <int MR, int NV>
-void ukernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr,
-                    int64_t nr, bool accumulate) {
-  assert(kc >= 1 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 16 * NV);
-  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
-  __m512 acc[MR][NV];
+inline void zero_tile(__m512 (&acc)[MR][NV]) {
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
   }
-  for (int64_t k = 0; k < kc; ++k) {
-    __m512 bv[NV];
+}
+
+// One k step: acc[i][j] += a_i * b[16j .. 16j+16) for the MR broadcast values a_i.
+template <int MR, int NV, typename RowValue>
+inline void madd_step(__m512 (&acc)[MR][NV], const float* b, RowValue a) {
+  __m512 bv[NV];
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = _mm512_load_ps(b + 16 * j);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      const __m512 av = _mm512_set1_ps(a[i]);
-#pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
-    }
-    a += MR;
-    b += 16 * NV;
-  }
-  if (mr == MR && nr == 16 * NV) {
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      float* row = c + i * ldc;
-#pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) {
-        __m512 v = acc[i][j];
-        if (accumulate) v = _mm512_add_ps(v, _mm512_loadu_ps(row + 16 * j));
-        _mm512_storeu_ps(row + 16 * j, v);
-      }
-    }
-    return;
-  }
-  __mmask16 mask[NV];
-#pragma GCC unroll 4
-  for (int j = 0; j < NV; ++j) {
-    const int64_t left = nr - 16 * j;
-    mask[j] = left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
-  }
+  for (int j = 0; j < NV; ++j) bv[j] = _mm512_load_ps(b + 16 * j);
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
-    if (i >= mr) break;
-    float* row = c + i * ldc;
+    const __m512 av = _mm512_set1_ps(a(i));
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) {
-      __m512 v = acc[i][j];
-      if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], row + 16 * j));
-      _mm512_mask_storeu_ps(row + 16 * j, mask[j], v);
-    }
+    for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
   }
 }
 
-// Stores an MR x (16*NV) accumulator tile: + C (accumulate), then the tile epilogue (bias,
-// residual, activation) in registers; columns past nr are masked off.
+// How the tile epilogue's activation runs: in registers when it is a clamp or a select, else on
+// each stored row (the exp-based ones), which keeps every tile instantiation small.
+enum class ActivationPath { kNone, kClamp, kLeaky, kRows };
+
+// Stores rows [0, mr) of an MR x (16*NV) accumulator tile: + C (accumulate), + bias, + residual,
+// then the activation; columns past nr are masked off.
 template <int MR, int NV>
-inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t nr, bool accumulate,
-                       const TileEpilogue* tile) {
+inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t mr, int64_t nr,
+                       bool accumulate, const TileEpilogue* tile) {
   __mmask16 mask[NV];
 #pragma GCC unroll 4
   for (int j = 0; j < NV; ++j) {
@@ -84,52 +99,61 @@ inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t nr,
   for (int j = 0; j < NV; ++j) {
     bias[j] = has_bias ? _mm512_maskz_loadu_ps(mask[j], tile->bias + 16 * j) : _mm512_setzero_ps();
   }
+  ActivationPath path = ActivationPath::kNone;
+  __m512 lo = _mm512_set1_ps(-INFINITY), hi = _mm512_set1_ps(INFINITY), slope = lo;
+  if (tile != nullptr) {
+    const Epilogue& e = *tile->epilogue;
+    switch (e.activation) {
+      case Activation::kNone: break;
+      case Activation::kRelu: path = ActivationPath::kClamp, lo = _mm512_setzero_ps(); break;
+      case Activation::kClip:
+        path = ActivationPath::kClamp, lo = _mm512_set1_ps(e.alpha), hi = _mm512_set1_ps(e.beta);
+        break;
+      case Activation::kLeakyRelu: path = ActivationPath::kLeaky, slope = _mm512_set1_ps(e.alpha); break;
+      default: path = ActivationPath::kRows; break;
+    }
+  }
+  const bool has_residual = tile != nullptr && tile->residual != nullptr;
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
     float* row = c + i * ldc;
-    const float* res = tile != nullptr && tile->residual != nullptr
-                           ? tile->residual + i * tile->residual_stride
-                           : nullptr;
+    const float* res = has_residual ? tile->residual + i * tile->residual_stride : nullptr;
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) {
       __m512 v = acc[i][j];
       if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], row + 16 * j));
-      if (tile != nullptr) {
-        v = _mm512_add_ps(v, bias[j]);
-        if (res != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], res + 16 * j));
-        v = avx512::activate(v, *tile->epilogue);
+      if (has_bias) v = _mm512_add_ps(v, bias[j]);
+      if (has_residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], res + 16 * j));
+      if (path == ActivationPath::kClamp) v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      if (path == ActivationPath::kLeaky) {
+        const __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+        v = _mm512_mask_mul_ps(v, negative, v, slope);
       }
       _mm512_mask_storeu_ps(row + 16 * j, mask[j], v);
     }
   }
+  if (path == ActivationPath::kRows) {
+    for (int64_t i = 0; i < mr; ++i) {
+      f32_epilogue_row__avx512(c + i * ldc, nr, nullptr, nullptr, *tile->epilogue);
+    }
+  }
 }
 
-// Multiply-adds kc steps of MR rows (row i at a[i] + k) into acc, B advancing 16*NV per step.
+// Packed-A tile: A is the MR-interleaved panel (rows >= mr are zero padding).
 template <int MR, int NV>
-inline const float* madd_rows(__m512 (&acc)[MR][NV], const float* const (&a)[MR], int64_t kc,
-                              const float* b) {
+void packed_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr,
+                   int64_t nr, bool accumulate) {
+  assert(kc >= 1 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 16 * NV);
+  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
+  __m512 acc[MR][NV];
+  zero_tile(acc);
   for (int64_t k = 0; k < kc; ++k) {
-    __m512 bv[NV];
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = _mm512_load_ps(b + 16 * j);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      const __m512 av = _mm512_set1_ps(a[i][k]);
-#pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
-    }
+    madd_step(acc, b, [a](int i) { return a[i]; });
+    a += MR;
     b += 16 * NV;
   }
-  return b;
-}
-
-template <int MR, int NV>
-inline void zero_tile(__m512 (&acc)[MR][NV]) {
-#pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) acc[i][j] = _mm512_setzero_ps();
-  }
+  store_tile(acc, c, ldc, mr, nr, accumulate, nullptr);
 }
 
 // In-place-A tile: MR rows of A read with stride lda (MR is the tile's actual row count; the
@@ -139,11 +163,13 @@ void direct_avx512(int64_t kc, const float* a, int64_t lda, const float* b, floa
                    int64_t nr, bool accumulate, const TileEpilogue* tile) {
   __m512 acc[MR][NV];
   zero_tile(acc);
-  const float* rows[MR];
-#pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i) rows[i] = a + i * lda;
-  madd_rows(acc, rows, kc, b);
-  store_tile(acc, c, ldc, nr, accumulate, tile);
+  InPlaceRows<MR> rows(a, lda);
+  for (int64_t k = 0; k < kc; ++k) {
+    madd_step(acc, b, [&rows](int i) { return *rows.row(i); });
+    rows.advance();
+    b += 16 * NV;
+  }
+  store_tile(acc, c, ldc, MR, nr, accumulate, tile);
 }
 
 // Indirect tile (convolution without im2col): A's row i is the concatenation over taps t of the
@@ -159,9 +185,12 @@ void indirect_avx512(int64_t taps, const float* const* a, int64_t stride, int64_
     const float* rows[MR];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) rows[i] = a[t * stride + i];
-    b = madd_rows(acc, rows, cin, b);
+    for (int64_t k = 0; k < cin; ++k) {
+      madd_step(acc, b, [&rows, k](int i) { return rows[i][k]; });
+      b += 16 * NV;
+    }
   }
-  store_tile(acc, c, ldc, nr, accumulate, tile);
+  store_tile(acc, c, ldc, MR, nr, accumulate, tile);
 }
 
 template <int NV, int... Rows>
@@ -192,62 +221,37 @@ void indirect_dispatch(int64_t taps, const float* const* a, int64_t cin, const f
 
 }  // namespace
 
-void f32_gemm_direct_14x32__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
-                                   float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
-                                   const TileEpilogue* tile) {
-  direct_dispatch<2>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
-                     std::make_integer_sequence<int, 14>());
-}
-void f32_gemm_direct_12x32__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
-                                   float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
-                                   const TileEpilogue* tile) {
-  direct_dispatch<2>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
-                     std::make_integer_sequence<int, 12>());
-}
-void f32_gemm_direct_8x48__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
-                                  float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
-                                  const TileEpilogue* tile) {
-  direct_dispatch<3>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
-                     std::make_integer_sequence<int, 8>());
-}
-void f32_gemm_direct_6x32__avx512(int64_t kc, const float* a, int64_t lda, const float* b,
-                                  float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate,
-                                  const TileEpilogue* tile) {
-  direct_dispatch<2>(kc, a, lda, b, c, ldc, mr, nr, accumulate, tile,
-                     std::make_integer_sequence<int, 6>());
-}
-
-#define KILN_INDIRECT_AVX512(name, nv, rows)                                                   \
-  void name(int64_t taps, const float* const* a, int64_t cin, const float* b, float* c,       \
-            int64_t ldc, int64_t mr, int64_t nr, bool accumulate, const TileEpilogue* tile) { \
-    indirect_dispatch<nv>(taps, a, cin, b, c, ldc, mr, nr, accumulate, tile,                  \
-                          std::make_integer_sequence<int, rows>());                           \
+// One variant's three entry points: packed A, in-place A, indirect A.
+#define KILN_F32_GEMM_AVX512(mr, nv, nr)                                                         \
+  void f32_gemm_##mr##x##nr##__avx512(int64_t kc, const float* a, const float* b, float* c,     \
+                                      int64_t ldc, int64_t rows, int64_t cols, bool accumulate) { \
+    packed_avx512<mr, nv>(kc, a, b, c, ldc, rows, cols, accumulate);                             \
+  }                                                                                              \
+  void f32_gemm_direct_##mr##x##nr##__avx512(int64_t kc, const float* a, int64_t lda,            \
+                                             const float* b, float* c, int64_t ldc, int64_t rows, \
+                                             int64_t cols, bool accumulate,                      \
+                                             const TileEpilogue* tile) {                         \
+    direct_dispatch<nv>(kc, a, lda, b, c, ldc, rows, cols, accumulate, tile,                     \
+                        std::make_integer_sequence<int, mr>());                                  \
+  }                                                                                              \
+  void f32_gemm_indirect_##mr##x##nr##__avx512(int64_t taps, const float* const* a, int64_t cin, \
+                                               const float* b, float* c, int64_t ldc,            \
+                                               int64_t rows, int64_t cols, bool accumulate,      \
+                                               const TileEpilogue* tile) {                       \
+    indirect_dispatch<nv>(taps, a, cin, b, c, ldc, rows, cols, accumulate, tile,                 \
+                          std::make_integer_sequence<int, mr>());                                \
   }
-KILN_INDIRECT_AVX512(f32_gemm_indirect_14x32__avx512, 2, 14)
-KILN_INDIRECT_AVX512(f32_gemm_indirect_12x32__avx512, 2, 12)
-KILN_INDIRECT_AVX512(f32_gemm_indirect_8x48__avx512, 3, 8)
-KILN_INDIRECT_AVX512(f32_gemm_indirect_6x32__avx512, 2, 6)
-#undef KILN_INDIRECT_AVX512
+KILN_F32_GEMM_AVX512(14, 2, 32)
+KILN_F32_GEMM_AVX512(12, 2, 32)
+KILN_F32_GEMM_AVX512(8, 3, 48)
+KILN_F32_GEMM_AVX512(6, 2, 32)
+KILN_F32_GEMM_AVX512(28, 1, 16)
+#undef KILN_F32_GEMM_AVX512
 
-void f32_gemm_6x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                           int64_t mr, int64_t nr, bool accumulate) {
-  ukernel_avx512<6, 2>(kc, a, b, c, ldc, mr, nr, accumulate);
-}
-void f32_gemm_12x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                            int64_t mr, int64_t nr, bool accumulate) {
-  ukernel_avx512<12, 2>(kc, a, b, c, ldc, mr, nr, accumulate);
-}
-void f32_gemm_14x32__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                            int64_t mr, int64_t nr, bool accumulate) {
-  ukernel_avx512<14, 2>(kc, a, b, c, ldc, mr, nr, accumulate);
-}
-void f32_gemm_8x48__avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                           int64_t mr, int64_t nr, bool accumulate) {
-  ukernel_avx512<8, 3>(kc, a, b, c, ldc, mr, nr, accumulate);
-}
-
-void f32_epilogue_row__avx512(float* c, int64_t n, const float* bias, const float* residual,
-                              const Epilogue& epilogue) {
+// Not inlined: the tiles call it for the exp-based activations, once per row.
+__attribute__((noinline)) void f32_epilogue_row__avx512(float* c, int64_t n, const float* bias,
+                                                        const float* residual,
+                                                        const Epilogue& epilogue) {
   assert(c != nullptr && n >= 0);
   avx512::epilogue_row(c, n, bias, residual, epilogue);
 }
