@@ -10,6 +10,7 @@ namespace kiln::test {
 void run_gemm_tests(Tally& tally);
 void run_conv_tests(Tally& tally);
 void run_lowp_tests(Tally& tally);
+void run_lowp_u8_tests(Tally& tally);
 }  // namespace kiln::test
 
 int main() {
@@ -26,6 +27,7 @@ int main() {
   kiln::test::run_gemm_tests(tally);
   kiln::test::run_conv_tests(tally);
   kiln::test::run_lowp_tests(tally);
+  kiln::test::run_lowp_u8_tests(tally);
   std::printf("%d passed, %d failed, %d skipped\n", tally.passed, tally.failed, tally.skipped);
   return tally.failed == 0 ? 0 : 1;
 }

@@ -69,6 +69,12 @@ using UkernelFn = void (*)(int64_t kc, const void* a, const void* b, void* c, in
 using DequantRowFn = void (*)(const int32_t* acc, int64_t n, const float* scale,
                               const float* offset, float* out);
 
+// qu8 only: one register tile finished in registers (see FusedTile and RowFinish below).
+struct FusedTile;
+struct RowFinish;
+using FusedUkernelFn = void (*)(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
+                                const RowFinish& finish);
+
 struct LowpVariant {
   const char* name;  // bf16_gemm_14x32__avx512vnni, qu8_gemm_32x32c4__amx, ...
   Isa isa;
@@ -81,6 +87,7 @@ struct LowpVariant {
   UkernelFn ukernel;
   f32_gemm::EpilogueRowFn epilogue_row;
   DequantRowFn dequant_row;  // qu8 only
+  FusedUkernelFn fused = nullptr;  // qu8 only, optional: the tile finished in registers
 };
 
 // Bytes of pack_b's output (64-byte multiple). For qu8 it includes the int32 column sums and fp32
@@ -122,7 +129,29 @@ struct RowFinish {
   float lo, hi;
   Quantization output;
   Quantization residual_grid;  // of residual_u8
+  // Set by prepare_requantize for a uint8 output: 1 / output.scale, and [lo, hi] folded with the
+  // [0, 255] saturation into integer bounds on rne(x / scale), minus the zero point.
+  float inverse = 1.0f, q_lo = 0.0f, q_hi = 0.0f;
 };
+// Fills finish->inverse, q_lo and q_hi from lo, hi and the output grid.
+void prepare_requantize(RowFinish* finish);
+// One register tile of a qu8 GEMM finished in registers (RowFinish's arithmetic: no int32 tile
+// in memory). A is read at a + i * a_row_stride + q * a_quad_stride for row i and k quad q: a
+// packed panel (4, 4 * MR) or, for uint8 rows with K a multiple of 4, the rows themselves
+// (lda, 4; rows past mr are never read). scale/offset/residual start at the tile's first column.
+struct FusedTile {
+  const uint8_t* a;
+  int64_t a_row_stride, a_quad_stride;
+  const float* scale;
+  const float* offset;
+  const float* residual;         // fp32, or null
+  const uint8_t* residual_u8;    // on finish.residual_grid, or null
+  int64_t residual_stride;
+  float* c;                      // fp32 output, or null
+  uint8_t* c_u8;                 // uint8 output on finish.output, or null
+  int64_t ldc;
+};
+
 void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
                             const float* residual, const uint8_t* residual_u8, const RowFinish& finish,
                             float* out, uint8_t* out_u8);
