@@ -81,6 +81,10 @@ bool finishable(const Epilogue& epilogue, RowFinish* finish) {
   }
 }
 
+void quantize_row_u8(const float* x, int64_t n, const Quantization& q, uint8_t* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = quantize_u8(x[i], q);
+}
+
 void prepare_requantize(RowFinish* finish) {
   const float inverse = 1.0f / finish->output.scale, z = static_cast<float>(finish->output.zero_point);
   // clamp(v, lo, hi), then clamp(rne(v * inverse) + z, 0, 255), equals clamp(rne(v * inverse) + z,

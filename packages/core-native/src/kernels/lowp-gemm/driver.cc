@@ -98,7 +98,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   if (one_pass && p.c_u8 != nullptr) prepare_requantize(&finish);
   // Tiles finished in registers; uint8 A with whole k quads is read in place, without packing.
   const bool fused = one_pass && v.fused != nullptr;
-  const bool in_place = fused && p.a_u8 != nullptr && p.k % 4 == 0;
+  const bool in_place = fused && p.a_u8 != nullptr && (p.k % 4 == 0 || p.a_u8_padded);
   AmxScope amx(v.amx);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);

@@ -50,6 +50,8 @@ struct LowpParams {
   // qu8 only, int8 activations between layers: A already on the `quantization` grid (a is then
   // unused), and/or C written on the `output` grid (c unused; ldc in elements) after the epilogue.
   const uint8_t* a_u8 = nullptr;
+  // a_u8's rows may be read up to K rounded up to 4 (bytes past K are multiplied by zero weights).
+  bool a_u8_padded = false;
   uint8_t* c_u8 = nullptr;
   Quantization output;
   // qu8 only: the residual as uint8 on `residual_grid` (row stride epilogue.residual_stride),
@@ -155,6 +157,10 @@ struct FusedTile {
 void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
                             const float* residual, const uint8_t* residual_u8, const RowFinish& finish,
                             float* out, uint8_t* out_u8);
+// q = clamp(rne(x / scale) + zero_point, 0, 255) for n values: quantize_u8, and an AVX-512 row
+// bit-identical to it (a division per value, as the packers quantize).
+void quantize_row_u8(const float* x, int64_t n, const Quantization& q, uint8_t* y);
+void quantize_row_u8__avx512(const float* x, int64_t n, const Quantization& q, uint8_t* y);
 // y = (x - zero_point) * scale for n uint8 values (the uint8 residual on the portable path).
 void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y);
 // Whether `epilogue`'s activation fits RowFinish (none, ReLU, Clip); fills lo/hi.
