@@ -127,6 +127,8 @@ const CONV_CASES: Array<[string, ConvCase]> = [
   ['grouped 3x3 (3 groups)', conv({ c: 12, oc: 18, group: 3, kh: 3, kw: 3, pads: [1, 1, 1, 1] })],
   ['asymmetric pads 3x2 stride 2x1', conv({ h: 9, w: 7, c: 6, oc: 10, kh: 3, kw: 2, sh: 2, pads: [0, 1, 2, 0] })],
   ['dilation 2, 40 channels', conv({ h: 10, w: 9, c: 40, oc: 36, kh: 3, kw: 3, dh: 2, dw: 2, pads: [2, 2, 2, 2] })],
+  ['stem-like 3 channels 3x3 stride 2, batch 2', conv({ n: 2, h: 11, w: 13, c: 3, oc: 32, kh: 3, kw: 3, sh: 2, sw: 2, pads: [1, 1, 1, 1] })],
+  ['2 channels 3x3, uneven pads', conv({ h: 6, w: 5, c: 2, oc: 7, kh: 3, kw: 3, pads: [1, 0, 1, 2] })],
   ['depthwise 3x3 (rejected: f32_conv serves it)', conv({ h: 9, w: 9, c: 24, oc: 24, group: 24, kh: 3, kw: 3, pads: [1, 1, 1, 1] })],
 ];
 

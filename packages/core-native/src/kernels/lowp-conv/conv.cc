@@ -35,27 +35,85 @@ const ConvVariant kVariants[] = {
     {"qu8_conv_im2col_4x4c4__scalar", Isa::kScalar, "qu8_gemm_4x4c4__scalar", false},
 };
 
-// f32_conv::im2col for uint8 NHWC input: rows [m0, m0 + rows) of group g, K = (kh, kw, ci);
-// padding taps take the zero point (the quantized 0).
+// Copies n bytes; spans of 8..16 bytes (a stem's kernel_w x 3 channels) as two overlapping 8-byte moves.
+inline void copy_span(uint8_t* dst, const uint8_t* src, int64_t n) {
+  if (n >= 8 && n <= 16) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else {
+    std::memcpy(dst, src, static_cast<size_t>(n));
+  }
+}
+
+// f32_conv::im2col for uint8 NHWC input: rows [m0, m0 + rows) of group g, K = (kh, kw, ci), each
+// row `stride` bytes (>= K; the bytes past K are zeroed); padding taps take the zero point (the
+// quantized 0). A tap row wholly inside the image with one group and no dilation is one
+// contiguous span of kernel_w * in_c input bytes.
 void im2col_u8(const ConvShape& s, const uint8_t* input, int64_t g, int64_t m0, int64_t rows, uint8_t zero_point,
-               uint8_t* col) {
+               int64_t stride, uint8_t* col) {
   const int64_t cin_g = s.in_c / s.groups, oh_count = s.out_h(), ow_count = s.out_w();
-  const int64_t k = s.kernel_h * s.kernel_w * cin_g;
+  const int64_t k = s.kernel_h * s.kernel_w * cin_g, span = s.kernel_w * cin_g;
+  const bool spans = s.groups == 1 && s.dilation_w == 1;
+  int64_t n = m0 / (oh_count * ow_count), oh = m0 / ow_count % oh_count, ow = m0 % ow_count;
   for (int64_t r = 0; r < rows; ++r) {
-    const int64_t m = m0 + r, n = m / (oh_count * ow_count), oh = m / ow_count % oh_count, ow = m % ow_count;
-    uint8_t* dst = col + r * k;
+    uint8_t* dst = col + r * stride;
+    const int64_t iw0 = ow * s.stride_w - s.pad_left;
+    const bool columns_inside = spans && iw0 >= 0 && iw0 + s.kernel_w <= s.in_w;
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
       const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      if (ih < 0 || ih >= s.in_h) {
+        std::memset(dst, zero_point, static_cast<size_t>(span));
+        dst += span;
+        continue;
+      }
+      const uint8_t* image_row = input + (n * s.in_h + ih) * s.in_w * s.in_c + g * cin_g;
+      if (columns_inside) {
+        copy_span(dst, image_row + iw0 * s.in_c, span);
+        dst += span;
+        continue;
+      }
       for (int64_t kw = 0; kw < s.kernel_w; ++kw, dst += cin_g) {
-        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) {
+        const int64_t iw = iw0 + kw * s.dilation_w;
+        if (iw < 0 || iw >= s.in_w) {
           std::memset(dst, zero_point, static_cast<size_t>(cin_g));
         } else {
-          std::memcpy(dst, input + ((n * s.in_h + ih) * s.in_w + iw) * s.in_c + g * cin_g, static_cast<size_t>(cin_g));
+          std::memcpy(dst, image_row + iw * s.in_c, static_cast<size_t>(cin_g));
         }
       }
     }
+    for (int64_t j = k; j < stride; ++j) col[r * stride + j] = 0;
+    if (++ow == ow_count) {
+      ow = 0;
+      if (++oh == oh_count) oh = 0, ++n;
+    }
   }
+}
+
+// The fp32 input of a qu8 im2col conv quantized once (each value feeds up to kh * kw taps), into
+// a per-thread buffer reused across runs; the same quantization the A packers apply.
+const uint8_t* quantize_input(const LowpVariant& gemm, const ConvShape& s, const float* input,
+                              const lowp_gemm::Quantization& q, ThreadPool* pool) {
+  thread_local std::vector<uint8_t> buffer;
+  const int64_t count = s.batch * s.in_h * s.in_w * s.in_c;
+  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(static_cast<size_t>(count));
+  uint8_t* out = buffer.data();
+  const bool avx512 = static_cast<int>(gemm.isa) >= static_cast<int>(Isa::kAvx512);
+  constexpr int64_t kChunk = 16384;
+  const int64_t chunks = (count + kChunk - 1) / kChunk;
+  auto run_chunk = [&](int64_t i) {
+    const int64_t first = i * kChunk, n = std::min(kChunk, count - first);
+    if (avx512) {
+      lowp_gemm::quantize_row_u8__avx512(input + first, n, q, out + first);
+    } else {
+      lowp_gemm::quantize_row_u8(input + first, n, q, out + first);
+    }
+  };
+  if (pool == nullptr || chunks == 1) {
+    for (int64_t i = 0; i < chunks; ++i) run_chunk(i);
+  } else {
+    pool->parallel_for(chunks, run_chunk);
+  }
+  return out;
 }
 
 int64_t group_bytes(const LowpVariant& gemm, int64_t k, int64_t n) {
@@ -130,6 +188,12 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t bytes = group_bytes(gemm, k, cout_g);
   const bool direct = f32_conv::is_gemm_direct(s);
+  // qu8 im2col over fp32 input: quantize the input once, then gather uint8 taps.
+  const uint8_t* input_u8 = p.input_u8;
+  if (!direct && input_u8 == nullptr && gemm.format == lowp_gemm::Format::kQu8) {
+    input_u8 = quantize_input(gemm, s, p.input, p.quantization, pool);
+  }
+  const int64_t k_stride = (k + 3) / 4 * 4;  // uint8 im2col rows, readable in whole k quads
   const int threads = pool != nullptr ? pool->size() : 1;
   f32_gemm::GemmVariant tile{};
   tile.mr = gemm.mr, tile.nr = gemm.nr;
@@ -149,18 +213,19 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
     const int64_t rows = std::min(grid.m_chunk, m - m0);
     lowp_gemm::LowpParams gp;
     gp.m = rows, gp.n = cout_g, gp.k = k;
-    if (direct && p.input_u8 != nullptr) {
-      gp.a_u8 = p.input_u8 + m0 * s.in_c + g * cin_g;
+    if (direct && input_u8 != nullptr) {
+      gp.a_u8 = input_u8 + m0 * s.in_c + g * cin_g;
       gp.lda = s.in_c;
     } else if (direct) {
       gp.a = p.input + m0 * s.in_c + g * cin_g;
       gp.lda = s.in_c;
-    } else if (p.input_u8 != nullptr) {
-      uint8_t* col = reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch(static_cast<size_t>((rows * k + 3) / 4), 1));
+    } else if (input_u8 != nullptr) {
+      uint8_t* col = reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch(static_cast<size_t>(rows * k_stride / 4), 1));
       assert(col != nullptr);
-      im2col_u8(s, p.input_u8, g, m0, rows, static_cast<uint8_t>(p.quantization.zero_point), col);
+      im2col_u8(s, input_u8, g, m0, rows, static_cast<uint8_t>(p.quantization.zero_point), k_stride, col);
       gp.a_u8 = col;
-      gp.lda = k;
+      gp.a_u8_padded = true;
+      gp.lda = k_stride;
     } else {
       float* col = f32_gemm::thread_scratch(static_cast<size_t>(rows * k), 1);
       assert(col != nullptr);

@@ -12,36 +12,47 @@ __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
 }
 
-// Bias, clamp, and the fp32 or uint8 store of 16 channels of one pixel (uint8: x * (1 / scale),
-// round half even, + zero point, saturated: requantize_row_u8's arithmetic). Without a store the
-// raw sums go to `out` for the driver's epilogue.
+// Bias, clamp, and the fp32 or uint8 store of 16 channels of one pixel. uint8: requantize_row_u8's
+// arithmetic (clamp to [lo, hi], x * (1 / scale), round half even, + zero point, saturated) with
+// the clamps folded into one pair of integer bounds, as lowp_gemm::prepare_requantize does (the
+// scaling and rounding are monotone, so clamping before or after them gives the same bytes).
+// Without a store the raw sums go to `out` for the driver's epilogue.
 struct Finish {
-  const RowStore* store;
-  __m512 lo, hi, inverse_scale, zero_point;
+  bool raw, u8;
+  const float* bias;
+  uint8_t* out_u8;
+  __m512 lo, hi, inverse_scale, q_lo, q_hi;
+  __m512i zero_point;
 
-  explicit Finish(const RowStore* s) : store(s) {
+  explicit Finish(const RowStore* s) : raw(s == nullptr), u8(s != nullptr && s->out_u8 != nullptr) {
+    bias = s != nullptr ? s->bias : nullptr;
+    out_u8 = u8 ? s->out_u8 : nullptr;
     lo = _mm512_set1_ps(s != nullptr ? s->lo : 0.0f);
     hi = _mm512_set1_ps(s != nullptr ? s->hi : 0.0f);
-    inverse_scale = _mm512_set1_ps(s != nullptr && s->out_u8 != nullptr ? 1.0f / s->grid.scale : 1.0f);
-    zero_point = _mm512_set1_ps(s != nullptr ? static_cast<float>(s->grid.zero_point) : 0.0f);
+    lowp_gemm::RowFinish folded{};
+    if (u8) {
+      folded.lo = s->lo, folded.hi = s->hi, folded.output = s->grid;
+      lowp_gemm::prepare_requantize(&folded);
+    }
+    inverse_scale = _mm512_set1_ps(folded.inverse);
+    q_lo = _mm512_set1_ps(folded.q_lo), q_hi = _mm512_set1_ps(folded.q_hi);
+    zero_point = _mm512_set1_epi32(u8 ? s->grid.zero_point : 0);
   }
 
   // offset: pixel * C + c0 within the row.
   inline void operator()(__m512 acc, __mmask16 m, int64_t c0, int64_t offset, float* out) const {
-    if (store == nullptr) {
+    if (raw) {
       _mm512_mask_storeu_ps(out + offset, m, acc);
       return;
     }
-    if (store->bias != nullptr) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, store->bias + c0));
-    acc = _mm512_min_ps(_mm512_max_ps(acc, lo), hi);
-    if (store->out_u8 == nullptr) {
-      _mm512_mask_storeu_ps(out + offset, m, acc);
+    if (bias != nullptr) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, bias + c0));
+    if (!u8) {
+      _mm512_mask_storeu_ps(out + offset, m, _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
       return;
     }
-    __m512 v = _mm512_mul_ps(acc, inverse_scale);
-    v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
-    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
-    _mm_mask_storeu_epi8(store->out_u8 + offset, m, _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v)));
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(acc, inverse_scale), q_lo), q_hi);
+    const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
+    _mm_mask_storeu_epi8(out_u8 + offset, m, _mm512_cvtepi32_epi8(q));
   }
 };
 

@@ -81,6 +81,21 @@ bool finishable(const Epilogue& epilogue, RowFinish* finish) {
   }
 }
 
+void quantize_row_u8(const float* x, int64_t n, const Quantization& q, uint8_t* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = quantize_u8(x[i], q);
+}
+
+void prepare_requantize(RowFinish* finish) {
+  const float inverse = 1.0f / finish->output.scale, z = static_cast<float>(finish->output.zero_point);
+  // clamp(v, lo, hi), then clamp(rne(v * inverse) + z, 0, 255), equals clamp(rne(v * inverse) + z,
+  // b(lo), b(hi)) with b(x) = clamp(rne(x * inverse) + z, 0, 255): scaling and rounding are monotone.
+  auto bound = [&](float x) {
+    const float r = std::nearbyint(x * inverse) + z;
+    return (r > 255.0f ? 255.0f : r < 0.0f ? 0.0f : r) - z;
+  };
+  finish->inverse = inverse, finish->q_lo = bound(finish->lo), finish->q_hi = bound(finish->hi);
+}
+
 uint8_t quantize_u8(float x, const Quantization& q) {
   float v = std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point);
   if (!(v >= 0.0f)) v = 0.0f;  // NaN -> 0

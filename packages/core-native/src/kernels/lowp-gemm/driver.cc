@@ -95,6 +95,10 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   finish.output = p.output;
   finish.residual_grid = p.residual_grid;
   const bool one_pass = quantized && static_cast<int>(v.isa) >= static_cast<int>(Isa::kAvx512) && finishable(ep, &finish);
+  if (one_pass && p.c_u8 != nullptr) prepare_requantize(&finish);
+  // Tiles finished in registers; uint8 A with whole k quads is read in place, without packing.
+  const bool fused = one_pass && v.fused != nullptr;
+  const bool in_place = fused && p.a_u8 != nullptr && (p.k % 4 == 0 || p.a_u8_padded);
   AmxScope amx(v.amx);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
@@ -103,7 +107,9 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
     const bool last = pc + kb == p.k;
     for (int64_t ic = m0; ic < m1; ic += mc) {
       const int64_t mb = std::min(mc, m1 - ic);
-      if (p.a_u8 != nullptr) {
+      if (in_place) {
+        // A is read from p.a_u8 by the fused tiles below.
+      } else if (p.a_u8 != nullptr) {
         pack_a_u8_ready(v, p.a_u8 + ic * p.lda + pc, p.lda, mb, kb, a_block);
       } else {
         v.pack_a(p.a + ic * p.lda + pc, p.lda, mb, kb, mr, p.quantization, a_block);
@@ -115,6 +121,25 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
         for (int64_t ir = 0; ir < mb; ir += mr) {
           const int64_t rows = std::min<int64_t>(mr, mb - ir);
           const uint8_t* a_panel = a_block + ir / mr * a_panel_bytes(v, kb_pad);
+          if (fused) {
+            FusedTile tile;
+            if (in_place) {
+              tile.a = p.a_u8 + (ic + ir) * p.lda + pc, tile.a_row_stride = p.lda, tile.a_quad_stride = 4;
+            } else {
+              tile.a = a_panel, tile.a_row_stride = 4, tile.a_quad_stride = 4 * mr;
+            }
+            tile.scale = scale + (jc - n0), tile.offset = offset + (jc - n0);
+            const int64_t first = (ic + ir) * ep.residual_stride + jc;
+            tile.residual = residual != nullptr ? residual + first : nullptr;
+            tile.residual_u8 = p.residual_u8 != nullptr ? p.residual_u8 + first : nullptr;
+            tile.residual_stride = ep.residual_stride;
+            const int64_t c_offset = (ic + ir) * p.ldc + jc;
+            tile.c = p.c_u8 != nullptr ? nullptr : p.c + c_offset;
+            tile.c_u8 = p.c_u8 != nullptr ? p.c_u8 + c_offset : nullptr;
+            tile.ldc = p.ldc;
+            v.fused(kb_pad, tile, b_panel, rows, nb, finish);
+            continue;
+          }
           if (quantized) {
             v.ukernel(kb_pad, a_panel, b_panel, acc_tile, nr, rows, nb, false);
             for (int64_t i = 0; i < rows; ++i) {

@@ -50,6 +50,8 @@ struct LowpParams {
   // qu8 only, int8 activations between layers: A already on the `quantization` grid (a is then
   // unused), and/or C written on the `output` grid (c unused; ldc in elements) after the epilogue.
   const uint8_t* a_u8 = nullptr;
+  // a_u8's rows may be read up to K rounded up to 4 (bytes past K are multiplied by zero weights).
+  bool a_u8_padded = false;
   uint8_t* c_u8 = nullptr;
   Quantization output;
   // qu8 only: the residual as uint8 on `residual_grid` (row stride epilogue.residual_stride),
@@ -69,6 +71,12 @@ using UkernelFn = void (*)(int64_t kc, const void* a, const void* b, void* c, in
 using DequantRowFn = void (*)(const int32_t* acc, int64_t n, const float* scale,
                               const float* offset, float* out);
 
+// qu8 only: one register tile finished in registers (see FusedTile and RowFinish below).
+struct FusedTile;
+struct RowFinish;
+using FusedUkernelFn = void (*)(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
+                                const RowFinish& finish);
+
 struct LowpVariant {
   const char* name;  // bf16_gemm_14x32__avx512vnni, qu8_gemm_32x32c4__amx, ...
   Isa isa;
@@ -81,6 +89,7 @@ struct LowpVariant {
   UkernelFn ukernel;
   f32_gemm::EpilogueRowFn epilogue_row;
   DequantRowFn dequant_row;  // qu8 only
+  FusedUkernelFn fused = nullptr;  // qu8 only, optional: the tile finished in registers
 };
 
 // Bytes of pack_b's output (64-byte multiple). For qu8 it includes the int32 column sums and fp32
@@ -122,10 +131,36 @@ struct RowFinish {
   float lo, hi;
   Quantization output;
   Quantization residual_grid;  // of residual_u8
+  // Set by prepare_requantize for a uint8 output: 1 / output.scale, and [lo, hi] folded with the
+  // [0, 255] saturation into integer bounds on rne(x / scale), minus the zero point.
+  float inverse = 1.0f, q_lo = 0.0f, q_hi = 0.0f;
 };
+// Fills finish->inverse, q_lo and q_hi from lo, hi and the output grid.
+void prepare_requantize(RowFinish* finish);
+// One register tile of a qu8 GEMM finished in registers (RowFinish's arithmetic: no int32 tile
+// in memory). A is read at a + i * a_row_stride + q * a_quad_stride for row i and k quad q: a
+// packed panel (4, 4 * MR) or, for uint8 rows with K a multiple of 4, the rows themselves
+// (lda, 4; rows past mr are never read). scale/offset/residual start at the tile's first column.
+struct FusedTile {
+  const uint8_t* a;
+  int64_t a_row_stride, a_quad_stride;
+  const float* scale;
+  const float* offset;
+  const float* residual;         // fp32, or null
+  const uint8_t* residual_u8;    // on finish.residual_grid, or null
+  int64_t residual_stride;
+  float* c;                      // fp32 output, or null
+  uint8_t* c_u8;                 // uint8 output on finish.output, or null
+  int64_t ldc;
+};
+
 void finish_row_qu8__avx512(const int32_t* acc, int64_t n, const float* scale, const float* offset,
                             const float* residual, const uint8_t* residual_u8, const RowFinish& finish,
                             float* out, uint8_t* out_u8);
+// q = clamp(rne(x / scale) + zero_point, 0, 255) for n values: quantize_u8, and an AVX-512 row
+// bit-identical to it (a division per value, as the packers quantize).
+void quantize_row_u8(const float* x, int64_t n, const Quantization& q, uint8_t* y);
+void quantize_row_u8__avx512(const float* x, int64_t n, const Quantization& q, uint8_t* y);
 // y = (x - zero_point) * scale for n uint8 values (the uint8 residual on the portable path).
 void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y);
 // Whether `epilogue`'s activation fits RowFinish (none, ReLU, Clip); fills lo/hi.

@@ -9,6 +9,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "finish__avx512.h"
 #include "lowp.h"
 #include "pack.h"
 #include "ukernels.h"
@@ -126,6 +127,63 @@ void qu8_ukernel(int64_t kc, const uint8_t* a, const int8_t* b, int32_t* c, int6
   }
 }
 
+// qu8_ukernel with the epilogue in registers: A at t.a + i * a_row_stride + q * a_quad_stride
+// (rows past mr read row mr - 1 again and are not stored), then each row's two vectors are
+// dequantized, + residual, and stored as fp32 or requantized to uint8 (finish__avx512.h).
+template <int MR>
+void qu8_fused_ukernel(int64_t kc, const FusedTile& t, const int8_t* b, int64_t mr, int64_t nr, const RowFinish& finish) {
+  assert(kc >= 4 && kc % 4 == 0 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
+  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
+  __m512i acc[MR][2];
+  const uint8_t* rows[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    acc[i][0] = acc[i][1] = _mm512_setzero_si512();
+    rows[i] = t.a + (i < mr ? i : mr - 1) * t.a_row_stride;
+  }
+  const int64_t quad_stride = t.a_quad_stride;
+  for (int64_t p = 0; p < kc / 4; ++p) {
+    const __m512i b0 = _mm512_load_si512(b);
+    const __m512i b1 = _mm512_load_si512(b + 64);
+    const int64_t at = p * quad_stride;
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const __m512i av = _mm512_set1_epi32(*reinterpret_cast<const dword_alias*>(rows[i] + at));
+      acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], av, b0);
+      acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], av, b1);
+    }
+    b += 128;
+  }
+  const FinishVectors f(finish);
+  const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+    const float* res = t.residual != nullptr ? t.residual + i * t.residual_stride : nullptr;
+    const uint8_t* res_u8 = t.residual_u8 != nullptr ? t.residual_u8 + i * t.residual_stride : nullptr;
+    const __m512 v0 = dequantize_16(acc[i][0], m0, t.scale, t.offset, res, res_u8, f);
+    if (t.c_u8 != nullptr) {
+      uint8_t* row = t.c_u8 + i * t.ldc;
+      if (m1 != 0) {
+        const __m512 v1 = dequantize_16(acc[i][1], m1, t.scale + 16, t.offset + 16, res != nullptr ? res + 16 : nullptr,
+                                        res_u8 != nullptr ? res_u8 + 16 : nullptr, f);
+        const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(requantize_16(v0, f)), requantize_16(v1, f), 1);
+        _mm256_mask_storeu_epi8(row, __mmask32(m0) | (__mmask32(m1) << 16), both);
+      } else {
+        _mm_mask_storeu_epi8(row, m0, requantize_16(v0, f));
+      }
+      continue;
+    }
+    float* row = t.c + i * t.ldc;
+    store_16(v0, m0, f, row, nullptr);
+    if (m1 != 0) {
+      const __m512 v1 = dequantize_16(acc[i][1], m1, t.scale + 16, t.offset + 16, res != nullptr ? res + 16 : nullptr,
+                                      res_u8 != nullptr ? res_u8 + 16 : nullptr, f);
+      store_16(v1, m1, f, row + 16, nullptr);
+    }
+  }
+}
+
 // Converts up to 32 floats of one A row (k0..k0+count) into `out` as 16-bit values (bf16 or f16).
 template <Format kFormat>
 void convert_16bit(const float* src, int64_t count, uint16_t* out, float scale = 1.0f) {
@@ -173,6 +231,11 @@ void qu8_gemm_14x32c4__avx512vnni(int64_t kc, const void* a, const void* b, void
   assert(!accumulate);
   qu8_ukernel<14>(kc, static_cast<const uint8_t*>(a), static_cast<const int8_t*>(b),
                   static_cast<int32_t*>(c), ldc, mr, nr);
+}
+
+void qu8_gemm_14x32c4_fused__avx512vnni(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
+                                        const RowFinish& finish) {
+  qu8_fused_ukernel<14>(kc, tile, static_cast<const int8_t*>(b), mr, nr, finish);
 }
 
 // [kpad/2][mr] dword pairs: each row is converted 32 values at a time, then its pairs are spread.

@@ -108,7 +108,8 @@ void qu8_gemm_4x4c4__scalar(int64_t kc, const void* a_packed, const void* b_pack
 
 void dequant_row__scalar(const int32_t* acc, int64_t n, const float* scale, const float* offset,
                          float* out) {
-  for (int64_t j = 0; j < n; ++j) out[j] = static_cast<float>(acc[j]) * scale[j] + offset[j];
+  // One rounding, as the vector rows' fmadd (so uint8 outputs match them bit for bit).
+  for (int64_t j = 0; j < n; ++j) out[j] = std::fma(static_cast<float>(acc[j]), scale[j], offset[j]);
 }
 
 }  // namespace kiln::lowp_gemm

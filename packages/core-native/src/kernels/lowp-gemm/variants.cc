@@ -14,7 +14,7 @@ using f32_gemm::f32_epilogue_row__avx2;
 using f32_gemm::f32_epilogue_row__avx512;
 using f32_gemm::f32_epilogue_row__scalar;
 
-// name, isa, format, mr, nr, kc, mc, k_align, amx, pack_a, ukernel, epilogue_row, dequant_row
+// name, isa, format, mr, nr, kc, mc, k_align, amx, pack_a, ukernel, epilogue_row, dequant_row[, fused]
 const LowpVariant kVariants[] = {
     {"bf16_gemm_32x32__amx", Isa::kAmx, Format::kBf16, 32, 32, 512, 256, 32, true,
      pack_a_bf16_rows__amx, bf16_gemm_32x32__amx, f32_epilogue_row__avx512, nullptr},
@@ -30,7 +30,7 @@ const LowpVariant kVariants[] = {
      pack_a_u8_rows__amx, qu8_gemm_32x32__amx, f32_epilogue_row__avx512, dequant_row__avx512vnni},
     {"qu8_gemm_14x32c4__avx512vnni", Isa::kAvx512Vnni, Format::kQu8, 14, 32, 0, 350, 4, false,
      pack_a_u8_quads__avx512vnni, qu8_gemm_14x32c4__avx512vnni, f32_epilogue_row__avx512,
-     dequant_row__avx512vnni},
+     dequant_row__avx512vnni, qu8_gemm_14x32c4_fused__avx512vnni},
     {"qu8_gemm_6x8c4__avx2", Isa::kAvx2, Format::kQu8, 6, 8, 0, 300, 4, false, pack_a_u8_quads,
      qu8_gemm_6x8c4__avx2, f32_epilogue_row__avx2, dequant_row__avx2},
     {"qu8_gemm_4x4c4__scalar", Isa::kScalar, Format::kQu8, 4, 4, 0, 256, 4, false, pack_a_u8_quads,

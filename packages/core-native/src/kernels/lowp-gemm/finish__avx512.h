@@ -1,0 +1,65 @@
+// The qu8 epilogue of 16 columns in registers (AVX-512; include only from files built with the
+// AVX-512 flags): dequantize int32 sums (acc * scale + offset), + residual, then either the
+// ReLU/Clip clamp and a fp32 store, or the uint8 requantize. Bit-identical to the scalar
+// arithmetic (clamp to [lo, hi], x * (1 / scale), round half even, + zero point, saturate to
+// [0, 255]) in fewer steps: the clamp commutes with the monotone scaling and rounding, so
+// [lo, hi] and [0, 255] fold into one pair of integer bounds applied before the conversion.
+#pragma once
+
+#include <immintrin.h>
+
+#include "lowp.h"
+
+namespace kiln::lowp_gemm {
+
+struct FinishVectors {
+  __m512 lo, hi;               // fp32 output: the activation clamp
+  __m512 inverse;              // uint8 output: 1 / scale
+  __m512 q_lo, q_hi;           // uint8 output: the saturation bounds minus the zero point (integers)
+  __m512i zero_point;          // uint8 output
+  __m512i residual_zero;       // uint8 residual grid
+  __m512 residual_scale;
+
+  // f: prepare_requantize'd when the output is uint8.
+  explicit FinishVectors(const RowFinish& f) {
+    lo = _mm512_set1_ps(f.lo), hi = _mm512_set1_ps(f.hi);
+    inverse = _mm512_set1_ps(f.inverse);
+    q_lo = _mm512_set1_ps(f.q_lo), q_hi = _mm512_set1_ps(f.q_hi);
+    zero_point = _mm512_set1_epi32(f.output.zero_point);
+    residual_zero = _mm512_set1_epi32(f.residual_grid.zero_point);
+    residual_scale = _mm512_set1_ps(f.residual_grid.scale);
+  }
+};
+
+inline __mmask16 finish_mask(int64_t left) {
+  return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+}
+
+// acc * scale + offset (+ residual, fp32 or uint8), for 16 columns under mask m.
+inline __m512 dequantize_16(__m512i acc, __mmask16 m, const float* scale, const float* offset, const float* residual,
+                            const uint8_t* residual_u8, const FinishVectors& f) {
+  __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(m, scale), _mm512_maskz_loadu_ps(m, offset));
+  if (residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual));
+  if (residual_u8 != nullptr) {
+    const __m512i r = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, residual_u8)), f.residual_zero);
+    v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(r), f.residual_scale, v);
+  }
+  return v;
+}
+
+// The uint8 requantize of 16 dequantized values (max(NaN, q_lo) is q_lo: NaN maps to the low bound).
+inline __m128i requantize_16(__m512 v, const FinishVectors& f) {
+  v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, f.inverse), f.q_lo), f.q_hi);
+  const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), f.zero_point);
+  return _mm512_cvtepi32_epi8(q);
+}
+
+inline void store_16(__m512 v, __mmask16 m, const FinishVectors& f, float* out, uint8_t* out_u8) {
+  if (out_u8 != nullptr) {
+    _mm_mask_storeu_epi8(out_u8, m, requantize_16(v, f));
+  } else {
+    _mm512_mask_storeu_ps(out, m, _mm512_min_ps(_mm512_max_ps(v, f.lo), f.hi));
+  }
+}
+
+}  // namespace kiln::lowp_gemm
