@@ -3,7 +3,7 @@
 // Layer: inputs [x NCHW [N,C,H,W] (C <= 4), w packed float32, bias? [OC], residual? NHWC like y],
 // outputs [y NHWC [N,OH,OW,OC]], params [kh, kw, sh, sw, dh, dw, pad t, l, b, r, group (1),
 // hasBias, hasResidual], epilogue: at most one activation. Kernel ids: an exact variant
-// (f32_conv_nchw_12x32__avx512, ...) or the family alias f32_conv_nchw (first applicable variant).
+// (f32_conv_nchw_6x64__avx512, ...) or the family alias f32_conv_nchw (first applicable variant).
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
 #include "kernels/f32-conv/stem.h"

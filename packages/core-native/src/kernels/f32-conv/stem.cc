@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <vector>
 
 #include "kernels/f32-gemm/scratch.h"
 #include "kernels/f32-gemm/ukernels.h"
@@ -14,10 +13,11 @@
 namespace kiln::f32_conv {
 namespace {
 
-// Fastest-first within an ISA; the reference last, always applicable.
+// Fastest-first within an ISA (6x64 for stems of 33+ channels; 14x32 keeps more accumulators
+// busy below that: the tuner times both); the reference last, always applicable.
 const NchwConvVariant kVariants[] = {
-    {"f32_conv_nchw_12x32__avx512", Isa::kAvx512, 32, 16, f32_conv_nchw_12x32__avx512},
     {"f32_conv_nchw_6x64__avx512", Isa::kAvx512, 64, 16, f32_conv_nchw_6x64__avx512},
+    {"f32_conv_nchw_14x32__avx512", Isa::kAvx512, 32, 16, f32_conv_nchw_14x32__avx512},
     {"f32_conv_nchw_6x16__avx2", Isa::kAvx2, 16, 8, f32_conv_nchw_6x16__avx2},
     {"f32_conv_nchw_4x8__scalar", Isa::kScalar, 8, 1, f32_conv_nchw_4x8__scalar},
     {"f32_conv_nchw_direct__scalar", Isa::kScalar, 0, 0, nullptr},
@@ -27,21 +27,27 @@ int64_t round_up(int64_t value, int64_t granule) { return (value + granule - 1) 
 
 int64_t taps_of(const ConvShape& s) { return s.in_c * s.kernel_h * s.kernel_w; }
 
-// Fills `rows` ([in_c][kernel_h][row_width]) with the input rows output row `oh` of image `n` reads.
-void gather_rows(const ConvShape& s, const float* input, int64_t n, int64_t oh, int64_t row_width, float* rows) {
-  const int64_t right = row_width - s.pad_left - s.in_w;
-  for (int64_t ci = 0; ci < s.in_c; ++ci) {
+// Points tap k = (ci, kh, kw) of output row `oh` of image `n` at its input: into the NCHW plane
+// itself when the row has no horizontal padding, else into a padded copy in `rows`
+// ([in_c * kernel_h][row_width]); rows outside the image read `zeros` (row_width zeros).
+void point_taps(const ConvShape& s, const float* input, int64_t n, int64_t oh, int64_t row_width, float* rows,
+                const float* zeros, const float** taps) {
+  const bool padded = s.pad_left > 0 || s.pad_right > 0;
+  for (int64_t ci = 0, k = 0; ci < s.in_c; ++ci) {
     const float* plane = input + (n * s.in_c + ci) * s.in_h * s.in_w;
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      float* row = rows + (ci * s.kernel_h + kh) * row_width;
       const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-      if (ih < 0 || ih >= s.in_h) {
-        std::memset(row, 0, sizeof(float) * row_width);
-        continue;
+      const float* row = zeros;
+      if (ih >= 0 && ih < s.in_h && !padded) {
+        row = plane + ih * s.in_w;
+      } else if (ih >= 0 && ih < s.in_h) {
+        float* copy = rows + (ci * s.kernel_h + kh) * row_width;
+        std::memset(copy, 0, sizeof(float) * s.pad_left);
+        std::memcpy(copy + s.pad_left, plane + ih * s.in_w, sizeof(float) * s.in_w);
+        std::memset(copy + s.pad_left + s.in_w, 0, sizeof(float) * s.pad_right);
+        row = copy;
       }
-      std::memset(row, 0, sizeof(float) * s.pad_left);
-      std::memcpy(row + s.pad_left, plane + ih * s.in_w, sizeof(float) * s.in_w);
-      if (right > 0) std::memset(row + s.pad_left + s.in_w, 0, sizeof(float) * right);
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw) taps[k++] = row + kw * s.dilation_w;
     }
   }
 }
@@ -94,43 +100,34 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
     return;
   }
   const int64_t oh_count = s.out_h(), ow_count = s.out_w(), rows = s.batch * oh_count;
-  // Widest column any tap reads, plus one: (ow_count - 1) * stride + (kernel_w - 1) * dilation
-  // stays below pad_left + in_w + pad_right by the output size formula.
+  // Columns of a padded row: (ow_count - 1) * stride_w + (kernel_w - 1) * dilation_w, the last
+  // one any tap reads, stays below pad_left + in_w + pad_right by the output size formula.
   const int64_t row_width = s.pad_left + s.in_w + s.pad_right;
-  const int64_t k_count = taps_of(s);
-  int64_t taps[kNchwConvMaxInputChannels * 64];
-  std::vector<int64_t> many;
-  int64_t* tap = taps;
-  if (k_count > static_cast<int64_t>(sizeof(taps) / sizeof(taps[0]))) {
-    many.resize(static_cast<size_t>(k_count));
-    tap = many.data();
-  }
-  for (int64_t ci = 0, k = 0; ci < s.in_c; ++ci) {
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      for (int64_t kw = 0; kw < s.kernel_w; ++kw) tap[k++] = (ci * s.kernel_h + kh) * row_width + kw * s.dilation_w;
-    }
-  }
+  const int64_t k_count = taps_of(s), copies = s.in_c * s.kernel_h * row_width;
   const int threads = pool != nullptr ? pool->size() : 1;
   const double work = 2.0 * rows * ow_count * s.out_c * k_count;
   // Rows are independent: split when each thread gets a few of them and enough arithmetic.
   const int64_t chunks = threads > 1 && work > 1e6 && rows >= 4 * threads ? std::min<int64_t>(rows, threads * 4) : 1;
   const int64_t per_chunk = (rows + chunks - 1) / chunks;
   auto run = [&](int64_t chunk) {
-    float* gathered = f32_gemm::thread_scratch(static_cast<size_t>(s.in_c * s.kernel_h * row_width), 1);
+    // Per thread (64-byte aligned scratch): the tap pointers, one row of zeros, the padded copies.
+    const int64_t pointer_floats = round_up(static_cast<int64_t>(sizeof(const float*) / sizeof(float)) * k_count, 16);
+    float* scratch = f32_gemm::thread_scratch(static_cast<size_t>(pointer_floats + row_width + copies), 1);
+    const float** taps = reinterpret_cast<const float**>(scratch);
+    float* zeros = scratch + pointer_floats;
+    std::memset(zeros, 0, sizeof(float) * row_width);
+    NchwRowArgs args;
+    args.shape = &s;
+    args.taps = taps;
+    args.weights = p.packed_weights;
+    args.bias = p.epilogue.bias;
+    args.epilogue = &p.epilogue;
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);
     for (int64_t index = chunk * per_chunk; index < end; ++index) {
-      gather_rows(s, p.input, index / oh_count, index % oh_count, row_width, gathered);
+      point_taps(s, p.input, index / oh_count, index % oh_count, row_width, zeros + row_width, zeros, taps);
       const int64_t offset = index * ow_count * s.out_c;
-      NchwRowArgs args;
-      args.shape = &s;
-      args.rows = gathered;
-      args.row_width = row_width;
-      args.taps = tap;
-      args.weights = p.packed_weights;
-      args.bias = p.epilogue.bias;
       args.residual = p.epilogue.residual != nullptr ? p.epilogue.residual + offset : nullptr;
       args.output = p.output + offset;
-      args.epilogue = &p.epilogue;
       v.row(args);
     }
   };

@@ -23,12 +23,10 @@ bool nchw_conv_applies(const ConvShape& shape);
 // One output row (n, oh) for a register-tiled variant.
 struct NchwRowArgs {
   const ConvShape* shape;
-  // Input taps of this row: [in_c][kernel_h][row_width] floats, the pad_left zero columns first;
-  // rows outside the image are zeros.
-  const float* rows;
-  int64_t row_width;
-  // Offset in `rows` of tap k = (ci, kh, kw): (ci * kernel_h + kh) * row_width + kw * dilation_w.
-  const int64_t* taps;
+  // Input of tap k = (ci, kh, kw) for output column 0: output column ow reads
+  // taps[k][ow * stride_w]. The driver points them into the input rows themselves, or into a
+  // padded copy of the rows (pad_left zero columns first; zeros for rows outside the image).
+  const float* const* taps;
   const float* weights;   // packed for the variant (nchw_conv_pack)
   const float* bias;      // [out_c] or null
   const float* residual;  // this row's residual, NHWC [out_w][out_c], or null
@@ -39,7 +37,7 @@ struct NchwRowArgs {
 using NchwRowFn = void (*)(const NchwRowArgs& args);
 
 void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args);
-void f32_conv_nchw_12x32__avx512(const NchwRowArgs& args);
+void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_6x16__avx2(const NchwRowArgs& args);
 void f32_conv_nchw_4x8__scalar(const NchwRowArgs& args);
 

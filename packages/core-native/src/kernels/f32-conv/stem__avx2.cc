@@ -18,7 +18,7 @@ template <int MR, int NV, int SW>
 void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, int64_t tail) {
   const ConvShape& s = *r.shape;
   const int64_t sw = SW > 0 ? SW : s.stride_w, k_count = s.in_c * s.kernel_h * s.kernel_w;
-  const float* x = r.rows + ow0 * sw;
+  const int64_t x0 = ow0 * sw;
   const __m256i last = tail_mask(tail);
   __m256 acc[MR][NV];
 #pragma GCC unroll 2
@@ -32,7 +32,7 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
     for (int v = 0; v < NV; ++v) acc[i][v] = acc[0][v];
   }
   for (int64_t k = 0; k < k_count; ++k) {
-    const float* xk = x + r.taps[k];
+    const float* xk = r.taps[k] + x0;
     const float* wk = w + k * width;
     __m256 wv[NV];
 #pragma GCC unroll 2
@@ -68,6 +68,11 @@ void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, in
   const int64_t ow_count = r.shape->out_w();
   int64_t ow = 0;
   for (; ow + 6 <= ow_count; ow += 6) tile<6, NV, SW>(r, ow, c0, w, width, tail);
+  // A last full tile overlapping the previous one (no residual: it may alias the output).
+  if (ow < ow_count && ow_count >= 6 && r.residual == nullptr) {
+    tile<6, NV, SW>(r, ow_count - 6, c0, w, width, tail);
+    return;
+  }
   for (; ow + 4 <= ow_count; ow += 4) tile<4, NV, SW>(r, ow, c0, w, width, tail);
   for (; ow + 2 <= ow_count; ow += 2) tile<2, NV, SW>(r, ow, c0, w, width, tail);
   for (; ow < ow_count; ++ow) tile<1, NV, SW>(r, ow, c0, w, width, tail);
@@ -92,7 +97,7 @@ void row_with_stride(const NchwRowArgs& r) {
 }  // namespace
 
 void f32_conv_nchw_6x16__avx2(const NchwRowArgs& r) {
-  assert(r.shape->groups == 1 && r.output != nullptr && r.rows != nullptr);
+  assert(r.shape->groups == 1 && r.output != nullptr && r.taps != nullptr);
   switch (r.shape->stride_w) {
     case 1: row_with_stride<1>(r); break;
     case 2: row_with_stride<2>(r); break;

@@ -18,25 +18,25 @@ template <int MR, int NV, int SW>
 void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, __mmask16 last) {
   const ConvShape& s = *r.shape;
   const int64_t sw = SW > 0 ? SW : s.stride_w, k_count = s.in_c * s.kernel_h * s.kernel_w;
-  const float* x = r.rows + ow0 * sw;
+  const int64_t x0 = ow0 * sw;
   __m512 acc[MR][NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
     const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
     acc[0][v] = r.bias != nullptr ? _mm512_maskz_loadu_ps(m, r.bias + c0 + 16 * v) : _mm512_setzero_ps();
   }
-#pragma GCC unroll 12
+#pragma GCC unroll 14
   for (int i = 1; i < MR; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = acc[0][v];
   }
   for (int64_t k = 0; k < k_count; ++k) {
-    const float* xk = x + r.taps[k];
+    const float* xk = r.taps[k] + x0;
     const float* wk = w + k * width;
     __m512 wv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_ps(wk + 16 * v);
-#pragma GCC unroll 12
+#pragma GCC unroll 14
     for (int i = 0; i < MR; ++i) {
       const __m512 xb = _mm512_set1_ps(xk[i * sw]);
 #pragma GCC unroll 4
@@ -44,7 +44,28 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
     }
   }
   const int64_t out_c = s.out_c;
-#pragma GCC unroll 12
+  const Epilogue& e = *r.epilogue;
+  using f32_gemm::Activation;
+  if (r.residual == nullptr && (e.activation == Activation::kNone || e.activation == Activation::kRelu ||
+                                e.activation == Activation::kClip)) {
+    // The common stems (plain, ReLU, ReLU6): a clamp in registers, no per-vector dispatch.
+    const bool clamp = e.activation != Activation::kNone;
+    const __m512 lo = _mm512_set1_ps(e.activation == Activation::kClip ? e.alpha : 0.0f);
+    const __m512 hi = _mm512_set1_ps(e.activation == Activation::kClip ? e.beta : __builtin_inff());
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; ++i) {
+      float* out = r.output + (ow0 + i) * out_c + c0;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
+        // max(lo, y) / min(hi, y) return y when it is NaN (the second operand), as ONNX does.
+        const __m512 y = clamp ? _mm512_min_ps(hi, _mm512_max_ps(lo, acc[i][v])) : acc[i][v];
+        _mm512_mask_storeu_ps(out + 16 * v, m, y);
+      }
+    }
+    return;
+  }
+#pragma GCC unroll 14
   for (int i = 0; i < MR; ++i) {
     const int64_t at = (ow0 + i) * out_c + c0;
 #pragma GCC unroll 4
@@ -52,7 +73,7 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
       const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
       __m512 y = acc[i][v];
       if (r.residual != nullptr) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, r.residual + at + 16 * v));
-      _mm512_mask_storeu_ps(r.output + at + 16 * v, m, f32_gemm::avx512::activate(y, *r.epilogue));
+      _mm512_mask_storeu_ps(r.output + at + 16 * v, m, f32_gemm::avx512::activate(y, e));
     }
   }
 }
@@ -63,6 +84,12 @@ void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, __
   const int64_t ow_count = r.shape->out_w();
   int64_t ow = 0;
   for (; ow + MR <= ow_count; ow += MR) tile<MR, NV, SW>(r, ow, c0, w, width, last);
+  // A last full tile that overlaps the previous one beats narrow latency-bound tiles; it writes
+  // some pixels twice, so only without a residual (which may alias the output).
+  if (ow < ow_count && ow_count >= MR && r.residual == nullptr) {
+    tile<MR, NV, SW>(r, ow_count - MR, c0, w, width, last);
+    return;
+  }
   if constexpr (MR > 8) {
     for (; ow + 8 <= ow_count; ow += 8) tile<8, NV, SW>(r, ow, c0, w, width, last);
   }
@@ -98,7 +125,7 @@ void row_with_stride(const NchwRowArgs& r) {
 
 template <int MR, int NR>
 void row(const NchwRowArgs& r) {
-  assert(r.shape->groups == 1 && r.output != nullptr && r.rows != nullptr);
+  assert(r.shape->groups == 1 && r.output != nullptr && r.taps != nullptr);
   switch (r.shape->stride_w) {
     case 1: row_with_stride<MR, NR, 1>(r); break;
     case 2: row_with_stride<MR, NR, 2>(r); break;
@@ -109,6 +136,6 @@ void row(const NchwRowArgs& r) {
 }  // namespace
 
 void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args) { row<6, 64>(args); }
-void f32_conv_nchw_12x32__avx512(const NchwRowArgs& args) { row<12, 32>(args); }
+void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args) { row<14, 32>(args); }
 
 }  // namespace kiln::f32_conv
