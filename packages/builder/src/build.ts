@@ -50,7 +50,8 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   await runPipeline(context);
   const graph = context.model.graph;
   const graphOutputs = new Set(graph.outputs);
-  const layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs);
+  const lowered = sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line)));
+  const layers = cancelReformats(lowered, graphOutputs, { readNchw: !disabledPasses().has('read-nchw-inputs') });
   const unmatched = Object.keys(config.layerPrecisions).filter((name) => config.precisionConstraints !== 'none' && !precision.used.has(name));
   if (unmatched.length > 0) {
     const message = `No GEMM or convolution layer is named ${unmatched.map((name) => `"${name}"`).join(', ')}`;
