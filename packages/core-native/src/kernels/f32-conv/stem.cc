@@ -27,24 +27,36 @@ int64_t round_up(int64_t value, int64_t granule) { return (value + granule - 1) 
 
 int64_t taps_of(const ConvShape& s) { return s.in_c * s.kernel_h * s.kernel_w; }
 
-// Points tap k = (ci, kh, kw) of output row `oh` of image `n` at its input: into the NCHW plane
-// itself when the row has no horizontal padding, else into a padded copy in `rows`
-// ([in_c * kernel_h][row_width]); rows outside the image read `zeros` (row_width zeros).
-void point_taps(const ConvShape& s, const float* input, int64_t n, int64_t oh, int64_t row_width, float* rows,
-                const float* zeros, const float** taps) {
-  const bool padded = s.pad_left > 0 || s.pad_right > 0;
+// Output columns whose taps all fall inside the image horizontally: [*begin, *end).
+void interior_columns(const ConvShape& s, int64_t* begin, int64_t* end) {
+  const int64_t ow_count = s.out_w();
+  const int64_t span = s.in_w - 1 + s.pad_left - (s.kernel_w - 1) * s.dilation_w;
+  *begin = std::min(ow_count, (s.pad_left + s.stride_w - 1) / s.stride_w);
+  *end = std::max(*begin, std::min(ow_count, span < 0 ? 0 : span / s.stride_w + 1));
+}
+
+// Points the taps k = (ci, kh, kw) of output columns [ow_begin, ow_end) of row `oh` of image `n`:
+// into the NCHW planes for interior columns, else into zero-padded copies of the padded-row
+// columns they read, written to `copies`; rows outside the image read `zeros`.
+void point_taps(const ConvShape& s, const float* input, int64_t n, int64_t oh, int64_t ow_begin, int64_t ow_end,
+                bool interior, float* copies, const float* zeros, const float** taps) {
+  // Padded-row columns the range reads: [first, first + width).
+  const int64_t first = ow_begin * s.stride_w;
+  const int64_t width = (ow_end - 1 - ow_begin) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1;
   for (int64_t ci = 0, k = 0; ci < s.in_c; ++ci) {
     const float* plane = input + (n * s.in_c + ci) * s.in_h * s.in_w;
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
       const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
       const float* row = zeros;
-      if (ih >= 0 && ih < s.in_h && !padded) {
-        row = plane + ih * s.in_w;
+      if (ih >= 0 && ih < s.in_h && interior) {
+        row = plane + ih * s.in_w + first - s.pad_left;
       } else if (ih >= 0 && ih < s.in_h) {
-        float* copy = rows + (ci * s.kernel_h + kh) * row_width;
-        std::memset(copy, 0, sizeof(float) * s.pad_left);
-        std::memcpy(copy + s.pad_left, plane + ih * s.in_w, sizeof(float) * s.in_w);
-        std::memset(copy + s.pad_left + s.in_w, 0, sizeof(float) * s.pad_right);
+        float* copy = copies;
+        copies += width;
+        for (int64_t c = 0; c < width; ++c) {
+          const int64_t iw = first + c - s.pad_left;
+          copy[c] = iw >= 0 && iw < s.in_w ? plane[ih * s.in_w + iw] : 0.0f;
+        }
         row = copy;
       }
       for (int64_t kw = 0; kw < s.kernel_w; ++kw) taps[k++] = row + kw * s.dilation_w;
@@ -104,13 +116,15 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
   // one any tap reads, stays below pad_left + in_w + pad_right by the output size formula.
   const int64_t row_width = s.pad_left + s.in_w + s.pad_right;
   const int64_t k_count = taps_of(s), copies = s.in_c * s.kernel_h * row_width;
+  int64_t interior_begin, interior_end;
+  interior_columns(s, &interior_begin, &interior_end);
   const int threads = pool != nullptr ? pool->size() : 1;
   const double work = 2.0 * rows * ow_count * s.out_c * k_count;
   // Rows are independent: split when each thread gets a few of them and enough arithmetic.
   const int64_t chunks = threads > 1 && work > 1e6 && rows >= 4 * threads ? std::min<int64_t>(rows, threads * 4) : 1;
   const int64_t per_chunk = (rows + chunks - 1) / chunks;
   auto run = [&](int64_t chunk) {
-    // Per thread (64-byte aligned scratch): the tap pointers, one row of zeros, the padded copies.
+    // Per thread (64-byte aligned scratch): the tap pointers, a row of zeros, the edge copies.
     const int64_t pointer_floats = round_up(static_cast<int64_t>(sizeof(const float*) / sizeof(float)) * k_count, 16);
     float* scratch = f32_gemm::thread_scratch(static_cast<size_t>(pointer_floats + row_width + copies), 1);
     const float** taps = reinterpret_cast<const float**>(scratch);
@@ -124,11 +138,19 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
     args.epilogue = &p.epilogue;
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);
     for (int64_t index = chunk * per_chunk; index < end; ++index) {
-      point_taps(s, p.input, index / oh_count, index % oh_count, row_width, zeros + row_width, zeros, taps);
       const int64_t offset = index * ow_count * s.out_c;
       args.residual = p.epilogue.residual != nullptr ? p.epilogue.residual + offset : nullptr;
       args.output = p.output + offset;
-      v.row(args);
+      // Left edge, interior (read in place), right edge.
+      const int64_t bounds[4] = {0, interior_begin, interior_end, ow_count};
+      for (int part = 0; part < 3; ++part) {
+        if (bounds[part] >= bounds[part + 1]) continue;
+        point_taps(s, p.input, index / oh_count, index % oh_count, bounds[part], bounds[part + 1], part == 1,
+                   zeros + row_width, zeros, taps);
+        args.ow_begin = bounds[part];
+        args.ow_end = bounds[part + 1];
+        v.row(args);
+      }
     }
   };
   if (chunks == 1) {

@@ -20,17 +20,18 @@ constexpr int64_t kNchwConvMaxInputChannels = 4;
 // (NHWC); groups must be 1 and in_c <= kNchwConvMaxInputChannels.
 bool nchw_conv_applies(const ConvShape& shape);
 
-// One output row (n, oh) for a register-tiled variant.
+// Output columns [ow_begin, ow_end) of one output row (n, oh), for a register-tiled variant.
 struct NchwRowArgs {
   const ConvShape* shape;
-  // Input of tap k = (ci, kh, kw) for output column 0: output column ow reads
-  // taps[k][ow * stride_w]. The driver points them into the input rows themselves, or into a
-  // padded copy of the rows (pad_left zero columns first; zeros for rows outside the image).
+  int64_t ow_begin, ow_end;
+  // Input of tap k = (ci, kh, kw) for output column ow_begin: column ow reads
+  // taps[k][(ow - ow_begin) * stride_w]. The driver points them into the NCHW planes where the
+  // columns need no padding, else into a small zero-padded copy (or a row of zeros).
   const float* const* taps;
   const float* weights;   // packed for the variant (nchw_conv_pack)
   const float* bias;      // [out_c] or null
-  const float* residual;  // this row's residual, NHWC [out_w][out_c], or null
-  float* output;          // this row's output, NHWC [out_w][out_c]
+  const float* residual;  // this row's residual, NHWC [out_w][out_c] (column 0 first), or null
+  float* output;          // this row's output, NHWC [out_w][out_c] (column 0 first)
   const Epilogue* epilogue;
 };
 

@@ -18,7 +18,7 @@ template <int MR, int NV, int SW>
 void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, int64_t tail) {
   const ConvShape& s = *r.shape;
   const int64_t sw = SW > 0 ? SW : s.stride_w, k_count = s.in_c * s.kernel_h * s.kernel_w;
-  const int64_t x0 = ow0 * sw;
+  const int64_t x0 = (ow0 - r.ow_begin) * sw;
   const __m256i last = tail_mask(tail);
   __m256 acc[MR][NV];
 #pragma GCC unroll 2
@@ -65,17 +65,17 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
 
 template <int NV, int SW>
 void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, int64_t tail) {
-  const int64_t ow_count = r.shape->out_w();
-  int64_t ow = 0;
-  for (; ow + 6 <= ow_count; ow += 6) tile<6, NV, SW>(r, ow, c0, w, width, tail);
+  const int64_t ow_end = r.ow_end;
+  int64_t ow = r.ow_begin;
+  for (; ow + 6 <= ow_end; ow += 6) tile<6, NV, SW>(r, ow, c0, w, width, tail);
   // A last full tile overlapping the previous one (no residual: it may alias the output).
-  if (ow < ow_count && ow_count >= 6 && r.residual == nullptr) {
-    tile<6, NV, SW>(r, ow_count - 6, c0, w, width, tail);
+  if (ow < ow_end && ow_end - r.ow_begin >= 6 && r.residual == nullptr) {
+    tile<6, NV, SW>(r, ow_end - 6, c0, w, width, tail);
     return;
   }
-  for (; ow + 4 <= ow_count; ow += 4) tile<4, NV, SW>(r, ow, c0, w, width, tail);
-  for (; ow + 2 <= ow_count; ow += 2) tile<2, NV, SW>(r, ow, c0, w, width, tail);
-  for (; ow < ow_count; ++ow) tile<1, NV, SW>(r, ow, c0, w, width, tail);
+  for (; ow + 4 <= ow_end; ow += 4) tile<4, NV, SW>(r, ow, c0, w, width, tail);
+  for (; ow + 2 <= ow_end; ow += 2) tile<2, NV, SW>(r, ow, c0, w, width, tail);
+  for (; ow < ow_end; ++ow) tile<1, NV, SW>(r, ow, c0, w, width, tail);
 }
 
 template <int SW>

@@ -18,7 +18,7 @@ template <int MR, int NV, int SW>
 void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, __mmask16 last) {
   const ConvShape& s = *r.shape;
   const int64_t sw = SW > 0 ? SW : s.stride_w, k_count = s.in_c * s.kernel_h * s.kernel_w;
-  const int64_t x0 = ow0 * sw;
+  const int64_t x0 = (ow0 - r.ow_begin) * sw;
   __m512 acc[MR][NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
@@ -78,28 +78,28 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
   }
 }
 
-// Every pixel of the row for one channel block: full MR tiles, then 8 / 4 / 2 / 1 for the rest.
+// Columns [ow_begin, ow_end) of the row for one channel block: full MR tiles, then 8 / 4 / 2 / 1 for the rest.
 template <int MR, int NV, int SW>
 void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, __mmask16 last) {
-  const int64_t ow_count = r.shape->out_w();
-  int64_t ow = 0;
-  for (; ow + MR <= ow_count; ow += MR) tile<MR, NV, SW>(r, ow, c0, w, width, last);
+  const int64_t ow_end = r.ow_end;
+  int64_t ow = r.ow_begin;
+  for (; ow + MR <= ow_end; ow += MR) tile<MR, NV, SW>(r, ow, c0, w, width, last);
   // A last full tile that overlaps the previous one beats narrow latency-bound tiles; it writes
   // some pixels twice, so only without a residual (which may alias the output).
-  if (ow < ow_count && ow_count >= MR && r.residual == nullptr) {
-    tile<MR, NV, SW>(r, ow_count - MR, c0, w, width, last);
+  if (ow < ow_end && ow_end - r.ow_begin >= MR && r.residual == nullptr) {
+    tile<MR, NV, SW>(r, ow_end - MR, c0, w, width, last);
     return;
   }
   if constexpr (MR > 8) {
-    for (; ow + 8 <= ow_count; ow += 8) tile<8, NV, SW>(r, ow, c0, w, width, last);
+    for (; ow + 8 <= ow_end; ow += 8) tile<8, NV, SW>(r, ow, c0, w, width, last);
   }
   if constexpr (MR > 4) {
-    for (; ow + 4 <= ow_count; ow += 4) tile<4, NV, SW>(r, ow, c0, w, width, last);
+    for (; ow + 4 <= ow_end; ow += 4) tile<4, NV, SW>(r, ow, c0, w, width, last);
   }
   if constexpr (MR > 2) {
-    for (; ow + 2 <= ow_count; ow += 2) tile<2, NV, SW>(r, ow, c0, w, width, last);
+    for (; ow + 2 <= ow_end; ow += 2) tile<2, NV, SW>(r, ow, c0, w, width, last);
   }
-  for (; ow < ow_count; ++ow) tile<1, NV, SW>(r, ow, c0, w, width, last);
+  for (; ow < ow_end; ++ow) tile<1, NV, SW>(r, ow, c0, w, width, last);
 }
 
 template <int MR, int NR, int SW>
