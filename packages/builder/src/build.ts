@@ -8,6 +8,7 @@ import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
+import { revisitNchwConvs } from './internal/lower/read-nchw.js';
 import { PassContext } from './internal/pass.js';
 import { planPrecision } from './internal/precision.js';
 import { writePlan } from './internal/plan/write-plan.js';
@@ -65,13 +66,9 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
   const cacheRead = config.timingCacheFile ? TimingCache.read(config.timingCacheFile, version(), cpu) : undefined;
   if (cacheRead?.note) log(cacheRead.note);
-  selectTactics(layers, {
-    level: config.builderOptimizationLevel,
-    optSymbols: bindProfile(graph, profiles[0]!, 'opt'),
-    cache: cacheRead?.cache,
-    log,
-    progress: (done, total, layer) => progress('tactics', done, total, layer),
-  });
+  const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache: cacheRead?.cache, log };
+  selectTactics(layers, { ...selection, progress: (done, total, layer) => progress('tactics', done, total, layer) });
+  revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
   keepInt8Activations(layers, graphOutputs, log);
   const views = disabledPasses().has('eliminate-concats') ? new Map() : eliminateConcats(layers, new Set(graph.inputs), graphOutputs, log);

@@ -1,5 +1,5 @@
 import type { Value } from '@kiln/onnx-tools';
-import { NCHW_TO_NHWC } from './layout.js';
+import { NCHW_TO_NHWC, transpose } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
 /** Input channels up to which a convolution may read NCHW directly (the native family's limit). */
@@ -20,6 +20,35 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
     if (!reformat || !qualifies(layer, reformat)) continue;
     layer.family = 'f32_conv_nchw';
     layer.inputs = [reformat.inputs[0], ...layer.inputs.slice(1)];
+  }
+}
+
+/**
+ * After tactic timing: an `f32_conv_nchw` layer goes back to the NHWC path (an NCHW→NHWC Reformat,
+ * reused when one already runs earlier, and an `f32_conv` layer) when `select` times that path
+ * faster. `select` picks tactics for the layers it gets (the builder's selectTactics); layers
+ * without timings (level 0, timing cache hits without candidates) keep the NCHW path. Works on
+ * `layers` in place; `log` gets one line per layer decided.
+ */
+export function revisitNchwConvs(layers: LoweredLayer[], select: (some: LoweredLayer[]) => void, log: (line: string) => void): void {
+  for (let at = 0; at < layers.length; at++) {
+    const layer = layers[at]!;
+    const nchwMs = layer.family === 'f32_conv_nchw' && layer.tactic ? layer.timings?.[layer.tactic] : undefined;
+    if (nchwMs === undefined) continue;
+    const x = layer.inputs[0]!;
+    const earlier = layers.slice(0, at).find((other) => other.type === 'Reformat' && other.inputs[0] === x && samePerm(other.params, NCHW_TO_NHWC));
+    const reformat = earlier ?? transpose(`${layer.name}_input_reformat`, x, NCHW_TO_NHWC, layer.sources).layer;
+    const nhwc: LoweredLayer = { ...layer, family: 'f32_conv', inputs: [reformat.outputs[0], ...layer.inputs.slice(1)], tactic: undefined, timings: undefined };
+    select(earlier ? [nhwc] : [reformat, nhwc]);
+    const convMs = nhwc.tactic ? nhwc.timings?.[nhwc.tactic] : undefined;
+    const reformatMs = earlier ? 0 : reformat.tactic ? reformat.timings?.[reformat.tactic] : undefined;
+    if (convMs === undefined || reformatMs === undefined || convMs + reformatMs >= nchwMs) {
+      log(`Layout: ${layer.name} reads NCHW (${layer.tactic} ${nchwMs.toFixed(4)} ms${convMs === undefined ? '' : `; NHWC path ${(convMs + (reformatMs ?? 0)).toFixed(4)} ms`})`);
+      continue;
+    }
+    layers.splice(at, 1, ...(earlier ? [nhwc] : [reformat, nhwc]));
+    at += earlier ? 0 : 1;
+    log(`Layout: ${layer.name} reads NHWC (${nhwc.tactic} ${convMs.toFixed(4)} ms + reformat ${reformatMs.toFixed(4)} ms < ${layer.tactic} ${nchwMs.toFixed(4)} ms)`);
   }
 }
 
