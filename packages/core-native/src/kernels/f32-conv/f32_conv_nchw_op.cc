@@ -1,7 +1,7 @@
 // Driver of f32_conv_nchw layers: a convolution with few input channels that reads an NCHW input
 // and writes an NHWC output (a CNN's stem, with no reformat layer before it).
 // Layer: inputs [x NCHW [N,C,H,W] (C <= 4), w packed float32, bias? [OC], residual? NHWC like y],
-// outputs [y NHWC [N,OH,OW,OC]], params [kh, kw, sh, sw, dh, dw, pad t, l, b, r, group (1),
+// outputs [y NHWC [N,OH,OW,OC], may be strided: a channel range of a wider tensor], params [kh, kw, sh, sw, dh, dw, pad t, l, b, r, group (1),
 // hasBias, hasResidual], epilogue: at most one activation. Kernel ids: an exact variant
 // (f32_conv_nchw_6x64__avx512, ...) or the family alias f32_conv_nchw (first applicable variant).
 #include "executor/factories.h"
@@ -17,9 +17,9 @@ using f32_conv::NchwConvVariant;
 class F32ConvNchwOp final : public Op {
  public:
   F32ConvNchwOp(const NchwConvVariant& variant, ConvShape shape, f32_gemm::Epilogue epilogue, int x, int w, int bias,
-                int residual, int y, bool check_alignment, std::string where)
+                int residual, int y, int64_t output_stride, bool check_alignment, std::string where)
       : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), residual_(residual), y_(y),
-        check_alignment_(check_alignment), where_(std::move(where)) {}
+        output_stride_(output_stride), check_alignment_(check_alignment), where_(std::move(where)) {}
 
   void run(const RunState& state) const override {
     f32_conv::ConvParams p;
@@ -27,6 +27,7 @@ class F32ConvNchwOp final : public Op {
     p.packed_weights = state.at<const float>(w_);
     if (check_alignment_) check_packed_pointer(p.packed_weights, where_);
     p.output = state.at<float>(y_);
+    p.output_stride = output_stride_;
     p.epilogue = epilogue_;
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
     if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
@@ -38,6 +39,7 @@ class F32ConvNchwOp final : public Op {
   ConvShape shape_;
   f32_gemm::Epilogue epilogue_;
   int x_, w_, bias_, residual_, y_;
+  int64_t output_stride_;  // 0: dense; else floats between output pixels (a view of a wider tensor)
   bool check_alignment_;
   std::string where_;
 };
@@ -63,8 +65,6 @@ std::unique_ptr<Op> make_f32_conv_nchw(const OpBuildArgs& args) {
   require_dtype(args, y, DType::kFloat32, "output");
   require(x.shape.size() == 4 && y.shape.size() == 4, args, "f32_conv_nchw reads a 4-D NCHW input and writes 4-D NHWC.",
           "[N, C, H, W] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
-  require(x.row_stride == 0 && y.row_stride == 0, args, "f32_conv_nchw reads and writes dense tensors.",
-          "rowStride 0", std::to_string(x.row_stride) + " and " + std::to_string(y.row_stride));
   ConvShape s;
   s.batch = x.shape[0], s.in_c = x.shape[1], s.in_h = x.shape[2], s.in_w = x.shape[3], s.out_c = y.shape[3];
   s.kernel_h = p[0], s.kernel_w = p[1], s.stride_h = p[2], s.stride_w = p[3], s.dilation_h = p[4], s.dilation_w = p[5];
@@ -102,7 +102,7 @@ std::unique_ptr<Op> make_f32_conv_nchw(const OpBuildArgs& args) {
   require_packed_alignment(args, w);
   const auto& in = args.layer.inputs;
   return std::make_unique<F32ConvNchwOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
-                                         has_residual ? in[inputs - 1] : -1, args.layer.outputs[0],
+                                         has_residual ? in[inputs - 1] : -1, args.layer.outputs[0], y.row_stride,
                                          w.location == Location::kInput, args.where);
 }
 

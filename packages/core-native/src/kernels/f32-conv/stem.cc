@@ -106,7 +106,8 @@ void nchw_conv_pack(const NchwConvVariant& v, const ConvShape& s, const float* w
 
 void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
   assert(nchw_conv_applies(s) && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
-  assert(p.output_stride == 0 || p.output_stride == s.out_c);
+  assert(p.output_stride == 0 || p.output_stride >= s.out_c);
+  const int64_t pixel_stride = p.output_stride > 0 ? p.output_stride : s.out_c;
   if (v.row == nullptr) {
     nchw_conv_reference_run(s, p);
     return;
@@ -136,11 +137,11 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
     args.weights = p.packed_weights;
     args.bias = p.epilogue.bias;
     args.epilogue = &p.epilogue;
+    args.output_stride = pixel_stride;
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);
     for (int64_t index = chunk * per_chunk; index < end; ++index) {
-      const int64_t offset = index * ow_count * s.out_c;
-      args.residual = p.epilogue.residual != nullptr ? p.epilogue.residual + offset : nullptr;
-      args.output = p.output + offset;
+      args.residual = p.epilogue.residual != nullptr ? p.epilogue.residual + index * ow_count * s.out_c : nullptr;
+      args.output = p.output + index * ow_count * pixel_stride;
       // Left edge, interior (read in place), right edge.
       const int64_t bounds[4] = {0, interior_begin, interior_end, ow_count};
       for (int part = 0; part < 3; ++part) {
@@ -167,7 +168,8 @@ void nchw_conv_reference_run(const ConvShape& s, const ConvParams& p) {
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t oh = 0; oh < oh_count; ++oh) {
       for (int64_t ow = 0; ow < ow_count; ++ow) {
-        const int64_t at = ((n * oh_count + oh) * ow_count + ow) * s.out_c;
+        const int64_t pixel = (n * oh_count + oh) * ow_count + ow, at = pixel * s.out_c;
+        float* out = p.output + pixel * (p.output_stride > 0 ? p.output_stride : s.out_c);
         for (int64_t co = 0; co < s.out_c; ++co) {
           float sum = 0.0f;
           for (int64_t ci = 0; ci < s.in_c; ++ci) {
@@ -184,7 +186,7 @@ void nchw_conv_reference_run(const ConvShape& s, const ConvParams& p) {
           }
           if (ep.bias != nullptr) sum += ep.bias[co];
           if (ep.residual != nullptr) sum += ep.residual[at + co];
-          p.output[at + co] = f32_gemm::activate_scalar(sum, ep);
+          out[co] = f32_gemm::activate_scalar(sum, ep);
         }
       }
     }

@@ -31,7 +31,8 @@ struct NchwRowArgs {
   const float* weights;   // packed for the variant (nchw_conv_pack)
   const float* bias;      // [out_c] or null
   const float* residual;  // this row's residual, NHWC [out_w][out_c] (column 0 first), or null
-  float* output;          // this row's output, NHWC [out_w][out_c] (column 0 first)
+  float* output;          // this row's output, NHWC, pixels output_stride floats apart (column 0 first)
+  int64_t output_stride;  // floats between output pixels: out_c, or more inside a wider tensor
   const Epilogue* epilogue;
 };
 
@@ -61,8 +62,9 @@ size_t nchw_conv_packed_size(const NchwConvVariant& variant, const ConvShape& sh
 void nchw_conv_pack(const NchwConvVariant& variant, const ConvShape& shape, const float* weights_oihw,
                     float* packed);
 
-// params.input is NCHW, params.output NHWC (dense: output_stride must be 0); epilogue.residual
-// is NHWC like the output. Output rows are split over the pool.
+// params.input is NCHW, params.output NHWC (params.output_stride > out_c: a channel range of a
+// wider NHWC tensor, concat elimination); epilogue.residual is dense NHWC [.., out_c]. Output
+// rows are split over the pool.
 void nchw_conv_run(const NchwConvVariant& variant, const ConvShape& shape, const ConvParams& params,
                    ThreadPool* pool);
 

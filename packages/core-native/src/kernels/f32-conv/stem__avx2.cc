@@ -49,7 +49,7 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
     const int64_t at = (ow0 + i) * s.out_c + c0;
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
-      float* out = r.output + at + 8 * v;
+      float* out = r.output + (ow0 + i) * r.output_stride + c0 + 8 * v;
       const float* res = r.residual != nullptr ? r.residual + at + 8 * v : nullptr;
       __m256 y = acc[i][v];
       if (v == NV - 1 && tail < 8) {

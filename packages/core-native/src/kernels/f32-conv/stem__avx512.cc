@@ -54,7 +54,7 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
     const __m512 hi = _mm512_set1_ps(e.activation == Activation::kClip ? e.beta : __builtin_inff());
 #pragma GCC unroll 14
     for (int i = 0; i < MR; ++i) {
-      float* out = r.output + (ow0 + i) * out_c + c0;
+      float* out = r.output + (ow0 + i) * r.output_stride + c0;
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
         const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
@@ -73,7 +73,7 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
       const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
       __m512 y = acc[i][v];
       if (r.residual != nullptr) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, r.residual + at + 16 * v));
-      _mm512_mask_storeu_ps(r.output + at + 16 * v, m, f32_gemm::avx512::activate(y, e));
+      _mm512_mask_storeu_ps(r.output + (ow0 + i) * r.output_stride + c0 + 16 * v, m, f32_gemm::avx512::activate(y, e));
     }
   }
 }

@@ -34,7 +34,7 @@ void f32_conv_nchw_4x8__scalar(const NchwRowArgs& r) {
         const int64_t at = (ow0 + i) * s.out_c + c0;
         for (int64_t c = 0; c < channels; ++c) {
           const float v = acc[i][c] + (r.residual != nullptr ? r.residual[at + c] : 0.0f);
-          r.output[at + c] = f32_gemm::activate_scalar(v, *r.epilogue);
+          r.output[(ow0 + i) * r.output_stride + c0 + c] = f32_gemm::activate_scalar(v, *r.epilogue);
         }
       }
     }
