@@ -9,6 +9,7 @@ import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
+import { revisitNchwConvs } from './internal/lower/read-nchw.js';
 import { PassContext } from './internal/pass.js';
 import { planPrecision } from './internal/precision.js';
 import { writePlan } from './internal/plan/write-plan.js';
@@ -51,7 +52,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   await runPipeline(context);
   const graph = context.model.graph;
   const graphOutputs = new Set(graph.outputs);
-  let layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs);
+  let layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs, { readNchw: !disabledPasses().has('read-nchw-inputs') });
   const unmatched = Object.keys(config.layerPrecisions).filter((name) => config.precisionConstraints !== 'none' && !precision.used.has(name));
   if (unmatched.length > 0) {
     const message = `No GEMM or convolution layer is named ${unmatched.map((name) => `"${name}"`).join(', ')}`;
@@ -65,14 +66,9 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
   const cacheRead = config.timingCacheFile ? TimingCache.read(config.timingCacheFile, version(), cpu) : undefined;
   if (cacheRead?.note) log(cacheRead.note);
-  const selection = {
-    level: config.builderOptimizationLevel,
-    optSymbols: bindProfile(graph, profiles[0]!, 'opt'),
-    cache: cacheRead?.cache,
-    log,
-    progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer),
-  };
-  selectTactics(layers, selection);
+  const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache: cacheRead?.cache, log };
+  selectTactics(layers, { ...selection, progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer) });
+  revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
   if (!disabledPasses().has(FUSE_INVERTED_RESIDUAL)) {
     context.currentPass = FUSE_INVERTED_RESIDUAL;
     layers = fuseInvertedResiduals(layers, graphOutputs, selection, (line) => {

@@ -27,8 +27,9 @@ describe('layout sinking', () => {
     config.addOptimizationProfile({ image: { min: [1, 3, 17, 17], opt: [2, 3, 17, 17], max: [3, 3, 17, 17] } });
     const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network, config));
     const layers = engine.inspect().layers;
-    // One reformat into NHWC at the input, one back to NCHW at the output; none in between.
-    expect(layers.filter((layer) => layer.type === 'Reformat').map((layer) => layer.name)).toHaveLength(2);
+    // The stem reads the NCHW input itself (f32_conv_nchw); one reformat back to NCHW at the output, none in between.
+    expect(layers.filter((layer) => layer.type === 'Reformat').map((layer) => layer.name)).toHaveLength(1);
+    expect(layers.find((layer) => layer.type === 'Convolution')!.tactic).toMatch(/^f32_conv_nchw_/);
     expect(layers.filter((layer) => layer.type === 'Pooling').every((layer) => layer.tactic.includes('_nhwc__'))).toBe(true);
     const concat = layers.find((layer) => layer.type === 'Concatenation')!;
     expect(concat.outputs[0]!.dims).toEqual(['N', 8, 8, 40]);

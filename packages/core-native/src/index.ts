@@ -186,6 +186,8 @@ export function kernels(): KernelInfo[] {
  * - Conv2D tactics (every `kernels()` entry of family `f32_conv`): `shape` is
  *   `[outChannels, inChannels, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft,
  *   padBottom, padRight, group]`; `weights` is ONNX's `[outChannels, inChannels / group, kh, kw]`.
+ *   Family `f32_conv_nchw` (convolutions that read an NCHW input: group 1, at most 4 input
+ *   channels) takes the same shape and weights.
  * - ConvTranspose tactics (family `f32_deconv`): `shape` is `[inChannels, outChannels, kh, kw,
  *   strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight, outputPaddingH,
  *   outputPaddingW, group]`; `weights` is ONNX's `[inChannels, outChannels / group, kh, kw]`.
@@ -197,7 +199,7 @@ export function kernels(): KernelInfo[] {
  *   depthwise conv's geometry); `weights` is the expand `[E, C, 1, 1]` (when hasExpand is 1), the
  *   depthwise `[E, 1, kh, kw]` and the project `[OC, E, 1, 1]` weights back to back.
  *
- * The family names `f32_conv` / `f32_deconv` / `f32_gemm` / `f32_mbconv` pack for the variant `createEngine` would pick for
+ * The family names `f32_conv` / `f32_conv_nchw` / `f32_deconv` / `f32_gemm` / `f32_mbconv` pack for the variant `createEngine` would pick for
  * that family name under the current ISA cap.
  *
  * Reduced-precision tactics (families `bf16_conv`, `bf16_gemm`, `f16_conv`, `f16_gemm`,
@@ -218,6 +220,8 @@ export function kernels(): KernelInfo[] {
  * // Conv 3x3, 16 -> 32 channels, stride 1, pad 1, for the AVX-512 im2col tactic:
  * const w = new Float32Array(32 * 16 * 3 * 3);
  * const packed = packWeights('f32_conv_im2col_14x32__avx512', [32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1], w);
+ * // An image stem, 3x3 stride 2, 3 -> 32 channels, reading NCHW, for the best variant here:
+ * const stem = packWeights('f32_conv_nchw', [32, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1], new Float32Array(32 * 3 * 3 * 3));
  * // ConvTranspose 4x4, 8 -> 4 channels, stride 2, pad 1, for the best variant here:
  * const d = packWeights('f32_deconv', [8, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1], new Float32Array(8 * 4 * 4 * 4));
  * // Gemm with B = [N=10, K=64] (transB = 1):

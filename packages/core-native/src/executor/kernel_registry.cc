@@ -2,6 +2,7 @@
 
 #include "executor/error.h"
 #include "executor/factories.h"
+#include "kernels/f32-conv/stem.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/f32-mbconv/mbconv.h"
@@ -90,6 +91,8 @@ std::vector<KernelFamily> make_families() {
   };
   add_variant_family(&families, "f32_conv", f32_conv::conv_variants(), f32_conv::conv_variant_count(),
                      make_f32_conv);
+  add_variant_family(&families, "f32_conv_nchw", f32_conv::nchw_conv_variants(), f32_conv::nchw_conv_variant_count(),
+                     make_f32_conv_nchw);
   add_variant_family(&families, "f32_deconv", f32_conv::deconv_variants(), f32_conv::deconv_variant_count(),
                      make_f32_deconv);
   add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);

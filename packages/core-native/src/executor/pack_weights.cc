@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "executor/error.h"
+#include "kernels/f32-conv/stem.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/f32-mbconv/mbconv.h"
@@ -87,6 +88,24 @@ AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<
   check_length(s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w, length, "[OC, IC/group, kh, kw]");
   AlignedBuffer out(variant->packed_size(s) * sizeof(float), true);
   variant->pack(s, weights, reinterpret_cast<float*>(out.data()));
+  return out;
+}
+
+// f32_conv_nchw: NCHW-input convolutions (group 1, few input channels); the alias picks as createEngine does.
+AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std::vector<double>& shape,
+                             const float* weights, int64_t length) {
+  const f32_conv::ConvShape s = conv_shape(shape);
+  if (!f32_conv::nchw_conv_applies(s)) {
+    fail("f32_conv_nchw packs convolutions with group 1 and few input channels.",
+         "group 1 and at most " + std::to_string(f32_conv::kNchwConvMaxInputChannels) + " input channels",
+         list_string(shape), "Pick an f32_conv tactic (NHWC input).");
+  }
+  for (size_t i = 0; i < f32_conv::nchw_conv_variant_count() && variant == nullptr; ++i) {
+    if (isa_usable(f32_conv::nchw_conv_variants()[i].isa)) variant = &f32_conv::nchw_conv_variants()[i];
+  }
+  check_length(s.out_c * s.in_c * s.kernel_h * s.kernel_w, length, "[OC, IC, kh, kw]");
+  AlignedBuffer out(f32_conv::nchw_conv_packed_size(*variant, s) * sizeof(float), true);
+  f32_conv::nchw_conv_pack(*variant, s, weights, reinterpret_cast<float*>(out.data()));
   return out;
 }
 
@@ -286,6 +305,10 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (const f32_mbconv::MbconvVariant* v = f32_mbconv::find_variant(tactic.c_str())) {
     return pack_mbconv(v, shape, weights, weights_length);
   }
+  if (tactic == "f32_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length);
+  if (const f32_conv::NchwConvVariant* v = f32_conv::find_nchw_conv_variant(tactic.c_str())) {
+    return pack_nchw_conv(v, shape, weights, weights_length);
+  }
   if (const f32_conv::DeconvVariant* v = f32_conv::find_deconv_variant(tactic.c_str())) {
     return pack_deconv(v, shape, weights, weights_length);
   }
@@ -296,7 +319,7 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
     return pack_gemm(v, shape, weights, weights_length);
   }
   fail("Unknown tactic for packWeights.",
-       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, "
+       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_conv_nchw, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, "
        "f16_conv, f16_gemm, qu8_conv or qu8_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }

@@ -1,12 +1,20 @@
 import type { Value } from '@kiln/onnx-tools';
+import { readNchwInputs } from './read-nchw.js';
 import type { LoweredLayer } from './types.js';
+
+/** Options of {@link cancelReformats}. */
+export interface CancelOptions {
+  /** Let few-channel convolutions read an NCHW input themselves (readNchwInputs); default true. */
+  readNchw?: boolean;
+}
 
 /**
  * Peephole over lowered layers: a Reformat (transpose) whose input comes from another Reformat
  * with the inverse permutation is dropped, its readers reading the first one's input instead —
- * so conv → conv stays NHWC. Then reformats nobody reads go away.
+ * so conv → conv stays NHWC. A stem convolution left behind an NCHW→NHWC Reformat then reads the
+ * NCHW tensor itself (readNchwInputs). Then reformats nobody reads go away.
  */
-export function cancelReformats(layers: LoweredLayer[], graphOutputs: ReadonlySet<Value>): LoweredLayer[] {
+export function cancelReformats(layers: LoweredLayer[], graphOutputs: ReadonlySet<Value>, options: CancelOptions = {}): LoweredLayer[] {
   const producer = new Map<Value, LoweredLayer>();
   for (const layer of layers) for (const output of layer.outputs) producer.set(output, layer);
   const replace = new Map<Value, Value>();
@@ -18,6 +26,7 @@ export function cancelReformats(layers: LoweredLayer[], graphOutputs: ReadonlySe
     if (inverse(source.params as number[], layer.params as number[])) replace.set(layer.outputs[0]!, source.inputs[0]!);
   }
   let live = layers.filter((layer) => !(layer.type === 'Reformat' && replace.has(layer.outputs[0]!)));
+  if (options.readNchw !== false) readNchwInputs(live);
   // Drop reformats whose outputs nothing reads any more (repeat: removing one can orphan another).
   for (let changed = true; changed; ) {
     changed = false;

@@ -11,8 +11,8 @@ export interface TensorView {
 /** The tactic of an eliminated Concat: moves nothing, checks the views when the engine loads. */
 export const CONCAT_VIEW_TACTIC = 'x_concat_view__scalar';
 
-/** Tactics that write through a row stride: every f32 GEMM variant and the GEMM-based convolutions. */
-const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+)__/;
+/** Tactics that write through a row stride: every f32 GEMM variant, the GEMM-based, Winograd and NCHW-input convolutions. */
+const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+|f32_conv_nchw_\w+)__/;
 
 /**
  * Concat elimination (after tactic selection, on the final layer list): each input of a Concat is
@@ -22,8 +22,8 @@ const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+
  * - contiguous: every dim before the axis is 1 (NCHW channel concat at batch 1): slice i is a dense
  *   view at the byte offset of the inputs before it; any native producer writes it;
  * - strided: the axis is the last one (NHWC channel concat, squeezenet's fire modules): slice i is
- *   a column range with the output's last dim as row stride; only GEMM and GEMM-based conv tactics
- *   write that (their output row stride becomes ldc).
+ *   a column range with the output's last dim as row stride; only GEMM, GEMM-based and NCHW-input conv
+ *   tactics write that (their output row stride becomes ldc).
  *
  * An input qualifies only when it has one producer, is read by this Concat alone (once), is not a
  * graph input, output or constant, and has static extents along and after the axis. The Concat's

@@ -1,0 +1,65 @@
+import type { Value } from '@kiln/onnx-tools';
+import { NCHW_TO_NHWC, transpose } from './layout.js';
+import type { LoweredLayer } from './types.js';
+
+/** Input channels up to which a convolution may read NCHW directly (the native family's limit). */
+export const NCHW_CONV_MAX_CHANNELS = 4;
+
+/**
+ * A convolution that still reads its input through an NCHW→NHWC Reformat after the inverse pairs
+ * cancelled (a graph input, or any tensor only NCHW layers produce) and that has few input
+ * channels, group 1 and fp32 tactics only (a CNN's stem), reads the NCHW tensor itself: it
+ * becomes an `f32_conv_nchw` layer (NCHW input, NHWC output, its own variants timed by the
+ * tuner), and the Reformat goes away unless another layer reads its output.
+ */
+export function readNchwInputs(layers: readonly LoweredLayer[]): void {
+  const producer = new Map<Value, LoweredLayer>();
+  for (const layer of layers) for (const output of layer.outputs) producer.set(output, layer);
+  for (const layer of layers) {
+    const reformat = layer.inputs[0] ? producer.get(layer.inputs[0]) : undefined;
+    if (!reformat || !qualifies(layer, reformat)) continue;
+    layer.family = 'f32_conv_nchw';
+    layer.inputs = [reformat.inputs[0], ...layer.inputs.slice(1)];
+  }
+}
+
+/**
+ * After tactic timing: an `f32_conv_nchw` layer goes back to the NHWC path (an NCHW→NHWC Reformat,
+ * reused when one already runs earlier, and an `f32_conv` layer) when `select` times that path
+ * faster. `select` picks tactics for the layers it gets (the builder's selectTactics); layers
+ * without timings (level 0, timing cache hits without candidates) keep the NCHW path. Works on
+ * `layers` in place; `log` gets one line per layer decided.
+ */
+export function revisitNchwConvs(layers: LoweredLayer[], select: (some: LoweredLayer[]) => void, log: (line: string) => void): void {
+  for (let at = 0; at < layers.length; at++) {
+    const layer = layers[at]!;
+    const nchwMs = layer.family === 'f32_conv_nchw' && layer.tactic ? layer.timings?.[layer.tactic] : undefined;
+    if (nchwMs === undefined) continue;
+    const x = layer.inputs[0]!;
+    const earlier = layers.slice(0, at).find((other) => other.type === 'Reformat' && other.inputs[0] === x && samePerm(other.params, NCHW_TO_NHWC));
+    const reformat = earlier ?? transpose(`${layer.name}_input_reformat`, x, NCHW_TO_NHWC, layer.sources).layer;
+    const nhwc: LoweredLayer = { ...layer, family: 'f32_conv', inputs: [reformat.outputs[0], ...layer.inputs.slice(1)], tactic: undefined, timings: undefined };
+    select(earlier ? [nhwc] : [reformat, nhwc]);
+    const convMs = nhwc.tactic ? nhwc.timings?.[nhwc.tactic] : undefined;
+    const reformatMs = earlier ? 0 : reformat.tactic ? reformat.timings?.[reformat.tactic] : undefined;
+    if (convMs === undefined || reformatMs === undefined || convMs + reformatMs >= nchwMs) {
+      log(`Layout: ${layer.name} reads NCHW (${layer.tactic} ${nchwMs.toFixed(4)} ms${convMs === undefined ? '' : `; NHWC path ${(convMs + (reformatMs ?? 0)).toFixed(4)} ms`})`);
+      continue;
+    }
+    layers.splice(at, 1, ...(earlier ? [nhwc] : [reformat, nhwc]));
+    at += earlier ? 0 : 1;
+    log(`Layout: ${layer.name} reads NHWC (${nhwc.tactic} ${convMs.toFixed(4)} ms + reformat ${reformatMs.toFixed(4)} ms < ${layer.tactic} ${nchwMs.toFixed(4)} ms)`);
+  }
+}
+
+function qualifies(layer: LoweredLayer, reformat: LoweredLayer): boolean {
+  if (layer.family !== 'f32_conv' || layer.type !== 'Convolution' || layer.candidates !== undefined || layer.params?.[10] !== 1) return false;
+  if (reformat.type !== 'Reformat' || !samePerm(reformat.params, NCHW_TO_NHWC)) return false;
+  const source = reformat.inputs[0];
+  const channels = source?.shape?.[1];
+  return source?.dtype === 'float32' && source.shape?.length === 4 && typeof channels === 'number' && channels <= NCHW_CONV_MAX_CHANNELS;
+}
+
+function samePerm(params: readonly (number | string)[] | undefined, perm: readonly number[]): boolean {
+  return params !== undefined && params.length === perm.length && perm.every((axis, i) => params[i] === axis);
+}

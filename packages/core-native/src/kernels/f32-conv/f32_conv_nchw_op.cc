@@ -1,0 +1,109 @@
+// Driver of f32_conv_nchw layers: a convolution with few input channels that reads an NCHW input
+// and writes an NHWC output (a CNN's stem, with no reformat layer before it).
+// Layer: inputs [x NCHW [N,C,H,W] (C <= 4), w packed float32, bias? [OC], residual? NHWC like y],
+// outputs [y NHWC [N,OH,OW,OC], may be strided: a channel range of a wider tensor], params [kh, kw, sh, sw, dh, dw, pad t, l, b, r, group (1),
+// hasBias, hasResidual], epilogue: at most one activation. Kernel ids: an exact variant
+// (f32_conv_nchw_6x64__avx512, ...) or the family alias f32_conv_nchw (first applicable variant).
+#include "executor/factories.h"
+#include "executor/fused_epilogue.h"
+#include "kernels/f32-conv/stem.h"
+
+namespace kiln {
+namespace {
+
+using f32_conv::ConvShape;
+using f32_conv::NchwConvVariant;
+
+class F32ConvNchwOp final : public Op {
+ public:
+  F32ConvNchwOp(const NchwConvVariant& variant, ConvShape shape, f32_gemm::Epilogue epilogue, int x, int w, int bias,
+                int residual, int y, int64_t output_stride, bool check_alignment, std::string where)
+      : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), residual_(residual), y_(y),
+        output_stride_(output_stride), check_alignment_(check_alignment), where_(std::move(where)) {}
+
+  void run(const RunState& state) const override {
+    f32_conv::ConvParams p;
+    p.input = state.at<const float>(x_);
+    p.packed_weights = state.at<const float>(w_);
+    if (check_alignment_) check_packed_pointer(p.packed_weights, where_);
+    p.output = state.at<float>(y_);
+    p.output_stride = output_stride_;
+    p.epilogue = epilogue_;
+    if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
+    if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
+    f32_conv::nchw_conv_run(variant_, shape_, p, state.pool);
+  }
+
+ private:
+  const NchwConvVariant& variant_;
+  ConvShape shape_;
+  f32_gemm::Epilogue epilogue_;
+  int x_, w_, bias_, residual_, y_;
+  int64_t output_stride_;  // 0: dense; else floats between output pixels (a view of a wider tensor)
+  bool check_alignment_;
+  std::string where_;
+};
+
+std::string geometry(const ConvShape& s) {
+  return "C " + std::to_string(s.in_c) + ", group " + std::to_string(s.groups) + ", kernel " +
+         std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w);
+}
+
+}  // namespace
+
+std::unique_ptr<Op> make_f32_conv_nchw(const OpBuildArgs& args) {
+  require_params(args, 13, "kh, kw, sh, sw, dh, dw, pad t, l, b, r, group, hasBias, hasResidual");
+  int64_t p[13];
+  for (int i = 0; i < 13; ++i) p[i] = param_int(args, i);
+  require((p[11] == 0 || p[11] == 1) && (p[12] == 0 || p[12] == 1), args, "hasBias and hasResidual must be 0 or 1.",
+          "0 or 1", std::to_string(p[11]) + ", " + std::to_string(p[12]));
+  const bool has_bias = p[11] != 0, has_residual = p[12] != 0;
+  const size_t inputs = 2 + has_bias + has_residual;
+  require_arity(args, inputs, inputs, 1);
+  for (size_t i = 0; i < inputs; ++i) require_dtype(args, args.in(i), DType::kFloat32, "conv inputs");
+  const TensorDesc &x = args.in(0), &y = args.out(0), &w = args.in(1);
+  require_dtype(args, y, DType::kFloat32, "output");
+  require(x.shape.size() == 4 && y.shape.size() == 4, args, "f32_conv_nchw reads a 4-D NCHW input and writes 4-D NHWC.",
+          "[N, C, H, W] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
+  ConvShape s;
+  s.batch = x.shape[0], s.in_c = x.shape[1], s.in_h = x.shape[2], s.in_w = x.shape[3], s.out_c = y.shape[3];
+  s.kernel_h = p[0], s.kernel_w = p[1], s.stride_h = p[2], s.stride_w = p[3], s.dilation_h = p[4], s.dilation_w = p[5];
+  s.pad_top = p[6], s.pad_left = p[7], s.pad_bottom = p[8], s.pad_right = p[9], s.groups = p[10];
+  require(f32_conv::nchw_conv_applies(s), args, "f32_conv_nchw takes valid convolutions with group 1 and few input channels.",
+          "group 1, 1 <= C <= " + std::to_string(f32_conv::kNchwConvMaxInputChannels) +
+              ", positive sizes/strides/dilations, pads >= 0, OH/OW >= 1",
+          "x " + shape_string(x.shape) + ", " + geometry(s));
+  const std::vector<int64_t> expected{s.batch, s.out_h(), s.out_w(), s.out_c};
+  require(y.shape == expected, args, "Conv output shape does not match the convolution formula.",
+          shape_string(expected), shape_string(y.shape));
+  if (has_bias) {
+    require(args.in(2).elements == s.out_c, args, "Bias must have one value per output channel.",
+            std::to_string(s.out_c), std::to_string(args.in(2).elements));
+  }
+  if (has_residual) {
+    require(args.in(inputs - 1).shape == y.shape, args, "Residual must have the output's NHWC shape.",
+            shape_string(y.shape), shape_string(args.in(inputs - 1).shape));
+  }
+  const NchwConvVariant* variant = nullptr;
+  if (args.base == "f32_conv_nchw") {
+    for (size_t i = 0; i < f32_conv::nchw_conv_variant_count() && variant == nullptr; ++i) {
+      const NchwConvVariant& v = f32_conv::nchw_conv_variants()[i];
+      if (static_cast<int>(v.isa) <= static_cast<int>(args.isa)) variant = &v;
+    }
+  } else {
+    variant = f32_conv::find_nchw_conv_variant((args.base + "__" + isa_name(args.isa)).c_str());
+  }
+  require(variant != nullptr, args, "Unknown f32_conv_nchw variant.", "a tactic id listed by kernels()", args.base);
+  if (args.tactic != nullptr) *args.tactic = variant->name;
+  const int64_t packed = static_cast<int64_t>(f32_conv::nchw_conv_packed_size(*variant, s));
+  require(w.elements == packed, args, "Packed weight size does not match the variant.",
+          std::to_string(packed) + " floats (packWeights('" + std::string(variant->name) + "', ...))",
+          std::to_string(w.elements));
+  require_packed_alignment(args, w);
+  const auto& in = args.layer.inputs;
+  return std::make_unique<F32ConvNchwOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
+                                         has_residual ? in[inputs - 1] : -1, args.layer.outputs[0], y.row_stride,
+                                         w.location == Location::kInput, args.where);
+}
+
+}  // namespace kiln
