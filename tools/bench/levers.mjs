@@ -49,7 +49,9 @@ for (const benchCase of benchCases(shared).filter((c) => !filter || filter.test(
   const info = plans[3].inspect();
   const patterns = {};
   for (const fusion of info.build.fusions ?? []) {
-    const kind = fusion.split(' + ').map((name) => opOf.get(name) ?? '?').join('+');
+    // A fusion line may end in a note such as "(inverted residual, f32_mbconv_14x32__avx512)".
+    const [, names, note] = /^(.*?)(?: \(([^,)]+)[^)]*\))?$/.exec(fusion);
+    const kind = names.split(' + ').map((name) => opOf.get(name) ?? '?').join('+') + (note ? ` (${note})` : '');
     patterns[kind] = (patterns[kind] ?? 0) + 1;
   }
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
