@@ -6,6 +6,7 @@
 // (f32_conv_nchw_6x64__avx512, ...) or the family alias f32_conv_nchw (first applicable variant).
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
+#include "kernels/f32-conv/conv_op.h"
 #include "kernels/f32-conv/stem.h"
 
 namespace kiln {
@@ -14,35 +15,7 @@ namespace {
 using f32_conv::ConvShape;
 using f32_conv::NchwConvVariant;
 
-class F32ConvNchwOp final : public Op {
- public:
-  F32ConvNchwOp(const NchwConvVariant& variant, ConvShape shape, f32_gemm::Epilogue epilogue, int x, int w, int bias,
-                int residual, int y, int64_t output_stride, bool check_alignment, std::string where)
-      : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), residual_(residual), y_(y),
-        output_stride_(output_stride), check_alignment_(check_alignment), where_(std::move(where)) {}
-
-  void run(const RunState& state) const override {
-    f32_conv::ConvParams p;
-    p.input = state.at<const float>(x_);
-    p.packed_weights = state.at<const float>(w_);
-    if (check_alignment_) check_packed_pointer(p.packed_weights, where_);
-    p.output = state.at<float>(y_);
-    p.output_stride = output_stride_;
-    p.epilogue = epilogue_;
-    if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
-    if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
-    f32_conv::nchw_conv_run(variant_, shape_, p, state.pool);
-  }
-
- private:
-  const NchwConvVariant& variant_;
-  ConvShape shape_;
-  f32_gemm::Epilogue epilogue_;
-  int x_, w_, bias_, residual_, y_;
-  int64_t output_stride_;  // 0: dense; else floats between output pixels (a view of a wider tensor)
-  bool check_alignment_;
-  std::string where_;
-};
+using F32ConvNchwOp = F32ConvLayerOp<NchwConvVariant, f32_conv::nchw_conv_run>;
 
 std::string geometry(const ConvShape& s) {
   return "C " + std::to_string(s.in_c) + ", group " + std::to_string(s.groups) + ", kernel " +

@@ -5,6 +5,7 @@
 // (f32_conv_1x1_14x32__avx512, f32_dwconv_3x3__avx2, ...) or the family alias f32_conv (first
 // applicable variant in list order at or below the ISA).
 #include "executor/conv_layer.h"
+#include "kernels/f32-conv/conv_op.h"
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
 #include "kernels/f32-conv/variants.h"
@@ -23,35 +24,13 @@ bool writes_strided(const ConvVariant& variant) {
          name.rfind("f32_conv_winograd_", 0) == 0;
 }
 
-class F32ConvOp final : public Op {
- public:
-  F32ConvOp(const ConvVariant& variant, ConvShape shape, f32_gemm::Epilogue epilogue, int x, int w, int bias,
-            int residual, int y, int64_t output_stride, bool check_alignment, std::string where)
-      : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), residual_(residual), y_(y),
-        output_stride_(output_stride), check_alignment_(check_alignment), where_(std::move(where)) {}
+// The variant's own run function, as F32ConvLayerOp calls it.
+void run_variant(const ConvVariant& variant, const ConvShape& shape, const f32_conv::ConvParams& params,
+                 ThreadPool* pool) {
+  variant.run(shape, params, pool);
+}
 
-  void run(const RunState& state) const override {
-    f32_conv::ConvParams p;
-    p.input = state.at<const float>(x_);
-    p.packed_weights = state.at<const float>(w_);
-    if (check_alignment_) check_packed_pointer(p.packed_weights, where_);
-    p.output = state.at<float>(y_);
-    p.output_stride = output_stride_;
-    p.epilogue = epilogue_;
-    if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
-    if (residual_ >= 0) p.epilogue.residual = state.at<const float>(residual_);
-    variant_.run(shape_, p, state.pool);
-  }
-
- private:
-  const ConvVariant& variant_;
-  ConvShape shape_;
-  f32_gemm::Epilogue epilogue_;
-  int x_, w_, bias_, residual_, y_;
-  int64_t output_stride_;
-  bool check_alignment_;
-  std::string where_;
-};
+using F32ConvOp = F32ConvLayerOp<ConvVariant, run_variant>;
 
 }  // namespace
 
