@@ -11,6 +11,12 @@ namespace {
 const MbconvVariant kVariants[] = {
     {"f32_mbconv_14x32__avx512", Isa::kAvx512, "f32_gemm_14x32__avx512", f32_conv::f32_dwconv_3x3__avx512,
      f32_conv::f32_dwconv__avx512},
+    // Narrow (16 or 48 output channels) projections waste lanes of a 32-wide tile; tactic timing
+    // picks per block.
+    {"f32_mbconv_28x16__avx512", Isa::kAvx512, "f32_gemm_28x16__avx512", f32_conv::f32_dwconv_3x3__avx512,
+     f32_conv::f32_dwconv__avx512},
+    {"f32_mbconv_8x48__avx512", Isa::kAvx512, "f32_gemm_8x48__avx512", f32_conv::f32_dwconv_3x3__avx512,
+     f32_conv::f32_dwconv__avx512},
     {"f32_mbconv_6x16__avx2", Isa::kAvx2, "f32_gemm_6x16__avx2", f32_conv::f32_dwconv_3x3__avx2,
      f32_conv::f32_dwconv__avx2},
     {"f32_mbconv_4x4__scalar", Isa::kScalar, "f32_gemm_4x4__scalar", nullptr, f32_conv::f32_dwconv__scalar},
