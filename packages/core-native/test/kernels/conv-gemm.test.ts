@@ -1,9 +1,9 @@
 // f32_conv and f32_gemm layers through the executor: every runnable variant (weights packed with
 // packWeights) against plain JS references over a shape sweep, each fused activation, with and
 // without bias and residual; inapplicable variants must be rejected with a coded error.
-import { KilnError } from '@kiln/common';
 import { describe, expect, it } from 'vitest';
 import { createEngine, kernels, packWeights } from '../../src/index.js';
+import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, gemmReference, outSize, packedProgram, runPacked, variantsOf } from '../helpers/fused.js';
 import { expectClose, randomFloats, rng } from '../helpers/harness.js';
 
@@ -41,18 +41,6 @@ function expectedToApply(variant: string, c: ConvCase): boolean {
   if (variant.startsWith('f32_conv_1x1')) return c.kh === 1 && c.kw === 1 && c.pads.every((p) => p === 0);
   if (variant.startsWith('f32_conv_winograd')) return c.group === 1 && c.kh === 3 && c.kw === 3 && c.sh === 1 && c.sw === 1 && c.dh === 1 && c.dw === 1;
   return true;
-}
-
-function expectCoded(fn: () => unknown, codes: string[]): KilnError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(KilnError.isInstance(caught), `expected a KilnError, got ${String(caught)}`).toBe(true);
-  expect(codes).toContain((caught as KilnError).code);
-  return caught as KilnError;
 }
 
 describe('kernels() families', () => {

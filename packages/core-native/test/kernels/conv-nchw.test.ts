@@ -2,9 +2,9 @@
 // runnable variant against the NHWC JS reference on the transposed input, over a sweep of input
 // channels 1..4, odd sizes, pads, strides 1-4, dilation, output channels around the register
 // tiles, each fused activation, bias and residual, at 1 and 2 threads; bad layers get coded errors.
-import { KilnError } from '@kiln/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getThreads, kernels, packWeights, setThreads } from '../../src/index.js';
+import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, outSize, runPacked, variantsOf } from '../helpers/fused.js';
 import { expectClose, randomFloats, rng } from '../helpers/harness.js';
 
@@ -33,17 +33,6 @@ function toNhwc(x: Float32Array, c: ConvCase): Float32Array {
   const y = new Float32Array(x.length);
   for (let n = 0; n < c.n; n++) for (let ch = 0; ch < c.c; ch++) for (let i = 0; i < c.h * c.w; i++) y[(n * c.h * c.w + i) * c.c + ch] = x[(n * c.c + ch) * c.h * c.w + i]!;
   return y;
-}
-
-function expectCoded(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(KilnError.isInstance(caught), `expected a KilnError, got ${String(caught)}`).toBe(true);
-  expect((caught as KilnError).code).toBe(code);
 }
 
 describe('f32_conv_nchw through the executor', () => {

@@ -2,11 +2,11 @@
 // against f32_conv_direct__scalar on odd sizes, pads, channel counts off the vector width,
 // epilogues, batches and thread counts; strided (concat) outputs bit-equal to dense ones; the
 // shapes they must refuse; and their accuracy against a float64 reference as K grows.
-import { KilnError } from '@kiln/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NativeProgram, type NativeTensor, createEngine, getThreads, packWeights, setThreads } from '../../src/index.js';
+import { createEngine, getThreads, type NativeProgram, type NativeTensor, packWeights, setThreads } from '../../src/index.js';
+import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, outSize, runPacked, variantsOf } from '../helpers/fused.js';
-import { SEED, expectClose, randomFloats, rng } from '../helpers/harness.js';
+import { expectClose, randomFloats, rng, SEED } from '../helpers/harness.js';
 
 const { runnable: all, skipped } = variantsOf('f32_conv');
 const WINOGRAD = all.filter((name) => name.startsWith('f32_conv_winograd_'));
@@ -30,17 +30,6 @@ const CASES: Array<[string, ConvCase]> = [
 const outShape = (c: ConvCase) => [c.n, outSize(c.h, 3, 1, 1, c.pads[0], c.pads[2]), outSize(c.w, 3, 1, 1, c.pads[1], c.pads[3]), c.oc];
 const packShape = (c: ConvCase) => [c.oc, c.c, 3, 3, 1, 1, 1, 1, ...c.pads, 1];
 const layerParams = (c: ConvCase, bias: boolean, residual: boolean) => [3, 3, 1, 1, 1, 1, ...c.pads, 1, bias ? 1 : 0, residual ? 1 : 0];
-
-function expectCoded(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(KilnError.isInstance(caught), `expected a KilnError, got ${String(caught)}`).toBe(true);
-  expect((caught as KilnError).code).toBe(code);
-}
 
 /** y of one conv layer run by `tactic`. */
 function runConv(tactic: string, c: ConvCase, x: Float32Array, w: Float32Array, bias?: Float32Array, residual?: Float32Array, step?: (typeof ACTIVATIONS)[number]): Float32Array {

@@ -2,9 +2,9 @@
 // packed with packWeights) against JS references that round (bf16, f16) or quantize (qu8) the
 // operands exactly as the kernels do, over the f32 suites' shapes, activations, bias, residual
 // and transB; plus the coded errors for bad quantization options and packed weights.
-import { KilnError } from '@kiln/common';
 import { describe, expect, it } from 'vitest';
-import { type PackWeightsOptions, kernels, packWeights } from '../../src/index.js';
+import { kernels, type PackWeightsOptions, packWeights } from '../../src/index.js';
+import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, gemmReference, outSize, runPacked, variantsOf } from '../helpers/fused.js';
 import { expectClose, randomFloats, rng } from '../helpers/harness.js';
 
@@ -58,17 +58,6 @@ function emulate(format: Format, a: Float32Array, w: Float32Array, channels: num
     return Math.min(127, Math.max(-128, rne(Math.fround(v / s)))) * s;
   });
   return [qa, qw];
-}
-
-function expectCoded(fn: () => unknown, codes: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(KilnError.isInstance(caught), `expected a KilnError, got ${String(caught)}`).toBe(true);
-  expect(codes).toContain((caught as KilnError).code);
 }
 
 const options = (format: Format, weightScales?: Float32Array): PackWeightsOptions | undefined =>

@@ -1,10 +1,10 @@
 // f32_mbconv (fused inverted-residual block) through the executor: every runnable variant, at
 // automatic and forced band heights, on 1 and 2 threads, against the unfused chain of three
 // reference convolutions (f32_conv_direct__scalar) run as one program; bad layers are rejected.
-import { KilnError } from '@kiln/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NativeProgram, NativeTensor, NativeUnaryStep } from '../../src/index.js';
 import { createEngine, getThreads, packWeights, setThreads } from '../../src/index.js';
+import { expectCoded } from '../helpers/errors.js';
 import { variantsOf } from '../helpers/fused.js';
 import { expectClose, randomFloats, rng } from '../helpers/harness.js';
 
@@ -159,17 +159,6 @@ function runFused(b: Block, kernel: string, w: Weights, x: Float32Array, residua
   const epilogue = options.epilogue ?? b.acts.filter((step, i): step is NativeUnaryStep => step !== undefined && (i > 0 || b.e !== 0));
   p.layers.push({ kernel, inputs: [xIn, packed, ...biases, ...(residual ? [resIn] : [])], outputs: [y], params: options.params ?? mbconvParams(b, !!residual, options.bandRows), epilogue });
   return p.run(residual ? [x, residual] : [x], out);
-}
-
-function expectCoded(fn: () => unknown, codes: string[]) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(KilnError.isInstance(caught), `expected a KilnError, got ${String(caught)}`).toBe(true);
-  expect(codes).toContain((caught as KilnError).code);
 }
 
 describe('f32_mbconv through the executor', () => {
