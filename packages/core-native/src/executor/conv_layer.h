@@ -1,7 +1,8 @@
-// The layer contract of every NHWC convolution family (f32_conv, bf16_conv, f16_conv, qu8_conv):
-// inputs [x NHWC, w packed, bias? [OC], residual? like y], outputs [y NHWC], params [kh, kw, sh,
-// sw, dh, dw, pad t, l, b, r, group, hasBias, hasResidual]. One check of the bindings and the
-// geometry for all of them; each family then checks its own packed weights.
+// The layer contract of every convolution family with an NHWC output (f32_conv, bf16_conv,
+// f16_conv, qu8_conv, and f32_conv_nchw, whose input is NCHW): inputs [x NHWC (or NCHW), w packed,
+// bias? [OC], residual? like y], outputs [y NHWC], params [kh, kw, sh, sw, dh, dw, pad t, l, b, r,
+// group, hasBias, hasResidual]. One check of the bindings and the geometry for all of them; each
+// family then checks its own packed weights and the geometries it takes.
 #pragma once
 
 #include <string>
@@ -24,6 +25,7 @@ struct ConvLayer {
 struct ConvLayerOptions {
   bool uint8_io = false;
   size_t trailing = 0;
+  bool input_nchw = false;  // x is [N, C, H, W] (f32_conv_nchw)
 };
 
 inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions options = {}) {
@@ -48,10 +50,14 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions opti
     require_dtype(args, args.in(i), narrow ? DType::kUint8 : DType::kFloat32, "conv inputs");
   }
   require_dtype(args, y, output_u8 ? DType::kUint8 : DType::kFloat32, "output");
-  require(x.shape.size() == 4 && y.shape.size() == 4, args, "Conv input and output must be 4-D NHWC.",
-          "[N, H, W, C] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
+  require(x.shape.size() == 4 && y.shape.size() == 4, args,
+          options.input_nchw ? "Conv input must be 4-D NCHW and output 4-D NHWC." : "Conv input and output must be 4-D NHWC.",
+          options.input_nchw ? "[N, C, H, W] and [N, OH, OW, OC]" : "[N, H, W, C] and [N, OH, OW, OC]",
+          shape_string(x.shape) + " and " + shape_string(y.shape));
   f32_conv::ConvShape s;
-  s.batch = x.shape[0], s.in_h = x.shape[1], s.in_w = x.shape[2], s.in_c = x.shape[3], s.out_c = y.shape[3];
+  const int c_axis = options.input_nchw ? 1 : 3, h_axis = options.input_nchw ? 2 : 1;
+  s.batch = x.shape[0], s.in_c = x.shape[c_axis], s.in_h = x.shape[h_axis], s.in_w = x.shape[h_axis + 1];
+  s.out_c = y.shape[3];
   s.kernel_h = p[0], s.kernel_w = p[1], s.stride_h = p[2], s.stride_w = p[3], s.dilation_h = p[4],
   s.dilation_w = p[5];
   s.pad_top = p[6], s.pad_left = p[7], s.pad_bottom = p[8], s.pad_right = p[9], s.groups = p[10];

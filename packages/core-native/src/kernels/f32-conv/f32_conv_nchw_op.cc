@@ -4,6 +4,7 @@
 // outputs [y NHWC [N,OH,OW,OC], may be strided: a channel range of a wider tensor], params [kh, kw, sh, sw, dh, dw, pad t, l, b, r, group (1),
 // hasBias, hasResidual], epilogue: at most one activation. Kernel ids: an exact variant
 // (f32_conv_nchw_6x64__avx512, ...) or the family alias f32_conv_nchw (first applicable variant).
+#include "executor/conv_layer.h"
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
 #include "kernels/f32-conv/conv_op.h"
@@ -25,38 +26,17 @@ std::string geometry(const ConvShape& s) {
 }  // namespace
 
 std::unique_ptr<Op> make_f32_conv_nchw(const OpBuildArgs& args) {
-  require_params(args, 13, "kh, kw, sh, sw, dh, dw, pad t, l, b, r, group, hasBias, hasResidual");
-  int64_t p[13];
-  for (int i = 0; i < 13; ++i) p[i] = param_int(args, i);
-  require((p[11] == 0 || p[11] == 1) && (p[12] == 0 || p[12] == 1), args, "hasBias and hasResidual must be 0 or 1.",
-          "0 or 1", std::to_string(p[11]) + ", " + std::to_string(p[12]));
-  const bool has_bias = p[11] != 0, has_residual = p[12] != 0;
-  const size_t inputs = 2 + has_bias + has_residual;
-  require_arity(args, inputs, inputs, 1);
-  for (size_t i = 0; i < inputs; ++i) require_dtype(args, args.in(i), DType::kFloat32, "conv inputs");
+  ConvLayerOptions options;
+  options.input_nchw = true;
+  const ConvLayer layer = check_conv_layer(args, options);
+  const ConvShape& s = layer.shape;
+  const bool has_bias = layer.has_bias, has_residual = layer.has_residual;
+  const size_t inputs = layer.inputs;
   const TensorDesc &x = args.in(0), &y = args.out(0), &w = args.in(1);
-  require_dtype(args, y, DType::kFloat32, "output");
-  require(x.shape.size() == 4 && y.shape.size() == 4, args, "f32_conv_nchw reads a 4-D NCHW input and writes 4-D NHWC.",
-          "[N, C, H, W] and [N, OH, OW, OC]", shape_string(x.shape) + " and " + shape_string(y.shape));
-  ConvShape s;
-  s.batch = x.shape[0], s.in_c = x.shape[1], s.in_h = x.shape[2], s.in_w = x.shape[3], s.out_c = y.shape[3];
-  s.kernel_h = p[0], s.kernel_w = p[1], s.stride_h = p[2], s.stride_w = p[3], s.dilation_h = p[4], s.dilation_w = p[5];
-  s.pad_top = p[6], s.pad_left = p[7], s.pad_bottom = p[8], s.pad_right = p[9], s.groups = p[10];
   require(f32_conv::nchw_conv_applies(s), args, "f32_conv_nchw takes valid convolutions with group 1 and few input channels.",
           "group 1, 1 <= C <= " + std::to_string(f32_conv::kNchwConvMaxInputChannels) +
               ", positive sizes/strides/dilations, pads >= 0, OH/OW >= 1",
           "x " + shape_string(x.shape) + ", " + geometry(s));
-  const std::vector<int64_t> expected{s.batch, s.out_h(), s.out_w(), s.out_c};
-  require(y.shape == expected, args, "Conv output shape does not match the convolution formula.",
-          shape_string(expected), shape_string(y.shape));
-  if (has_bias) {
-    require(args.in(2).elements == s.out_c, args, "Bias must have one value per output channel.",
-            std::to_string(s.out_c), std::to_string(args.in(2).elements));
-  }
-  if (has_residual) {
-    require(args.in(inputs - 1).shape == y.shape, args, "Residual must have the output's NHWC shape.",
-            shape_string(y.shape), shape_string(args.in(inputs - 1).shape));
-  }
   const NchwConvVariant* variant = nullptr;
   if (args.base == "f32_conv_nchw") {
     for (size_t i = 0; i < f32_conv::nchw_conv_variant_count() && variant == nullptr; ++i) {
