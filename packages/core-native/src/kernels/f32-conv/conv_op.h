@@ -1,7 +1,8 @@
-// The run-time op of an f32 convolution layer, shared by the NHWC driver (f32_conv_op.cc) and the
-// NCHW-input driver (f32_conv_nchw_op.cc): both bind the same tensors (input, packed weights,
-// bias?, residual?, output with an optional row stride) to ConvParams and differ only in the
-// variant type and the call that runs it (`Run`).
+// The run-time op of an f32 convolution layer, shared by the NHWC driver (f32_conv_op.cc), the
+// NCHW-input driver (f32_conv_nchw_op.cc) and the transposed-convolution driver
+// (f32_deconv_op.cc): all bind the same tensors (input, packed weights, bias?, residual?, output
+// with an optional row stride) to ConvParams and differ only in the variant and shape types and
+// the call that runs it (`Run`).
 #pragma once
 
 #include <cstdint>
@@ -14,11 +15,11 @@
 
 namespace kiln {
 
-template <class Variant, void (*Run)(const Variant&, const f32_conv::ConvShape&, const f32_conv::ConvParams&,
-                                     ThreadPool*)>
+template <class Variant, class Shape,
+          void (*Run)(const Variant&, const Shape&, const f32_conv::ConvParams&, ThreadPool*)>
 class F32ConvLayerOp final : public Op {
  public:
-  F32ConvLayerOp(const Variant& variant, f32_conv::ConvShape shape, f32_gemm::Epilogue epilogue, int x, int w,
+  F32ConvLayerOp(const Variant& variant, Shape shape, f32_gemm::Epilogue epilogue, int x, int w,
                  int bias, int residual, int y, int64_t output_stride, bool check_alignment, std::string where)
       : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), residual_(residual), y_(y),
         output_stride_(output_stride), check_alignment_(check_alignment), where_(std::move(where)) {}
@@ -38,9 +39,9 @@ class F32ConvLayerOp final : public Op {
 
  private:
   const Variant& variant_;
-  f32_conv::ConvShape shape_;
+  Shape shape_;
   f32_gemm::Epilogue epilogue_;
-  int x_, w_, bias_, residual_, y_;
+  int x_, w_, bias_, residual_, y_;  // tensor ids; bias_ / residual_ -1 when the layer has none
   int64_t output_stride_;  // 0: dense; else floats between output pixels (a view of a wider tensor)
   bool check_alignment_;
   std::string where_;

@@ -16,7 +16,7 @@ namespace {
 using f32_conv::ConvShape;
 using f32_conv::NchwConvVariant;
 
-using F32ConvNchwOp = F32ConvLayerOp<NchwConvVariant, f32_conv::nchw_conv_run>;
+using F32ConvNchwOp = F32ConvLayerOp<NchwConvVariant, ConvShape, f32_conv::nchw_conv_run>;
 
 std::string geometry(const ConvShape& s) {
   return "C " + std::to_string(s.in_c) + ", group " + std::to_string(s.groups) + ", kernel " +

@@ -30,7 +30,7 @@ void run_variant(const ConvVariant& variant, const ConvShape& shape, const f32_c
   variant.run(shape, params, pool);
 }
 
-using F32ConvOp = F32ConvLayerOp<ConvVariant, run_variant>;
+using F32ConvOp = F32ConvLayerOp<ConvVariant, ConvShape, run_variant>;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 // (first applicable variant in list order at or below the ISA).
 #include "executor/factories.h"
 #include "executor/fused_epilogue.h"
+#include "kernels/f32-conv/conv_op.h"
 #include "kernels/f32-conv/variants.h"
 
 namespace kiln {
@@ -14,32 +15,13 @@ namespace {
 using f32_conv::DeconvShape;
 using f32_conv::DeconvVariant;
 
-class F32DeconvOp final : public Op {
- public:
-  F32DeconvOp(const DeconvVariant& variant, DeconvShape shape, f32_gemm::Epilogue epilogue, int x, int w, int bias,
-              int y, bool check_alignment, std::string where)
-      : variant_(variant), shape_(shape), epilogue_(epilogue), x_(x), w_(w), bias_(bias), y_(y),
-        check_alignment_(check_alignment), where_(std::move(where)) {}
+// The variant's own run function, as F32ConvLayerOp calls it.
+void run_variant(const DeconvVariant& variant, const DeconvShape& shape, const f32_conv::ConvParams& params,
+                 ThreadPool* pool) {
+  variant.run(shape, params, pool);
+}
 
-  void run(const RunState& state) const override {
-    f32_conv::ConvParams p;
-    p.input = state.at<const float>(x_);
-    p.packed_weights = state.at<const float>(w_);
-    if (check_alignment_) check_packed_pointer(p.packed_weights, where_);
-    p.output = state.at<float>(y_);
-    p.epilogue = epilogue_;
-    if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
-    variant_.run(shape_, p, state.pool);
-  }
-
- private:
-  const DeconvVariant& variant_;
-  DeconvShape shape_;
-  f32_gemm::Epilogue epilogue_;
-  int x_, w_, bias_, y_;
-  bool check_alignment_;
-  std::string where_;
-};
+using F32DeconvOp = F32ConvLayerOp<DeconvVariant, DeconvShape, run_variant>;
 
 }  // namespace
 
@@ -99,8 +81,8 @@ std::unique_ptr<Op> make_f32_deconv(const OpBuildArgs& args) {
   if (!reference) require_packed_alignment(args, w);
   const auto& in = args.layer.inputs;
   return std::make_unique<F32DeconvOp>(*variant, s, fused_activation(args), in[0], in[1], has_bias ? in[2] : -1,
-                                       args.layer.outputs[0], !reference && w.location == Location::kInput,
-                                       args.where);
+                                       /*residual=*/-1, args.layer.outputs[0], /*output_stride=*/0,
+                                       !reference && w.location == Location::kInput, args.where);
 }
 
 }  // namespace kiln
