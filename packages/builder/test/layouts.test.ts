@@ -27,9 +27,13 @@ describe('layout sinking', () => {
     config.addOptimizationProfile({ image: { min: [1, 3, 17, 17], opt: [2, 3, 17, 17], max: [3, 3, 17, 17] } });
     const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network, config));
     const layers = engine.inspect().layers;
-    // The stem reads the NCHW input itself (f32_conv_nchw); one reformat back to NCHW at the output, none in between.
-    expect(layers.filter((layer) => layer.type === 'Reformat').map((layer) => layer.name)).toHaveLength(1);
-    expect(layers.find((layer) => layer.type === 'Convolution')!.tactic).toMatch(/^f32_conv_nchw_/);
+    // One reformat back to NCHW at the output and none in between. Whether the stem reads the NCHW
+    // input itself (f32_conv_nchw) or through an input reformat is a timed choice, so either is right.
+    const reformats = layers.filter((layer) => layer.type === 'Reformat');
+    const readsImage = (layer: (typeof layers)[number]) => layer.inputs.some((input) => input.name === 'image');
+    expect(reformats.filter((layer) => !readsImage(layer))).toHaveLength(1);
+    const stem = layers.find((layer) => layer.type === 'Convolution')!;
+    expect(reformats.filter(readsImage)).toHaveLength(stem.tactic.startsWith('f32_conv_nchw_') ? 0 : 1);
     expect(layers.filter((layer) => layer.type === 'Pooling').every((layer) => layer.tactic.includes('_nhwc__'))).toBe(true);
     const concat = layers.find((layer) => layer.type === 'Concatenation')!;
     expect(concat.outputs[0]!.dims).toEqual(['N', 8, 8, 40]);
