@@ -119,15 +119,30 @@ function timeTactics(layer: LoweredLayer, candidates: readonly string[], symbols
     if (run !== undefined) runs.set(tactic, run);
   }
   const best = new Map<string, number>();
+  const timed = new Map(runs);
   for (let round = 0; round < rounds; round++) {
-    for (const [tactic, run] of runs) {
+    for (const [tactic, run] of timed) {
       const start = process.hrtime.bigint();
       run();
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       best.set(tactic, Math.min(best.get(tactic) ?? Number.POSITIVE_INFINITY, ms));
     }
+    for (const tactic of slowCandidates(best, round)) timed.delete(tactic);
   }
   return Object.fromEntries([...runs.keys()].map((tactic) => [tactic, rounds === 0 ? 0 : best.get(tactic)!]));
+}
+
+/**
+ * Candidates that stop being timed after `round` (0-based): those whose minimum so far is more
+ * than 4x the fastest after the first round, 2x after later ones. Interference only adds time, so
+ * a candidate that far behind cannot win (a burst would have to slow it 2-4x in every round while
+ * sparing the fastest); the reference and AVX2 kernels of big layers, 5-30x slower than AVX-512,
+ * then cost two runs instead of six. Their timings stay reported, as upper bounds.
+ */
+export function slowCandidates(best: ReadonlyMap<string, number>, round: number): string[] {
+  const fastest = Math.min(...best.values());
+  const factor = round === 0 ? 4 : 2;
+  return [...best].filter(([, ms]) => ms > fastest * factor).map(([tactic]) => tactic);
 }
 
 /**
