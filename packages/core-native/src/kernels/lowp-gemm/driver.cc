@@ -54,7 +54,7 @@ struct AmxScope {
 
 // bf16 on AMX: the tiles' arithmetic is cheap next to converting A to bf16, so tasks split M
 // only, into whole 32-row tiles, and each A row is converted once (plan_tiles' N split for short
-// M, e.g. bert_mini's 128 rows, made every task convert all of A: 2 threads ran slower than 1).
+// M, e.g. bert_mini's 128 rows, made every task convert all of A).
 // Fewer row tiles than threads keep plan_tiles' grid.
 f32_gemm::TileGrid task_grid(const LowpVariant& v, const LowpParams& p, int threads) {
   f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile_shape(v), p.m, p.n, p.k, threads);
