@@ -178,6 +178,40 @@ void test_variants(Tally& tally, ThreadPool& pool) {
   }
 }
 
+// bf16 over two threads: the tasks split rows (AMX: whole 32-row tiles, N whole), so each output
+// is summed in the same order as on one thread and must match it bit for bit; and the reference
+// within the sweep's tolerance. Shapes: bert_mini's (128 rows: fewer tiles than a balanced split
+// wants), ragged row tiles, K past one K block, a single row tile.
+void test_bf16_threads(Tally& tally, ThreadPool& pool) {
+  const Case cases[] = {{128, 256, 256, f32_gemm::Activation::kGeluErf, true, 0},
+                        {130, 97, 600, f32_gemm::Activation::kRelu, true, 1},
+                        {67, 33, 1031, f32_gemm::Activation::kNone, false, 2},
+                        {32, 40, 300, f32_gemm::Activation::kClip, true, 0},
+                        {300, 16, 64, f32_gemm::Activation::kSigmoid, false, 1}};
+  const LowpVariant& ref = reference_for(Format::kBf16);
+  for (size_t vi = 0; vi < lowp_gemm::variant_count(); ++vi) {
+    const LowpVariant& v = lowp_gemm::variants()[vi];
+    if (v.format != Format::kBf16 || v.isa == Isa::kScalar) continue;
+    if (!host_supports(v.isa)) {
+      ++tally.skipped;
+      continue;
+    }
+    for (const Case& c : cases) {
+      Buffer a = random_buffer(c.m * c.k, -1.0f, 1.0f), b = random_buffer(c.k * c.n);
+      Buffer bias = random_buffer(c.n), residual = random_buffer(c.m * c.n);
+      Buffer one = aligned_buffer(c.m * c.n), two = aligned_buffer(c.m * c.n), want = aligned_buffer(c.m * c.n);
+      run(v, c, a.get(), b.get(), nullptr, bias.get(), residual.get(), {}, one.get(), nullptr);
+      run(v, c, a.get(), b.get(), nullptr, bias.get(), residual.get(), {}, two.get(), &pool);
+      run(ref, c, a.get(), b.get(), nullptr, bias.get(), residual.get(), {}, want.get(), nullptr);
+      const std::string shape = format("M=%lld N=%lld K=%lld", (long long)c.m, (long long)c.n, (long long)c.k);
+      expect_close(tally, format("%s %s threads=2 vs threads=1 (bit-identical)", v.name, shape.c_str()), two.get(),
+                   c.n, one.get(), c.n, c.m, c.n, 0.0, 0.0);
+      expect_close(tally, format("%s %s threads=2 vs %s", v.name, shape.c_str(), ref.name), two.get(), c.n,
+                   want.get(), c.n, c.m, c.n, 2e-6 * (c.k + 8), 1e-5);
+    }
+  }
+}
+
 // fp16 row scaling: activations far beyond fp16's range (1e6, and tiny 1e-6 rows) stay finite and
 // accurate, for every f16 variant this host runs.
 void test_f16_range(Tally& tally, ThreadPool& pool) {
@@ -236,6 +270,7 @@ void run_lowp_tests(Tally& tally) {
   test_conversions(tally);
   test_references(tally);
   test_variants(tally, pool);
+  test_bf16_threads(tally, pool);
   test_f16_range(tally, pool);
   test_requantize(tally);
 }
