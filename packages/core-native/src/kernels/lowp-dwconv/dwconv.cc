@@ -72,10 +72,23 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
 
   const PackedWeights w = packed_view(s, p.weights);
   const int32_t zx = p.input_grid.zero_point;
+  RowStore store{};
+  const bool fused = clamp_only(p.epilogue, &store.lo, &store.hi);
+  // A fused uint8 output folds 1 / output scale and the zero point into the multiplier and offset.
+  float inverse = 1.0f, zero_point = 0.0f;
+  if (fused && quantized_out) {
+    lowp_gemm::RowFinish folded{};
+    folded.lo = store.lo, folded.hi = store.hi, folded.output = p.output_grid;
+    lowp_gemm::prepare_requantize(&folded);
+    inverse = folded.inverse, zero_point = static_cast<float>(p.output_grid.zero_point);
+    store.lo = folded.q_lo + zero_point, store.hi = folded.q_hi + zero_point;
+  }
   for (int64_t c = 0; c < padded_c; ++c) {
     const bool real = c < c_count;
-    multiplier[c] = real ? p.input_grid.scale * w.scale[c] : 0.0f;
-    offset[c] = real && p.epilogue.bias != nullptr ? p.epilogue.bias[c] : 0.0f;
+    const float scale = real ? p.input_grid.scale * w.scale[c] : 0.0f;
+    const float bias = real && p.epilogue.bias != nullptr ? p.epilogue.bias[c] : 0.0f;
+    multiplier[c] = scale * inverse;
+    offset[c] = bias * inverse + zero_point;
     zx_sum[c] = real ? -zx * w.sum[c] : 0;
   }
   std::memset(zx_row, zx, static_cast<size_t>(quad_bytes));
@@ -83,9 +96,7 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
   const int64_t left = std::min(columns, s.pad_left), image_end = std::min(columns, s.pad_left + s.in_w);
   std::memset(padded, zx, static_cast<size_t>(columns * c_count));
 
-  RowStore store{};
-  store.multiplier = multiplier, store.offset = offset, store.grid = p.output_grid;
-  const bool fused = clamp_only(p.epilogue, &store.lo, &store.hi);
+  store.multiplier = multiplier, store.offset = offset;
   std::vector<int64_t> held(static_cast<size_t>(span), -1);
   std::vector<const uint8_t*> rows(static_cast<size_t>(s.kernel_h));
   const uint8_t* image = p.input + n * s.in_h * row_size;
@@ -190,7 +201,6 @@ void quad_row__scalar(const uint8_t* padded, int64_t count, int64_t step, int64_
 void dw_row__scalar(const ConvShape& s, const int8_t* weights, const RowInput& input, const int32_t* zx_sum,
                     const RowStore& store) {
   const int64_t c_count = s.in_c, padded_c = padded_channels(s), groups = tap_groups(s);
-  std::vector<float> y(static_cast<size_t>(c_count));
   for (int64_t ow = 0; ow < s.out_w(); ++ow) {
     for (int64_t c = 0; c < c_count; ++c) {
       int32_t acc = zx_sum[c];
@@ -203,13 +213,12 @@ void dw_row__scalar(const ConvShape& s, const int8_t* weights, const RowInput& i
         }
       }
       const float v = std::fma(static_cast<float>(acc), store.multiplier[c], store.offset[c]);
-      y[c] = std::min(store.hi, std::max(store.lo, v));
-    }
-    if (store.out_u8 != nullptr) {
-      lowp_gemm::requantize_row_u8(y.data(), c_count, store.grid.scale, store.grid.zero_point, 0, 255,
-                                   store.out_u8 + ow * c_count);
-    } else {
-      std::copy(y.begin(), y.end(), store.out + ow * c_count);
+      const float clamped = std::min(store.hi, std::max(store.lo, v));
+      if (store.out_u8 != nullptr) {
+        store.out_u8[ow * c_count + c] = static_cast<uint8_t>(std::nearbyint(clamped));
+      } else {
+        store.out[ow * c_count + c] = clamped;
+      }
     }
   }
 }

@@ -4,8 +4,9 @@
 // product summed in int32, and the sum is finished once:
 //   acc[c] = sum_taps (x - zx) * wq[tap, c]                                  (exact, int32)
 //   y[c]   = fma(float(acc[c]), sx * sw[c], bias[c]), clamped by ReLU/Clip
-// then requantized to the output grid or stored as fp32. Padding taps are the zero point (the
-// quantized 0): they add nothing.
+// then stored as fp32 or requantized to the output grid (for a uint8 output the scale, bias,
+// 1 / output scale and output zero point fold into one FMA per value; see RowStore). Padding
+// taps are the zero point (the quantized 0): they add nothing.
 //
 // Layout: each input row is read through a padded copy E (zx where the row is padding), turned
 // into quads Q[p][c] = (E[p][c], E[p + d][c], E[p + 2d][c], E[p + 3d][c]) (d the dilation) once
@@ -55,15 +56,16 @@ struct RowInput {
   int64_t step;  // input columns per quad index (the stride when 4 * dilation is a multiple of it)
 };
 
-// The finish of one output row: y = fma(float(acc), multiplier[c], offset[c]) clamped to [lo, hi],
-// stored as fp32 (out) or requantized (out_u8, on `grid`).
+// The finish of one output row. fp32 (out): y = fma(float(acc), multiplier[c], offset[c]) clamped
+// to [lo, hi]. uint8 (out_u8): the multiplier and offset already carry 1 / output scale and the
+// zero point, and q = clamp(rne(fma(float(acc), multiplier[c], offset[c])), lo, hi), lo and hi
+// the activation clamp folded with [0, 255] as lowp_gemm::prepare_requantize does (+ zero point).
 struct RowStore {
-  const float* multiplier;  // [C] sx * sw[c]
-  const float* offset;      // [C] bias or 0
-  float lo, hi;             // activation clamp (-inf, +inf without one)
+  const float* multiplier;  // [C padded]
+  const float* offset;      // [C padded]
+  float lo, hi;
   float* out;               // the row in the fp32 output, or null
   uint8_t* out_u8;          // the row in the uint8 output, or null
-  lowp_gemm::Quantization grid;
 };
 
 //   QuadRowFn: the quad row of `count` quads from the padded row E (count * step + 3 * d columns).

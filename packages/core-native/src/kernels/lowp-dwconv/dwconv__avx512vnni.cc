@@ -14,37 +14,25 @@ __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
 }
 
-// y = fma(float(acc), multiplier, offset) clamped to [lo, hi], stored as fp32, or requantized with
-// requantize_row_u8's arithmetic (x * (1 / scale), round half even, + zero point, saturated) and
-// the clamps folded into one pair of bounds on the rounded value, as lowp_gemm::prepare_requantize
-// does (scaling and rounding are monotone, so clamping before or after them gives the same bytes).
+// RowStore's finish of 16 channels of one pixel: fp32, or uint8 (the multiplier and offset carry
+// the requantize, the bounds the clamps and [0, 255]).
 struct Finish {
   float* out;
   uint8_t* out_u8;
-  __m512 lo, hi, inverse_scale, q_lo, q_hi;
-  __m512i zero_point;
+  __m512 lo, hi;
 
   explicit Finish(const RowStore& s) : out(s.out), out_u8(s.out_u8) {
     lo = _mm512_set1_ps(s.lo), hi = _mm512_set1_ps(s.hi);
-    lowp_gemm::RowFinish folded{};
-    if (out_u8 != nullptr) {
-      folded.lo = s.lo, folded.hi = s.hi, folded.output = s.grid;
-      lowp_gemm::prepare_requantize(&folded);
-    }
-    inverse_scale = _mm512_set1_ps(folded.inverse);
-    q_lo = _mm512_set1_ps(folded.q_lo), q_hi = _mm512_set1_ps(folded.q_hi);
-    zero_point = _mm512_set1_epi32(out_u8 != nullptr ? s.grid.zero_point : 0);
   }
 
   // offset: pixel * C + c0 within the row.
   inline void operator()(__m512i acc, __m512 multiplier, __m512 bias, __mmask16 m, int64_t offset) const {
-    const __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), multiplier, bias);
+    const __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), multiplier, bias), lo), hi);
     if (out_u8 == nullptr) {
-      _mm512_mask_storeu_ps(out + offset, m, _mm512_min_ps(_mm512_max_ps(y, lo), hi));
+      _mm512_mask_storeu_ps(out + offset, m, y);
       return;
     }
-    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(y, inverse_scale), q_lo), q_hi);
-    const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
+    const __m512i q = _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     _mm_mask_storeu_epi8(out_u8 + offset, m, _mm512_cvtepi32_epi8(q));
   }
 };
@@ -93,21 +81,31 @@ void row_block(const ConvShape& s, const int8_t* weights, const RowInput& input,
 
 }  // namespace
 
+// Quads one after another overlap where step is one or two dilations: quad q is then quad q - 1
+// shifted down by one or two bytes per lane with the new bytes on top (one or two loads per 16
+// channels instead of four).
 void quad_row__avx512vnni(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c_count,
                           uint8_t* quads) {
-  const int64_t padded_c = (c_count + 15) / 16 * 16, d = dilation * c_count;
-  for (int64_t q = 0; q < count; ++q) {
-    const uint8_t* e = padded + q * step * c_count;
-    uint8_t* out = quads + q * padded_c * 4;
-    for (int64_t c0 = 0; c0 < padded_c; c0 += 16) {
-      const __mmask16 m = tail_mask(c_count - c0);
-      const __m512i b0 = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, e + c0));
-      const __m512i b1 = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, e + d + c0));
-      const __m512i b2 = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, e + 2 * d + c0));
-      const __m512i b3 = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, e + 3 * d + c0));
-      // b0 | b1 << 8 | b2 << 16 | b3 << 24 (0xFE: a | b | c).
-      const __m512i low = _mm512_ternarylogic_epi32(b0, _mm512_slli_epi32(b1, 8), _mm512_slli_epi32(b2, 16), 0xFE);
-      _mm512_storeu_si512(out + c0 * 4, _mm512_or_si512(low, _mm512_slli_epi32(b3, 24)));
+  const int64_t padded_c = (c_count + 15) / 16 * 16, d = dilation * c_count, quad_stride = padded_c * 4;
+  const int64_t shift = step % dilation == 0 ? step / dilation : 0;  // quads between overlapping ones
+  for (int64_t c0 = 0; c0 < padded_c; c0 += 16) {
+    const __mmask16 m = tail_mask(c_count - c0);
+    auto bytes = [&](const uint8_t* at) { return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, at + c0)); };
+    __m512i r = _mm512_setzero_si512();
+    for (int64_t q = 0; q < count; ++q) {
+      const uint8_t* e = padded + q * step * c_count;
+      if (q > 0 && shift == 1) {
+        r = _mm512_or_si512(_mm512_srli_epi32(r, 8), _mm512_slli_epi32(bytes(e + 3 * d), 24));
+      } else if (q > 0 && shift == 2) {
+        // (r >> 16) | b2 << 16 | b3 << 24 (0xFE: a | b | c).
+        r = _mm512_ternarylogic_epi32(_mm512_srli_epi32(r, 16), _mm512_slli_epi32(bytes(e + 2 * d), 16),
+                                      _mm512_slli_epi32(bytes(e + 3 * d), 24), 0xFE);
+      } else {
+        const __m512i low = _mm512_ternarylogic_epi32(bytes(e), _mm512_slli_epi32(bytes(e + d), 8),
+                                                      _mm512_slli_epi32(bytes(e + 2 * d), 16), 0xFE);
+        r = _mm512_or_si512(low, _mm512_slli_epi32(bytes(e + 3 * d), 24));
+      }
+      _mm512_storeu_si512(quads + q * quad_stride + c0 * 4, r);
     }
   }
 }
