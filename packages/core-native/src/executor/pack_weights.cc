@@ -249,7 +249,8 @@ AlignedBuffer pack_lowp_conv(const lowp_conv::ConvVariant& v, const std::vector<
   return out;
 }
 
-// qu8_dwconv: fp32 weights [C, 1, kh, kw] reordered to [kh * kw][C] (quantization is in the params).
+// qu8_dwconv: fp32 weights [C, 1, kh, kw] quantized per channel to int8 (symmetric) and packed as
+// lowp_dwconv::PackedWeights (the activation grids are in the params).
 AlignedBuffer pack_qu8_dwconv(const std::vector<double>& shape, const float* weights, int64_t length) {
   const f32_conv::ConvShape s = conv_shape(shape);
   if (!lowp_dwconv::applies(s)) {
@@ -257,8 +258,14 @@ AlignedBuffer pack_qu8_dwconv(const std::vector<double>& shape, const float* wei
          "group == input channels == output channels", list_string(shape), "Pick a qu8_conv or f32_conv tactic.");
   }
   check_length(s.out_c * s.kernel_h * s.kernel_w, length, "[C, 1, kh, kw]");
-  AlignedBuffer out(lowp_dwconv::packed_floats(s) * sizeof(float), true);
-  lowp_dwconv::pack(s, weights, reinterpret_cast<float*>(out.data()));
+  for (int64_t i = 0; i < length; ++i) {
+    if (!std::isfinite(weights[i])) {
+      fail("qu8_dwconv quantizes finite weights.", "finite values", "weights[" + std::to_string(i) + "] " +
+           std::to_string(weights[i]), "Check the model's weights (NaN or infinity).");
+    }
+  }
+  AlignedBuffer out(lowp_dwconv::packed_words(s) * 4, true);
+  lowp_dwconv::pack(s, weights, out.data());
   return out;
 }
 

@@ -108,7 +108,27 @@ function quantize(values: Float32Array, grid: { scale: number; zeroPoint: number
 
 const dequantize = (q: Float32Array, grid: { scale: number; zeroPoint: number }) => q.map((v) => Math.fround((v - grid.zeroPoint) * grid.scale));
 
-/** Depthwise 3x3, stride 2, pad 1, + bias, ReLU6, in float64 over NHWC [1, H, W, C]. */
+/**
+ * qu8_dwconv's weights: per channel, scale = max|w| / 127 and w ~ scale * rne(w / scale) in
+ * [-127, 127] (symmetric int8).
+ */
+function quantizedDepthwiseWeights(weights: Float32Array, taps: number): Float32Array {
+  const out = new Float32Array(weights.length);
+  for (let c = 0; c < weights.length / taps; c++) {
+    let largest = 0;
+    for (let t = 0; t < taps; t++) largest = Math.max(largest, Math.abs(weights[c * taps + t]!));
+    const scale = Math.fround(largest / 127);
+    for (let t = 0; t < taps; t++) {
+      const q = scale > 0 ? Math.fround(weights[c * taps + t]! / scale) : 0;
+      const r = Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : Math.round(q);
+      out[c * taps + t] = Math.min(127, Math.max(-127, r)) * scale;
+    }
+  }
+  return out;
+}
+const wdwQuantized = quantizedDepthwiseWeights(wdw, 9);
+
+/** Depthwise 3x3 (qu8_dwconv's int8 weights), stride 2, pad 1, + bias, ReLU6, in float64 over NHWC [1, H, W, C]. */
 function depthwiseReference(input: Float32Array): Float32Array {
   const out = new Float32Array(5 * 6 * C);
   for (let oh = 0; oh < 5; oh++) {
@@ -119,7 +139,7 @@ function depthwiseReference(input: Float32Array): Float32Array {
           for (let kw = 0; kw < 3; kw++) {
             const ih = oh * 2 - 1 + kh;
             const iw = ow * 2 - 1 + kw;
-            if (ih >= 0 && ih < H && iw >= 0 && iw < W) sum += input[(ih * W + iw) * C + c]! * wdw[c * 9 + kh * 3 + kw]!;
+            if (ih >= 0 && ih < H && iw >= 0 && iw < W) sum += input[(ih * W + iw) * C + c]! * wdwQuantized[c * 9 + kh * 3 + kw]!;
           }
         }
         out[(oh * 6 + ow) * C + c] = Math.min(6, Math.max(0, sum));

@@ -41,7 +41,7 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
   }
   const promoted = promote(layers);
   const isQu8Conv = (layer: LoweredLayer) => layer.type === 'Convolution' && layer.inputGrid !== undefined && (layer.tactic?.startsWith('qu8_conv') ?? false);
-  const dwTactic = runnable('qu8_dwconv__avx512');
+  const dwTactic = vectorVariant('qu8_dwconv');
   const poolTactic = runnable('qu8_maxpool2d_nhwc__avx512');
   // Candidates that must read (and for pass-through layers, write) uint8 shrink to a fixed point.
   const depthwise = new Set(dwTactic ? layers.filter(isDepthwise) : []);
@@ -164,4 +164,9 @@ function isDepthwise(layer: LoweredLayer): boolean {
 /** The vector variant when this CPU runs it (scalar variants are references, never a speed-up). */
 function runnable(tactic: string): string | undefined {
   return kernels().find((kernel) => kernel.name === tactic && kernel.runnable)?.name;
+}
+
+/** The first vector variant of a family (listed fastest first) that this CPU runs. */
+function vectorVariant(family: string): string | undefined {
+  return kernels().find((kernel) => kernel.name.startsWith(`${family}__`) && !kernel.name.endsWith('__scalar') && kernel.runnable)?.name;
 }

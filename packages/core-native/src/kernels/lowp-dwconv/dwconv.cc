@@ -1,8 +1,11 @@
-// qu8_dwconv driver, variant list and scalar reference (the oracle of the vector rows).
+// qu8_dwconv driver, variant list, weight packing and scalar reference (the oracle of the vector
+// rows: integer sums are exact and the finish is the same fp32 operations, so they match bit for
+// bit).
 #include "dwconv.h"
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -15,50 +18,113 @@ namespace kiln::lowp_dwconv {
 namespace {
 
 const DwVariant kVariants[] = {
-    {"qu8_dwconv__avx512", Isa::kAvx512, dequant_row__avx512, dw_row__avx512, f32_gemm::f32_epilogue_row__avx512},
-    {"qu8_dwconv__scalar", Isa::kScalar, dequant_row__scalar, dw_row__scalar, f32_gemm::f32_epilogue_row__scalar},
+    {"qu8_dwconv__avx512vnni", Isa::kAvx512Vnni, quad_row__avx512vnni, dw_row__avx512vnni,
+     f32_gemm::f32_epilogue_row__avx512},
+    {"qu8_dwconv__scalar", Isa::kScalar, quad_row__scalar, dw_row__scalar, f32_gemm::f32_epilogue_row__scalar},
 };
 
-// Output rows [oh0, oh1) of image n. The dequantized input rows live in a window of `span` rows
-// (slot ih % span), each converted once when first needed.
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// Whether the epilogue is bias + ReLU/Clip/none (finished in the row kernels' registers).
+bool clamp_only(const f32_gemm::Epilogue& e, float* lo, float* hi) {
+  const float infinity = std::numeric_limits<float>::infinity();
+  switch (e.activation) {
+    case f32_gemm::Activation::kNone: *lo = -infinity, *hi = infinity; return true;
+    case f32_gemm::Activation::kRelu: *lo = 0.0f, *hi = infinity; return true;
+    case f32_gemm::Activation::kClip: *lo = e.alpha, *hi = e.beta; return true;
+    default: *lo = -infinity, *hi = infinity; return false;
+  }
+}
+
+// Bytes carved out of one thread scratch buffer, 64-byte aligned pieces.
+struct Carve {
+  uint8_t* at;
+  template <typename T>
+  T* take(int64_t count) {
+    T* p = reinterpret_cast<T*>(at);
+    at += round_up(count * static_cast<int64_t>(sizeof(T)), 64);
+    return p;
+  }
+};
+
+// Output rows [oh0, oh1) of image n. Input rows become quad rows in a window of `span` slots
+// (slot ih % span), each built once when first needed; rows in the padding read `zx_row`.
 void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t n, int64_t oh0, int64_t oh1) {
-  const int64_t span = (s.kernel_h - 1) * s.dilation_h + 1, row_size = s.in_w * s.in_c;
-  const int64_t out_size = s.out_w() * s.in_c;
+  const int64_t c_count = s.in_c, padded_c = padded_channels(s), groups = tap_groups(s);
+  const int64_t sw = s.stride_w, dw = s.dilation_w, ow_count = s.out_w();
+  const int64_t step = (4 * dw) % sw == 0 ? sw : 1;
+  const int64_t count = ((ow_count - 1) * sw + (groups - 1) * 4 * dw) / step + 1;
+  const int64_t columns = (count - 1) * step + 3 * dw + 1;  // of the padded row E
+  const int64_t span = (s.kernel_h - 1) * s.dilation_h + 1, quad_bytes = count * padded_c * 4;
+  const int64_t row_size = s.in_w * c_count, out_size = ow_count * c_count;
   const bool quantized_out = p.output_u8 != nullptr;
-  float* window = f32_gemm::thread_scratch(static_cast<size_t>(span * row_size + (quantized_out ? out_size : 0)), 1);
-  assert(window != nullptr);
-  float* buffer = window + span * row_size;
-  std::vector<int64_t> held(static_cast<size_t>(span), -1);
-  std::vector<const float*> rows(static_cast<size_t>(s.kernel_h));
-  const uint8_t* image = p.input + n * s.in_h * row_size;
+  const int64_t bytes = (span + 1) * round_up(quad_bytes, 64) + round_up(columns * c_count, 64) +
+                        3 * round_up(padded_c * 4, 64) + round_up(out_size * 4, 64) + 64;
+  Carve carve{reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch(static_cast<size_t>(bytes / 4), 1))};
+  assert(carve.at != nullptr);
+  uint8_t* window = carve.take<uint8_t>(span * round_up(quad_bytes, 64));
+  uint8_t* zx_row = carve.take<uint8_t>(quad_bytes);
+  uint8_t* padded = carve.take<uint8_t>(columns * c_count);
+  float* multiplier = carve.take<float>(padded_c);
+  float* offset = carve.take<float>(padded_c);
+  int32_t* zx_sum = carve.take<int32_t>(padded_c);
+  float* buffer = carve.take<float>(out_size);
+
+  const PackedWeights w = packed_view(s, p.weights);
+  const int32_t zx = p.input_grid.zero_point;
   RowStore store{};
-  store.grid = p.output_grid;
-  const bool fused = fused_store(p.epilogue, &store);
+  const bool fused = clamp_only(p.epilogue, &store.lo, &store.hi);
+  // A fused uint8 output folds 1 / output scale and the zero point into the multiplier and offset.
+  float inverse = 1.0f, zero_point = 0.0f;
+  if (fused && quantized_out) {
+    lowp_gemm::RowFinish folded{};
+    folded.lo = store.lo, folded.hi = store.hi, folded.output = p.output_grid;
+    lowp_gemm::prepare_requantize(&folded);
+    inverse = folded.inverse, zero_point = static_cast<float>(p.output_grid.zero_point);
+    store.lo = folded.q_lo + zero_point, store.hi = folded.q_hi + zero_point;
+  }
+  for (int64_t c = 0; c < padded_c; ++c) {
+    const bool real = c < c_count;
+    const float scale = real ? p.input_grid.scale * w.scale[c] : 0.0f;
+    const float bias = real && p.epilogue.bias != nullptr ? p.epilogue.bias[c] : 0.0f;
+    multiplier[c] = scale * inverse;
+    offset[c] = bias * inverse + zero_point;
+    zx_sum[c] = real ? -zx * w.sum[c] : 0;
+  }
+  std::memset(zx_row, zx, static_cast<size_t>(quad_bytes));
+  // E's padding columns hold zx; its image columns are copied per row.
+  const int64_t left = std::min(columns, s.pad_left), image_end = std::min(columns, s.pad_left + s.in_w);
+  std::memset(padded, zx, static_cast<size_t>(columns * c_count));
+
+  store.multiplier = multiplier, store.offset = offset;
+  std::vector<int64_t> held(static_cast<size_t>(span), -1);
+  std::vector<const uint8_t*> rows(static_cast<size_t>(s.kernel_h));
+  const uint8_t* image = p.input + n * s.in_h * row_size;
   for (int64_t oh = oh0; oh < oh1; ++oh) {
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
       const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
       if (ih < 0 || ih >= s.in_h) {
-        rows[kh] = nullptr;
+        rows[kh] = zx_row;
         continue;
       }
-      float* slot = window + (ih % span) * row_size;
+      uint8_t* slot = window + (ih % span) * round_up(quad_bytes, 64);
       if (held[ih % span] != ih) {
-        v.dequant_row(image + ih * row_size, row_size, p.input_grid, slot);
+        if (image_end > left) {
+          std::memcpy(padded + left * c_count, image + ih * row_size + (left - s.pad_left) * c_count,
+                      static_cast<size_t>((image_end - left) * c_count));
+        }
+        v.quad_row(padded, count, step, dw, c_count, slot);
         held[ih % span] = ih;
       }
       rows[kh] = slot;
     }
     const int64_t r = n * s.out_h() + oh;
     float* out = quantized_out ? buffer : p.output + r * out_size;
-    if (fused) {
-      store.out_u8 = quantized_out ? p.output_u8 + r * out_size : nullptr;
-      v.row(s, p.weights, rows.data(), &store, out);
-      continue;
-    }
-    v.row(s, p.weights, rows.data(), nullptr, out);
-    if (!p.epilogue.empty()) {
-      for (int64_t ow = 0; ow < s.out_w(); ++ow) v.epilogue_row(out + ow * s.in_c, s.in_c, p.epilogue.bias, nullptr, p.epilogue);
-    }
+    store.out = fused && quantized_out ? nullptr : out;
+    store.out_u8 = fused && quantized_out ? p.output_u8 + r * out_size : nullptr;
+    v.row(s, w.quads, RowInput{rows.data(), step}, zx_sum, store);
+    if (fused) continue;
+    for (int64_t ow = 0; ow < ow_count; ++ow) v.epilogue_row(out + ow * c_count, c_count, nullptr, nullptr, p.epilogue);
     if (!quantized_out) continue;
     const lowp_gemm::Quantization& q = p.output_grid;
     uint8_t* y = p.output_u8 + r * out_size;
@@ -72,18 +138,6 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
 
 }  // namespace
 
-bool fused_store(const f32_gemm::Epilogue& epilogue, RowStore* store) {
-  const float infinity = std::numeric_limits<float>::infinity();
-  if (epilogue.residual != nullptr) return false;
-  store->bias = epilogue.bias;
-  switch (epilogue.activation) {
-    case f32_gemm::Activation::kNone: store->lo = -infinity, store->hi = infinity; return true;
-    case f32_gemm::Activation::kRelu: store->lo = 0.0f, store->hi = infinity; return true;
-    case f32_gemm::Activation::kClip: store->lo = epilogue.alpha, store->hi = epilogue.beta; return true;
-    default: return false;
-  }
-}
-
 const DwVariant* dw_variants() { return kVariants; }
 size_t dw_variant_count() { return sizeof(kVariants) / sizeof(kVariants[0]); }
 
@@ -96,50 +150,82 @@ const DwVariant* find_dw_variant(const char* name) {
 
 bool applies(const ConvShape& s) { return s.valid() && s.groups == s.in_c && s.out_c == s.in_c; }
 
-size_t packed_floats(const ConvShape& s) { return static_cast<size_t>(s.kernel_h * s.kernel_w * s.in_c); }
+int64_t padded_channels(const ConvShape& s) { return round_up(s.in_c, 16); }
+int64_t tap_groups(const ConvShape& s) { return (s.kernel_w + 3) / 4; }
 
-void pack(const ConvShape& s, const float* weights, float* packed) {
-  const int64_t taps = s.kernel_h * s.kernel_w;
+size_t packed_words(const ConvShape& s) {
+  return static_cast<size_t>(2 * s.in_c + s.kernel_h * tap_groups(s) * padded_channels(s));
+}
+
+PackedWeights packed_view(const ConvShape& s, const void* packed) {
+  const float* scale = static_cast<const float*>(packed);
+  const int32_t* sum = reinterpret_cast<const int32_t*>(scale + s.in_c);
+  return {scale, sum, reinterpret_cast<const int8_t*>(sum + s.in_c)};
+}
+
+void pack(const ConvShape& s, const float* weights, void* packed) {
+  const int64_t taps = s.kernel_h * s.kernel_w, groups = tap_groups(s), padded_c = padded_channels(s);
+  float* scale = static_cast<float*>(packed);
+  int32_t* sum = reinterpret_cast<int32_t*>(scale + s.in_c);
+  int8_t* quads = reinterpret_cast<int8_t*>(sum + s.in_c);
+  std::memset(quads, 0, static_cast<size_t>(s.kernel_h * groups * padded_c * 4));
   for (int64_t c = 0; c < s.in_c; ++c) {
-    for (int64_t t = 0; t < taps; ++t) packed[t * s.in_c + c] = weights[c * taps + t];
+    const float* wc = weights + c * taps;
+    float largest = 0.0f;
+    for (int64_t t = 0; t < taps; ++t) largest = std::max(largest, std::fabs(wc[t]));
+    scale[c] = largest / 127.0f;
+    sum[c] = 0;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+        const float q = largest > 0.0f ? std::nearbyint(wc[kh * s.kernel_w + kw] / scale[c]) : 0.0f;
+        const int8_t wq = static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, q)));
+        quads[((kh * groups + kw / 4) * padded_c + c) * 4 + kw % 4] = wq;
+        sum[c] += wq;
+      }
+    }
   }
 }
 
-void dequant_row__scalar(const uint8_t* x, int64_t count, lowp_gemm::Quantization grid, float* y) {
-  for (int64_t i = 0; i < count; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - grid.zero_point) * grid.scale;
+void quad_row__scalar(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c_count,
+                      uint8_t* quads) {
+  const int64_t padded_c = round_up(c_count, 16);
+  for (int64_t q = 0; q < count; ++q) {
+    uint8_t* out = quads + q * padded_c * 4;
+    std::memset(out, 0, static_cast<size_t>(padded_c * 4));
+    for (int64_t c = 0; c < c_count; ++c) {
+      for (int64_t j = 0; j < 4; ++j) out[c * 4 + j] = padded[(q * step + j * dilation) * c_count + c];
+    }
+  }
 }
 
-void dw_row__scalar(const ConvShape& s, const float* weights, const float* const* rows, const RowStore* store,
-                    float* out) {
-  const int64_t c_count = s.in_c;
+void dw_row__scalar(const ConvShape& s, const int8_t* weights, const RowInput& input, const int32_t* zx_sum,
+                    const RowStore& store) {
+  const int64_t c_count = s.in_c, padded_c = padded_channels(s), groups = tap_groups(s);
   for (int64_t ow = 0; ow < s.out_w(); ++ow) {
-    float* y = out + ow * c_count;
-    for (int64_t c = 0; c < c_count; ++c) y[c] = 0.0f;
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      if (rows[kh] == nullptr) continue;
-      for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
-        const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-        if (iw < 0 || iw >= s.in_w) continue;
-        const float* x = rows[kh] + iw * c_count;
-        const float* w = weights + (kh * s.kernel_w + kw) * c_count;
-        for (int64_t c = 0; c < c_count; ++c) y[c] += x[c] * w[c];
-      }
-    }
-    if (store == nullptr) continue;
     for (int64_t c = 0; c < c_count; ++c) {
-      const float biased = y[c] + (store->bias != nullptr ? store->bias[c] : 0.0f);
-      y[c] = std::min(store->hi, std::max(store->lo, biased));
-    }
-    if (store->out_u8 != nullptr) {
-      lowp_gemm::requantize_row_u8(y, c_count, store->grid.scale, store->grid.zero_point, 0, 255,
-                                   store->out_u8 + ow * c_count);
+      int32_t acc = zx_sum[c];
+      for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+        for (int64_t g = 0; g < groups; ++g) {
+          const int64_t q = (ow * s.stride_w + 4 * g * s.dilation_w) / input.step;
+          const uint8_t* x = input.quads[kh] + (q * padded_c + c) * 4;
+          const int8_t* w = weights + ((kh * groups + g) * padded_c + c) * 4;
+          for (int j = 0; j < 4; ++j) acc += static_cast<int32_t>(x[j]) * w[j];
+        }
+      }
+      const float v = std::fma(static_cast<float>(acc), store.multiplier[c], store.offset[c]);
+      const float clamped = std::min(store.hi, std::max(store.lo, v));
+      if (store.out_u8 != nullptr) {
+        store.out_u8[ow * c_count + c] = static_cast<uint8_t>(std::nearbyint(clamped));
+      } else {
+        store.out[ow * c_count + c] = clamped;
+      }
     }
   }
 }
 
 void run(const DwVariant& v, const ConvShape& s, const DwParams& p, ThreadPool* pool) {
   assert(applies(s) && p.input != nullptr && p.weights != nullptr && (p.output != nullptr || p.output_u8 != nullptr));
-  // Chunks of output rows per task (each converts its input rows once): a few per thread.
+  // Chunks of output rows per task (each builds its input rows once): a few per thread.
   const int threads = pool != nullptr ? pool->size() : 1;
   const int64_t chunks_per_image = std::min<int64_t>(s.out_h(), std::max<int64_t>(1, (4 * threads + s.batch - 1) / s.batch));
   const int64_t chunk = (s.out_h() + chunks_per_image - 1) / chunks_per_image;

@@ -1,7 +1,7 @@
 // Driver of qu8_dwconv layers: the NHWC conv layer contract (conv_layer.h) with a uint8 input,
 // a uint8 or fp32 output, no residual, and four trailing params: the input grid (scale, zero
 // point) and the output grid (scale, zero point; both 0 when the output is fp32). Weights are
-// pack()'s fp32 [kh * kw][C].
+// pack()'s per-channel int8 quads with their scales and sums (a float32 tensor of 4-byte words).
 #include <cmath>
 
 #include "executor/conv_layer.h"
@@ -24,7 +24,7 @@ class Qu8DwconvOp final : public Op {
   void run(const RunState& state) const override {
     DwParams p = params_;
     p.input = state.at<const uint8_t>(x_);
-    p.weights = state.at<const float>(w_);
+    p.weights = state.at<const float>(w_);  // PackedWeights words
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
     if (output_u8_) {
       p.output_u8 = state.at<uint8_t>(y_);
@@ -66,7 +66,7 @@ std::unique_ptr<Op> make_qu8_dwconv(const OpBuildArgs& args) {
   const DwVariant* variant = lowp_dwconv::find_dw_variant(name.c_str());
   require(variant != nullptr, args, "Unknown qu8_dwconv variant.", "a tactic id listed by kernels()", name);
   const TensorDesc& w = args.in(1);
-  const int64_t floats = static_cast<int64_t>(lowp_dwconv::packed_floats(s));
+  const int64_t floats = static_cast<int64_t>(lowp_dwconv::packed_words(s));
   require(w.dtype == DType::kFloat32 && w.elements == floats, args, "Packed weight size does not match the layer.",
           std::to_string(floats) + " floats (packWeights('" + name + "', ...))", std::to_string(w.elements));
   DwParams p;
