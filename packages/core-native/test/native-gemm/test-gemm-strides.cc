@@ -111,10 +111,9 @@ void test_gemm_strides(Tally& tally, ThreadPool& pool) {
   }
 }
 
-// Shapes the blocking treats specially: K over several K blocks of uneven split (1031), row
-// strides whose rows share L1 sets (lda = 512, 1024: A is copied to a padded stride before the
-// panels re-read it), M split unevenly over 2 threads (128 = 64 + 64, 129, 1000+ rows), and the
-// bert_mini FFN shapes themselves.
+// Blocking edges: K over several K blocks with a short last one (1031, 1000, 300), row strides
+// whose rows share L1 sets (lda = 512, 1024), M split over 2 threads into row chunks that are not
+// multiples of MR (128 = 64 + 64, 129, 1001 rows), and the bert_mini FFN shapes themselves.
 void test_gemm_blocking(Tally& tally, ThreadPool& pool) {
   struct Case {
     int64_t m, n, k, lda;

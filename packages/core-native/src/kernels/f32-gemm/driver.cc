@@ -4,10 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
-
-#include <unistd.h>
 
 #include "gemm.h"
 #include "pack.h"
@@ -36,65 +33,6 @@ float* thread_scratch(size_t floats, int slot) {
 
 namespace {
 
-// Data cache sizes of one core in bytes, read once from the OS (fallbacks: 32 KiB, 1 MiB).
-struct CacheSizes {
-  int64_t l1, l2;
-  int64_t l1_way;  // bytes of L1 one way spans: addresses this far apart share a set
-};
-
-const CacheSizes& cache_sizes() {
-  static const CacheSizes sizes = [] {
-    CacheSizes s{32 * 1024, 1024 * 1024, 4096};
-#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
-    const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-    const long ways = sysconf(_SC_LEVEL1_DCACHE_ASSOC);
-    if (l1 >= 16 * 1024) s.l1 = l1;
-    if (l2 >= 128 * 1024) s.l2 = l2;
-    if (ways >= 2 && s.l1 / ways >= 1024) s.l1_way = s.l1 / ways;
-#endif
-    return s;
-  }();
-  return sizes;
-}
-
-// K block: the B panel slice (kc x NR floats) takes at most a third of L1, which leaves room
-// for the A rows it meets (MR x kc) and the C tile; a 32 KiB slice in a 48 KiB L1 (kc = 256 at
-// NR = 32) made the A stream evict it and cost 15-45% on bert_mini's FFN shapes. Capped by the
-// variant's kc and split evenly, so K = 300 runs as 2 x 150 rather than 256 + 44.
-int64_t block_k(const GemmVariant& variant, int64_t k) {
-  const int64_t bytes_per_k = static_cast<int64_t>(variant.nr) * sizeof(float);
-  const int64_t limit = std::max<int64_t>(
-      32, std::min<int64_t>(variant.kc, cache_sizes().l1 / 3 / bytes_per_k / 8 * 8));
-  const int64_t blocks = (k + limit - 1) / limit;
-  return (k + blocks - 1) / blocks;
-}
-
-// M block of the packed path: the packed A block (mc x kc) takes at most half of L2, capped by
-// the variant's mc.
-int64_t block_m(const GemmVariant& variant, int64_t kc) {
-  const int64_t rows = cache_sizes().l2 / 2 / (kc * static_cast<int64_t>(sizeof(float)));
-  return std::max<int64_t>(variant.mr, std::min<int64_t>(rows, variant.mc) / variant.mr * variant.mr);
-}
-
-// Whether MR rows of A at this stride crowd a few L1 sets: the rows' current cache lines (one per
-// row, all live while the tile's k loop runs) must fit next to the B slice. lda = 1024 floats
-// (bert_mini's FFN down) puts all 14 rows of a tile in one set of a 12-way L1, so every
-// broadcast misses L1 (measured: 130 vs 200 GFLOP/s at 128 x 256 x 1024).
-bool rows_alias(int64_t lda, int mr) {
-  const int64_t sets = cache_sizes().l1_way / 64;
-  const int64_t stride_lines = lda * static_cast<int64_t>(sizeof(float)) / 64;
-  int64_t per_set = 0;
-  for (int r = 0; r < mr; ++r) per_set += (r * stride_lines) % sets == 0 ? 1 : 0;
-  return lda * static_cast<int64_t>(sizeof(float)) % 64 == 0 && per_set > 4;
-}
-
-// A row stride of at least k floats (whole cache lines) whose rows do not alias.
-int64_t padded_lda(int64_t k, int mr) {
-  int64_t lda = (k + 15) / 16 * 16;
-  while (rows_alias(lda, mr)) lda += 16;
-  return lda;
-}
-
 // In-place A wins while few B panels reuse each A block (packing would then cost about as much
 // as the multiply-adds) or while the rows of A the block reads fit easily in L2 (re-reading them
 // per panel is cheap); large, wide problems keep packing. Measured with bench/kernels.cc on the
@@ -116,7 +54,7 @@ bool use_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
 void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
                        int64_t n0, int64_t n1) {
   const int nr = variant.nr;
-  const int64_t kc = block_k(variant, p.k);
+  const int64_t kc = variant.kc;
   // Row tiles of equal height (the microkernel takes any height up to MR): 169 rows with MR = 14
   // run as 13 tiles of 13 rather than 12 of 14 and a 1-row tile that only waits on latency.
   const int64_t tiles = (m1 - m0 + variant.mr - 1) / variant.mr;
@@ -126,19 +64,6 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
                             ep.activation != Activation::kNone;
-  // Rows m0.. of A; copied once to a stride that spreads them over L1's sets when the caller's
-  // stride does not and several B panels will re-read them.
-  const float* a = p.a + m0 * p.lda;
-  int64_t lda = p.lda;
-  if (n1 - n0 > nr && rows_alias(p.lda, static_cast<int>(mr))) {
-    lda = padded_lda(p.k, static_cast<int>(mr));
-    float* copy = thread_scratch(static_cast<size_t>((m1 - m0) * lda), 0);
-    assert(copy != nullptr);
-    for (int64_t i = 0; i < m1 - m0; ++i) {
-      std::memcpy(copy + i * lda, p.a + (m0 + i) * p.lda, sizeof(float) * p.k);
-    }
-    a = copy;
-  }
   for (int64_t jc = n0; jc < n1; jc += nr) {
     const int64_t nb = std::min<int64_t>(nr, n1 - jc);
     const float* panel = p.packed_b + (jc / nr) * p.k * nr;
@@ -151,7 +76,7 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
       for (int64_t ir = m0; ir < m1; ir += mr) {
         const int64_t rows = std::min<int64_t>(mr, m1 - ir);
         tile.residual = residual != nullptr ? residual + ir * ep.residual_stride + jc : nullptr;
-        variant.direct(kb, a + (ir - m0) * lda + pc, lda, panel + pc * nr, p.c + ir * p.ldc + jc,
+        variant.direct(kb, p.a + ir * p.lda + pc, p.lda, panel + pc * nr, p.c + ir * p.ldc + jc,
                        p.ldc, rows, nb, accumulate, last && has_epilogue ? &tile : nullptr);
       }
     }
@@ -170,15 +95,16 @@ void gemm_block(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
     return;
   }
   const int mr = variant.mr, nr = variant.nr;
-  const int64_t kc = block_k(variant, p.k);
-  const int64_t mc = block_m(variant, kc);
+  const int64_t kc = variant.kc;
+  const int64_t mc = std::max<int64_t>(mr, variant.mc / mr * mr);
   const Epilogue& ep = p.epilogue;
   // A residual that is C itself folds into the accumulation: start by adding to C.
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
                             ep.activation != Activation::kNone;
-  float* a_block = thread_scratch(static_cast<size_t>(std::min(mc, (m1 - m0 + mr - 1) / mr * mr)) * kc, 0);
+  float* a_block = thread_scratch(static_cast<size_t>(std::min(mc, (m1 - m0 + mr - 1) / mr * mr)) *
+                                      std::min(kc, p.k), 0);
   assert(a_block != nullptr);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
