@@ -52,8 +52,9 @@ void expect_padding_kept(Tally& tally, const std::string& what, const float* c, 
 }
 
 void check_gemm(Tally& tally, const GemmVariant& variant, f32_gemm::APath path, int64_t m,
-                int64_t n, int64_t k, int round, ThreadPool* pool) {
-  const int64_t lda = k + 5, ldc = n + 7, residual_stride = n + 3;
+                int64_t n, int64_t k, int round, ThreadPool* pool, int64_t lda = 0) {
+  if (lda == 0) lda = k + 5;
+  const int64_t ldc = n + 7, residual_stride = n + 3;
   Buffer a = random_buffer(m * lda), b = random_buffer(k * n), bias = random_buffer(n);
   Buffer residual = random_buffer(m * residual_stride);
   Buffer packed = aligned_buffer(f32_gemm::packed_b_size(variant, k, n));
@@ -78,7 +79,9 @@ void check_gemm(Tally& tally, const GemmVariant& variant, f32_gemm::APath path, 
              (long long)m, (long long)n, (long long)k, (long long)lda, (long long)ldc,
              f32_gemm::activation_name(p.epilogue.activation), p.epilogue.bias ? " +bias" : "",
              p.epilogue.residual ? " +residual" : "",
-             path == f32_gemm::APath::kDirect ? "A in place" : "A packed",
+             path == f32_gemm::APath::kDirect ? "A in place"
+             : path == f32_gemm::APath::kAuto ? "A auto"
+                                              : "A packed",
              pool != nullptr ? " threads=2" : "");
   expect_close(tally, what, got.get(), ldc, want.get(), n, m, n, 2e-6 * (k + 8), 4e-6);
   expect_padding_kept(tally, what, got.get(), m, n, ldc);
@@ -104,6 +107,36 @@ void test_gemm_strides(Tally& tally, ThreadPool& pool) {
         }
       }
       check_gemm(tally, variant, path, 97, 2 * variant.nr + 3, 45, round++, &pool);
+    }
+  }
+}
+
+// Blocking edges: K over several K blocks with a short last one (1031, 1000, 300), row strides
+// whose rows share L1 sets (lda = 512, 1024), M split over 2 threads into row chunks that are not
+// multiples of MR (128 = 64 + 64, 129, 1001 rows), and the bert_mini FFN shapes themselves.
+void test_gemm_blocking(Tally& tally, ThreadPool& pool) {
+  struct Case {
+    int64_t m, n, k, lda;
+  };
+  const Case cases[] = {{33, 100, 1031, 0},  {17, 65, 300, 1024}, {29, 97, 1000, 1024},
+                        {15, 80, 200, 512},  {128, 96, 1024, 1024}, {129, 70, 256, 256},
+                        {1001, 33, 17, 0},   {128, 256, 1024, 0},  {128, 1024, 256, 0}};
+  int round = 0;
+  for (size_t v = 0; v + 1 < f32_gemm::variant_count(); ++v) {
+    const GemmVariant& variant = f32_gemm::variants()[v];
+    if (!host_supports(variant.isa)) {
+      ++tally.skipped;
+      continue;
+    }
+    for (const Case& c : cases) {
+      for (f32_gemm::APath path : {f32_gemm::APath::kAuto, f32_gemm::APath::kDirect}) {
+        // The large shapes once per variant, at 2 threads, to keep the run short.
+        const bool large = c.m * c.n * c.k > 2000000;
+        if (large && path == f32_gemm::APath::kDirect) continue;
+        check_gemm(tally, variant, path, c.m, c.n, c.k, round, round % 2 == 0 || large ? &pool : nullptr,
+                   c.lda);
+        ++round;
+      }
     }
   }
 }
@@ -170,6 +203,7 @@ void test_conv_output_stride(Tally& tally, ThreadPool& pool) {
 void run_gemm_stride_tests(Tally& tally) {
   ThreadPool pool(2);
   test_gemm_strides(tally, pool);
+  test_gemm_blocking(tally, pool);
   test_conv_output_stride(tally, pool);
 }
 

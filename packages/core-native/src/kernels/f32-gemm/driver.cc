@@ -154,10 +154,21 @@ TileGrid plan_tiles(const GemmVariant& variant, int64_t m, int64_t n, int64_t k,
   return grid;
 }
 
+TileGrid plan_gemm_tiles(const GemmVariant& variant, int64_t m, int64_t n, int64_t k, int threads) {
+  TileGrid grid = plan_tiles(variant, m, n, k, threads);
+  if (grid.m_tasks > 1) {
+    // gemm_block takes any row range: share the rows evenly (M = 128 over 2 tasks: 64 + 64, not
+    // 70 + 58), so no thread waits on a taller chunk.
+    grid.m_chunk = (m + grid.m_tasks - 1) / grid.m_tasks;
+    grid.m_tasks = (m + grid.m_chunk - 1) / grid.m_chunk;
+  }
+  return grid;
+}
+
 void gemm(const GemmVariant& variant, const GemmParams& p, ThreadPool* pool) {
   assert(p.m >= 1 && p.n >= 1 && p.k >= 1);
   const int threads = pool != nullptr ? pool->size() : 1;
-  const TileGrid grid = plan_tiles(variant, p.m, p.n, p.k, threads);
+  const TileGrid grid = plan_gemm_tiles(variant, p.m, p.n, p.k, threads);
   const int64_t tasks = grid.m_tasks * grid.n_tasks;
   auto run = [&](int64_t task) {
     const int64_t m0 = task / grid.n_tasks * grid.m_chunk;

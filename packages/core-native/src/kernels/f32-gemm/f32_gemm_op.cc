@@ -55,7 +55,7 @@ class F32GemmOp final : public Op {
   // One tile grid over all N columns; each branch takes the column chunks of its own width.
   void run_split(const f32_gemm::GemmParams& fused, const RunState& state) const {
     const int threads = state.pool != nullptr ? state.pool->size() : 1;
-    const f32_gemm::TileGrid grid = f32_gemm::plan_tiles(variant_, fused.m, fused.n, fused.k, threads);
+    const f32_gemm::TileGrid grid = f32_gemm::plan_gemm_tiles(variant_, fused.m, fused.n, fused.k, threads);
     std::vector<f32_gemm::GemmParams> params(branches_.size(), fused);
     std::vector<int64_t> first_task(branches_.size() + 1, 0);
     for (size_t i = 0; i < branches_.size(); ++i) {

@@ -19,5 +19,8 @@ struct TileGrid {
   int64_t m_tasks, n_tasks, m_chunk, n_chunk;
 };
 TileGrid plan_tiles(const GemmVariant& variant, int64_t m, int64_t n, int64_t k, int threads);
+// plan_tiles for gemm_block callers: the same split with the rows shared evenly between the
+// M chunks (which then need not be multiples of MR).
+TileGrid plan_gemm_tiles(const GemmVariant& variant, int64_t m, int64_t n, int64_t k, int threads);
 
 }  // namespace kiln::f32_gemm
