@@ -19,6 +19,9 @@ namespace {
 
 typedef _Float16 half_alias __attribute__((may_alias));
 typedef int32_t dword_alias __attribute__((may_alias));
+// uint8 A read in place: a row's quads start at any byte (row stride lda), so the dword load
+// must not assume 4-byte alignment.
+typedef int32_t unaligned_dword __attribute__((may_alias, aligned(1)));
 
 __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
@@ -148,7 +151,7 @@ void qu8_fused_ukernel(int64_t kc, const FusedTile& t, const int8_t* b, int64_t 
     const int64_t at = p * quad_stride;
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const __m512i av = _mm512_set1_epi32(*reinterpret_cast<const dword_alias*>(rows[i] + at));
+      const __m512i av = _mm512_set1_epi32(*reinterpret_cast<const unaligned_dword*>(rows[i] + at));
       acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], av, b0);
       acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], av, b1);
     }
