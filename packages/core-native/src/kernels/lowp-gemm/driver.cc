@@ -98,7 +98,8 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   if (one_pass && p.c_u8 != nullptr) prepare_requantize(&finish);
   // Tiles finished in registers; uint8 A with whole k quads is read in place, without packing.
   const bool fused = one_pass && v.fused != nullptr;
-  const bool in_place = fused && p.a_u8 != nullptr && (p.k % 4 == 0 || p.a_u8_padded);
+  // (AMX tiles load 16 rows of 64 bytes: they read the packed rows.)
+  const bool in_place = fused && !v.amx && p.a_u8 != nullptr && (p.k % 4 == 0 || p.a_u8_padded);
   AmxScope amx(v.amx);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
@@ -125,6 +126,8 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
             FusedTile tile;
             if (in_place) {
               tile.a = p.a_u8 + (ic + ir) * p.lda + pc, tile.a_row_stride = p.lda, tile.a_quad_stride = 4;
+            } else if (v.amx) {  // [mr][kb_pad] rows
+              tile.a = a_panel, tile.a_row_stride = kb_pad, tile.a_quad_stride = 4;
             } else {
               tile.a = a_panel, tile.a_row_stride = 4, tile.a_quad_stride = 4 * mr;
             }

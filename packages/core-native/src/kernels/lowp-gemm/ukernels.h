@@ -32,6 +32,8 @@ KILN_LOWP_PACK_A(pack_a_u8_rows__amx);
 
 void qu8_gemm_14x32c4_fused__avx512vnni(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
                                         const RowFinish& finish);
+void qu8_gemm_32x32_fused__amx(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
+                               const RowFinish& finish);
 
 #undef KILN_LOWP_UKERNEL
 #undef KILN_LOWP_PACK_A
