@@ -43,8 +43,12 @@ void requantize_row(const LowpVariant& v, const float* x, int64_t n, const Quant
 }
 
 struct AmxScope {
-  explicit AmxScope(bool on) : on_(on) {
-    if (on_) amx_configure();
+  AmxScope(bool on, Format format, int64_t k) : on_(on) {
+    if (on_ && format == Format::kQu8) {
+      amx_configure_qu8(k);
+    } else if (on_) {
+      amx_configure();
+    }
   }
   ~AmxScope() {
     if (on_) amx_release();
@@ -100,7 +104,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   const bool fused = one_pass && v.fused != nullptr;
   // (AMX tiles load 16 rows of 64 bytes: they read the packed rows.)
   const bool in_place = fused && !v.amx && p.a_u8 != nullptr && (p.k % 4 == 0 || p.a_u8_padded);
-  AmxScope amx(v.amx);
+  AmxScope amx(v.amx, v.format, p.k);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
     const int64_t kb_pad = (kb + v.k_align - 1) / v.k_align * v.k_align;

@@ -3,7 +3,8 @@
 // and finished row by row with finish__avx512.h's arithmetic (dequantize, + residual, ReLU/Clip,
 // fp32 store or uint8 requantize). Halves of the block that hold no rows or columns are neither
 // multiplied nor stored. A is row-major uint8 (packed [32][kpad] rows, row stride
-// tile.a_row_stride, tile.a_quad_stride 4) with 32 readable rows of kc bytes.
+// tile.a_row_stride, tile.a_quad_stride 4) with 32 readable rows of kc bytes. K below 64 runs
+// on narrower A tiles and shallower B tiles (amx_configure_qu8): the padding is not multiplied.
 #include <immintrin.h>
 
 #include <cassert>
@@ -43,6 +44,20 @@ inline void finish_row(const int32_t* sums, int64_t i, const FusedTile& t, __mma
 }
 
 }  // namespace
+
+void amx_configure_qu8(int64_t k) {
+  struct alignas(64) {
+    uint8_t palette = 1, start_row = 0, reserved[14] = {};
+    uint16_t columns_bytes[16] = {};
+    uint8_t rows[16] = {};
+  } config;
+  const int depth = k >= 64 ? 64 : static_cast<int>((k + 3) / 4 * 4);  // bytes of A per row per step
+  for (int t = 0; t < 8; ++t) config.columns_bytes[t] = 64, config.rows[t] = 16;
+  config.columns_bytes[4] = config.columns_bytes[5] = static_cast<uint16_t>(depth);
+  config.rows[6] = config.rows[7] = static_cast<uint8_t>(depth / 4);
+  __asm__ __volatile__("" : : "r"(&config) : "memory");  // see amx_configure
+  _tile_loadconfig(&config);
+}
 
 void qu8_gemm_32x32_fused__amx(int64_t kc, const FusedTile& t, const void* b_packed, int64_t mr, int64_t nr,
                                const RowFinish& finish) {
