@@ -1,6 +1,6 @@
 // qu8 edges of the AMX tile (16 / 32 rows and columns, 64-byte K steps, K below 64 on narrower
 // tiles) and of the quantizer: every non-scalar qu8 variant against the scalar reference bit for
-// bit with uint8 output (fp32 or uint8 A, fp32 or uint8 residual, ReLU/Clip/none, per-channel
+// bit with uint8 output (fp32 or uint8 A, read in place or packed, fp32 or uint8 residual, ReLU/Clip/none, per-channel
 // scales, zero points != 0, 1 and 2 threads), and quantize_row_u8__avx512 (no division) against
 // quantize_u8 (a division) on values a few ulps from half-way points, signed zeros, infinities,
 // NaN and huge values.
@@ -65,7 +65,7 @@ void test_tile_edges(Tally& tally, ThreadPool& pool) {
   const LowpVariant* ref = scalar_qu8();
   const int64_t ms[] = {1, 16, 17, 31, 32, 33, 65};
   const int64_t ns[] = {1, 15, 16, 17, 31, 32, 33, 65};
-  const int64_t ks[] = {1, 5, 17, 63, 64, 65, 129, 300};
+  const int64_t ks[] = {1, 5, 16, 17, 24, 63, 64, 65, 128, 129, 300};
   const f32_gemm::Activation activations[] = {f32_gemm::Activation::kNone, f32_gemm::Activation::kRelu,
                                               f32_gemm::Activation::kClip};
   for (size_t vi = 0; vi < lowp_gemm::variant_count(); ++vi) {
