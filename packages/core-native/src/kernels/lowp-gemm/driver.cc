@@ -43,8 +43,12 @@ void requantize_row(const LowpVariant& v, const float* x, int64_t n, const Quant
 }
 
 struct AmxScope {
-  explicit AmxScope(bool on) : on_(on) {
-    if (on_) amx_configure();
+  AmxScope(bool on, Format format, int64_t k) : on_(on) {
+    if (on_ && format == Format::kQu8) {
+      amx_configure_qu8(k);
+    } else if (on_) {
+      amx_configure();
+    }
   }
   ~AmxScope() {
     if (on_) amx_release();
@@ -115,8 +119,11 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   if (one_pass && p.c_u8 != nullptr) prepare_requantize(&finish);
   // Tiles finished in registers; uint8 A with whole k quads is read in place, without packing.
   const bool fused = one_pass && v.fused != nullptr;
-  const bool in_place = fused && p.a_u8 != nullptr && (p.k % 4 == 0 || p.a_u8_padded);
-  AmxScope amx(v.amx);
+  // AMX tiles load 16 whole rows of min(K, 64) bytes (rounded up to 4) per step: in place when
+  // every step stays inside the row; a block's last, partial panel of rows is packed.
+  const bool whole_quads = p.k % 4 == 0 || p.a_u8_padded;
+  const bool in_place = fused && p.a_u8 != nullptr && whole_quads && (!v.amx || p.k % 64 == 0 || p.k < 64);
+  AmxScope amx(v.amx, v.format, p.k);
   for (int64_t pc = 0; pc < p.k; pc += kc) {
     const int64_t kb = std::min(kc, p.k - pc);
     const int64_t kb_pad = (kb + v.k_align - 1) / v.k_align * v.k_align;
@@ -124,7 +131,10 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
     const bool last = pc + kb == p.k;
     for (int64_t ic = m0; ic < m1; ic += mc) {
       const int64_t mb = std::min(mc, m1 - ic);
-      if (in_place) {
+      const int64_t whole_rows = v.amx ? mb / mr * mr : mb;  // rows read in place
+      if (in_place && whole_rows < mb) {
+        pack_a_u8_ready(v, p.a_u8 + (ic + whole_rows) * p.lda + pc, p.lda, mb - whole_rows, kb, a_block);
+      } else if (in_place) {
         // A is read from p.a_u8 by the fused tiles below.
       } else if (p.a_u8 != nullptr) {
         pack_a_u8_ready(v, p.a_u8 + ic * p.lda + pc, p.lda, mb, kb, a_block);
@@ -140,8 +150,12 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
           const uint8_t* a_panel = a_block + ir / mr * a_panel_bytes(v, kb_pad);
           if (fused) {
             FusedTile tile;
-            if (in_place) {
+            if (in_place && ir >= whole_rows) {  // AMX: the packed partial panel
+              tile.a = a_block, tile.a_row_stride = kb_pad, tile.a_quad_stride = 4;
+            } else if (in_place) {
               tile.a = p.a_u8 + (ic + ir) * p.lda + pc, tile.a_row_stride = p.lda, tile.a_quad_stride = 4;
+            } else if (v.amx) {  // [mr][kb_pad] rows
+              tile.a = a_panel, tile.a_row_stride = kb_pad, tile.a_quad_stride = 4;
             } else {
               tile.a = a_panel, tile.a_row_stride = 4, tile.a_quad_stride = 4 * mr;
             }

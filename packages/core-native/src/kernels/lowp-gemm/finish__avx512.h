@@ -62,4 +62,35 @@ inline void store_16(__m512 v, __mmask16 m, const FinishVectors& f, float* out, 
   }
 }
 
+// Quantizes 16 fp32 values to uint8, q = clamp(rne(x / scale) + zero_point, 0, 255), bit-identical
+// to the division (quantize_u8) without one: y = x * r with r = RN(1 / scale), then two Newton
+// corrections y += r * (x - y * scale) (fma), which give RN(x / scale) for quotients between
+// 1e-20 and 2^20 (smaller ones round to the integer 0, larger ones saturate, and the plain
+// product is kept for them). Scales far from 1 (reciprocal near overflow) keep the division.
+struct QuantizeVectors {
+  __m512 scale, reciprocal, zero_point;
+  bool divide;
+  explicit QuantizeVectors(const Quantization& q) {
+    scale = _mm512_set1_ps(q.scale), reciprocal = _mm512_set1_ps(1.0f / q.scale);
+    zero_point = _mm512_set1_ps(static_cast<float>(q.zero_point));
+    divide = !(q.scale >= 0x1p-60f && q.scale <= 0x1p60f);
+  }
+};
+
+inline __m128i quantize_16(__m512 x, const QuantizeVectors& q) {
+  __m512 v;
+  if (q.divide) {
+    v = _mm512_div_ps(x, q.scale);
+  } else {
+    const __m512 y = _mm512_mul_ps(x, q.reciprocal);
+    __m512 refined = _mm512_fmadd_ps(_mm512_fnmadd_ps(y, q.scale, x), q.reciprocal, y);
+    refined = _mm512_fmadd_ps(_mm512_fnmadd_ps(refined, q.scale, x), q.reciprocal, refined);
+    const __mmask16 moderate = _mm512_cmp_ps_mask(_mm512_abs_ps(y), _mm512_set1_ps(0x1p20f), _CMP_LT_OQ);
+    v = _mm512_mask_mov_ps(y, moderate, refined);  // NaN and huge quotients keep the product
+  }
+  v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), q.zero_point);
+  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));  // NaN -> 0
+  return _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v));
+}
+
 }  // namespace kiln::lowp_gemm

@@ -23,13 +23,10 @@ void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t z
 }
 
 void quantize_row_u8__avx512(const float* x, int64_t n, const Quantization& q, uint8_t* y) {
-  const __m512 scale = _mm512_set1_ps(q.scale), zero_point = _mm512_set1_ps(static_cast<float>(q.zero_point));
+  const QuantizeVectors vectors(q);
   for (int64_t j = 0; j < n; j += 16) {
     const __mmask16 m = finish_mask(n - j);
-    __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + j), scale);
-    v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
-    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));  // NaN -> 0
-    _mm_mask_storeu_epi8(y + j, m, _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v)));
+    _mm_mask_storeu_epi8(y + j, m, quantize_16(_mm512_maskz_loadu_ps(m, x + j), vectors));
   }
 }
 

@@ -32,6 +32,8 @@ KILN_LOWP_PACK_A(pack_a_u8_rows__amx);
 
 void qu8_gemm_14x32c4_fused__avx512vnni(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
                                         const RowFinish& finish);
+void qu8_gemm_32x32_fused__amx(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
+                               const RowFinish& finish);
 
 #undef KILN_LOWP_UKERNEL
 #undef KILN_LOWP_PACK_A
@@ -47,5 +49,8 @@ void dequant_row__avx512vnni(const int32_t* acc, int64_t n, const float* scale,
 // 16 rows x 64 bytes in every tile); released when a block is done.
 void amx_configure();
 void amx_release();
+// The qu8 configuration for K: as amx_configure, but for K < 64 the A tiles (4, 5) are
+// round_up(K, 4) bytes wide and the B tiles (6, 7) round_up(K, 4) / 4 rows deep.
+void amx_configure_qu8(int64_t k);
 
 }  // namespace kiln::lowp_gemm

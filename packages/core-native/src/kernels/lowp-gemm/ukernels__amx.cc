@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "finish__avx512.h"
 #include "lowp.h"
 #include "ukernels.h"
 
@@ -133,18 +134,15 @@ void pack_a_u8_rows__amx(const float* a, int64_t lda, int64_t rows, int64_t k, i
                          const Quantization& q, void* packed) {
   const int64_t kpad = (k + 63) / 64 * 64;
   uint8_t* out = static_cast<uint8_t*>(packed);
-  const __m512 scale = _mm512_set1_ps(q.scale), zero_point = _mm512_set1_ps(static_cast<float>(q.zero_point));
+  const QuantizeVectors vectors(q);
   const int64_t total_rows = (rows + mr - 1) / mr * mr;
   for (int64_t row = 0; row < total_rows; ++row) {
     uint8_t* dst = out + row * kpad;
     for (int64_t k0 = 0; k0 < kpad; k0 += 16) {
       const int64_t count = row < rows ? std::min<int64_t>(16, k - k0) : 0;
       const __mmask16 m = tail_mask(count);
-      __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, a + row * lda + k0), scale);
-      v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
-      v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k0),
-                       _mm_maskz_mov_epi8(m, _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v))));
+                       _mm_maskz_mov_epi8(m, quantize_16(_mm512_maskz_loadu_ps(m, a + row * lda + k0), vectors)));
     }
   }
 }

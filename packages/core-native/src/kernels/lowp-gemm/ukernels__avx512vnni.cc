@@ -206,13 +206,9 @@ void convert_16bit(const float* src, int64_t count, uint16_t* out, float scale =
 }
 
 // Quantizes up to 16 floats to uint8 (q = clamp(rne(x / scale) + zero_point, 0, 255)).
-void quantize_16(const float* src, int64_t count, __m512 scale, __m512 zero_point, uint8_t* out) {
+void quantize_16(const float* src, int64_t count, const QuantizeVectors& q, uint8_t* out) {
   const __mmask16 m = tail_mask(count);
-  __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, src), scale);
-  v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero_point);
-  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
-  const __m128i bytes = _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(v));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_maskz_mov_epi8(m, bytes));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_maskz_mov_epi8(m, quantize_16(_mm512_maskz_loadu_ps(m, src), q)));
 }
 
 }  // namespace
@@ -295,7 +291,7 @@ void pack_a_u8_quads__avx512vnni(const float* a, int64_t lda, int64_t rows, int6
                                  const Quantization& q, void* packed) {
   const int64_t quads = (k + 3) / 4;
   uint32_t* out = static_cast<uint32_t*>(packed);
-  const __m512 scale = _mm512_set1_ps(q.scale), zero_point = _mm512_set1_ps(static_cast<float>(q.zero_point));
+  const QuantizeVectors vectors(q);
   alignas(64) uint8_t bytes[16];
   for (int64_t p = 0; p * mr < rows; ++p) {
     uint32_t* panel = out + p * mr * quads;
@@ -303,7 +299,7 @@ void pack_a_u8_quads__avx512vnni(const float* a, int64_t lda, int64_t rows, int6
       const int64_t row = p * mr + i;
       for (int64_t k0 = 0; k0 < 4 * quads; k0 += 16) {
         const int64_t count = row < rows ? std::min<int64_t>(16, k - k0) : 0;
-        quantize_16(a + row * lda + k0, count, scale, zero_point, bytes);
+        quantize_16(a + row * lda + k0, count, vectors, bytes);
         const int64_t n_quads = std::min<int64_t>(4, quads - k0 / 4);
         for (int64_t t = 0; t < n_quads; ++t) {
           uint32_t quad;
