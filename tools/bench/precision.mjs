@@ -69,7 +69,7 @@ function precisionMix(engine) {
   const count = {};
   for (const layer of engine.inspect().layers) {
     const prefix = /^(qu8|bf16|f16|f32|x)_/.exec(layer.tactic)?.[1] ?? 'reference';
-    if (/_(conv|gemm|dwconv)/.test(layer.tactic)) count[prefix] = (count[prefix] ?? 0) + 1;
+    if (/_(conv|gemm|dwconv|mbconv)/.test(layer.tactic)) count[prefix] = (count[prefix] ?? 0) + 1;
   }
   return Object.entries(count).map(([prefix, n]) => `${n} ${prefix}`).join(', ');
 }
