@@ -12,57 +12,16 @@
 
 #include "kernels/lowp-gemm/lowp.h"
 #include "runtime/thread_pool.h"
-#include "test-util.h"
+#include "test-qu8.h"
 
 namespace kiln::test {
 namespace {
 
-using lowp_gemm::LowpParams;
 using lowp_gemm::LowpVariant;
 using lowp_gemm::Quantization;
 
-struct EdgeCase {
-  int64_t m, n, k;
-  f32_gemm::Activation activation;
-  int residual;  // 0 none, 1 fp32, 2 uint8
-  bool a_u8;
-};
-
-void run_edge(const LowpVariant& v, const EdgeCase& c, const float* a, const uint8_t* a_u8, const float* b,
-              const float* w_scales, const float* bias, const float* residual, const uint8_t* residual_u8,
-              uint8_t* out, ThreadPool* pool) {
-  void* packed = std::aligned_alloc(64, (lowp_gemm::packed_b_bytes(v, c.k, c.n) + 63) / 64 * 64);
-  lowp_gemm::pack_b(v, c.k, c.n, b, c.n, 1, w_scales, c.n, packed);
-  LowpParams p;
-  p.m = c.m, p.n = c.n, p.k = c.k, p.lda = c.k, p.packed_b = packed, p.ldc = c.n;
-  if (c.a_u8) {
-    p.a_u8 = a_u8;
-  } else {
-    p.a = a;
-  }
-  p.quantization = {0.011f, 3};
-  p.c_u8 = out;
-  p.output = {0.037f, 200};
-  p.epilogue.bias = bias;
-  p.epilogue.activation = c.activation;
-  if (c.activation == f32_gemm::Activation::kClip) p.epilogue.alpha = -1.0f, p.epilogue.beta = 2.5f;
-  p.epilogue.residual_stride = c.n;
-  if (c.residual == 1) p.epilogue.residual = residual;
-  if (c.residual == 2) p.residual_u8 = residual_u8, p.residual_grid = {0.029f, 250};
-  lowp_gemm::gemm(v, p, pool);
-  std::free(packed);
-}
-
-const LowpVariant* scalar_qu8() {
-  for (size_t i = 0; i < lowp_gemm::variant_count(); ++i) {
-    const LowpVariant& v = lowp_gemm::variants()[i];
-    if (v.format == lowp_gemm::Format::kQu8 && v.isa == Isa::kScalar) return &v;
-  }
-  return nullptr;
-}
-
 void test_tile_edges(Tally& tally, ThreadPool& pool) {
-  const LowpVariant* ref = scalar_qu8();
+  const Qu8Grids grids{{0.011f, 3}, {0.037f, 200}, {0.029f, 250}, -1.0f, 2.5f};
   const int64_t ms[] = {1, 16, 17, 31, 32, 33, 65};
   const int64_t ns[] = {1, 15, 16, 17, 31, 32, 33, 65};
   const int64_t ks[] = {1, 5, 16, 17, 24, 63, 64, 65, 128, 129, 300};
@@ -80,33 +39,12 @@ void test_tile_edges(Tally& tally, ThreadPool& pool) {
       for (int64_t k : ks) {
         ++round;
         const int64_t n = ns[(round * 3 + m) % 8];
-        const EdgeCase c{m, n, k, activations[round % 3], (round / 3) % 3, round % 2 == 0};
+        const Qu8Case c{m, n, k, k, activations[round % 3], (round / 3) % 3, round % 2 == 0, grids};
         Buffer a = random_buffer(m * k, -0.9f, 2.0f), b = random_buffer(k * n);
         Buffer bias = random_buffer(n), residual = random_buffer(m * n), scales = random_buffer(n, 0.002f, 0.03f);
-        std::vector<uint8_t> a_u8(m * k), residual_u8(m * n), got(m * n), want(m * n);
-        for (uint8_t& x : a_u8) x = static_cast<uint8_t>(rng()() & 255);
-        for (uint8_t& x : residual_u8) x = static_cast<uint8_t>(rng()() & 255);
-        ThreadPool* threads = round % 4 < 2 ? &pool : nullptr;
-        run_edge(v, c, a.get(), a_u8.data(), b.get(), scales.get(), bias.get(), residual.get(), residual_u8.data(),
-                 got.data(), threads);
-        run_edge(*ref, c, a.get(), a_u8.data(), b.get(), scales.get(), bias.get(), residual.get(), residual_u8.data(),
-                 want.data(), nullptr);
-        int worst = 0;
-        int64_t at = 0;
-        for (int64_t i = 0; i < m * n; ++i) {
-          const int d = std::abs(int(got[i]) - int(want[i]));
-          if (d > worst) worst = d, at = i;
-        }
-        const int allowed = c.residual == 2 ? 1 : 0;  // see test-lowp-u8.cc
-        const bool ok = worst <= allowed;
-        ok ? ++tally.passed : ++tally.failed;
-        if (!ok) {
-          std::printf("FAIL %s vs %s M=%lld N=%lld K=%lld %s residual=%d a_u8=%d threads=%d: |got - want| %d at "
-                      "[%lld, %lld] > %d\n",
-                      v.name, ref->name, (long long)m, (long long)n, (long long)k,
-                      f32_gemm::activation_name(c.activation), c.residual, c.a_u8 ? 1 : 0, threads ? 2 : 1, worst,
-                      (long long)(at / n), (long long)(at % n), allowed);
-        }
+        std::vector<uint8_t> a_u8 = random_bytes(m * k), residual_u8 = random_bytes(m * n);
+        const Qu8Operands in{a.get(), a_u8.data(), b.get(), scales.get(), bias.get(), residual.get(), residual_u8.data()};
+        check_qu8(tally, v, c, in, round % 4 < 2 ? &pool : nullptr);
       }
     }
   }
