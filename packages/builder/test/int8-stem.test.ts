@@ -142,12 +142,12 @@ describe.skipIf(!vnni)('an int8-capable stem between the NCHW and the NHWC path'
   const NHWC_CANDIDATES = ['qu8_conv_im2col_14x32c4__avx512vnni', 'f32_conv_im2col_14x32__avx512'];
 
   /** The lowered layers with the stem made int8-capable (as precisionOf does) before the reformats cancel. */
-  async function lowered(residual = false): Promise<LoweredLayer[]> {
+  async function lowered(residual = false, candidates = NHWC_CANDIDATES): Promise<LoweredLayer[]> {
     const context = new PassContext(await load(save(stemNetwork().model)), { verify: true, foldSizeThreshold: 1 << 26, optimizationLevel: 1, reducedPrecision: true });
     await runPipeline(context);
     const layers = sinkLayouts(lowerGraph(context.model, context));
     const stem = layers.find((layer) => layer.type === 'Convolution')!;
-    Object.assign(stem, { candidates: [...NHWC_CANDIDATES], inputGrid: { scale: 0.02, zeroPoint: 128 } });
+    Object.assign(stem, { candidates: [...candidates], inputGrid: { scale: 0.02, zeroPoint: 128 } });
     if (residual) stem.params = [...stem.params!.slice(0, 12), 1];
     return cancelReformats(layers, new Set(context.model.graph.outputs));
   }
@@ -174,6 +174,12 @@ describe.skipIf(!vnni)('an int8-capable stem between the NCHW and the NHWC path'
     expect(conv.candidates).toEqual(NHWC_CANDIDATES);
     expect(layers.some((layer) => layer.family === 'qu8_conv_nchw')).toBe(false);
     expect(lines).toEqual([expect.stringMatching(/reads NHWC \(qu8_conv_im2col_14x32c4__avx512vnni 0\.3000 ms \+ reformat 0\.1000 ms < qu8_conv_nchw_6x64__avx512vnni 0\.5000 ms\)/)]);
+  });
+
+  it('an explicit int8 stem (Q/DQ: int8 candidates only) gets no fp32 NCHW candidates', async () => {
+    const layers = await lowered(false, ['qu8_conv_im2col_14x32c4__avx512vnni']);
+    const stem = layers.find((layer) => layer.family === 'qu8_conv_nchw')!;
+    expect(stem.candidates).toEqual(['qu8_conv_nchw_6x64__avx512vnni', 'qu8_conv_nchw_14x32__avx512vnni']);
   });
 
   it('keeps a stem with a residual on the NHWC path (qu8_conv_nchw takes none)', async () => {

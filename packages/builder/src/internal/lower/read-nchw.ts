@@ -18,9 +18,10 @@ const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
  *   variants timed by the tuner);
  * - when it may run in int8 (an input grid, qu8 candidates) without a residual, and this CPU runs
  *   a vector `qu8_conv_nchw` variant (VNNI), it becomes a `qu8_conv_nchw` layer whose candidates
- *   are those variants and the `f32_conv_nchw` ones (the int8 stem quantizes the fp32 input
- *   itself, so int8 engines need no reformat either). Its other precisions (bf16, fp16) have no
- *   NCHW kernel: revisitNchwConvs times them on the NHWC path.
+ *   are those variants and, when it may also run in fp32 (not an explicit Q/DQ layer), the
+ *   `f32_conv_nchw` ones (the int8 stem quantizes the fp32 input itself, so int8 engines need no
+ *   reformat either). Its other precisions (bf16, fp16) have no NCHW kernel: revisitNchwConvs
+ *   times them on the NHWC path.
  */
 export function readNchwInputs(layers: readonly LoweredLayer[]): void {
   const producer = new Map<Value, LoweredLayer>();
@@ -32,9 +33,11 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
     if (layer.candidates === undefined) {
       layer.family = 'f32_conv_nchw';
     } else if (int8Stems.length > 0 && readsInt8(layer)) {
+      // fp32 NCHW candidates only where the layer may run in fp32 (not an explicit Q/DQ layer).
+      const fp32 = layer.candidates.some((tactic) => tactic.startsWith('f32_')) ? runnableTactics('f32_conv_nchw') : [];
       nhwcCandidates.set(layer, layer.candidates);
       layer.family = 'qu8_conv_nchw';
-      layer.candidates = [...int8Stems, ...runnableTactics('f32_conv_nchw')];
+      layer.candidates = [...int8Stems, ...fp32];
     } else {
       continue;
     }
