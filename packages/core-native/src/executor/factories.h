@@ -37,6 +37,7 @@ std::unique_ptr<Op> make_f32_rnn(const OpBuildArgs& args);
 std::unique_ptr<Op> make_lowp_gemm(const OpBuildArgs& args);
 std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_qu8_dwconv(const OpBuildArgs& args);
+std::unique_ptr<Op> make_qu8_conv_nchw(const OpBuildArgs& args);
 std::unique_ptr<Op> make_qu8_maxpool(const OpBuildArgs& args);
 
 }  // namespace kiln

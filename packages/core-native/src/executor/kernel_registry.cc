@@ -7,6 +7,7 @@
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/f32-mbconv/mbconv.h"
 #include "kernels/lowp-conv/conv.h"
+#include "kernels/lowp-conv/stem.h"
 #include "kernels/lowp-dwconv/dwconv.h"
 #include "kernels/lowp-pool/maxpool.h"
 #include "kernels/lowp-gemm/lowp.h"
@@ -104,6 +105,8 @@ std::vector<KernelFamily> make_families() {
     add_variant_family(&families, lowp_gemm::conv_family(format), lowp_conv::conv_variants() + conv.first, conv.count,
                        make_lowp_conv);
   }
+  add_variant_family(&families, "qu8_conv_nchw", lowp_conv::stem_variants(), lowp_conv::stem_variant_count(),
+                     make_qu8_conv_nchw);
   add_variant_family(&families, "qu8_dwconv", lowp_dwconv::dw_variants(), lowp_dwconv::dw_variant_count(),
                      make_qu8_dwconv);
   add_variant_family(&families, "qu8_maxpool2d_nhwc", lowp_pool::maxpool_variants(), lowp_pool::maxpool_variant_count(),

@@ -9,6 +9,7 @@
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/f32-mbconv/mbconv.h"
 #include "kernels/lowp-conv/conv.h"
+#include "kernels/lowp-conv/stem.h"
 #include "kernels/lowp-dwconv/dwconv.h"
 #include "kernels/lowp-gemm/packed_weights.h"
 
@@ -249,6 +250,30 @@ AlignedBuffer pack_lowp_conv(const lowp_conv::ConvVariant& v, const std::vector<
   return out;
 }
 
+// qu8_conv_nchw: the qu8 header (input grid), then OIHW weights quantized per output channel to
+// int8 quads (lowp_conv::stem_pack).
+AlignedBuffer pack_qu8_stem(const std::vector<double>& shape, const float* weights, int64_t length,
+                            const PackOptions& o) {
+  const f32_conv::ConvShape s = conv_shape(shape);
+  if (!lowp_conv::stem_applies(s)) {
+    fail("qu8_conv_nchw packs convolutions with group 1 and few input channels.",
+         "group 1 and at most " + std::to_string(lowp_conv::kStemMaxInputChannels) + " input channels",
+         list_string(shape), "Pick a qu8_conv tactic (NHWC input).");
+  }
+  const lowp_gemm::Quantization q = check_options(lowp_gemm::Format::kQu8, o, s.out_c);
+  check_length(s.out_c * s.in_c * s.kernel_h * s.kernel_w, length, "[OC, IC, kh, kw]");
+  for (int64_t i = 0; i < length; ++i) {
+    if (!std::isfinite(weights[i])) {
+      fail("qu8_conv_nchw quantizes finite weights.", "finite values",
+           "weights[" + std::to_string(i) + "] " + std::to_string(weights[i]), "Check the model's weights (NaN or infinity).");
+    }
+  }
+  AlignedBuffer out(lowp_gemm::kQuantHeaderBytes + lowp_conv::stem_packed_bytes(s), true);
+  lowp_gemm::write_header(q, out.data());
+  lowp_conv::stem_pack(s, weights, o.weight_scales, o.weight_scale_count, out.data() + lowp_gemm::kQuantHeaderBytes);
+  return out;
+}
+
 // qu8_dwconv: fp32 weights [C, 1, kh, kw] quantized per channel to int8 (symmetric) and packed as
 // lowp_dwconv::PackedWeights (the activation grids are in the params).
 AlignedBuffer pack_qu8_dwconv(const std::vector<double>& shape, const float* weights, int64_t length) {
@@ -289,6 +314,9 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (const lowp_conv::ConvVariant* v = lowp_conv::find_conv_variant(tactic.c_str())) {
     return pack_lowp_conv(*v, shape, weights, weights_length, options);
   }
+  if (tactic == "qu8_conv_nchw" || lowp_conv::find_stem_variant(tactic.c_str()) != nullptr) {
+    return pack_qu8_stem(shape, weights, weights_length, options);
+  }
   if (tactic == "bf16_conv" || tactic == "f16_conv" || tactic == "qu8_conv") {
     const f32_conv::ConvShape s = conv_shape(shape);
     for (size_t i = 0; i < lowp_conv::conv_variant_count(); ++i) {
@@ -327,7 +355,7 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   }
   fail("Unknown tactic for packWeights.",
        "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_conv_nchw, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, "
-       "f16_conv, f16_gemm, qu8_conv or qu8_gemm)",
+       "f16_conv, f16_gemm, qu8_conv, qu8_conv_nchw, qu8_dwconv or qu8_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }
 

@@ -57,7 +57,8 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
       const grid = sharedGrid(readers.get(y) ?? [], (reader, index) => {
         if (passThrough.has(reader)) return int8.get(reader.outputs[0]!);
         if (isQu8Conv(reader) && index > 0 && isResidual(reader, index)) return 'any';
-        return index === 0 && (isQu8Conv(reader) || depthwise.has(reader)) ? reader.inputGrid : undefined;
+        // qu8_conv_nchw reads its fp32 NCHW input itself (never uint8); it may write uint8.
+        return index === 0 && ((isQu8Conv(reader) && reader.family !== 'qu8_conv_nchw') || depthwise.has(reader)) ? reader.inputGrid : undefined;
       });
       if (grid) int8.set(y, grid);
     }

@@ -1,3 +1,4 @@
+import { kernels } from '@kiln/core-native';
 import type { Value } from '@kiln/onnx-tools';
 import { NCHW_TO_NHWC, transpose } from './layout.js';
 import type { LoweredLayer } from './types.js';
@@ -5,20 +6,41 @@ import type { LoweredLayer } from './types.js';
 /** Input channels up to which a convolution may read NCHW directly (the native family's limit). */
 export const NCHW_CONV_MAX_CHANNELS = 4;
 
+/** The NHWC candidates of int8 stems that now read NCHW, for revisitNchwConvs to time that path again. */
+const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
+
 /**
  * A convolution that still reads its input through an NCHW→NHWC Reformat after the inverse pairs
  * cancelled (a graph input, or any tensor only NCHW layers produce) and that has few input
- * channels, group 1 and fp32 tactics only (a CNN's stem), reads the NCHW tensor itself: it
- * becomes an `f32_conv_nchw` layer (NCHW input, NHWC output, its own variants timed by the
- * tuner), and the Reformat goes away unless another layer reads its output.
+ * channels and group 1 (a CNN's stem) reads the NCHW tensor itself, and the Reformat goes away
+ * unless another layer reads its output:
+ * - with fp32 tactics only, it becomes an `f32_conv_nchw` layer (NCHW input, NHWC output, its own
+ *   variants timed by the tuner);
+ * - when it may run in int8 (an input grid, qu8 candidates) without a residual, and this CPU runs
+ *   a vector `qu8_conv_nchw` variant (VNNI), it becomes a `qu8_conv_nchw` layer whose candidates
+ *   are those variants and, when it may also run in fp32 (not an explicit Q/DQ layer), the
+ *   `f32_conv_nchw` ones (the int8 stem quantizes the fp32 input itself, so int8 engines need no
+ *   reformat either). Its other precisions (bf16, fp16) have no NCHW kernel: revisitNchwConvs
+ *   times them on the NHWC path.
  */
 export function readNchwInputs(layers: readonly LoweredLayer[]): void {
   const producer = new Map<Value, LoweredLayer>();
   for (const layer of layers) for (const output of layer.outputs) producer.set(output, layer);
+  const int8Stems = runnableTactics('qu8_conv_nchw').filter((tactic) => !tactic.endsWith('__scalar'));
   for (const layer of layers) {
     const reformat = layer.inputs[0] ? producer.get(layer.inputs[0]) : undefined;
     if (!reformat || !qualifies(layer, reformat)) continue;
-    layer.family = 'f32_conv_nchw';
+    if (layer.candidates === undefined) {
+      layer.family = 'f32_conv_nchw';
+    } else if (int8Stems.length > 0 && readsInt8(layer)) {
+      // fp32 NCHW candidates only where the layer may run in fp32 (not an explicit Q/DQ layer).
+      const fp32 = layer.candidates.some((tactic) => tactic.startsWith('f32_')) ? runnableTactics('f32_conv_nchw') : [];
+      nhwcCandidates.set(layer, layer.candidates);
+      layer.family = 'qu8_conv_nchw';
+      layer.candidates = [...int8Stems, ...fp32];
+    } else {
+      continue;
+    }
     layer.inputs = [reformat.inputs[0], ...layer.inputs.slice(1)];
   }
 }
@@ -33,12 +55,13 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
 export function revisitNchwConvs(layers: LoweredLayer[], select: (some: LoweredLayer[]) => void, log: (line: string) => void): void {
   for (let at = 0; at < layers.length; at++) {
     const layer = layers[at]!;
-    const nchwMs = layer.family === 'f32_conv_nchw' && layer.tactic ? layer.timings?.[layer.tactic] : undefined;
+    const nchw = layer.family === 'f32_conv_nchw' || layer.family === 'qu8_conv_nchw';
+    const nchwMs = nchw && layer.tactic ? layer.timings?.[layer.tactic] : undefined;
     if (nchwMs === undefined) continue;
     const x = layer.inputs[0]!;
     const earlier = layers.slice(0, at).find((other) => other.type === 'Reformat' && other.inputs[0] === x && samePerm(other.params, NCHW_TO_NHWC));
     const reformat = earlier ?? transpose(`${layer.name}_input_reformat`, x, NCHW_TO_NHWC, layer.sources).layer;
-    const nhwc: LoweredLayer = { ...layer, family: 'f32_conv', inputs: [reformat.outputs[0], ...layer.inputs.slice(1)], tactic: undefined, timings: undefined };
+    const nhwc: LoweredLayer = { ...layer, family: 'f32_conv', candidates: nhwcCandidates.get(layer), inputs: [reformat.outputs[0], ...layer.inputs.slice(1)], tactic: undefined, timings: undefined };
     select(earlier ? [nhwc] : [reformat, nhwc]);
     const convMs = nhwc.tactic ? nhwc.timings?.[nhwc.tactic] : undefined;
     const reformatMs = earlier ? 0 : reformat.tactic ? reformat.timings?.[reformat.tactic] : undefined;
@@ -53,11 +76,25 @@ export function revisitNchwConvs(layers: LoweredLayer[], select: (some: LoweredL
 }
 
 function qualifies(layer: LoweredLayer, reformat: LoweredLayer): boolean {
-  if (layer.family !== 'f32_conv' || layer.type !== 'Convolution' || layer.candidates !== undefined || layer.params?.[10] !== 1) return false;
+  if (layer.family !== 'f32_conv' || layer.type !== 'Convolution' || layer.params?.[10] !== 1) return false;
   if (reformat.type !== 'Reformat' || !samePerm(reformat.params, NCHW_TO_NHWC)) return false;
   const source = reformat.inputs[0];
   const channels = source?.shape?.[1];
   return source?.dtype === 'float32' && source.shape?.length === 4 && typeof channels === 'number' && channels <= NCHW_CONV_MAX_CHANNELS;
+}
+
+/** An int8-capable conv (input grid, qu8 candidates) without a residual (qu8_conv_nchw takes none). */
+function readsInt8(layer: LoweredLayer): boolean {
+  return layer.inputGrid !== undefined && layer.params?.[12] === 0 && (layer.candidates?.some((tactic) => tactic.startsWith('qu8_conv')) ?? false);
+}
+
+/** Runnable variants of a kernel family, highest ISA first (each family lists fastest first within an ISA). */
+function runnableTactics(family: string): string[] {
+  const order = ['amx', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
+  return kernels()
+    .filter((kernel) => kernel.runnable && kernel.family === family)
+    .sort((a, b) => order.indexOf(a.isa) - order.indexOf(b.isa))
+    .map((kernel) => kernel.name);
 }
 
 function samePerm(params: readonly (number | string)[] | undefined, perm: readonly number[]): boolean {

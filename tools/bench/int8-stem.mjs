@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// int8 stem, per layer, before/after reading NCHW: for mobilenet_v2 and squeezenet1_1 at batch 1,
+// two int8 engines from one EntropyCalibrator2 cache (8 seeded inputs, as precision.mjs
+// calibrates), built with the default passes and with KILN_DISABLE_PASSES=read-nchw-inputs (the
+// input reformat + NHWC conv path), run interleaved with the profiler on. Prints each engine's
+// per-layer sum (each layer's fastest run, summed), its median run, its first three layers with
+// their tactics, dtypes and fastest ms, and the build log's stem decision (Layout: ...).
+//
+//   node tools/bench/int8-stem.mjs [--threads=2] [--iterations=200] [--only=squeezenet1_1]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildEngine } from '@kiln/builder';
+import { calibrate, EntropyCalibrator2 } from '@kiln/calib';
+import { readFlag } from '@kiln/common';
+import { load } from '@kiln/onnx-tools';
+import { Runtime } from '@kiln/runtime';
+import { benchCases, makeInputs } from './cases.mjs';
+import { median } from './measure.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
+const threads = Number(flags.threads ?? 2);
+const iterations = Number(flags.iterations ?? 200);
+const only = flags.only?.split(',');
+const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-int8-stem-'));
+const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1'];
+
+for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name) && (!only || only.some((name) => c.name.startsWith(name))))) {
+  const model = await load(new Uint8Array(fs.readFileSync(benchCase.file)));
+  const cacheFile = path.join(work, `${benchCase.model.name}.calib`);
+  const tensors = [...new Set(model.graph.nodes.filter((node) => ['Conv', 'Gemm', 'MatMul'].includes(node.op)).flatMap((node) => [...node.inputs.slice(0, 2), node.outputs[0]]).filter((value) => value && !value.isConstant).map((value) => value.name))];
+  const loader = Array.from({ length: 8 }, (_, i) => makeInputs(benchCase.model, benchCase.shapes, 1000 + i));
+  await calibrate(model, { calibrator: new EntropyCalibrator2(), loader, cacheFile, tensors });
+  const runtime = new Runtime({ threads });
+  const engines = [];
+  const disabled = process.env.KILN_DISABLE_PASSES;
+  for (const [name, disable] of [['reads NCHW (default)', disabled ?? ''], ['reformat + NHWC (read-nchw-inputs off)', 'read-nchw-inputs']]) {
+    process.env.KILN_DISABLE_PASSES = disable;
+    const lines = [];
+    const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, int8: true, calibrator: { cacheFile }, log: (line) => lines.push(line) });
+    const engine = runtime.deserializeEngine(plan);
+    engines.push({ name, context: engine.createExecutionContext(), layers: engine.inspect().layers, lines, fastest: [], runs: [] });
+  }
+  if (disabled === undefined) delete process.env.KILN_DISABLE_PASSES;
+  else process.env.KILN_DISABLE_PASSES = disabled;
+  const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
+  for (const engine of engines) engine.context.setProfiling(true);
+  for (let i = 0; i < iterations; i++) {
+    for (const engine of engines) {
+      const start = performance.now();
+      await engine.context.run(feeds);
+      engine.runs.push(performance.now() - start);
+      (engine.context.lastProfile() ?? []).forEach((entry, j) => (engine.fastest[j] = Math.min(engine.fastest[j] ?? Infinity, entry.ms)));
+    }
+  }
+  for (const engine of engines) {
+    const sum = engine.fastest.reduce((a, b) => a + b, 0);
+    console.log(`${benchCase.name}, ${threads} thread(s), ${engine.name}: per-layer sum ${sum.toFixed(3)} ms, median run ${median(engine.runs).toFixed(3)} ms (profiler on)`);
+    engine.layers.slice(0, 3).forEach((layer, j) => {
+      const [x, y] = [layer.inputs[0], layer.outputs[0]];
+      console.log(`  ${layer.tactic.padEnd(38)} ${x.dims.join('x')} ${x.dtype} -> ${y.dims.join('x')} ${y.dtype}  ${engine.fastest[j].toFixed(4)} ms`);
+    });
+    for (const line of engine.lines.filter((line) => line.startsWith('Layout:'))) console.log(`  ${line}`);
+  }
+}
+fs.rmSync(work, { recursive: true, force: true });
