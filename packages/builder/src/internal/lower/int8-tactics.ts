@@ -1,0 +1,90 @@
+import { KilnError } from '@kiln/common';
+import { variable } from './layout.js';
+import type { LoweredLayer } from './types.js';
+
+const isQu8Conv = (tactic: string) => tactic.startsWith('qu8_conv');
+
+/**
+ * Tactic timing runs every candidate with fp32 in and out, the form an fp32 conv runs in. A qu8
+ * conv between int8 layers runs in another: it reads uint8 (no quantize step, a quarter of the
+ * bytes) and writes uint8 (a quarter again), and its uint8 output lets the next depthwise conv
+ * run in int8 too. Timed with fp32 in and out, a memory-bound qu8 conv (a 1x1 with few input
+ * channels) pays for work it will not do and loses to fp32, which then drags its neighbours to
+ * fp32 (keepInt8Activations only keeps a tensor in int8 when its producer and readers are int8).
+ *
+ * So after tactic selection, each conv that may run in int8 (an input grid, timed qu8 candidates)
+ * is timed again in its int8 form: its qu8 tactics over a uint8 input and a uint8 output (`select`
+ * times the copy, the builder's selectTactics). When the fastest of them beats the fastest non-qu8
+ * tactic of the first timing, the conv takes it. keepInt8Activations then decides which tensors
+ * are uint8, and gives a qu8 conv that ended up with fp32 on both sides its fastest tactic in that
+ * form back (from the first timing). Layers without timings (level 0) keep the heuristic's pick.
+ *
+ * @internal
+ */
+export function timeInt8Forms(layers: readonly LoweredLayer[], select: (some: LoweredLayer[]) => void, log: (line: string) => void): void {
+  const forms = new Map<LoweredLayer, LoweredLayer>();
+  for (const layer of layers) {
+    const form = int8Form(layer);
+    if (form) forms.set(layer, form);
+  }
+  if (forms.size === 0) return;
+  for (const form of forms.values()) {
+    try {
+      select([form]);
+    } catch (error) {
+      // No qu8 tactic takes this conv's uint8 form: it keeps its first timing's pick.
+      if (!KilnError.isInstance(error)) throw error;
+      form.tactic = undefined;
+    }
+  }
+  let moved = 0;
+  for (const [layer, form] of forms) {
+    const int8Ms = form.tactic && form.family !== 'reference' ? form.timings?.[form.tactic] : undefined;
+    const [fp32Tactic, fp32Ms] = fastest(layer.timings!, (tactic) => !isQu8Conv(tactic));
+    if (!form.tactic || int8Ms === undefined) continue;
+    if (fp32Ms !== undefined && int8Ms >= fp32Ms) {
+      log(`Precision: ${layer.name} stays ${layer.tactic} (int8 form ${form.tactic} ${int8Ms.toFixed(4)} ms ≥ ${fp32Tactic} ${fp32Ms.toFixed(4)} ms)`);
+      continue;
+    }
+    if (!isQu8Conv(layer.tactic ?? '')) moved++;
+    log(`Precision: ${layer.name} → ${form.tactic} (int8 form ${int8Ms.toFixed(4)} ms${fp32Ms === undefined ? '' : ` < ${fp32Tactic} ${fp32Ms.toFixed(4)} ms`}; timed with fp32 in and out: ${layer.tactic})`);
+    layer.tactic = form.tactic;
+  }
+  log(`Precision: ${forms.size} convs timed in their int8 form (uint8 in and out); ${moved} moved from fp32 to int8 tactics`);
+}
+
+/**
+ * The fastest tactic of a timing record among those `keep` accepts, as [tactic, ms]; ties go to
+ * the earlier entry.
+ *
+ * @internal
+ */
+export function fastest(timings: Readonly<Record<string, number>>, keep: (tactic: string) => boolean = () => true): [string | undefined, number | undefined] {
+  let best: [string | undefined, number | undefined] = [undefined, undefined];
+  for (const [tactic, ms] of Object.entries(timings)) {
+    if (keep(tactic) && (best[1] === undefined || ms < best[1])) best = [tactic, ms];
+  }
+  return best;
+}
+
+/** A copy of a conv that may run in int8, reading and writing uint8, with its timed qu8 tactics as candidates. */
+function int8Form(layer: LoweredLayer): LoweredLayer | undefined {
+  const [x, ...rest] = layer.inputs;
+  const y = layer.outputs[0];
+  if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || layer.outputs.length !== 1 || !x || !y) return undefined;
+  if (x.dtype !== 'float32' || y.dtype !== 'float32' || !x.shape || !y.shape) return undefined;
+  const candidates = Object.keys(layer.timings).filter(isQu8Conv);
+  if (candidates.length < 2) return undefined; // one candidate is picked untimed: nothing to compare
+  const { scale, zeroPoint } = layer.inputGrid;
+  return {
+    ...layer,
+    name: `${layer.name} (int8 form)`,
+    inputs: [variable(x.name, 'uint8', [...x.shape]), ...rest],
+    outputs: [variable(y.name, 'uint8', [...y.shape])],
+    // The output grid's values do not change the kernel's speed: the input grid stands in.
+    params: [...layer.params!, scale, zeroPoint],
+    candidates,
+    tactic: undefined,
+    timings: undefined,
+  };
+}
