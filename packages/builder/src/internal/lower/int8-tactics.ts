@@ -5,6 +5,15 @@ import type { LoweredLayer } from './types.js';
 const isQu8Conv = (tactic: string) => tactic.startsWith('qu8_conv');
 
 /**
+ * A conv's int8 form keeps int8 unless fp32 was faster by more than this factor. The two timings
+ * are taken at different moments (noise on a busy machine moves either by tens of percent), and
+ * the per-layer comparison misses what fp32 costs the neighbours: their uint8 tensors become fp32
+ * (four times the bytes, a quantize step in every int8 reader) and a depthwise conv fed by this one
+ * drops back to fp32.
+ */
+const NEIGHBOUR_MARGIN = 1.25;
+
+/**
  * Tactic timing runs every candidate with fp32 in and out, the form an fp32 conv runs in. A qu8
  * conv between int8 layers runs in another: it reads uint8 (no quantize step, a quarter of the
  * bytes) and writes uint8 (a quarter again), and its uint8 output lets the next depthwise conv
@@ -14,8 +23,8 @@ const isQu8Conv = (tactic: string) => tactic.startsWith('qu8_conv');
  *
  * So after tactic selection, each conv that may run in int8 (an input grid, timed qu8 candidates)
  * is timed again in its int8 form: its qu8 tactics over a uint8 input and a uint8 output (`select`
- * times the copy, the builder's selectTactics). When the fastest of them beats the fastest non-qu8
- * tactic of the first timing, the conv takes it. keepInt8Activations then decides which tensors
+ * times the copy, the builder's selectTactics). Unless the fastest non-qu8 tactic of the first
+ * timing beat the fastest of them by more than NEIGHBOUR_MARGIN, the conv takes it. keepInt8Activations then decides which tensors
  * are uint8, and gives a qu8 conv that ended up with fp32 on both sides its fastest tactic in that
  * form back (from the first timing). Layers without timings (level 0) keep the heuristic's pick.
  *
@@ -42,12 +51,12 @@ export function timeInt8Forms(layers: readonly LoweredLayer[], select: (some: Lo
     const int8Ms = form.tactic && form.family !== 'reference' ? form.timings?.[form.tactic] : undefined;
     const [fp32Tactic, fp32Ms] = fastest(layer.timings!, (tactic) => !isQu8Conv(tactic));
     if (!form.tactic || int8Ms === undefined) continue;
-    if (fp32Ms !== undefined && int8Ms >= fp32Ms) {
-      log(`Precision: ${layer.name} stays ${layer.tactic} (int8 form ${form.tactic} ${int8Ms.toFixed(4)} ms ≥ ${fp32Tactic} ${fp32Ms.toFixed(4)} ms)`);
+    if (fp32Ms !== undefined && int8Ms > fp32Ms * NEIGHBOUR_MARGIN) {
+      log(`Precision: ${layer.name} stays ${layer.tactic} (int8 form ${form.tactic} ${int8Ms.toFixed(4)} ms > ${NEIGHBOUR_MARGIN} x ${fp32Tactic} ${fp32Ms.toFixed(4)} ms)`);
       continue;
     }
     if (!isQu8Conv(layer.tactic ?? '')) moved++;
-    log(`Precision: ${layer.name} → ${form.tactic} (int8 form ${int8Ms.toFixed(4)} ms${fp32Ms === undefined ? '' : ` < ${fp32Tactic} ${fp32Ms.toFixed(4)} ms`}; timed with fp32 in and out: ${layer.tactic})`);
+    log(`Precision: ${layer.name} → ${form.tactic} (int8 form ${int8Ms.toFixed(4)} ms${fp32Ms === undefined ? '' : `, ${fp32Tactic} ${fp32Ms.toFixed(4)} ms`}; timed with fp32 in and out: ${layer.tactic})`);
     layer.tactic = form.tactic;
   }
   log(`Precision: ${forms.size} convs timed in their int8 form (uint8 in and out); ${moved} moved from fp32 to int8 tactics`);
