@@ -70,7 +70,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache: cacheRead?.cache, log };
   selectTactics(layers, { ...selection, progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer) });
   revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
-  timeInt8Forms(layers, (some) => selectTactics(some, selection), log);
+  timeInt8Forms(layers, graphOutputs, (some) => selectTactics(some, selection), log);
   if (!disabledPasses().has(FUSE_INVERTED_RESIDUAL)) {
     context.currentPass = FUSE_INVERTED_RESIDUAL;
     layers = fuseInvertedResiduals(layers, graphOutputs, selection, (line) => {

@@ -68,18 +68,16 @@ const fakeSelect = (ms: (layer: LoweredLayer) => number, seen: LoweredLayer[] = 
 const hasQu8Dwconv = kernels().some((kernel) => kernel.name.startsWith('qu8_dwconv__') && !kernel.name.endsWith('__scalar') && kernel.runnable);
 
 describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => {
-  it('times each int8-capable conv in its int8 form: uint8 input and output, qu8 tactics only', async () => {
-    const { layers } = await lowered(block());
+  it('times each int8-capable conv in its int8 form: uint8 where its neighbours can be int8, qu8 tactics only', async () => {
+    const { layers, outputs } = await lowered(block());
     firstTiming(layers, () => ({ fp32: 0.1, qu8: 0.2 }));
     const seen: LoweredLayer[] = [];
-    timeInt8Forms(layers, fakeSelect(() => 0.05, seen), () => {});
+    timeInt8Forms(layers, outputs, fakeSelect(() => 0.05, seen), () => {});
     const pointwise = convs(layers).filter((layer) => !isDepthwise(layer));
     expect(seen).toHaveLength(pointwise.length);
-    for (const form of seen) {
-      expect(form.inputs[0]!.dtype).toBe('uint8');
-      expect(form.outputs[0]!.dtype).toBe('uint8');
-      expect(form.candidates).toEqual(['qu8_conv_a__fake', 'qu8_conv_b__fake']);
-    }
+    // The expand conv reads the image (through a reformat): fp32 in. The head writes the engine output: fp32 out.
+    expect(seen.map((form) => `${form.inputs[0]!.dtype}>${form.outputs[0]!.dtype}`)).toEqual(['float32>uint8', 'uint8>uint8', 'uint8>float32']);
+    for (const form of seen) expect(form.candidates).toEqual(['qu8_conv_a__fake', 'qu8_conv_b__fake']);
     // The layers themselves keep their fp32 tensors; only their tactic changed.
     for (const layer of pointwise) {
       expect(layer.tactic).toBe('qu8_conv_b__fake');
@@ -92,7 +90,7 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
     // Timed with fp32 in and out, the expand conv's qu8 tactic is 2x slower than fp32 (the old rule promoted within 1.5x only).
     firstTiming(layers, () => ({ fp32: 0.1, qu8: 0.2 }));
     const [expand, dw, project, head] = convs(layers);
-    timeInt8Forms(layers, fakeSelect(() => 0.06), () => {});
+    timeInt8Forms(layers, outputs, fakeSelect(() => 0.06), () => {});
     keepInt8Activations(layers, outputs, () => {});
     expect(expand!.tactic).toBe('qu8_conv_b__fake');
     expect(expand!.outputs[0]!.dtype).toBe('uint8');
@@ -110,7 +108,7 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
     firstTiming(layers, () => ({ fp32: 0.1, qu8: 0.2 }));
     const [expand, dw] = convs(layers);
     const lines: string[] = [];
-    timeInt8Forms(layers, fakeSelect((form) => (form.name.startsWith(expand!.name) ? 0.13 : 0.05)), (line) => lines.push(line));
+    timeInt8Forms(layers, outputs, fakeSelect((form) => (form.name.startsWith(expand!.name) ? 0.13 : 0.05)), (line) => lines.push(line));
     keepInt8Activations(layers, outputs, () => {});
     expect(expand!.tactic).toBe('f32_conv_a__fake');
     expect(expand!.outputs[0]!.dtype).toBe('float32');
@@ -121,7 +119,7 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
   it('a conv whose int8 form is within the margin of fp32 (timing noise) runs int8', async () => {
     const { layers, outputs } = await lowered(block());
     firstTiming(layers, () => ({ fp32: 0.1, qu8: 0.2 }));
-    timeInt8Forms(layers, fakeSelect(() => 0.11), () => {});
+    timeInt8Forms(layers, outputs, fakeSelect(() => 0.11), () => {});
     keepInt8Activations(layers, outputs, () => {});
     const pointwise = convs(layers).filter((layer) => !isDepthwise(layer));
     expect(pointwise.map((layer) => layer.tactic)).toEqual(pointwise.map(() => 'qu8_conv_b__fake'));
@@ -132,7 +130,7 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
     firstTiming(layers, () => ({ fp32: 0.1, qu8: 0.2 }));
     const [expand, , project, head] = convs(layers);
     // Only the head is faster in int8; its input (the project conv, fp32) and its output (an engine output) stay fp32.
-    timeInt8Forms(layers, fakeSelect((form) => (form.name.startsWith(head!.name) ? 0.05 : 0.5)), () => {});
+    timeInt8Forms(layers, outputs, fakeSelect((form) => (form.name.startsWith(head!.name) ? 0.05 : 0.5)), () => {});
     expect(head!.tactic).toBe('qu8_conv_b__fake');
     keepInt8Activations(layers, outputs, () => {});
     expect(head!.tactic).toBe('f32_conv_a__fake');
@@ -140,9 +138,9 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
   });
 
   it('leaves layers without timings (level 0) alone', async () => {
-    const { layers } = await lowered(block());
+    const { layers, outputs } = await lowered(block());
     for (const layer of convs(layers)) layer.tactic = 'f32_conv_a__fake';
-    timeInt8Forms(layers, () => expect.unreachable('nothing was timed'), () => {});
+    timeInt8Forms(layers, outputs, () => expect.unreachable('nothing was timed'), () => {});
     expect(convs(layers).map((layer) => layer.tactic)).toEqual(convs(layers).map(() => 'f32_conv_a__fake'));
   });
 });

@@ -1,4 +1,5 @@
 import { KilnError } from '@kiln/common';
+import type { Value } from '@kiln/onnx-tools';
 import { variable } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
@@ -22,18 +23,37 @@ const NEIGHBOUR_MARGIN = 1.25;
  * fp32 (keepInt8Activations only keeps a tensor in int8 when its producer and readers are int8).
  *
  * So after tactic selection, each conv that may run in int8 (an input grid, timed qu8 candidates)
- * is timed again in its int8 form: its qu8 tactics over a uint8 input and a uint8 output (`select`
- * times the copy, the builder's selectTactics). Unless the fastest non-qu8 tactic of the first
+ * is timed again in its int8 form: its qu8 tactics over a uint8 input and/or a uint8 output, on
+ * the sides where the neighbour can be int8 too (`select` times the copy, the builder's
+ * selectTactics). Unless the fastest non-qu8 tactic of the first
  * timing beat the fastest of them by more than NEIGHBOUR_MARGIN, the conv takes it. keepInt8Activations then decides which tensors
  * are uint8, and gives a qu8 conv that ended up with fp32 on both sides its fastest tactic in that
  * form back (from the first timing). Layers without timings (level 0) keep the heuristic's pick.
  *
  * @internal
  */
-export function timeInt8Forms(layers: readonly LoweredLayer[], select: (some: LoweredLayer[]) => void, log: (line: string) => void): void {
+export function timeInt8Forms(
+  layers: readonly LoweredLayer[],
+  graphOutputs: ReadonlySet<Value>,
+  select: (some: LoweredLayer[]) => void,
+  log: (line: string) => void,
+): void {
+  const producers = new Map<Value, LoweredLayer>();
+  const readers = new Map<Value, LoweredLayer[]>();
+  for (const layer of layers) {
+    for (const output of layer.outputs) producers.set(output, layer);
+    for (const input of layer.inputs) if (input) readers.set(input, [...(readers.get(input) ?? []), layer]);
+  }
   const forms = new Map<LoweredLayer, LoweredLayer>();
   for (const layer of layers) {
-    const form = int8Form(layer);
+    const [x] = layer.inputs;
+    const y = layer.outputs[0];
+    if (!x || !y) continue;
+    // uint8 where the neighbour can take part (keepInt8Activations decides exactly, later).
+    const producer = producers.get(x);
+    const inputU8 = producer !== undefined && int8Capable(producer);
+    const outputU8 = !graphOutputs.has(y) && (readers.get(y) ?? []).length > 0 && readers.get(y)!.every(int8Capable);
+    const form = inputU8 || outputU8 ? int8Form(layer, inputU8, outputU8) : undefined;
     if (form) forms.set(layer, form);
   }
   if (forms.size === 0) return;
@@ -41,7 +61,7 @@ export function timeInt8Forms(layers: readonly LoweredLayer[], select: (some: Lo
     try {
       select([form]);
     } catch (error) {
-      // No qu8 tactic takes this conv's uint8 form: it keeps its first timing's pick.
+      // No qu8 tactic takes this conv's int8 form: it keeps its first timing's pick.
       if (!KilnError.isInstance(error)) throw error;
       form.tactic = undefined;
     }
@@ -59,7 +79,7 @@ export function timeInt8Forms(layers: readonly LoweredLayer[], select: (some: Lo
     log(`Precision: ${layer.name} → ${form.tactic} (int8 form ${int8Ms.toFixed(4)} ms${fp32Ms === undefined ? '' : `, ${fp32Tactic} ${fp32Ms.toFixed(4)} ms`}; timed with fp32 in and out: ${layer.tactic})`);
     layer.tactic = form.tactic;
   }
-  log(`Precision: ${forms.size} convs timed in their int8 form (uint8 in and out); ${moved} moved from fp32 to int8 tactics`);
+  log(`Precision: ${forms.size} convs timed in their int8 form (uint8 in and/or out); ${moved} moved from fp32 to int8 tactics`);
 }
 
 /**
@@ -76,8 +96,13 @@ export function fastest(timings: Readonly<Record<string, number>>, keep: (tactic
   return best;
 }
 
-/** A copy of a conv that may run in int8, reading and writing uint8, with its timed qu8 tactics as candidates. */
-function int8Form(layer: LoweredLayer): LoweredLayer | undefined {
+/** Layers that may read or write uint8 tensors between int8 layers (see keepInt8Activations). */
+function int8Capable(layer: LoweredLayer): boolean {
+  return (layer.type === 'Convolution' && layer.inputGrid !== undefined) || layer.family === 'f32_maxpool2d_nhwc' || layer.family === 'x_concat';
+}
+
+/** A copy of a conv that may run in int8, reading and/or writing uint8, with its timed qu8 tactics as candidates. */
+function int8Form(layer: LoweredLayer, inputU8: boolean, outputU8: boolean): LoweredLayer | undefined {
   const [x, ...rest] = layer.inputs;
   const y = layer.outputs[0];
   if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || layer.outputs.length !== 1 || !x || !y) return undefined;
@@ -88,10 +113,10 @@ function int8Form(layer: LoweredLayer): LoweredLayer | undefined {
   return {
     ...layer,
     name: `${layer.name} (int8 form)`,
-    inputs: [variable(x.name, 'uint8', [...x.shape]), ...rest],
-    outputs: [variable(y.name, 'uint8', [...y.shape])],
+    inputs: [inputU8 ? variable(x.name, 'uint8', [...x.shape]) : x, ...rest],
+    outputs: [outputU8 ? variable(y.name, 'uint8', [...y.shape]) : y],
     // The output grid's values do not change the kernel's speed: the input grid stands in.
-    params: [...layer.params!, scale, zeroPoint],
+    params: outputU8 ? [...layer.params!, scale, zeroPoint] : layer.params,
     candidates,
     tactic: undefined,
     timings: undefined,
