@@ -44,7 +44,7 @@ function convParams(hasBias: boolean, hasResidual: boolean, out?: Grid, residual
 }
 
 const packShape = (n: number, k: number, stride = 1) => [n, k, 1, 1, stride, stride, 1, 1, 0, 0, 0, 0, 1];
-const outDims = (c: Case) => [Math.floor((c.h - 1) / c.stride) + 1, Math.floor((c.w - 1) / c.stride) + 1];
+const outDims = (c: Case): [number, number] => [Math.floor((c.h - 1) / c.stride) + 1, Math.floor((c.w - 1) / c.stride) + 1];
 
 /** The data of one case, shared by every variant it runs on. */
 function caseData(c: Case) {
@@ -78,13 +78,13 @@ function runCase(c: Case, data: ReturnType<typeof caseData>, tactic: string): Fl
     weightFloats += Math.ceil(values.length / 16) * 16;
     return at;
   };
-  const input = (values: Float32Array, channels: number, dims = [c.h, c.w]) => {
+  const input = (values: Float32Array, channels: number, dims: [number, number] = [c.h, c.w]) => {
     inputs.push(values);
     return add({ dtype: 'float32', shape: [1, ...dims, channels], location: 'input', slot: inputs.length - 1 });
   };
-  const arenaU8 = (channels: number, dims: number[]) => {
+  const arenaU8 = (channels: number, dims: [number, number]) => {
     const at = add({ dtype: 'uint8', shape: [1, ...dims, channels], location: 'arena', offset: arena });
-    arena += Math.ceil((dims[0]! * dims[1]! * channels) / 64) * 64;
+    arena += Math.ceil((dims[0] * dims[1] * channels) / 64) * 64;
     return at;
   };
   /** A scalar qu8 conv from the fp32 source onto a uint8 grid (no activation: values saturate at both ends). */
