@@ -7,6 +7,7 @@ import { eliminateConcats } from './internal/lower/eliminate-concats.js';
 import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals } from './internal/lower/fuse-inverted-residual.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
+import { timeInt8Forms } from './internal/lower/int8-tactics.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
 import { revisitNchwConvs } from './internal/lower/read-nchw.js';
@@ -69,6 +70,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache: cacheRead?.cache, log };
   selectTactics(layers, { ...selection, progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer) });
   revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
+  timeInt8Forms(layers, graphOutputs, (some) => selectTactics(some, selection), log);
   if (!disabledPasses().has(FUSE_INVERTED_RESIDUAL)) {
     context.currentPass = FUSE_INVERTED_RESIDUAL;
     layers = fuseInvertedResiduals(layers, graphOutputs, selection, (line) => {

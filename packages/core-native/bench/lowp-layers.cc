@@ -104,11 +104,11 @@ void bench_dwconv(const char* label, const ConvShape& s, ThreadPool* pool) {
         std::string(v.name).find(variant) == std::string::npos) {
       continue;
     }
-    std::vector<float> packed(lowp_dwconv::packed_floats(s));
-    lowp_dwconv::pack(s, weights.data(), packed.data());
+    uint32_t* packed = aligned<uint32_t>(lowp_dwconv::packed_words(s));
+    lowp_dwconv::pack(s, weights.data(), packed);
     lowp_dwconv::DwParams p;
     p.input = x, p.input_grid = {0.02f, 3};
-    p.weights = packed.data();
+    p.weights = packed;
     p.epilogue = relu6();
     p.epilogue.bias = bias.data();
     p.output_u8 = y, p.output_grid = {0.03f, 0};

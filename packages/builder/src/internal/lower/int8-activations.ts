@@ -1,16 +1,10 @@
 import { kernels } from '@kiln/core-native';
 import type { Value } from '@kiln/onnx-tools';
+import { fastest } from './int8-tactics.js';
 import { variable } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
 type Grid = NonNullable<LoweredLayer['inputGrid']>;
-
-/**
- * A qu8 conv timed within this factor of the fp32 winner takes its place when int8 activations
- * follow (timing ran it with fp32 in and out, where it pays for quantizing its input and for
- * writing 4 bytes per value; between int8 layers it does neither).
- */
-const PROMOTE = 1.5;
 
 /**
  * Int8 activations between int8 layers, after tactic selection. Every int8 convolution used to
@@ -39,7 +33,6 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
       if (input) readers.set(input, [...(readers.get(input) ?? []), { layer, index }]);
     });
   }
-  const promoted = promote(layers);
   const isQu8Conv = (layer: LoweredLayer) => layer.type === 'Convolution' && layer.inputGrid !== undefined && (layer.tactic?.startsWith('qu8_conv') ?? false);
   const dwTactic = vectorVariant('qu8_dwconv');
   const poolTactic = runnable('qu8_maxpool2d_nhwc__avx512');
@@ -74,12 +67,16 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
       changed = true;
     }
   }
-  // Promoted convs with no uint8 tensor on either side go back to their fp32 tactic (which
-  // changes no other tensor: they had none to share).
-  for (const [layer, tactic] of promoted) {
-    if (int8.has(layer.inputs[0]!) || int8.has(layer.outputs[0]!)) continue;
+  // qu8 convs with no uint8 tensor on either side run in the form the first timing measured (fp32
+  // in and out): its fastest tactic (timeInt8Forms picked theirs in the uint8 form). That changes
+  // no other tensor: they had none to share.
+  let reverted = 0;
+  for (const layer of layers) {
+    if (!isQu8Conv(layer) || !layer.timings || int8.has(layer.inputs[0]!) || int8.has(layer.outputs[0]!)) continue;
+    const [tactic] = fastest(layer.timings);
+    if (tactic === undefined || tactic === layer.tactic) continue;
     layer.tactic = tactic;
-    promoted.delete(layer);
+    reverted++;
   }
   const outputGrid = new Map(layers.map((layer) => [layer, int8.get(layer.outputs[0]!)]));
   for (const [value, grid] of int8) {
@@ -108,26 +105,8 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
     layer.tactic = poolTactic;
   }
   if (int8.size > 0) {
-    log(`Precision: ${int8.size} activation tensors stay int8 between layers; ${depthwise.size} depthwise layers run ${dwTactic}; ${passThrough.size} pooling/concat layers move int8; ${promoted.size} convs moved from fp32 to int8 tactics`);
+    log(`Precision: ${int8.size} activation tensors stay int8 between layers; ${depthwise.size} depthwise layers run ${dwTactic}; ${passThrough.size} pooling/concat layers move int8; ${reverted} convs with fp32 on both sides took their fastest fp32-in/out tactic`);
   }
-}
-
-/**
- * Timing measured every candidate with fp32 in and out, where a memory-bound qu8 conv pays for
- * quantizing its input and is no faster than fp32. So an int8-capable conv timed into fp32 runs
- * its best qu8 tactic when that was within PROMOTE of the winner (returned: layer → fp32 tactic).
- */
-function promote(layers: readonly LoweredLayer[]): Map<LoweredLayer, string> {
-  const promoted = new Map<LoweredLayer, string>();
-  for (const layer of layers) {
-    if (layer.type !== 'Convolution' || !layer.inputGrid || !layer.timings || !layer.tactic?.startsWith('f32_conv')) continue;
-    const chosen = layer.timings[layer.tactic];
-    const qu8 = Object.entries(layer.timings).filter(([tactic]) => tactic.startsWith('qu8_conv')).sort((a, b) => a[1] - b[1])[0];
-    if (chosen === undefined || !qu8 || qu8[1] > chosen * PROMOTE) continue;
-    promoted.set(layer, layer.tactic);
-    layer.tactic = qu8[0];
-  }
-  return promoted;
 }
 
 /**

@@ -8,8 +8,10 @@
 #include <cstring>
 #include <vector>
 
+#include "conv_1x1_small_k.h"
 #include "kernels/f32-conv/conv-gemm.h"
 #include "kernels/f32-gemm/scratch.h"
+#include "kernels/lowp-gemm/pack.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln::lowp_conv {
@@ -30,6 +32,7 @@ const ConvVariant kVariants[] = {
     {"qu8_conv_im2col_32x32__amx", Isa::kAmx, "qu8_gemm_32x32__amx", false},
     {"qu8_conv_1x1_14x32c4__avx512vnni", Isa::kAvx512Vnni, "qu8_gemm_14x32c4__avx512vnni", true},
     {"qu8_conv_im2col_14x32c4__avx512vnni", Isa::kAvx512Vnni, "qu8_gemm_14x32c4__avx512vnni", false},
+    {"qu8_conv_1x1_smallk_64c4__avx512vnni", Isa::kAvx512Vnni, "qu8_gemm_14x32c4__avx512vnni", true, true},
     {"qu8_conv_1x1_6x8c4__avx2", Isa::kAvx2, "qu8_gemm_6x8c4__avx2", true},
     {"qu8_conv_im2col_6x8c4__avx2", Isa::kAvx2, "qu8_gemm_6x8c4__avx2", false},
     {"qu8_conv_im2col_4x4c4__scalar", Isa::kScalar, "qu8_gemm_4x4c4__scalar", false},
@@ -120,7 +123,53 @@ int64_t group_bytes(const LowpVariant& gemm, int64_t k, int64_t n) {
   return (static_cast<int64_t>(lowp_gemm::packed_b_bytes(gemm, k, n)) + 63) / 64 * 64;
 }
 
+// qu8_conv_1x1_smallk: rows split over the pool, each task all output channels of its rows.
+// False (the GEMM path runs instead) when the activation has no in-register finish.
+bool run_small_k(const LowpVariant& gemm, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
+  SmallKJob job;
+  if (!lowp_gemm::finishable(p.epilogue, &job.finish)) return false;
+  job.finish.output = p.output_quantization;
+  job.finish.residual_grid = p.residual_grid;
+  if (p.output_u8 != nullptr) lowp_gemm::prepare_requantize(&job.finish);
+  const int64_t k = s.in_c, n = s.out_c, m = s.batch * s.out_h() * s.out_w();
+  // The dequantize columns, as lowp-gemm's driver computes them (same expressions, same bytes).
+  thread_local std::vector<float> columns;
+  columns.resize(static_cast<size_t>(2 * n));
+  const lowp_gemm::QuantizedB tail = lowp_gemm::quantized_b(gemm, k, n, p.packed_weights);
+  const float za = static_cast<float>(p.quantization.zero_point);
+  for (int64_t j = 0; j < n; ++j) {
+    const float scale = p.quantization.scale * tail.scales[j];
+    columns[j] = scale;
+    const float bias = p.epilogue.bias != nullptr ? p.epilogue.bias[j] : 0.0f;
+    columns[n + j] = bias - za * scale * static_cast<float>(tail.column_sums[j]);
+  }
+  job.shape = &s, job.params = &p;
+  job.packed_b = static_cast<const uint8_t*>(p.packed_weights);
+  job.kpad = lowp_gemm::padded_k(gemm, k);
+  job.scale = columns.data(), job.offset = columns.data() + n;
+  const int threads = pool != nullptr ? pool->size() : 1;
+  // A few tasks per thread (whole 64-row blocks), so a thread that falls behind can be helped.
+  const int64_t blocks = (m + 63) / 64;
+  const int64_t tasks = std::min<int64_t>(blocks, threads > 1 ? 4 * threads : 1);
+  const int64_t chunk = (blocks + tasks - 1) / tasks * 64;
+  auto run_task = [&](int64_t task) {
+    const int64_t m0 = task * chunk;
+    if (m0 < m) conv_1x1_small_k__avx512vnni(job, m0, std::min(m, m0 + chunk));
+  };
+  if (pool == nullptr || tasks == 1) {
+    for (int64_t task = 0; task < tasks; ++task) run_task(task);
+  } else {
+    pool->parallel_for(tasks, run_task);
+  }
+  return true;
+}
+
 }  // namespace
+
+bool small_k_applies(const ConvShape& s) {
+  return s.valid() && s.groups == 1 && s.kernel_h == 1 && s.kernel_w == 1 && s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0 && s.in_c >= 2 &&
+         s.in_c <= kSmallKMax;
+}
 
 const ConvVariant* conv_variants() { return kVariants; }
 size_t conv_variant_count() { return sizeof(kVariants) / sizeof(kVariants[0]); }
@@ -152,6 +201,7 @@ bool applies(const ConvVariant& v, const ConvShape& s) {
   // Depthwise-like groups (one input channel each) have no GEMM to speed up: f32-conv's direct
   // kernels serve them.
   if (!s.valid() || s.in_c / s.groups == 1) return false;
+  if (v.small_k) return small_k_applies(s);
   if (!v.one_by_one) return true;
   return s.kernel_h == 1 && s.kernel_w == 1 && s.pad_top == 0 && s.pad_left == 0 && s.pad_bottom == 0 &&
          s.pad_right == 0;
@@ -183,6 +233,7 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
   assert(applies(v, s) && (p.input != nullptr || p.input_u8 != nullptr) && p.packed_weights != nullptr &&
          (p.output != nullptr || p.output_u8 != nullptr));
   const LowpVariant& gemm = gemm_of(v);
+  if (v.small_k && run_small_k(gemm, s, p, pool)) return;
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();

@@ -34,6 +34,8 @@ struct ConvVariant {
   Isa isa;
   const char* gemm;  // the lowp-gemm variant it runs on
   bool one_by_one;   // 1x1 without padding only (a GEMM on the input when the stride is 1)
+  // 1x1 with K <= 64 only, on conv_1x1_small_k (weights packed as `gemm` packs them).
+  bool small_k = false;
 };
 
 const ConvVariant* conv_variants();

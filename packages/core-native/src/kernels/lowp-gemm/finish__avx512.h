@@ -54,6 +54,41 @@ inline __m128i requantize_16(__m512 v, const FinishVectors& f) {
   return _mm512_cvtepi32_epi8(q);
 }
 
+// requantize_16 for 64 values at once (four vectors of 16), the same bytes in fewer steps: the
+// products are capped at 2^30 (rne of anything above saturates to 255 anyway; the cap keeps the
+// int32 conversion from overflowing, while a NaN still converts to INT_MIN, i.e. the low bound),
+// converted, packed to int16 and then uint8 with saturation (+ the zero point in between, also
+// saturating), then clamped to [q_lo, q_hi] + zero point as bytes: clamp(rne(x) + z, 0, 255)
+// clamped again to the integer bounds is clamp(rne(x) + z, q_lo + z, q_hi + z), as in
+// requantize_16. The packs work within 128-bit lanes; one dword permute restores the order.
+struct RequantizeVectors {
+  __m512 inverse, ceiling;
+  __m512i zero_point16, lo8, hi8, order;
+  explicit RequantizeVectors(const RowFinish& f) {
+    inverse = _mm512_set1_ps(f.inverse);
+    ceiling = _mm512_set1_ps(0x1p30f);
+    zero_point16 = _mm512_set1_epi16(static_cast<int16_t>(f.output.zero_point));
+    lo8 = _mm512_set1_epi8(static_cast<char>(static_cast<int>(f.q_lo) + f.output.zero_point));
+    hi8 = _mm512_set1_epi8(static_cast<char>(static_cast<int>(f.q_hi) + f.output.zero_point));
+    // Lane l of the packed bytes holds values 4l..4l+3 of v0, then of v1, v2, v3: output dword j
+    // (vector j / 4, lane j % 4) is packed dword 4 (j % 4) + j / 4.
+    order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  }
+};
+
+inline __m512i rne_capped(__m512 v, const RequantizeVectors& r) {
+  return _mm512_cvt_roundps_epi32(_mm512_min_ps(r.ceiling, _mm512_mul_ps(v, r.inverse)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+// Bytes 16 j .. 16 j + 15 are requantize_16(vj).
+inline __m512i requantize_64(__m512 v0, __m512 v1, __m512 v2, __m512 v3, const RequantizeVectors& r) {
+  const __m512i low = _mm512_adds_epi16(_mm512_packs_epi32(rne_capped(v0, r), rne_capped(v1, r)), r.zero_point16);
+  const __m512i high = _mm512_adds_epi16(_mm512_packs_epi32(rne_capped(v2, r), rne_capped(v3, r)), r.zero_point16);
+  const __m512i bytes = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(low, high), r.lo8), r.hi8);
+  return _mm512_permutexvar_epi32(r.order, bytes);
+}
+
 inline void store_16(__m512 v, __mmask16 m, const FinishVectors& f, float* out, uint8_t* out_u8) {
   if (out_u8 != nullptr) {
     _mm_mask_storeu_epi8(out_u8, m, requantize_16(v, f));
