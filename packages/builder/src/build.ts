@@ -6,6 +6,7 @@ import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { eliminateConcats } from './internal/lower/eliminate-concats.js';
 import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals } from './internal/lower/fuse-inverted-residual.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
+import { keepBf16Activations } from './internal/lower/bf16-activations.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
 import { lowerGraph } from './internal/lower/index.js';
@@ -79,6 +80,15 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   }
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
   keepInt8Activations(layers, graphOutputs, log);
+  if (config.bf16 && !disabledPasses().has('keep-bf16-activations')) {
+    const requested = (layer: string) => (config.precisionConstraints === 'none' ? undefined : config.layerPrecisions[layer]);
+    keepBf16Activations(layers, graphOutputs, {
+      allowsBf16: (layer) => requested(layer.name) === undefined || requested(layer.name) === 'bf16',
+      optSymbols: selection.optSymbols,
+      retime: config.builderOptimizationLevel > 0,
+      log,
+    });
+  }
   const views = disabledPasses().has('eliminate-concats') ? new Map() : eliminateConcats(layers, new Set(graph.inputs), graphOutputs, log);
   const fallback = layers.filter((layer) => layer.family === 'reference').length;
   const { bytes, header } = writePlan(graph, layers, profiles, context.model.opsetImports, version(), {
