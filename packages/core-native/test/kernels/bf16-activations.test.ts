@@ -23,6 +23,7 @@ function roundBf16(values: Float32Array): Float32Array {
 
 interface Step {
   kernel: string;
+  /** Packed weights (empty: a layer without weights). */
   packed: Float32Array;
   bias?: Float32Array;
   params: number[];
@@ -50,7 +51,7 @@ function chain(input: { data: Float32Array; shape: number[] }, steps: Step[], se
   const layers: NativeProgram['layers'] = [];
   steps.forEach((step, i) => {
     const residual = step.residual === undefined ? [] : [step.residual < 0 ? 1 : outputOf[step.residual]!];
-    const inputs = [previous, weight(step.packed), ...(step.bias ? [weight(step.bias)] : []), ...residual];
+    const inputs = [previous, ...(step.packed.length > 0 ? [weight(step.packed)] : []), ...(step.bias ? [weight(step.bias)] : []), ...residual];
     const last = i === steps.length - 1;
     const bytes = step.y.shape.reduce((a, b) => a * b, 1) * (step.y.dtype === 'bfloat16' ? 2 : 4);
     tensors.push(last ? { ...step.y, location: 'output', slot: 0 } : { ...step.y, location: 'arena', offset: arena });
@@ -261,6 +262,29 @@ describe('bf16 activations: bf16_dwconv', () => {
       const bf16 = chain({ data: x, shape: inShape }, [copy(inShape, 'float32', 'bfloat16'), step('bf16_dwconv__avx512', 'bfloat16', false), copy(outShape, 'bfloat16', 'float32')]);
       expectClose(bf16, roundBf16(f32), 'bf16_dwconv vs f32_dwconv', 0, 0);
     });
+  }
+});
+
+const poolVariants = variantsOf('bf16_maxpool2d_nhwc');
+
+describe('bf16 activations: bf16_maxpool2d_nhwc', () => {
+  // squeezenet's 3x3 stride 2 (ceil mode: the last window hangs over the edge), and a padded 2x2.
+  const cases = [
+    { label: '3x3 s2 ceil, 27 channels', h: 13, w: 12, c: 27, k: 3, s: 2, pads: [0, 0, 1, 1] as const, oh: 6, ow: 6 },
+    { label: '2x2 s1 p1, 70 channels', h: 5, w: 7, c: 70, k: 2, s: 1, pads: [1, 1, 0, 0] as const, oh: 5, ow: 7 },
+  ];
+  for (const p of cases) {
+    const x = randomFloats(p.h * p.w * p.c, random, -3, 3);
+    const inShape = [1, p.h, p.w, p.c];
+    const outShape = [1, p.oh, p.ow, p.c];
+    const pool = (kernel: string, dtype: DType): Step => ({ kernel, packed: new Float32Array(0), params: [p.k, p.k, p.s, p.s, ...p.pads, 1, 1, 0], y: { dtype, shape: outShape } });
+    for (const kernel of poolVariants.runnable) {
+      it(`${kernel} ${p.label}: the rounded f32_maxpool2d_nhwc output`, () => {
+        const bf16 = chain({ data: x, shape: inShape }, [copy(inShape, 'float32', 'bfloat16'), pool(kernel, 'bfloat16'), copy(outShape, 'bfloat16', 'float32')]);
+        const f32 = chain({ data: roundBf16(x), shape: inShape }, [pool('f32_maxpool2d_nhwc', 'float32')]);
+        expectClose(bf16, f32, kernel, 0, 0);
+      });
+    }
   }
 });
 

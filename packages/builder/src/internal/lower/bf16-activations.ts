@@ -4,13 +4,6 @@ import { timeTactic } from '../tactics/select.js';
 import { variable } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
-/**
- * An fp32 conv whose best bf16 tactic was timed within this factor of it (with fp32 in and out,
- * where the bf16 tactic pays for converting its input) is tried in bf16; it keeps bf16 only when,
- * timed again in the form it will run (bf16 tensors in and out), it beats the fp32 timing.
- */
-const PROMOTE = 2;
-
 /** What keepBf16Activations needs from the build. */
 export interface Bf16ActivationOptions {
   /** Whether a layer may run in bf16 (the bf16 flag, and no per-layer constraint saying otherwise). */
@@ -41,7 +34,8 @@ type Readers = Map<Value, { layer: LoweredLayer; index: number }[]>;
  * these; engine outputs and tensors any other layer reads stay fp32, so no reformat layers are
  * ever added. Each stored value is float_to_bf16 of the fp32 value the producer computed (one
  * rounding more than before: the reader rounded it to bf16 anyway when it was a bf16 conv).
- * fp32 convs timed close to their bf16 tactic are tried in bf16 and re-timed in their new form.
+ * fp32 convs with bf16 candidates are tried in bf16 and kept there only when faster, timed in
+ * the form they will run.
  */
 export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, options: Bf16ActivationOptions): void {
   const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512') ?? runnable('bf16_dwconv__avx512'), any: runnable('bf16_dwconv__avx512') };
@@ -52,24 +46,34 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
       if (input) readers.set(input, [...(readers.get(input) ?? []), { layer, index }]);
     });
   }
-  const promoted = promote(layers, options);
+  const promoted = options.retime ? promote(layers, options) : new Map<LoweredLayer, string>();
   const depthwise = new Set(dwTactics.any ? layers.filter((layer) => isDepthwise(layer) && options.allowsBf16(layer)) : []);
   const poolTactic = runnable('bf16_maxpool2d_nhwc__avx512') ?? runnable('bf16_maxpool2d_nhwc__scalar');
   const passThrough = new Set(layers.filter((layer) => (poolTactic && layer.family === 'f32_maxpool2d_nhwc') || (layer.family === 'x_concat' && layer.outputs[0]?.shape?.length === 4 && layer.params?.[0] === 3)));
   let bf16 = narrowTensors(layers, graphOutputs, readers, depthwise, passThrough);
-  if (options.retime) {
-    // Promoted convs keep bf16 only when faster, in the form they now run, than their fp32 timing.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const [layer, fp32] of promoted) {
-        const timed = timeInForm(layer, layer.tactic!, bf16, options.optSymbols);
-        if (timed !== undefined && timed < (layer.timings?.[fp32] ?? Number.POSITIVE_INFINITY)) continue;
-        layer.tactic = fp32;
-        promoted.delete(layer);
-        changed = true;
+  // Promoted convs keep bf16 only when one of their bf16 tactics, timed in the form it now runs
+  // (bf16 tensors in and out), beats their fp32 timing; a conv that goes back to fp32 changes its
+  // neighbours' forms, so the rest are timed again until nothing changes.
+  const timings = new Map<string, number | undefined>();
+  const timed = (layer: LoweredLayer, tactic: string) => {
+    const key = `${layer.name}|${tactic}|${[...layer.inputs, ...layer.outputs].map((value) => (value && bf16.has(value) ? 'b' : 'f')).join('')}`;
+    if (!timings.has(key)) timings.set(key, timeInForm(layer, tactic, bf16, options.optSymbols));
+    return timings.get(key);
+  };
+  for (let changed = promoted.size > 0; changed; ) {
+    changed = false;
+    for (const [layer, fp32] of promoted) {
+      const forms = bf16Tactics(layer).map((tactic) => [tactic, timed(layer, tactic)] as const);
+      const best = forms.filter((entry): entry is readonly [string, number] => entry[1] !== undefined).sort((a, b) => a[1] - b[1])[0];
+      if (best && best[1] < (layer.timings?.[fp32] ?? Number.POSITIVE_INFINITY)) {
+        layer.tactic = best[0];
+        continue;
       }
-      if (changed) bf16 = narrowTensors(layers, graphOutputs, readers, depthwise, passThrough);
+      layer.tactic = fp32;
+      promoted.delete(layer);
+      changed = true;
     }
+    if (changed) bf16 = narrowTensors(layers, graphOutputs, readers, depthwise, passThrough);
   }
   for (const [layer, fp32] of promoted) {
     if (layer.inputs.some((input) => input && bf16.has(input)) || bf16.has(layer.outputs[0]!)) continue;
@@ -135,23 +139,27 @@ function narrowTensors(layers: readonly LoweredLayer[], graphOutputs: ReadonlySe
 }
 
 /**
- * fp32 convs with a bf16 timing within PROMOTE of their choice take their best bf16 tactic for
- * now (returned: layer → fp32 tactic). Timing ran them with fp32 in and out, where a bf16 conv
- * converts its input and writes 4 bytes per value; between bf16 layers it does neither.
+ * Every NHWC fp32 conv that has bf16 candidates takes one for now (returned: layer → its fp32
+ * tactic): timing ran it with fp32 in and out, where a bf16 conv converts its input and writes 4
+ * bytes per value (on small-K 1x1 convs that is most of its time); between bf16 layers it does
+ * neither, so it is timed again in that form before it keeps bf16.
  */
 function promote(layers: readonly LoweredLayer[], options: Bf16ActivationOptions): Map<LoweredLayer, string> {
   const promoted = new Map<LoweredLayer, string>();
   for (const layer of layers) {
-    // NHWC-input fp32 convs only (an NCHW-input stem has no bf16 tactic for its current input).
+    // An NCHW-input stem (f32_conv_nchw) has no bf16 tactic for its current input.
     if (layer.type !== 'Convolution' || !layer.timings || !/^f32_conv_(1x1|im2col|winograd)_/.test(layer.tactic ?? '') || !options.allowsBf16(layer)) continue;
-    const chosen = layer.timings[layer.tactic!];
-    const candidates = new Set(layer.candidates ?? []);
-    const best = Object.entries(layer.timings).filter(([tactic]) => tactic.startsWith('bf16_conv') && candidates.has(tactic)).sort((a, b) => a[1] - b[1])[0];
-    if (chosen === undefined || !best || best[1] > chosen * PROMOTE) continue;
-    promoted.set(layer, layer.tactic);
-    layer.tactic = best[0];
+    const tactics = bf16Tactics(layer);
+    if (tactics.length === 0) continue;
+    promoted.set(layer, layer.tactic!);
+    layer.tactic = tactics[0];
   }
   return promoted;
+}
+
+/** A conv's bf16 candidates (AMX first, as listed). */
+function bf16Tactics(layer: LoweredLayer): string[] {
+  return (layer.candidates ?? []).filter((tactic) => tactic.startsWith('bf16_conv'));
 }
 
 /** The layer timed with the tensors in `bf16` as bfloat16 (a copy: the layer itself is unchanged). */

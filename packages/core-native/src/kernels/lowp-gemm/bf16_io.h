@@ -21,7 +21,7 @@ struct Bf16Io {
 // C[m0:m1, n0:n1] on the AMX bf16 variant (n0 a multiple of 32): each 32-row block of A is read
 // in place (bf16, K a multiple of 32 or padded rows) or packed once, each 32 x 32 tile summed
 // over K blocks of variant.kc as bf16_gemm does, then bias, residual and activation per row
-// (variant.epilogue_row) and one rounding to bf16 on store.
+// (f32-gemm's AVX-512 epilogue, as variant.epilogue_row applies it) and one rounding to bf16 on store.
 void bf16_gemm_io__amx(const LowpVariant& variant, const LowpParams& params, const Bf16Io& io, int64_t m0,
                        int64_t m1, int64_t n0, int64_t n1);
 

@@ -12,6 +12,7 @@
 
 #include "bf16_avx512.h"
 #include "bf16_io.h"
+#include "kernels/f32-gemm/vmath-avx512.h"
 #include "ukernels.h"
 
 namespace kiln::lowp_gemm {
@@ -60,7 +61,6 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
                             ep.activation != Activation::kNone;
   alignas(64) float sums[32 * 32];
   alignas(64) float staging[32 * 32];
-  alignas(64) float residual_row[32];
   const AmxBlock amx;
   for (int64_t i0 = m0; i0 < m1; i0 += 32) {
     const int64_t rows = std::min<int64_t>(32, m1 - i0);
@@ -89,29 +89,35 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
           _mm512_store_ps(sums + i, _mm512_add_ps(_mm512_load_ps(staging + i), _mm512_load_ps(sums + i)));
         }
       }
+      // The fp32 epilogue (bias, residual, activation: f32-gemm's epilogue_row, inlined) on each
+      // finished row in registers, then one rounding to bf16 (or an fp32 store).
       const __mmask16 lo = lanes_16(nb), hi = lanes_16(nb - 16);
+      const bool bias = ep.bias != nullptr;
+      const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(lo, ep.bias + jc) : _mm512_setzero_ps();
+      const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(hi, ep.bias + jc + 16) : _mm512_setzero_ps();
       for (int64_t i = 0; i < rows; ++i) {
-        float* row = sums + i * 32;
+        __m512 v0 = _mm512_load_ps(sums + i * 32), v1 = _mm512_load_ps(sums + i * 32 + 16);
         if (has_epilogue) {
-          const float* residual = nullptr;
+          if (bias) v0 = _mm512_add_ps(v0, bias_lo), v1 = _mm512_add_ps(v1, bias_hi);
           if (io.residual != nullptr) {
             const uint16_t* source = io.residual + (i0 + i) * ep.residual_stride + jc;
-            _mm512_store_ps(residual_row, bf16_load_16(lo, source));
-            _mm512_store_ps(residual_row + 16, bf16_load_16(hi, source + 16));
-            residual = residual_row;
+            v0 = _mm512_add_ps(v0, bf16_load_16(lo, source));
+            v1 = _mm512_add_ps(v1, bf16_load_16(hi, source + 16));
           } else if (ep.residual != nullptr) {
-            residual = ep.residual + (i0 + i) * ep.residual_stride + jc;
+            const float* source = ep.residual + (i0 + i) * ep.residual_stride + jc;
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
           }
-          v.epilogue_row(row, nb, ep.bias != nullptr ? ep.bias + jc : nullptr, residual, ep);
+          v0 = f32_gemm::avx512::activate(v0, ep), v1 = f32_gemm::avx512::activate(v1, ep);
         }
         if (io.c != nullptr) {
           uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
-          bf16_store_16(lo, out, _mm512_load_ps(row));
-          bf16_store_16(hi, out + 16, _mm512_load_ps(row + 16));
+          bf16_store_16(lo, out, v0);
+          bf16_store_16(hi, out + 16, v1);
         } else {
           float* out = p.c + (i0 + i) * p.ldc + jc;
-          _mm512_mask_storeu_ps(out, lo, _mm512_load_ps(row));
-          _mm512_mask_storeu_ps(out + 16, hi, _mm512_load_ps(row + 16));
+          _mm512_mask_storeu_ps(out, lo, v0);
+          _mm512_mask_storeu_ps(out + 16, hi, v1);
         }
       }
     }
