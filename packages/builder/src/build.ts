@@ -70,6 +70,17 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache: cacheRead?.cache, log };
   selectTactics(layers, { ...selection, progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer) });
   revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
+  // Before inverted-residual fusion: convs moved to bf16 (and depthwise layers between bf16
+  // tensors) are no longer fp32 blocks to fuse; the fp32 blocks left still are.
+  if (config.bf16 && !disabledPasses().has('keep-bf16-activations')) {
+    const requested = (layer: string) => (config.precisionConstraints === 'none' ? undefined : config.layerPrecisions[layer]);
+    keepBf16Activations(layers, graphOutputs, {
+      allowsBf16: (layer) => requested(layer.name) === undefined || requested(layer.name) === 'bf16',
+      optSymbols: selection.optSymbols,
+      retime: config.builderOptimizationLevel > 0,
+      log,
+    });
+  }
   if (!disabledPasses().has(FUSE_INVERTED_RESIDUAL)) {
     context.currentPass = FUSE_INVERTED_RESIDUAL;
     layers = fuseInvertedResiduals(layers, graphOutputs, selection, (line) => {
@@ -80,15 +91,6 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   }
   if (config.timingCacheFile && cacheRead) cacheRead.cache.write(config.timingCacheFile);
   keepInt8Activations(layers, graphOutputs, log);
-  if (config.bf16 && !disabledPasses().has('keep-bf16-activations')) {
-    const requested = (layer: string) => (config.precisionConstraints === 'none' ? undefined : config.layerPrecisions[layer]);
-    keepBf16Activations(layers, graphOutputs, {
-      allowsBf16: (layer) => requested(layer.name) === undefined || requested(layer.name) === 'bf16',
-      optSymbols: selection.optSymbols,
-      retime: config.builderOptimizationLevel > 0,
-      log,
-    });
-  }
   const views = disabledPasses().has('eliminate-concats') ? new Map() : eliminateConcats(layers, new Set(graph.inputs), graphOutputs, log);
   const fallback = layers.filter((layer) => layer.family === 'reference').length;
   const { bytes, header } = writePlan(graph, layers, profiles, context.model.opsetImports, version(), {
