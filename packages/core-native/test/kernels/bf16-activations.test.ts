@@ -71,8 +71,8 @@ function chain(input: { data: Float32Array; shape: number[] }, steps: Step[], se
   return y;
 }
 
-/** An exact copy between fp32 and bf16 (1x1 depthwise, weight 1, no bias): the rounding or widening alone. */
-function copy(shape: number[], from: DType, to: DType): Step {
+/** An exact copy into `to` from whatever the previous step wrote (1x1 depthwise, weight 1, no bias): the rounding or widening alone. */
+function copy(shape: number[], to: DType): Step {
   const c = shape[3]!;
   return { kernel: 'bf16_dwconv__scalar', packed: packWeights('bf16_dwconv__scalar', [c, c, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, c], new Float32Array(c).fill(1)), params: [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, c, 0, 0], y: { dtype: to, shape } };
 }
@@ -131,7 +131,7 @@ describe('bf16 activations: bf16_conv', () => {
         it(`${kernel} ${s.label}, ${threads} thread(s): bf16 output is the rounded fp32 output`, () => {
           setThreads(threads);
           const fp32 = chain(input, [convStep(kernel, s, w, bias, 'float32')]);
-          const bf16 = chain(input, [convStep(kernel, s, w, bias, 'bfloat16'), copy(out, 'bfloat16', 'float32')]);
+          const bf16 = chain(input, [convStep(kernel, s, w, bias, 'bfloat16'), copy(out, 'float32')]);
           expectClose(bf16, roundBf16(fp32), `${kernel} bf16 out`, 0, 0);
           // And the fp32 path is right to bf16 accuracy (operands rounded to bf16, fp32 sums).
           expectClose(fp32, convReference(s, x, roundBf16(w), bias, undefined, RELU6![0]), `${kernel} vs reference`, 2e-3, 2e-3);
@@ -141,10 +141,10 @@ describe('bf16 activations: bf16_conv', () => {
           // The residual is step 0's bf16 copy of the second input; the conv reads step 1's bf16 copy of x.
           const fp32 = chain(input, [convStep(kernel, s, w, bias, 'float32', -1)], second);
           const steps = [
-            { ...copy(out, 'float32', 'bfloat16'), kernel: 'bf16_dwconv__scalar' },
-            copy([1, s.h, s.w, s.c], 'float32', 'bfloat16'),
+            copy(out, 'bfloat16'),
+            copy([1, s.h, s.w, s.c], 'bfloat16'),
             convStep(kernel, s, w, bias, 'bfloat16', 0),
-            copy(out, 'bfloat16', 'float32'),
+            copy(out, 'float32'),
           ];
           // Step 0 reads the program input x, not r: route r in by making step 0 the residual copy of the second input.
           const bf16 = chainWithResidualCopy(input, second, steps);
@@ -244,14 +244,14 @@ describe('bf16 activations: bf16_dwconv', () => {
           setThreads(threads);
           for (const [from, to] of [['float32', 'bfloat16'], ['bfloat16', 'bfloat16'], ['bfloat16', 'float32'], ['float32', 'float32']] as [DType, DType][]) {
             const run = (name: string) => {
-              const steps = from === 'bfloat16' ? [copy(inShape, 'float32', 'bfloat16')] : [];
+              const steps = from === 'bfloat16' ? [copy(inShape, 'bfloat16')] : [];
               steps.push(step(name, to, false));
-              if (to === 'bfloat16') steps.push(copy(outShape, 'bfloat16', 'float32'));
+              if (to === 'bfloat16') steps.push(copy(outShape, 'float32'));
               return chain({ data: x, shape: inShape }, steps);
             };
             expectClose(run(kernel), run('bf16_dwconv__scalar'), `${kernel} ${from} -> ${to}`, 0, 0);
           }
-          const withResidual = (name: string) => chain({ data: x, shape: inShape }, [step(name, 'bfloat16', true), copy(outShape, 'bfloat16', 'float32')], { data: residual, shape: outShape });
+          const withResidual = (name: string) => chain({ data: x, shape: inShape }, [step(name, 'bfloat16', true), copy(outShape, 'float32')], { data: residual, shape: outShape });
           expectClose(withResidual(kernel), withResidual('bf16_dwconv__scalar'), `${kernel} + residual`, 0, 0);
         });
       }
@@ -259,7 +259,7 @@ describe('bf16 activations: bf16_dwconv', () => {
     it(`bf16_dwconv__avx512 equals f32_dwconv__avx512 rounded once (${d.label})`, (context) => {
       if (!dwVariants.runnable.includes('bf16_dwconv__avx512')) context.skip();
       const f32 = chain({ data: roundBf16(x), shape: inShape }, [{ ...step('f32_dwconv__avx512', 'float32', false), packed: packWeights('f32_dwconv__avx512', [d.c, d.c, d.k, d.k, d.s, d.s, 1, 1, ...d.pads, d.c], w) }]);
-      const bf16 = chain({ data: x, shape: inShape }, [copy(inShape, 'float32', 'bfloat16'), step('bf16_dwconv__avx512', 'bfloat16', false), copy(outShape, 'bfloat16', 'float32')]);
+      const bf16 = chain({ data: x, shape: inShape }, [copy(inShape, 'bfloat16'), step('bf16_dwconv__avx512', 'bfloat16', false), copy(outShape, 'float32')]);
       expectClose(bf16, roundBf16(f32), 'bf16_dwconv vs f32_dwconv', 0, 0);
     });
   }
@@ -280,7 +280,7 @@ describe('bf16 activations: bf16_maxpool2d_nhwc', () => {
     const pool = (kernel: string, dtype: DType): Step => ({ kernel, packed: new Float32Array(0), params: [p.k, p.k, p.s, p.s, ...p.pads, 1, 1, 0], y: { dtype, shape: outShape } });
     for (const kernel of poolVariants.runnable) {
       it(`${kernel} ${p.label}: the rounded f32_maxpool2d_nhwc output`, () => {
-        const bf16 = chain({ data: x, shape: inShape }, [copy(inShape, 'float32', 'bfloat16'), pool(kernel, 'bfloat16'), copy(outShape, 'bfloat16', 'float32')]);
+        const bf16 = chain({ data: x, shape: inShape }, [copy(inShape, 'bfloat16'), pool(kernel, 'bfloat16'), copy(outShape, 'float32')]);
         const f32 = chain({ data: roundBf16(x), shape: inShape }, [pool('f32_maxpool2d_nhwc', 'float32')]);
         expectClose(bf16, f32, kernel, 0, 0);
       });
@@ -291,7 +291,7 @@ describe('bf16 activations: bf16_maxpool2d_nhwc', () => {
 describe('bf16 activations: coded errors', () => {
   const shape = [1, 4, 4, 16];
   it('refuses a bfloat16 tensor read by an fp32 kernel', () => {
-    const steps = [copy(shape, 'float32', 'bfloat16'), { ...copy(shape, 'float32', 'float32'), kernel: 'f32_dwconv__scalar', packed: packWeights('f32_dwconv__scalar', [16, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16], new Float32Array(16).fill(1)) }];
+    const steps = [copy(shape, 'bfloat16'), { ...copy(shape, 'float32'), kernel: 'f32_dwconv__scalar', packed: packWeights('f32_dwconv__scalar', [16, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 16], new Float32Array(16).fill(1)) }];
     let error: unknown;
     try {
       chain({ data: new Float32Array(256), shape }, steps);
