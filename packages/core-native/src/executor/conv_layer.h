@@ -21,8 +21,9 @@ struct ConvLayer {
   bool input_bf16 = false, output_bf16 = false, residual_bf16 = false;
 };
 
-// What a family accepts beyond the fp32 contract: uint8 x and/or y (int8 activations between
-// layers, qu8 families only) or bfloat16 ones (bf16 families) and `trailing` more params after the 13 (each family checks them).
+// What a family accepts beyond the fp32 contract: uint8 x, y and/or residual (int8 activations
+// between layers, qu8 families only) or bfloat16 ones (bf16 families), and `trailing` more params
+// after the 13 (each family checks them).
 struct ConvLayerOptions {
   bool uint8_io = false;
   size_t trailing = 0;

@@ -1,5 +1,6 @@
-// Driver of bf16_conv / f16_conv / qu8_conv layers (Conv2D over NHWC, fp32 in and out, weights
-// prepacked by packWeights in the variant's format). Inputs, outputs, params and epilogue exactly
+// Driver of bf16_conv / f16_conv / qu8_conv layers (Conv2D over NHWC, fp32 in and out, or uint8
+// (qu8) / bfloat16 (bf16) activations between layers; weights prepacked by packWeights in the
+// variant's format). Inputs, outputs, params and epilogue exactly
 // as f32_conv's. Kernel ids: an exact variant (qu8_conv_1x1_32x32__amx, ...) or the family alias
 // (bf16_conv: the first applicable variant of that format at or below the ISA).
 #include <cmath>
