@@ -150,7 +150,10 @@ void dispatch(const RowArgs& r) {
 
 }  // namespace
 
-void bf16_dwconv_3x3__avx512(const RowArgs& args) { dispatch<3, 3>(args); }
+void bf16_dwconv_3x3__avx512(const RowArgs& args) {
+  if (pairs_apply(args)) return bf16_dwconv_3x3_pairs__avx512(args);
+  dispatch<3, 3>(args);
+}
 void bf16_dwconv__avx512(const RowArgs& args) { dispatch<0, 0>(args); }
 
 }  // namespace kiln::bf16_dwconv
