@@ -102,7 +102,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
       started = performance.now();
       let int8Note = '';
       const log = (line) => {
-        if (/activation tensors stay int8/.test(line)) int8Note = `; ${line.replace(/^Precision: /, '')}`;
+        if (/activation tensors stay (int8|bf16)/.test(line)) int8Note = `; ${line.replace(/^Precision: /, '')}`;
       };
       const plan = await buildEngine(source, { shapes: benchCase.shapes, threads, log, ...options });
       const engine = runtime.deserializeEngine(plan);

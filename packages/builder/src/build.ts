@@ -6,6 +6,7 @@ import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { eliminateConcats } from './internal/lower/eliminate-concats.js';
 import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals } from './internal/lower/fuse-inverted-residual.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
+import { keepBf16Activations } from './internal/lower/bf16-activations.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { timeInt8Forms } from './internal/lower/int8-tactics.js';
 import { sinkLayouts } from './internal/lower/sink-layouts.js';
@@ -71,6 +72,18 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   selectTactics(layers, { ...selection, progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer) });
   revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
   timeInt8Forms(layers, graphOutputs, (some) => selectTactics(some, selection), log);
+  // After the int8 forms (a conv that took a qu8 tactic stays int8) and before inverted-residual
+  // fusion: convs moved to bf16 (and depthwise layers between bf16 tensors) are no longer fp32
+  // blocks to fuse; the fp32 blocks left still are.
+  if (config.bf16 && !disabledPasses().has('keep-bf16-activations')) {
+    const requested = (layer: string) => (config.precisionConstraints === 'none' ? undefined : config.layerPrecisions[layer]);
+    keepBf16Activations(layers, graphOutputs, {
+      allowsBf16: (layer) => requested(layer.name) === undefined || requested(layer.name) === 'bf16',
+      optSymbols: selection.optSymbols,
+      retime: config.builderOptimizationLevel > 0,
+      log,
+    });
+  }
   if (!disabledPasses().has(FUSE_INVERTED_RESIDUAL)) {
     context.currentPass = FUSE_INVERTED_RESIDUAL;
     layers = fuseInvertedResiduals(layers, graphOutputs, selection, (line) => {

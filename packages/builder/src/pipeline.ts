@@ -51,7 +51,7 @@ export async function runPipeline(context: PassContext): Promise<void> {
   context.currentPass = '';
 }
 
-/** Pass names KILN_DISABLE_PASSES lists (`eliminate-concats` and `read-nchw-inputs` name lowered-program passes). */
+/** Pass names KILN_DISABLE_PASSES lists (`eliminate-concats`, `read-nchw-inputs` and `keep-bf16-activations` name lowered-program passes). */
 export function disabledPasses(): Set<string> {
   return new Set((readFlag('KILN_DISABLE_PASSES') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
 }

@@ -18,14 +18,17 @@ struct ConvLayer {
   bool has_bias, has_residual;
   size_t inputs;  // 2 + has_bias + has_residual
   bool input_u8 = false, output_u8 = false, residual_u8 = false;
+  bool input_bf16 = false, output_bf16 = false, residual_bf16 = false;
 };
 
-// What a family accepts beyond the fp32 contract: uint8 x and/or y (int8 activations between
-// layers, qu8 families only) and `trailing` more params after the 13 (each family checks them).
+// What a family accepts beyond the fp32 contract: uint8 x, y and/or residual (int8 activations
+// between layers, qu8 families only) or bfloat16 ones (bf16 families), and `trailing` more params
+// after the 13 (each family checks them).
 struct ConvLayerOptions {
   bool uint8_io = false;
   size_t trailing = 0;
   bool input_nchw = false;  // x is [N, C, H, W] (f32_conv_nchw)
+  bool bf16_io = false;     // bfloat16 x, y and/or residual (bf16 activations between bf16 layers)
 };
 
 inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions options = {}) {
@@ -41,15 +44,18 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions opti
   const size_t inputs = 2 + has_bias + has_residual;
   require_arity(args, inputs, inputs, 1);
   const TensorDesc &x = args.in(0), &y = args.out(0);
-  const bool input_u8 = options.uint8_io && x.dtype == DType::kUint8;
-  const bool output_u8 = options.uint8_io && y.dtype == DType::kUint8;
-  require_dtype(args, x, input_u8 ? DType::kUint8 : DType::kFloat32, "conv input");
-  const bool residual_u8 = options.uint8_io && has_residual && args.in(inputs - 1).dtype == DType::kUint8;
+  // The narrow activation type this family may read and write in place of fp32, if any.
+  const DType narrow = options.uint8_io ? DType::kUint8 : options.bf16_io ? DType::kBfloat16 : DType::kFloat32;
+  const bool narrow_io = narrow != DType::kFloat32;
+  const bool input_narrow = narrow_io && x.dtype == narrow;
+  const bool output_narrow = narrow_io && y.dtype == narrow;
+  require_dtype(args, x, input_narrow ? narrow : DType::kFloat32, "conv input");
+  const bool residual_narrow = narrow_io && has_residual && args.in(inputs - 1).dtype == narrow;
   for (size_t i = 1; i < inputs; ++i) {
-    const bool narrow = residual_u8 && i == inputs - 1;
-    require_dtype(args, args.in(i), narrow ? DType::kUint8 : DType::kFloat32, "conv inputs");
+    const bool narrow_here = residual_narrow && i == inputs - 1;
+    require_dtype(args, args.in(i), narrow_here ? narrow : DType::kFloat32, "conv inputs");
   }
-  require_dtype(args, y, output_u8 ? DType::kUint8 : DType::kFloat32, "output");
+  require_dtype(args, y, output_narrow ? narrow : DType::kFloat32, "output");
   require(x.shape.size() == 4 && y.shape.size() == 4, args,
           options.input_nchw ? "Conv input must be 4-D NCHW and output 4-D NHWC." : "Conv input and output must be 4-D NHWC.",
           options.input_nchw ? "[N, C, H, W] and [N, OH, OW, OC]" : "[N, H, W, C] and [N, OH, OW, OC]",
@@ -75,7 +81,17 @@ inline ConvLayer check_conv_layer(const OpBuildArgs& args, ConvLayerOptions opti
     require(args.in(inputs - 1).shape == y.shape, args, "Residual must have the output's NHWC shape.",
             shape_string(y.shape), shape_string(args.in(inputs - 1).shape));
   }
-  return {s, has_bias, has_residual, inputs, input_u8, output_u8, residual_u8};
+  const bool u8 = narrow == DType::kUint8, bf16 = narrow == DType::kBfloat16;
+  return {s,
+          has_bias,
+          has_residual,
+          inputs,
+          u8 && input_narrow,
+          u8 && output_narrow,
+          u8 && residual_narrow,
+          bf16 && input_narrow,
+          bf16 && output_narrow,
+          bf16 && residual_narrow};
 }
 
 }  // namespace kiln

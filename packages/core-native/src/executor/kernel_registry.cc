@@ -2,6 +2,8 @@
 
 #include "executor/error.h"
 #include "executor/factories.h"
+#include "kernels/bf16-dwconv/dwconv.h"
+#include "kernels/bf16-pool/maxpool.h"
 #include "kernels/f32-conv/stem.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
@@ -109,6 +111,10 @@ std::vector<KernelFamily> make_families() {
                      make_qu8_conv_nchw);
   add_variant_family(&families, "qu8_dwconv", lowp_dwconv::dw_variants(), lowp_dwconv::dw_variant_count(),
                      make_qu8_dwconv);
+  add_variant_family(&families, "bf16_dwconv", bf16_dwconv::dw_variants(), bf16_dwconv::dw_variant_count(),
+                     make_bf16_dwconv);
+  add_variant_family(&families, "bf16_maxpool2d_nhwc", bf16_pool::maxpool_variants(), bf16_pool::maxpool_variant_count(),
+                     make_bf16_maxpool);
   add_variant_family(&families, "qu8_maxpool2d_nhwc", lowp_pool::maxpool_variants(), lowp_pool::maxpool_variant_count(),
                      make_qu8_maxpool);
   for (KernelFamily& family : families) {
@@ -117,20 +123,27 @@ std::vector<KernelFamily> make_families() {
   return families;
 }
 
-// uint8 tensors are int8 activations between qu8 layers: only the families that take them may
-// read or write one (every other factory assumes the dtypes it has always seen).
-void check_uint8_tensors(const Program& program, const LayerDesc& layer, const std::string& base,
-                         const std::string& where) {
-  // x_concat copies bytes, so uint8 inputs on one grid concatenate as they are.
+// uint8 tensors are int8 activations between qu8 layers, bfloat16 tensors bf16 activations between
+// bf16 layers: only the families that take them may read or write one (every other factory assumes
+// the dtypes it has always seen).
+void check_narrow_tensors(const Program& program, const LayerDesc& layer, const std::string& base,
+                          const std::string& where) {
+  // x_concat copies bytes, so uint8 inputs on one grid (or bf16 inputs) concatenate as they are.
   const bool takes_uint8 = base.rfind("qu8_conv", 0) == 0 || base.rfind("qu8_dwconv", 0) == 0 ||
                            base.rfind("qu8_maxpool2d_nhwc", 0) == 0 || base == "x_concat";
-  if (takes_uint8) return;
+  const bool takes_bf16 = base.rfind("bf16_conv", 0) == 0 || base.rfind("bf16_dwconv", 0) == 0 ||
+                          base.rfind("bf16_maxpool2d_nhwc", 0) == 0 || base == "x_concat";
   for (const std::vector<int>* list : {&layer.inputs, &layer.outputs}) {
     for (int t : *list) {
-      if (t >= 0 && program.tensors[t].dtype == DType::kUint8) {
-        throw KilnException("ERR_PROGRAM_INVALID", "Only qu8 layers and x_concat read or write uint8 tensors.",
-                            "float32, int64, int32 or bool tensors", "tensors[" + std::to_string(t) + "] uint8",
-                            where, "Rebuild the plan with this Kiln version.");
+      if (t < 0) continue;
+      const DType dtype = program.tensors[t].dtype;
+      if ((dtype == DType::kUint8 && !takes_uint8) || (dtype == DType::kBfloat16 && !takes_bf16)) {
+        throw KilnException("ERR_PROGRAM_INVALID",
+                            dtype == DType::kUint8 ? "Only qu8 layers and x_concat read or write uint8 tensors."
+                                                   : "Only bf16 layers and x_concat read or write bfloat16 tensors.",
+                            "float32, int64, int32 or bool tensors",
+                            "tensors[" + std::to_string(t) + "] " + dtype_name(dtype), where,
+                            "Rebuild the plan with this Kiln version.");
       }
     }
   }
@@ -180,7 +193,7 @@ std::unique_ptr<Op> build_op(const Program& program, int layer_index, std::strin
                             "Use the family name (e.g. f32_conv) or rebuild the plan on this machine.");
       }
     }
-    check_uint8_tensors(program, layer, base, where);
+    check_narrow_tensors(program, layer, base, where);
     *tactic = base + "__" + isa_name(isa);
     OpBuildArgs args{program, layer, where, base, isa};
     args.tactic = tactic;

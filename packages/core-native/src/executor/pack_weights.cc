@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "executor/error.h"
+#include "kernels/bf16-dwconv/dwconv.h"
 #include "kernels/f32-conv/stem.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
@@ -334,6 +335,10 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
     return pack_qu8_dwconv(shape, weights, weights_length);
   }
   if (tactic == "f32_conv") return pack_conv(nullptr, shape, weights, weights_length);
+  // bf16_dwconv reads f32_dwconv's packed weights (its activations are bf16, not its weights).
+  if (tactic == "bf16_dwconv" || bf16_dwconv::find_dw_variant(tactic.c_str()) != nullptr) {
+    return pack_conv(f32_conv::find_conv_variant("f32_dwconv__scalar"), shape, weights, weights_length);
+  }
   if (tactic == "f32_gemm") return pack_gemm(nullptr, shape, weights, weights_length);
   if (tactic == "f32_deconv") return pack_deconv(nullptr, shape, weights, weights_length);
   if (tactic == "f32_mbconv") return pack_mbconv(nullptr, shape, weights, weights_length);

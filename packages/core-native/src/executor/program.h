@@ -11,7 +11,8 @@
 namespace kiln {
 
 // kUint8: int8 activations between qu8 layers (the scale and zero point are the layers' params).
-enum class DType : int { kFloat32 = 0, kInt64 = 1, kInt32 = 2, kBool = 3, kUint8 = 4 };
+// kBfloat16: bf16 activations between bf16 layers (the upper half of an fp32, rounded to nearest even).
+enum class DType : int { kFloat32 = 0, kInt64 = 1, kInt32 = 2, kBool = 3, kUint8 = 4, kBfloat16 = 5 };
 
 inline size_t dtype_size(DType d) {
   switch (d) {
@@ -20,6 +21,7 @@ inline size_t dtype_size(DType d) {
     case DType::kInt32: return 4;
     case DType::kBool: return 1;
     case DType::kUint8: return 1;
+    case DType::kBfloat16: return 2;
   }
   return 0;
 }
@@ -31,6 +33,7 @@ inline const char* dtype_name(DType d) {
     case DType::kInt32: return "int32";
     case DType::kBool: return "bool";
     case DType::kUint8: return "uint8";
+    case DType::kBfloat16: return "bfloat16";
   }
   return "?";
 }

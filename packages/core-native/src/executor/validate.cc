@@ -8,7 +8,7 @@
 namespace kiln {
 
 bool parse_dtype(const std::string& name, DType* out) {
-  for (DType d : {DType::kFloat32, DType::kInt64, DType::kInt32, DType::kBool, DType::kUint8}) {
+  for (DType d : {DType::kFloat32, DType::kInt64, DType::kInt32, DType::kBool, DType::kUint8, DType::kBfloat16}) {
     if (name == dtype_name(d)) {
       *out = d;
       return true;
@@ -91,9 +91,11 @@ void validate_program(Program& p, int64_t weights_bytes) {
     t.bytes = elements * static_cast<int64_t>(dtype_size(t.dtype));
     t.extent = t.bytes;
     check_strided(t, where);
-    // uint8 holds int8 activations between qu8 layers only: never an engine input or output.
-    check_program(t.dtype != DType::kUint8 || t.location == Location::kArena, where + ".location",
-                  "uint8 tensors live in the arena.", "arena", location_name(t.location));
+    // uint8 and bfloat16 hold activations between int8 or bf16 layers only: never an engine input
+    // or output.
+    check_program((t.dtype != DType::kUint8 && t.dtype != DType::kBfloat16) || t.location == Location::kArena,
+                  where + ".location", std::string(dtype_name(t.dtype)) + " tensors live in the arena.", "arena",
+                  location_name(t.location));
     const int64_t align = static_cast<int64_t>(dtype_size(t.dtype));
     switch (t.location) {
       case Location::kArena:

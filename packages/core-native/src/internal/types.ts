@@ -19,8 +19,11 @@ export interface CpuFeatures {
   amxBf16: boolean;
 }
 
-/** Element types the executor understands (`uint8`: int8 activations between qu8 layers, arena only). */
-export type NativeDType = 'float32' | 'int64' | 'int32' | 'bool' | 'uint8';
+/**
+ * Element types the executor understands (`uint8`: int8 activations between qu8 layers;
+ * `bfloat16`: bf16 activations between bf16 layers; both arena only).
+ */
+export type NativeDType = 'float32' | 'int64' | 'int32' | 'bool' | 'uint8' | 'bfloat16';
 
 /** Where a tensor of a program lives. */
 export type TensorLocation = 'arena' | 'weights' | 'input' | 'output';

@@ -61,7 +61,7 @@ TensorDesc tensor_from_js(const Napi::Value& v, const std::string& where) {
   Napi::Object o = object_at(v, where);
   TensorDesc t;
   const std::string dtype = string_at(o.Get("dtype"), where + ".dtype");
-  check_program(parse_dtype(dtype, &t.dtype), where + ".dtype", "Unknown dtype.", "float32, int64, int32, bool or uint8",
+  check_program(parse_dtype(dtype, &t.dtype), where + ".dtype", "Unknown dtype.", "float32, int64, int32, bool, uint8 or bfloat16",
                 dtype);
   Napi::Array shape = array_at(o.Get("shape"), where + ".shape");
   for (uint32_t i = 0; i < shape.Length(); ++i) {

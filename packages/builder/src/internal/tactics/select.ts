@@ -168,12 +168,12 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
   const outputs: ArrayBufferView[] = [];
   // Weight tensors hold their blob's index until the blobs are laid out (as in the plan).
   const addWeight = (bytes: Uint8Array) => blobs.push({ name: String(blobs.length), bytes }) - 1;
-  // uint8 activations (int8 between layers) live in the arena, never in bindings.
+  // uint8 and bfloat16 activations live in the arena only (zeros are as fast to run as data).
   let arenaBytes = 0;
-  const inArena = (shape: number[]): NativeTensor => {
+  const inArena = (dtype: string, shape: number[]): NativeTensor => {
     const offset = arenaBytes;
-    arenaBytes += Math.ceil(shape.reduce((product, dim) => product * dim, 1) / 64) * 64;
-    return { dtype: 'uint8', shape, location: 'arena', offset };
+    arenaBytes += Math.ceil((shape.reduce((product, dim) => product * dim, 1) * (dtype === 'uint8' ? 1 : 2)) / 64) * 64;
+    return { dtype: dtype as NativeTensor['dtype'], shape, location: 'arena', offset };
   };
   try {
     for (const [position, value] of layer.inputs.entries()) {
@@ -184,8 +184,8 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
       } else if (value instanceof Constant) {
         const data = value.values.data as ArrayBufferView;
         tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape: [...value.shape], location: 'weights', offset: addWeight(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
-      } else if (value.dtype === 'uint8') {
-        tensors.push(inArena(resolveDims(value, symbols)));
+      } else if (ARENA_ONLY.has(value.dtype!)) {
+        tensors.push(inArena(value.dtype!, resolveDims(value, symbols)));
       } else {
         const shape = resolveDims(value, symbols);
         tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'input', slot: inputs.length });
@@ -194,8 +194,8 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
     }
     for (const value of layer.outputs) {
       const shape = resolveDims(value, symbols);
-      if (value.dtype === 'uint8') {
-        tensors.push(inArena(shape));
+      if (ARENA_ONLY.has(value.dtype!)) {
+        tensors.push(inArena(value.dtype!, shape));
         continue;
       }
       tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'output', slot: outputs.length });
@@ -222,6 +222,18 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
     if (KilnError.isInstance(error)) return undefined;
     throw error;
   }
+}
+
+/** Element types that only live in the arena (narrow activations between reduced-precision layers). */
+const ARENA_ONLY = new Set(['uint8', 'bfloat16']);
+
+/**
+ * Minimum milliseconds per run of `tactic` on the layer as it is now (its tensors' dtypes
+ * included: uint8/bfloat16 activations are timed in the arena), or undefined when the tactic
+ * rejects the layer. For passes that change a layer's form after tactic selection.
+ */
+export function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>, rounds = 5): number | undefined {
+  return timeTactics(layer, [tactic], symbols, rounds)[tactic];
 }
 
 /** Deterministic sample data: small values (indices stay 0 so gathers are in range). */

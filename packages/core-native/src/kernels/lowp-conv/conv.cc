@@ -230,6 +230,7 @@ void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const 
 }
 
 void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
+  if (p.input_bf16 != nullptr || p.output_bf16 != nullptr || p.residual_bf16 != nullptr) return run_bf16_io(v, s, p, pool);
   assert(applies(v, s) && (p.input != nullptr || p.input_u8 != nullptr) && p.packed_weights != nullptr &&
          (p.output != nullptr || p.output_u8 != nullptr));
   const LowpVariant& gemm = gemm_of(v);

@@ -27,6 +27,11 @@ struct ConvParams {
   lowp_gemm::Quantization output_quantization;
   const uint8_t* residual_u8 = nullptr;  // NHWC like the output, on residual_grid (epilogue.residual null)
   lowp_gemm::Quantization residual_grid;
+  // bf16 only, bf16 activations between layers: the input, output and/or residual as bfloat16
+  // (input / output / epilogue.residual then unused). See run_bf16_io.
+  const uint16_t* input_bf16 = nullptr;
+  uint16_t* output_bf16 = nullptr;
+  const uint16_t* residual_bf16 = nullptr;
 };
 
 struct ConvVariant {
@@ -55,5 +60,11 @@ void pack(const ConvVariant& variant, const ConvShape& shape, const float* weigh
           int64_t scale_count, void* packed);
 
 void run(const ConvVariant& variant, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
+
+// run() for a bf16 variant with any bfloat16 tensor (conv_bf16.cc): the AMX variant reads bf16
+// input rows (or bf16 im2col rows) in place and rounds its fp32 epilogue to bf16 on store
+// (lowp_gemm::bf16_gemm_io__amx); other variants widen and narrow around the fp32 path. Either
+// way each output is bit for bit float_to_bf16 of the fp32-path result on the widened tensors.
+void run_bf16_io(const ConvVariant& variant, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
 
 }  // namespace kiln::lowp_conv

@@ -1,5 +1,6 @@
-// Driver of bf16_conv / f16_conv / qu8_conv layers (Conv2D over NHWC, fp32 in and out, weights
-// prepacked by packWeights in the variant's format). Inputs, outputs, params and epilogue exactly
+// Driver of bf16_conv / f16_conv / qu8_conv layers (Conv2D over NHWC, fp32 in and out, or uint8
+// (qu8) / bfloat16 (bf16) activations between layers; weights prepacked by packWeights in the
+// variant's format). Inputs, outputs, params and epilogue exactly
 // as f32_conv's. Kernel ids: an exact variant (qu8_conv_1x1_32x32__amx, ...) or the family alias
 // (bf16_conv: the first applicable variant of that format at or below the ISA).
 #include <cmath>
@@ -30,9 +31,16 @@ class LowpConvOp final : public Op {
     residual_u8_ = residual_u8, residual_grid_ = residual;
   }
 
+  // bf16 activations between layers: bfloat16 input, output and/or residual.
+  void set_bf16_io(bool input, bool output, bool residual) {
+    input_bf16_ = input, output_bf16_ = output, residual_bf16_ = residual;
+  }
+
   void run(const RunState& state) const override {
     lowp_conv::ConvParams p;
-    if (input_u8_) {
+    if (input_bf16_) {
+      p.input_bf16 = state.at<const uint16_t>(x_);
+    } else if (input_u8_) {
       p.input_u8 = state.at<const uint8_t>(x_);
     } else {
       p.input = state.at<const float>(x_);
@@ -41,7 +49,9 @@ class LowpConvOp final : public Op {
     if (check_alignment_) check_packed_pointer(packed, where_);
     if (format_ == lowp_gemm::Format::kQu8) p.quantization = lowp_gemm::read_header(packed, where_);
     p.packed_weights = packed + lowp_gemm::header_bytes(format_);
-    if (output_u8_) {
+    if (output_bf16_) {
+      p.output_bf16 = state.at<uint16_t>(y_);
+    } else if (output_u8_) {
       p.output_u8 = state.at<uint8_t>(y_);
       p.output_quantization = output_;
     } else {
@@ -49,7 +59,9 @@ class LowpConvOp final : public Op {
     }
     p.epilogue = epilogue_;
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
-    if (residual_ >= 0 && residual_u8_) {
+    if (residual_ >= 0 && residual_bf16_) {
+      p.residual_bf16 = state.at<const uint16_t>(residual_);
+    } else if (residual_ >= 0 && residual_u8_) {
       p.residual_u8 = state.at<const uint8_t>(residual_);
       p.residual_grid = residual_grid_;
     } else if (residual_ >= 0) {
@@ -67,6 +79,7 @@ class LowpConvOp final : public Op {
   bool check_alignment_;
   std::string where_;
   bool input_u8_ = false, output_u8_ = false, residual_u8_ = false;
+  bool input_bf16_ = false, output_bf16_ = false, residual_bf16_ = false;
   lowp_gemm::Quantization output_, residual_grid_;
 };
 
@@ -106,7 +119,11 @@ std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
   const auto& raw = args.layer.params;
   const bool residual_u8 = qu8 && raw.size() > 12 && raw[12] == 1 && !args.layer.inputs.empty() &&
                            args.layer.inputs.back() >= 0 && args.in(args.layer.inputs.size() - 1).dtype == DType::kUint8;
-  const ConvLayer layer = check_conv_layer(args, {qu8, size_t{output_u8 ? 2u : 0u} + size_t{residual_u8 ? 2u : 0u}});
+  // bf16 layers may read and write bfloat16 (bf16 activations between bf16 layers).
+  const bool bf16 = args.base.rfind("bf16_", 0) == 0;
+  ConvLayerOptions options{qu8, size_t{output_u8 ? 2u : 0u} + size_t{residual_u8 ? 2u : 0u}};
+  options.bf16_io = bf16;
+  const ConvLayer layer = check_conv_layer(args, options);
   const ConvShape& s = layer.shape;
   const bool has_bias = layer.has_bias, has_residual = layer.has_residual;
   const size_t inputs = layer.inputs;
@@ -134,6 +151,7 @@ std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
                    layer.output_u8 ? grid_param(args, 13, "output") : lowp_gemm::Quantization{}, layer.residual_u8,
                    layer.residual_u8 ? grid_param(args, layer.output_u8 ? 15 : 13, "residual")
                                      : lowp_gemm::Quantization{});
+  op->set_bf16_io(layer.input_bf16, layer.output_bf16, layer.residual_bf16);
   return op;
 }
 

@@ -50,7 +50,8 @@ CastFn plain_to(DType to) {
     case DType::kInt64: return cast_loop<From, int64_t>;
     case DType::kInt32: return cast_loop<From, int32_t>;
     case DType::kBool: return cast_loop<From, uint8_t>;
-    case DType::kUint8: return nullptr;  // int8 activations: qu8 layers only (kernel_registry)
+    case DType::kUint8:  // int8 activations: qu8 layers only (kernel_registry)
+    case DType::kBfloat16: return nullptr;  // bf16 activations: bf16 layers only
   }
   return nullptr;
 }
@@ -61,7 +62,8 @@ inline CastFn plain_cast(DType from, DType to) {
     case DType::kInt64: return plain_to<int64_t>(to);
     case DType::kInt32: return plain_to<int32_t>(to);
     case DType::kBool: return plain_to<uint8_t>(to);
-    case DType::kUint8: return nullptr;
+    case DType::kUint8:
+    case DType::kBfloat16: return nullptr;
   }
   return nullptr;
 }

@@ -28,6 +28,7 @@ class XCompareOp final : public Op {
       case DType::kInt64: return run_typed<int64_t>(state, kernel_.s64);
       case DType::kBool:
       case DType::kUint8: return run_typed<uint8_t>(state, kernel_.u8);
+      case DType::kBfloat16: return;  // never reached: bf16 layers only read bf16 (kernel_registry)
     }
   }
 

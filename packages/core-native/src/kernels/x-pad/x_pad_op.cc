@@ -159,6 +159,14 @@ std::unique_ptr<Op> make_x_pad(const OpBuildArgs& args) {
     }
     case DType::kBool: value[0] = v != 0; break;
     case DType::kUint8: value[0] = static_cast<uint8_t>(v); break;
+    case DType::kBfloat16: {  // never reached: bf16 tensors are bf16 layers' only (kernel_registry)
+      const float f = static_cast<float>(v);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      const uint16_t half = static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+      std::memcpy(value.data(), &half, 2);
+      break;
+    }
   }
   return std::make_unique<XPadOp>(pick_variant(kXMoveVariants, args.isa), static_cast<PadMode>(mode), std::move(value), x.shape, y.shape, std::move(begins),
                                   args.layer.inputs[0], args.layer.outputs[0]);

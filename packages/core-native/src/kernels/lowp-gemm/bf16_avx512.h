@@ -1,0 +1,35 @@
+// bf16 <-> fp32 on 16 lanes with AVX-512F/BW only, bit for bit the scalar float_to_bf16 /
+// bf16_to_float (round to nearest even, NaN kept quiet, subnormals kept): bf16 activations are
+// stored by every bf16 layer the same way, whatever its ISA. Widening is a shift.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace kiln::lowp_gemm {
+
+inline __m512 bf16_load_16(__mmask16 mask, const uint16_t* p) {
+  const __m256i half = _mm256_maskz_loadu_epi16(mask, p);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+}
+
+inline __m256i bf16_round_16(__m512 x) {
+  const __m512i bits = _mm512_castps_si512(x);
+  const __m512i upper = _mm512_srli_epi32(bits, 16);
+  const __m512i bias = _mm512_add_epi32(_mm512_and_si512(upper, _mm512_set1_epi32(1)), _mm512_set1_epi32(0x7FFF));
+  __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(bits, bias), 16);
+  const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  rounded = _mm512_mask_or_epi32(rounded, nan, upper, _mm512_set1_epi32(0x40));
+  return _mm512_cvtepi32_epi16(rounded);
+}
+
+inline void bf16_store_16(__mmask16 mask, uint16_t* p, __m512 x) {
+  _mm256_mask_storeu_epi16(p, mask, bf16_round_16(x));
+}
+
+inline __mmask16 lanes_16(int64_t left) {
+  return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+}
+
+}  // namespace kiln::lowp_gemm

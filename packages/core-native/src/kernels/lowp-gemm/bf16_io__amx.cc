@@ -1,0 +1,127 @@
+// AMX bf16_gemm with bf16 activations (bf16_io.h): 32 x 32 output tiles (tmm0-3) over two 16-row
+// A tiles (tmm4-5) and two 16-column B tiles (tmm6-7) per 32-step of K, on the packed B panels of
+// bf16_gemm_32x32__amx. The tiles of each K block (variant.kc) are stored to a staging block and
+// added to the running fp32 sums, as bf16_gemm accumulates C across K blocks; each finished row
+// then takes the fp32 epilogue and is rounded to bf16 (or stored as fp32).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#include "bf16_avx512.h"
+#include "bf16_io.h"
+#include "kernels/f32-gemm/vmath-avx512.h"
+#include "ukernels.h"
+
+namespace kiln::lowp_gemm {
+namespace {
+
+struct AmxBlock {
+  AmxBlock() { amx_configure(); }
+  ~AmxBlock() { amx_release(); }
+};
+
+// sums[32][32] (+)= A[32][k0:k0+kb] · B[k0:k0+kb][32 panel columns]; a: row stride a_stride bytes.
+void tile_block(const char* a, int64_t a_stride, const char* b, int64_t k0, int64_t kb, float* staging) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  for (int64_t k = k0; k < k0 + kb; k += 32) {
+    _tile_loadd(4, a + k * 2, a_stride);
+    _tile_loadd(5, a + 16 * a_stride + k * 2, a_stride);
+    _tile_loadd(6, b + k / 2 * 128, 128);
+    _tile_loadd(7, b + k / 2 * 128 + 64, 128);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, staging, 128);
+  _tile_stored(1, staging + 16, 128);
+  _tile_stored(2, staging + 16 * 32, 128);
+  _tile_stored(3, staging + 16 * 32 + 16, 128);
+}
+
+}  // namespace
+
+void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& io, int64_t m0, int64_t m1,
+                       int64_t n0, int64_t n1) {
+  assert(v.format == Format::kBf16 && v.amx && v.mr == 32 && v.nr == 32 && v.kc % 32 == 0);
+  assert((p.a != nullptr || io.a != nullptr) && (p.c != nullptr || io.c != nullptr) && p.packed_b != nullptr);
+  assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n && n0 % 32 == 0);
+  const int64_t kpad = (p.k + 31) / 32 * 32;
+  const bool in_place = io.a != nullptr && (p.k % 32 == 0 || io.a_padded);
+  thread_local std::vector<uint16_t> a_buffer;
+  if (static_cast<int64_t>(a_buffer.size()) < 32 * kpad) a_buffer.resize(static_cast<size_t>(32 * kpad));
+  const Epilogue& ep = p.epilogue;
+  const bool has_epilogue = ep.bias != nullptr || ep.residual != nullptr || io.residual != nullptr ||
+                            ep.activation != Activation::kNone;
+  alignas(64) float sums[32 * 32];
+  alignas(64) float staging[32 * 32];
+  const AmxBlock amx;
+  for (int64_t i0 = m0; i0 < m1; i0 += 32) {
+    const int64_t rows = std::min<int64_t>(32, m1 - i0);
+    const char* a_tile = reinterpret_cast<const char*>(a_buffer.data());
+    int64_t a_stride = kpad * 2;
+    if (in_place && rows == 32) {
+      a_tile = reinterpret_cast<const char*>(io.a + i0 * p.lda), a_stride = p.lda * 2;
+    } else if (io.a != nullptr) {  // bf16 rows copied, zero past K and below the last row
+      for (int64_t r = 0; r < 32; ++r) {
+        uint16_t* dst = a_buffer.data() + r * kpad;
+        const int64_t valid = r < rows ? p.k : 0;
+        if (valid > 0) std::memcpy(dst, io.a + (i0 + r) * p.lda, static_cast<size_t>(valid) * 2);
+        std::memset(dst + valid, 0, static_cast<size_t>(kpad - valid) * 2);
+      }
+    } else {
+      v.pack_a(p.a + i0 * p.lda, p.lda, rows, p.k, 32, p.quantization, a_buffer.data());
+    }
+    for (int64_t jc = n0; jc < n1; jc += 32) {
+      const int64_t nb = std::min<int64_t>(32, n1 - jc);
+      const char* b_panel = static_cast<const char*>(p.packed_b) + (jc / 32) * kpad * 32 * 2;
+      for (int64_t k0 = 0; k0 < kpad; k0 += v.kc) {
+        const int64_t kb = std::min<int64_t>(v.kc, kpad - k0);
+        tile_block(a_tile, a_stride, b_panel, k0, kb, k0 == 0 ? sums : staging);
+        if (k0 == 0) continue;
+        for (int64_t i = 0; i < rows * 32; i += 16) {
+          _mm512_store_ps(sums + i, _mm512_add_ps(_mm512_load_ps(staging + i), _mm512_load_ps(sums + i)));
+        }
+      }
+      // The fp32 epilogue (bias, residual, activation: f32-gemm's epilogue_row, inlined) on each
+      // finished row in registers, then one rounding to bf16 (or an fp32 store).
+      const __mmask16 lo = lanes_16(nb), hi = lanes_16(nb - 16);
+      const bool bias = ep.bias != nullptr;
+      const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(lo, ep.bias + jc) : _mm512_setzero_ps();
+      const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(hi, ep.bias + jc + 16) : _mm512_setzero_ps();
+      for (int64_t i = 0; i < rows; ++i) {
+        __m512 v0 = _mm512_load_ps(sums + i * 32), v1 = _mm512_load_ps(sums + i * 32 + 16);
+        if (has_epilogue) {
+          if (bias) v0 = _mm512_add_ps(v0, bias_lo), v1 = _mm512_add_ps(v1, bias_hi);
+          if (io.residual != nullptr) {
+            const uint16_t* source = io.residual + (i0 + i) * ep.residual_stride + jc;
+            v0 = _mm512_add_ps(v0, bf16_load_16(lo, source));
+            v1 = _mm512_add_ps(v1, bf16_load_16(hi, source + 16));
+          } else if (ep.residual != nullptr) {
+            const float* source = ep.residual + (i0 + i) * ep.residual_stride + jc;
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
+          }
+          v0 = f32_gemm::avx512::activate(v0, ep), v1 = f32_gemm::avx512::activate(v1, ep);
+        }
+        if (io.c != nullptr) {
+          uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
+          bf16_store_16(lo, out, v0);
+          bf16_store_16(hi, out + 16, v1);
+        } else {
+          float* out = p.c + (i0 + i) * p.ldc + jc;
+          _mm512_mask_storeu_ps(out, lo, v0);
+          _mm512_mask_storeu_ps(out + 16, hi, v1);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace kiln::lowp_gemm
