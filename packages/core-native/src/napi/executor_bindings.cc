@@ -157,11 +157,8 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
     }
   }
 
-  // Both runs prewake the pool's parked helpers first: their wake-up then overlaps the checks and
-  // (for run) the hand-over to a libuv thread instead of delaying the first layers.
   Napi::Value run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    AddonState::get(env).pool()->prewake();
     std::vector<Binding> in, out;
     Napi::Array keep = Napi::Array::New(env);
     prepare(info, &in, &out, &keep);
@@ -173,7 +170,6 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
 
   Napi::Value run_sync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    AddonState::get(env).pool()->prewake();
     std::vector<Binding> in, out;
     Napi::Array keep = Napi::Array::New(env);
     prepare(info, &in, &out, &keep);

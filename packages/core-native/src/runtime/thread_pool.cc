@@ -16,8 +16,6 @@ namespace {
 // on the benchmark machine), long enough to catch back-to-back jobs, short enough not to burn a
 // shared core between inferences.
 constexpr int kSpinIterations = 4000;
-// After prewake(): long enough to cover handing a run to a thread that was idle itself.
-constexpr int kPrewakeSpinIterations = 4 * kSpinIterations;
 
 inline void cpu_relax() {
 #if defined(KILN_X86)
@@ -61,12 +59,6 @@ void ThreadPool::wake_sleepers() {
   if (sleeping_.load(std::memory_order_seq_cst) == 0) return;
   { std::lock_guard<std::mutex> lock(mutex_); }
   wake_.notify_all();
-}
-
-void ThreadPool::prewake() {
-  if (size_ == 1 || sleeping_.load(std::memory_order_seq_cst) == 0) return;
-  alarm_.fetch_add(1, std::memory_order_seq_cst);
-  wake_sleepers();
 }
 
 namespace {
@@ -131,29 +123,19 @@ void ThreadPool::run_range(int64_t begin, int64_t end) {
 
 void ThreadPool::worker_loop(int participant) {
   uint64_t seen = 0;
-  uint64_t alarm_seen = 0;
-  int spins = kSpinIterations;
   for (;;) {
     uint64_t current = generation_.load(std::memory_order_acquire);
     for (int spin = 0; current == seen; ++spin) {
-      if (spin >= spins) break;
+      if (spin >= kSpinIterations) break;
       cpu_relax();
       current = generation_.load(std::memory_order_acquire);
     }
-    spins = kSpinIterations;
     if (current == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
-      alarm_seen = alarm_.load(std::memory_order_seq_cst);  // a prewake() from before we parked is stale
       sleeping_.fetch_add(1, std::memory_order_seq_cst);
-      wake_.wait(lock, [&] {
-        return generation_.load(std::memory_order_seq_cst) != seen || alarm_.load(std::memory_order_seq_cst) != alarm_seen;
-      });
+      wake_.wait(lock, [&] { return generation_.load(std::memory_order_seq_cst) != seen; });
       sleeping_.fetch_sub(1, std::memory_order_seq_cst);
       current = generation_.load(std::memory_order_acquire);
-      if (current == seen) {  // woken by prewake(): spin for the coming job
-        spins = kPrewakeSpinIterations;
-        continue;
-      }
     }
     if (stop_.load(std::memory_order_acquire)) return;
     seen = current;

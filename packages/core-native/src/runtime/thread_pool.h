@@ -17,10 +17,6 @@
 // machine a helper that spins holds a core the caller needs, and a helper preempted inside a task
 // stalls the layer's join (measured: 2-3x slower mobilenet_v2 at 2 threads under load).
 //
-// A job's caller can be woken from idle itself (a run handed to a libuv thread): prewake(), called
-// when the job is known to be coming, wakes parked helpers early so that they spin (longer than
-// between layers, about 200 us) and take part from the job's first task instead of waking on it.
-//
 // The join waits only for helpers that are running a task, never for helpers that have not woken
 // yet: when the OS keeps a helper off its core (another process spinning there, a busy machine),
 // the caller takes all the tasks and the layer runs at one-thread speed instead of stalling until
@@ -53,10 +49,6 @@ class ThreadPool {
   // If fn throws, the first exception is rethrown on the caller after all tasks have stopped.
   void parallel_for(int64_t tasks, const std::function<void(int64_t task)>& fn);
 
-  // Wakes parked helpers to spin for a job that is about to start (e.g. when a run is queued to
-  // another thread); they park again if none comes within about 200 us. Cheap when none is parked.
-  void prewake();
-
   // Cores available to this process (sched_getaffinity on Linux, else hardware_concurrency).
   static int available_cores();
 
@@ -75,7 +67,6 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable done_cv_;
   std::atomic<uint64_t> generation_{0};  // bumped once per job (and on stop)
-  std::atomic<uint64_t> alarm_{0};       // bumped by prewake()
   std::atomic<bool> stop_{false};
   std::atomic<int> sleeping_{0};  // helpers parked (or about to park) on wake_
 
