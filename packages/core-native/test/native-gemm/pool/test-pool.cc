@@ -12,7 +12,7 @@
 
 namespace {
 
-int failures = 0, checks = 0;
+std::atomic<long> failures{0}, checks{0};  // expect() runs on concurrent callers too
 
 void expect(bool ok, const char* what, long a, long b) {
   ++checks;
@@ -66,6 +66,6 @@ int main() {
     pool.parallel_for(10, [&](int64_t) { after.fetch_add(1); });
     expect(after.load() == 10, "pool usable after an exception", size, after.load());
   }
-  std::printf("thread pool: %d passed, %d failed\n", checks - failures, failures);
+  std::printf("thread pool: %ld passed, %ld failed\n", checks.load() - failures.load(), failures.load());
   return failures == 0 ? 0 : 1;
 }
