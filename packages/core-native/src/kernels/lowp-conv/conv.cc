@@ -246,18 +246,7 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
     input_u8 = quantize_input(gemm, s, p.input, p.quantization, pool);
   }
   const int64_t k_stride = (k + 3) / 4 * 4;  // uint8 im2col rows, readable in whole k quads
-  const int threads = pool != nullptr ? pool->size() : 1;
-  f32_gemm::GemmVariant tile{};
-  tile.mr = gemm.mr, tile.nr = gemm.nr;
-  f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile, m, cout_g, k, s.groups > 1 ? 1 : threads);
-  if (!direct) {
-    // Keep each task's fp32 im2col block around 256 KiB (it is converted again while packing A).
-    const int64_t max_rows = std::max<int64_t>(gemm.mr, (65536 / k) / gemm.mr * gemm.mr);
-    if (grid.m_chunk > max_rows) {
-      grid.m_chunk = max_rows;
-      grid.m_tasks = (m + max_rows - 1) / max_rows;
-    }
-  }
+  const f32_gemm::TileGrid grid = conv_task_grid(gemm, s, m, cout_g, k, direct, pool != nullptr ? pool->size() : 1);
   const int64_t tasks_per_group = grid.m_tasks * grid.n_tasks;
   auto run_task = [&](int64_t task) {
     const int64_t g = task / tasks_per_group, t = task % tasks_per_group;
@@ -313,6 +302,22 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
   } else {
     pool->parallel_for(tasks, run_task);
   }
+}
+
+f32_gemm::TileGrid conv_task_grid(const LowpVariant& gemm, const ConvShape& s, int64_t m, int64_t n, int64_t k,
+                                  bool direct, int threads) {
+  f32_gemm::GemmVariant tile{};
+  tile.mr = gemm.mr, tile.nr = gemm.nr;
+  f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile, m, n, k, s.groups > 1 ? 1 : threads);
+  if (!direct) {
+    // Each task's im2col block stays around 64-256 KiB (bytes per element: 1 to 4).
+    const int64_t max_rows = std::max<int64_t>(gemm.mr, (65536 / k) / gemm.mr * gemm.mr);
+    if (grid.m_chunk > max_rows) {
+      grid.m_chunk = max_rows;
+      grid.m_tasks = (m + max_rows - 1) / max_rows;
+    }
+  }
+  return grid;
 }
 
 }  // namespace kiln::lowp_conv

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernels/f32-conv/conv.h"
+#include "kernels/f32-gemm/scratch.h"
 #include "kernels/lowp-gemm/lowp.h"
 
 namespace kiln::lowp_conv {
@@ -60,6 +61,12 @@ void pack(const ConvVariant& variant, const ConvShape& shape, const float* weigh
           int64_t scale_count, void* packed);
 
 void run(const ConvVariant& variant, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
+
+// The task grid of a conv's GEMM (m rows, n = output channels per group, depth k) on `threads`:
+// f32_gemm::plan_tiles over the GEMM's tile (one thread's worth per group when grouped); tasks
+// that build im2col rows (`direct` false) get at most about 64 K elements of them each.
+f32_gemm::TileGrid conv_task_grid(const lowp_gemm::LowpVariant& gemm, const ConvShape& shape, int64_t m, int64_t n,
+                                  int64_t k, bool direct, int threads);
 
 // run() for a bf16 variant with any bfloat16 tensor (conv_bf16.cc): the AMX variant reads bf16
 // input rows (or bf16 im2col rows) in place and rounds its fp32 epilogue to bf16 on store

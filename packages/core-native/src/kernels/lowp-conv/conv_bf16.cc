@@ -95,18 +95,7 @@ void run_bf16_io(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
   const int64_t bytes = static_cast<int64_t>(packed_bytes(v, s)) / s.groups;
   const bool direct = f32_conv::is_gemm_direct(s);
   const int64_t k_stride = (k + 31) / 32 * 32;  // bf16 im2col rows, read in place in whole 32-steps
-  const int threads = pool != nullptr ? pool->size() : 1;
-  f32_gemm::GemmVariant tile{};
-  tile.mr = gemm.mr, tile.nr = gemm.nr;
-  f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile, m, cout_g, k, s.groups > 1 ? 1 : threads);
-  if (!direct) {
-    // Each task's im2col block stays around 128-256 KiB.
-    const int64_t max_rows = std::max<int64_t>(gemm.mr, (65536 / k) / gemm.mr * gemm.mr);
-    if (grid.m_chunk > max_rows) {
-      grid.m_chunk = max_rows;
-      grid.m_tasks = (m + max_rows - 1) / max_rows;
-    }
-  }
+  const f32_gemm::TileGrid grid = conv_task_grid(gemm, s, m, cout_g, k, direct, pool != nullptr ? pool->size() : 1);
   const int64_t tasks_per_group = grid.m_tasks * grid.n_tasks;
   auto run_task = [&](int64_t task) {
     const int64_t g = task / tasks_per_group, t = task % tasks_per_group;
