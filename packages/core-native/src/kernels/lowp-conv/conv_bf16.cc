@@ -111,10 +111,10 @@ void run_bf16_io(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
       gp.a = p.input + m0 * s.in_c + g * cin_g;
       gp.lda = s.in_c;
     } else if (p.input_bf16 != nullptr) {
-      thread_local std::vector<uint16_t> col;
-      if (static_cast<int64_t>(col.size()) < rows * k_stride) col.resize(static_cast<size_t>(rows * k_stride));
-      im2col_bf16(s, p.input_bf16, g, m0, rows, k_stride, col.data());
-      io.a = col.data();
+      uint16_t* col = reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(static_cast<size_t>((rows * k_stride + 1) / 2), 1));
+      assert(col != nullptr);
+      im2col_bf16(s, p.input_bf16, g, m0, rows, k_stride, col);
+      io.a = col;
       io.a_padded = true;
       gp.lda = k_stride;
     } else {

@@ -146,13 +146,7 @@ void run_rows(const StemVariant& v, const ConvShape& s, const StemParams& p, con
     if (f.fused) continue;
     for (int64_t ow = 0; ow < ow_count; ++ow) v.epilogue_row(row.out + ow * s.out_c, s.out_c, nullptr, nullptr, p.epilogue);
     if (!buffered) continue;
-    const lowp_gemm::Quantization& q = p.output_grid;
-    uint8_t* y = p.output_u8 + r * out_size;
-    if (v.isa == Isa::kScalar) {
-      lowp_gemm::requantize_row_u8(buffer, out_size, q.scale, q.zero_point, 0, 255, y);
-    } else {
-      lowp_gemm::requantize_row_u8__avx512(buffer, out_size, q.scale, q.zero_point, 0, 255, y);
-    }
+    lowp_gemm::requantize_row_u8_for(v.isa, buffer, out_size, p.output_grid, p.output_u8 + r * out_size);
   }
 }
 

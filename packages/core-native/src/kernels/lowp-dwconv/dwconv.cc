@@ -126,13 +126,7 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     if (fused) continue;
     for (int64_t ow = 0; ow < ow_count; ++ow) v.epilogue_row(out + ow * c_count, c_count, nullptr, nullptr, p.epilogue);
     if (!quantized_out) continue;
-    const lowp_gemm::Quantization& q = p.output_grid;
-    uint8_t* y = p.output_u8 + r * out_size;
-    if (v.isa == Isa::kScalar) {
-      lowp_gemm::requantize_row_u8(out, out_size, q.scale, q.zero_point, 0, 255, y);
-    } else {
-      lowp_gemm::requantize_row_u8__avx512(out, out_size, q.scale, q.zero_point, 0, 255, y);
-    }
+    lowp_gemm::requantize_row_u8_for(v.isa, out, out_size, p.output_grid, p.output_u8 + r * out_size);
   }
 }
 

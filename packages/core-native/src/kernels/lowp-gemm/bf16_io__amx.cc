@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <vector>
 
 #include "bf16_avx512.h"
 #include "bf16_io.h"
+#include "kernels/f32-gemm/scratch.h"
 #include "kernels/f32-gemm/vmath-avx512.h"
 #include "ukernels.h"
 
@@ -54,8 +54,9 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n && n0 % 32 == 0);
   const int64_t kpad = (p.k + 31) / 32 * 32;
   const bool in_place = io.a != nullptr && (p.k % 32 == 0 || io.a_padded);
-  thread_local std::vector<uint16_t> a_buffer;
-  if (static_cast<int64_t>(a_buffer.size()) < 32 * kpad) a_buffer.resize(static_cast<size_t>(32 * kpad));
+  // The packed A block of 32 bf16 rows: per-thread scratch slot 0, as gemm_block's.
+  uint16_t* a_buffer = reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(static_cast<size_t>(16 * kpad), 0));
+  assert(a_buffer != nullptr);
   const Epilogue& ep = p.epilogue;
   const bool has_epilogue = ep.bias != nullptr || ep.residual != nullptr || io.residual != nullptr ||
                             ep.activation != Activation::kNone;
@@ -64,19 +65,19 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   const AmxBlock amx;
   for (int64_t i0 = m0; i0 < m1; i0 += 32) {
     const int64_t rows = std::min<int64_t>(32, m1 - i0);
-    const char* a_tile = reinterpret_cast<const char*>(a_buffer.data());
+    const char* a_tile = reinterpret_cast<const char*>(a_buffer);
     int64_t a_stride = kpad * 2;
     if (in_place && rows == 32) {
       a_tile = reinterpret_cast<const char*>(io.a + i0 * p.lda), a_stride = p.lda * 2;
     } else if (io.a != nullptr) {  // bf16 rows copied, zero past K and below the last row
       for (int64_t r = 0; r < 32; ++r) {
-        uint16_t* dst = a_buffer.data() + r * kpad;
+        uint16_t* dst = a_buffer + r * kpad;
         const int64_t valid = r < rows ? p.k : 0;
         if (valid > 0) std::memcpy(dst, io.a + (i0 + r) * p.lda, static_cast<size_t>(valid) * 2);
         std::memset(dst + valid, 0, static_cast<size_t>(kpad - valid) * 2);
       }
     } else {
-      v.pack_a(p.a + i0 * p.lda, p.lda, rows, p.k, 32, p.quantization, a_buffer.data());
+      v.pack_a(p.a + i0 * p.lda, p.lda, rows, p.k, 32, p.quantization, a_buffer);
     }
     for (int64_t jc = n0; jc < n1; jc += 32) {
       const int64_t nb = std::min<int64_t>(32, n1 - jc);

@@ -127,6 +127,14 @@ void requantize_row_u8(const float* x, int64_t n, float scale, int32_t zero_poin
   requantize(x, n, scale, zero_point, lo < 0 ? 0 : lo, hi > 255 ? 255 : hi, y);
 }
 
+void requantize_row_u8_for(Isa isa, const float* x, int64_t n, const Quantization& q, uint8_t* y) {
+  if (static_cast<int>(isa) >= static_cast<int>(Isa::kAvx512)) {
+    requantize_row_u8__avx512(x, n, q.scale, q.zero_point, 0, 255, y);
+  } else {
+    requantize_row_u8(x, n, q.scale, q.zero_point, 0, 255, y);
+  }
+}
+
 void requantize_row_s8(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
                        int32_t hi, int8_t* y) {
   requantize(x, n, scale, zero_point, lo < -128 ? -128 : lo, hi > 127 ? 127 : hi, y);

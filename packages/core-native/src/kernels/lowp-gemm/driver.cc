@@ -33,15 +33,6 @@ void dequant_columns(const LowpVariant& v, const LowpParams& p, int64_t n0, int6
   }
 }
 
-// The activation is already applied: only the uint8 grid's saturation bounds remain.
-void requantize_row(const LowpVariant& v, const float* x, int64_t n, const Quantization& q, uint8_t* y) {
-  if (static_cast<int>(v.isa) >= static_cast<int>(Isa::kAvx512)) {
-    requantize_row_u8__avx512(x, n, q.scale, q.zero_point, 0, 255, y);
-  } else {
-    requantize_row_u8(x, n, q.scale, q.zero_point, 0, 255, y);
-  }
-}
-
 struct AmxScope {
   AmxScope(bool on, Format format, int64_t k) : on_(on) {
     if (on_ && format == Format::kQu8) {
@@ -194,7 +185,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
               v.dequant_row(acc_tile + i * nr, nb, scale + (jc - n0), offset + (jc - n0), out);
               if (has_epilogue) v.epilogue_row(row_buffer, nb, nullptr, res, ep);
               if (p.c_u8 != nullptr) {
-                requantize_row(v, row_buffer, nb, p.output, p.c_u8 + c_offset);
+                requantize_row_u8_for(v.isa, row_buffer, nb, p.output, p.c_u8 + c_offset);
               } else if (has_epilogue) {
                 std::memcpy(p.c + c_offset, row_buffer, sizeof(float) * nb);
               }

@@ -124,6 +124,9 @@ void requantize_row_u8(const float* x, int64_t n, float scale, int32_t zero_poin
 // requantize_row_u8 with AVX-512 (bit-identical: the same reciprocal multiply and rounding).
 void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
                                int32_t hi, uint8_t* y);
+// requantize_row_u8 to grid q over the whole uint8 range (the activation already applied), with
+// AVX-512 when `isa` has it: the uint8 row finish of a kernel variant of that ISA.
+void requantize_row_u8_for(Isa isa, const float* x, int64_t n, const Quantization& q, uint8_t* y);
 // The qu8 epilogue of one row in one AVX-512 pass, for ReLU/Clip/no activation: dequantize the
 // int32 sums (acc * scale + offset), + residual, clamp to [lo, hi], then store fp32 (out) or
 // requantize (x * (1 / scale), round half even, + zero point, saturated) to uint8 (out_u8).
