@@ -4,19 +4,20 @@
 // repeats in microseconds per layer and each variant's name. Arguments: --repeats R (200),
 // --filter TEXT (layers whose label contains it), --variant TEXT (variants whose name does).
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "bench-util.h"
 #include "kernels/lowp-conv/conv.h"
 #include "kernels/lowp-dwconv/dwconv.h"
 #include "runtime/thread_pool.h"
 
 using namespace kiln;
+using bench_util::aligned;
+using bench_util::fastest_us;
 using f32_conv::ConvShape;
 
 namespace {
@@ -24,22 +25,6 @@ namespace {
 int repeats = 200;
 std::string filter;   // only layers whose label contains this
 std::string variant;  // only variants whose name contains this
-
-double fastest_us(const std::function<void()>& fn) {
-  fn();
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
-
-template <class T>
-T* aligned(size_t count) {
-  return static_cast<T*>(std::aligned_alloc(64, (count * sizeof(T) + 63) / 64 * 64));
-}
 
 f32_gemm::Epilogue relu6() {
   f32_gemm::Epilogue e;
@@ -82,7 +67,7 @@ void bench_conv(const char* label, const ConvShape& s, bool u8_input, ThreadPool
     p.quantization = {0.02f, 128};
     p.output_u8 = y, p.output_quantization = {0.03f, 0};
     p.epilogue = relu6();
-    const double us = fastest_us([&] { lowp_conv::run(v, s, p, pool); });
+    const double us = fastest_us(repeats, [&] { lowp_conv::run(v, s, p, pool); });
     std::printf("%-34s threads %d  %8.1f us  %s\n", label, pool != nullptr ? pool->size() : 1, us, v.name);
     std::free(packed);
   }
@@ -112,7 +97,7 @@ void bench_dwconv(const char* label, const ConvShape& s, ThreadPool* pool) {
     p.epilogue = relu6();
     p.epilogue.bias = bias.data();
     p.output_u8 = y, p.output_grid = {0.03f, 0};
-    const double us = fastest_us([&] { lowp_dwconv::run(v, s, p, pool); });
+    const double us = fastest_us(repeats, [&] { lowp_dwconv::run(v, s, p, pool); });
     std::printf("%-34s threads %d  %8.1f us  %s\n", label, pool != nullptr ? pool->size() : 1, us, v.name);
   }
   std::free(x), std::free(y);

@@ -4,42 +4,27 @@
 // transpose) and the fp32 NCHW stem (fp32 out). Fastest of the repeats in microseconds, 1 and 2
 // threads. Arguments: --repeats R (200), --filter TEXT (cases whose label contains it).
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "bench-util.h"
 #include "kernels/f32-conv/stem.h"
 #include "kernels/lowp-conv/conv.h"
 #include "kernels/lowp-conv/stem.h"
 #include "runtime/thread_pool.h"
 
 using namespace kiln;
+using bench_util::aligned;
+using bench_util::fastest_us;
 using f32_conv::ConvShape;
 
 namespace {
 
 int repeats = 200;
 std::string filter;
-
-double fastest_us(const std::function<void()>& fn) {
-  fn();
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
-
-template <class T>
-T* aligned(size_t count) {
-  return static_cast<T*>(std::aligned_alloc(64, (count * sizeof(T) + 63) / 64 * 64));
-}
 
 bool usable(Isa isa) { return static_cast<int>(isa) <= static_cast<int>(max_isa()); }
 
@@ -57,7 +42,7 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
   for (int64_t i = 0; i < in; ++i) x[i] = static_cast<float>(i % 17) / 8.0f - 1.0f;
   const lowp_gemm::Quantization grid_x{0.0157f, 128}, grid_y{0.03f, 0};
   const int64_t plane = s.in_h * s.in_w;
-  const double reformat = fastest_us([&] {
+  const double reformat = fastest_us(repeats, [&] {
     for (int64_t p = 0; p < plane; ++p) {
       for (int64_t c = 0; c < s.in_c; ++c) x_nhwc[p * s.in_c + c] = x[c * plane + p];
     }
@@ -73,7 +58,7 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
     lowp_conv::ConvParams p;
     p.input = x_nhwc, p.packed_weights = packed, p.quantization = grid_x;
     p.output_u8 = y_u8, p.output_quantization = grid_y, p.epilogue = e;
-    const double us = fastest_us([&] { lowp_conv::run(v, s, p, pool); });
+    const double us = fastest_us(repeats, [&] { lowp_conv::run(v, s, p, pool); });
     std::printf("%-40s threads %d  %8.1f us  %s (NHWC input)\n", label, threads, us, v.name);
     std::free(packed);
   }
@@ -85,9 +70,9 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
     lowp_conv::StemParams p;
     p.input = x, p.input_grid = grid_x, p.weights = packed, p.epilogue = e;
     p.output_u8 = y_u8, p.output_grid = grid_y;
-    const double us = fastest_us([&] { lowp_conv::stem_run(v, s, p, pool); });
+    const double us = fastest_us(repeats, [&] { lowp_conv::stem_run(v, s, p, pool); });
     p.output_u8 = nullptr, p.output = y;
-    const double us_f32 = fastest_us([&] { lowp_conv::stem_run(v, s, p, pool); });
+    const double us_f32 = fastest_us(repeats, [&] { lowp_conv::stem_run(v, s, p, pool); });
     std::printf("%-40s threads %d  %8.1f us  %s (uint8 out; fp32 out %.1f us)\n", label, threads, us, v.name, us_f32);
     std::free(packed);
   }
@@ -99,7 +84,7 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
     f32_conv::nchw_conv_pack(v, s, weights.data(), at);
     f32_conv::ConvParams p;
     p.input = x, p.packed_weights = at, p.output = y, p.epilogue = e;
-    const double us = fastest_us([&] { f32_conv::nchw_conv_run(v, s, p, pool); });
+    const double us = fastest_us(repeats, [&] { f32_conv::nchw_conv_run(v, s, p, pool); });
     std::printf("%-40s threads %d  %8.1f us  %s (fp32 out)\n", label, threads, us, v.name);
   }
   std::free(x), std::free(x_nhwc), std::free(y), std::free(y_u8);
