@@ -1,7 +1,7 @@
-import { kernels } from '@kiln/core-native';
 import type { Value } from '@kiln/onnx-tools';
 import { timeTactic } from '../tactics/select.js';
 import { variable } from './layout.js';
+import { narrowValue, type Readers, readersOf, runnable } from './narrow-activations.js';
 import type { LoweredLayer } from './types.js';
 
 /** What keepBf16Activations needs from the build. */
@@ -14,8 +14,6 @@ export interface Bf16ActivationOptions {
   retime: boolean;
   log(line: string): void;
 }
-
-type Readers = Map<Value, { layer: LoweredLayer; index: number }[]>;
 
 /**
  * bf16 activations between bf16 layers, after tactic selection (the bf16 counterpart of
@@ -40,12 +38,7 @@ type Readers = Map<Value, { layer: LoweredLayer; index: number }[]>;
 export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, options: Bf16ActivationOptions): void {
   const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512') ?? runnable('bf16_dwconv__avx512'), any: runnable('bf16_dwconv__avx512') };
   if (!dwTactics.any && !layers.some(isBf16Conv)) return;
-  const readers: Readers = new Map();
-  for (const layer of layers) {
-    layer.inputs.forEach((input, index) => {
-      if (input) readers.set(input, [...(readers.get(input) ?? []), { layer, index }]);
-    });
-  }
+  const readers = readersOf(layers);
   const promoted = options.retime ? promote(layers, options) : new Map<LoweredLayer, string>();
   const depthwise = new Set(dwTactics.any ? layers.filter((layer) => isDepthwise(layer) && options.allowsBf16(layer)) : []);
   const poolTactic = runnable('bf16_maxpool2d_nhwc__avx512') ?? runnable('bf16_maxpool2d_nhwc__scalar');
@@ -80,13 +73,7 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
     layer.tactic = fp32; // no bf16 tensor on either side: nothing gained over the timed choice
     promoted.delete(layer);
   }
-  for (const value of bf16) {
-    // A new bf16 tensor in place of the fp32 one (IR values are immutable).
-    const narrow = variable(value.name, 'bfloat16', [...value.shape!]);
-    const producer = layers.find((layer) => layer.outputs[0] === value)!;
-    producer.outputs = [narrow];
-    for (const { layer } of readers.get(value)!) layer.inputs = layer.inputs.map((input) => (input === value ? narrow : input));
-  }
+  for (const value of bf16) narrowValue(value, 'bfloat16', layers, readers);
   for (const layer of passThrough) {
     if (layer.family !== 'f32_maxpool2d_nhwc') continue;
     layer.family = 'bf16_maxpool2d_nhwc';
@@ -187,9 +174,4 @@ function isDepthwise(layer: LoweredLayer): boolean {
     layer.type === 'Convolution' && (layer.tactic?.startsWith('f32_dwconv') ?? false) && layer.params?.length === 13 &&
     x?.dtype === 'float32' && x.shape?.[3] === group && y?.shape?.[3] === group
   );
-}
-
-/** The tactic when this CPU runs it. */
-function runnable(tactic: string): string | undefined {
-  return kernels().find((kernel) => kernel.name === tactic && kernel.runnable)?.name;
 }

@@ -1,7 +1,7 @@
 import { kernels } from '@kiln/core-native';
 import type { Value } from '@kiln/onnx-tools';
 import { fastest } from './int8-tactics.js';
-import { variable } from './layout.js';
+import { narrowValue, readersOf, runnable } from './narrow-activations.js';
 import type { LoweredLayer } from './types.js';
 
 type Grid = NonNullable<LoweredLayer['inputGrid']>;
@@ -27,12 +27,7 @@ type Grid = NonNullable<LoweredLayer['inputGrid']>;
  * fp32 layer) stay fp32, so no reformat layers are ever added.
  */
 export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, log: (line: string) => void): void {
-  const readers = new Map<Value, { layer: LoweredLayer; index: number }[]>();
-  for (const layer of layers) {
-    layer.inputs.forEach((input, index) => {
-      if (input) readers.set(input, [...(readers.get(input) ?? []), { layer, index }]);
-    });
-  }
+  const readers = readersOf(layers);
   const isQu8Conv = (layer: LoweredLayer) => layer.type === 'Convolution' && layer.inputGrid !== undefined && (layer.tactic?.startsWith('qu8_conv') ?? false);
   const dwTactic = vectorVariant('qu8_dwconv');
   const poolTactic = runnable('qu8_maxpool2d_nhwc__avx512');
@@ -80,11 +75,7 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
   }
   const outputGrid = new Map(layers.map((layer) => [layer, int8.get(layer.outputs[0]!)]));
   for (const [value, grid] of int8) {
-    // A new uint8 tensor in place of the fp32 one (IR values are immutable).
-    const narrow = variable(value.name, 'uint8', [...value.shape!]);
-    const producer = layers.find((layer) => layer.outputs[0] === value)!;
-    producer.outputs = [narrow];
-    for (const { layer } of readers.get(value)!) layer.inputs = layer.inputs.map((input) => (input === value ? narrow : input));
+    const producer = narrowValue(value, 'uint8', layers, readers);
     if (isQu8Conv(producer)) producer.params = [...producer.params!, grid.scale, grid.zeroPoint];
   }
   // qu8 convs adding a uint8 residual take its grid after their own output grid.
@@ -139,11 +130,6 @@ function isDepthwise(layer: LoweredLayer): boolean {
     layer.type === 'Convolution' && layer.inputGrid !== undefined && (layer.tactic?.startsWith('f32_dwconv') ?? false) &&
     layer.params?.length === 13 && layer.params[12] === 0 && x?.dtype === 'float32' && x.shape?.[3] === group && y?.shape?.[3] === group
   );
-}
-
-/** The vector variant when this CPU runs it (scalar variants are references, never a speed-up). */
-function runnable(tactic: string): string | undefined {
-  return kernels().find((kernel) => kernel.name === tactic && kernel.runnable)?.name;
 }
 
 /** The first vector variant of a family (listed fastest first) that this CPU runs. */
