@@ -7,7 +7,8 @@ import type { TensorView } from '../lower/eliminate-concats.js';
 import type { LoweredLayer } from '../lower/types.js';
 import { targetOf } from './isa.js';
 
-const ELEMENT_BYTES: Record<string, number> = { float32: 4, int64: 8, int32: 4, bool: 1, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, uint32: 4, uint64: 8 };
+/** Bytes per element of each tensor dtype. @internal */
+export const ELEMENT_BYTES: Record<string, number> = { float32: 4, int64: 8, int32: 4, bool: 1, float64: 8, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2, uint32: 4, uint64: 8 };
 
 export interface WrittenPlan {
   bytes: Uint8Array;

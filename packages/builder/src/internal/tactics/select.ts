@@ -3,7 +3,7 @@ import { type NativeProgram, type NativeTensor, createEngine, kernels } from '@k
 import { Constant, type Value } from '@kiln/onnx-tools';
 import { compileDim } from '@kiln/runtime';
 import { referenceLayer } from '../lower/reference.js';
-import { layoutWeights } from '../plan/write-plan.js';
+import { ELEMENT_BYTES, layoutWeights } from '../plan/write-plan.js';
 import type { LoweredLayer } from '../lower/types.js';
 import type { TimingCache } from './timing-cache.js';
 
@@ -172,7 +172,7 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
   let arenaBytes = 0;
   const inArena = (dtype: string, shape: number[]): NativeTensor => {
     const offset = arenaBytes;
-    arenaBytes += Math.ceil((shape.reduce((product, dim) => product * dim, 1) * (dtype === 'uint8' ? 1 : 2)) / 64) * 64;
+    arenaBytes += Math.ceil((shape.reduce((product, dim) => product * dim, 1) * ELEMENT_BYTES[dtype]!) / 64) * 64;
     return { dtype: dtype as NativeTensor['dtype'], shape, location: 'arena', offset };
   };
   try {
