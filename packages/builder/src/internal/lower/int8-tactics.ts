@@ -1,6 +1,7 @@
 import { KilnError } from '@kiln/common';
 import type { Value } from '@kiln/onnx-tools';
 import { variable } from './layout.js';
+import { readersOf } from './narrow-activations.js';
 import type { LoweredLayer } from './types.js';
 
 const isQu8Conv = (tactic: string) => tactic.startsWith('qu8_conv');
@@ -39,11 +40,8 @@ export function timeInt8Forms(
   log: (line: string) => void,
 ): void {
   const producers = new Map<Value, LoweredLayer>();
-  const readers = new Map<Value, LoweredLayer[]>();
-  for (const layer of layers) {
-    for (const output of layer.outputs) producers.set(output, layer);
-    for (const input of layer.inputs) if (input) readers.set(input, [...(readers.get(input) ?? []), layer]);
-  }
+  for (const layer of layers) for (const output of layer.outputs) producers.set(output, layer);
+  const readers = readersOf(layers);
   const forms = new Map<LoweredLayer, LoweredLayer>();
   for (const layer of layers) {
     const [x] = layer.inputs;
@@ -52,7 +50,7 @@ export function timeInt8Forms(
     // uint8 where the neighbour can take part (keepInt8Activations decides exactly, later).
     const producer = producers.get(x);
     const inputU8 = producer !== undefined && int8Capable(producer);
-    const outputU8 = !graphOutputs.has(y) && (readers.get(y) ?? []).length > 0 && readers.get(y)!.every(int8Capable);
+    const outputU8 = !graphOutputs.has(y) && (readers.get(y) ?? []).length > 0 && readers.get(y)!.every(({ layer: reader }) => int8Capable(reader));
     const form = inputU8 || outputU8 ? int8Form(layer, inputU8, outputU8) : undefined;
     if (form) forms.set(layer, form);
   }
