@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { type CalibrationLoader, calibrate, checkCalibrationCache, readCalibrationCache } from '@kiln/calib';
 import { KilnError } from '@kiln/common';
-import { kernels } from '@kiln/core-native';
 import type { Model, Node } from '@kiln/onnx-tools';
 import type { BuilderConfig, Int8Calibration, Precision } from '../config.js';
+import { runnableTactics } from './tactics/runnable.js';
 
 /** The uint8 grid a qu8 layer quantizes its fp32 input to, and its weight scales when the model gives them. */
 export interface LayerQuantization {
@@ -20,7 +20,6 @@ export const QDQ_ATTRIBUTES = ['kiln_input_scale', 'kiln_input_zero_point', 'kil
 const FAMILY_PREFIX: Record<Precision, string> = { int8: 'qu8', bf16: 'bf16', fp16: 'f16', fp32: 'f32' };
 /** Heuristic order (level 0 picks the first applicable): narrowest first, fp32 last. */
 const ORDER: Precision[] = ['int8', 'bf16', 'fp16', 'fp32'];
-const ISA_ORDER = ['amx', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
 
 /**
  * Which precisions each GEMM/conv layer may run in: the builder flags, per-layer constraints,
@@ -75,7 +74,7 @@ export class PrecisionPlan {
   candidates(op: 'conv' | 'gemm', layer: string, quantization: LayerQuantization | undefined): string[] {
     // Reduced-precision scalar variants are references (oracles), never a speed-up: left out.
     const tactics = this.precisions(layer, quantization).flatMap((precision) =>
-      tacticsOf(`${FAMILY_PREFIX[precision]}_${op}`).filter((tactic) => precision === 'fp32' || !tactic.endsWith('__scalar')),
+      runnableTactics(`${FAMILY_PREFIX[precision]}_${op}`).filter((tactic) => precision === 'fp32' || !tactic.endsWith('__scalar')),
     );
     if (tactics.length > 0) return tactics;
     if (this.config.precisionConstraints === 'obey' && this.config.layerPrecisions[layer] !== undefined) {
@@ -86,7 +85,7 @@ export class PrecisionPlan {
       });
     }
     this.log(`Precision: ${layer} has no ${this.precisions(layer, quantization).join('/')} kernel on this CPU; it runs in fp32`);
-    return tacticsOf(`f32_${op}`);
+    return runnableTactics(`f32_${op}`);
   }
 
   /** A key naming the precisions a layer was timed over, for the timing cache. */
@@ -114,12 +113,6 @@ export class PrecisionPlan {
   }
 }
 
-function tacticsOf(family: string): string[] {
-  return kernels()
-    .filter((kernel) => kernel.runnable && kernel.family === family)
-    .sort((a, b) => ISA_ORDER.indexOf(a.isa) - ISA_ORDER.indexOf(b.isa))
-    .map((kernel) => kernel.name);
-}
 
 /** Checks the flags, calibrates when implicit int8 asks for it, and returns the build's precision plan. */
 export async function planPrecision(model: Model, config: BuilderConfig, log: (line: string) => void): Promise<PrecisionPlan> {

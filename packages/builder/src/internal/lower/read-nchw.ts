@@ -1,5 +1,5 @@
-import { kernels } from '@kiln/core-native';
 import type { Value } from '@kiln/onnx-tools';
+import { runnableTactics } from '../tactics/runnable.js';
 import { NCHW_TO_NHWC, transpose } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
@@ -86,15 +86,6 @@ function qualifies(layer: LoweredLayer, reformat: LoweredLayer): boolean {
 /** An int8-capable conv (input grid, qu8 candidates) without a residual (qu8_conv_nchw takes none). */
 function readsInt8(layer: LoweredLayer): boolean {
   return layer.inputGrid !== undefined && layer.params?.[12] === 0 && (layer.candidates?.some((tactic) => tactic.startsWith('qu8_conv')) ?? false);
-}
-
-/** Runnable variants of a kernel family, highest ISA first (each family lists fastest first within an ISA). */
-function runnableTactics(family: string): string[] {
-  const order = ['amx', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
-  return kernels()
-    .filter((kernel) => kernel.runnable && kernel.family === family)
-    .sort((a, b) => order.indexOf(a.isa) - order.indexOf(b.isa))
-    .map((kernel) => kernel.name);
 }
 
 function samePerm(params: readonly (number | string)[] | undefined, perm: readonly number[]): boolean {

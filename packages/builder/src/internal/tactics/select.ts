@@ -1,10 +1,11 @@
 import { KilnError } from '@kiln/common';
-import { type NativeProgram, type NativeTensor, createEngine, kernels } from '@kiln/core-native';
+import { type NativeProgram, type NativeTensor, createEngine } from '@kiln/core-native';
 import { Constant, type Value } from '@kiln/onnx-tools';
 import { compileDim } from '@kiln/runtime';
 import { referenceLayer } from '../lower/reference.js';
 import { ELEMENT_BYTES, layoutWeights } from '../plan/write-plan.js';
 import type { LoweredLayer } from '../lower/types.js';
+import { runnableTactics } from './runnable.js';
 import type { TimingCache } from './timing-cache.js';
 
 /** What tactic selection needs to know about the build. */
@@ -21,11 +22,7 @@ export interface SelectionOptions {
 
 /** Tactic ids a layer may run, best first by heuristic (variant lists are fastest-first, higher ISA first). */
 export function candidatesFor(layer: LoweredLayer): string[] {
-  if (layer.candidates) return layer.candidates;
-  const available = kernels().filter((kernel) => kernel.runnable);
-  const family = available.filter((kernel) => (kernel as { family?: string }).family === layer.family || kernel.name.startsWith(`${layer.family}__`));
-  const order = ['amx', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
-  return family.sort((a, b) => order.indexOf(a.isa) - order.indexOf(b.isa)).map((kernel) => kernel.name);
+  return layer.candidates ?? runnableTactics(layer.family);
 }
 
 /**
