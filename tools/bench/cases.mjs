@@ -37,6 +37,12 @@ export function makeInputs(model, shapes, seed = 7) {
   return feeds;
 }
 
+/** The activation inputs and outputs of Conv/Gemm/MatMul, by name: what int8 layers and the Q/DQ writer need calibrated. */
+export function calibrationTensors(model) {
+  const nodes = model.graph.nodes.filter((node) => ['Conv', 'Gemm', 'MatMul'].includes(node.op));
+  return [...new Set(nodes.flatMap((node) => [...node.inputs.slice(0, 2), node.outputs[0]]).filter((value) => value && !value.isConstant).map((value) => value.name))];
+}
+
 /** `--name=value` and `--flag` command-line arguments as a Map (flags map to true). */
 export function parseArgs(argv) {
   return new Map(argv.map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : true]));

@@ -16,7 +16,7 @@ import { calibrate, EntropyCalibrator2 } from '@kiln/calib';
 import { readFlag } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
-import { benchCases, makeInputs } from './cases.mjs';
+import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
 import { median } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,9 +31,8 @@ const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1'];
 for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name) && (!only || only.some((name) => c.name.startsWith(name))))) {
   const model = await load(new Uint8Array(fs.readFileSync(benchCase.file)));
   const cacheFile = path.join(work, `${benchCase.model.name}.calib`);
-  const tensors = [...new Set(model.graph.nodes.filter((node) => ['Conv', 'Gemm', 'MatMul'].includes(node.op)).flatMap((node) => [...node.inputs.slice(0, 2), node.outputs[0]]).filter((value) => value && !value.isConstant).map((value) => value.name))];
   const loader = Array.from({ length: 8 }, (_, i) => makeInputs(benchCase.model, benchCase.shapes, 1000 + i));
-  await calibrate(model, { calibrator: new EntropyCalibrator2(), loader, cacheFile, tensors });
+  await calibrate(model, { calibrator: new EntropyCalibrator2(), loader, cacheFile, tensors: calibrationTensors(model) });
   const runtime = new Runtime({ threads });
   const engines = [];
   const disabled = process.env.KILN_DISABLE_PASSES;

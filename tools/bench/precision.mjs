@@ -22,7 +22,7 @@ import { calibrate, EntropyCalibrator2, quantizeModel } from '@kiln/calib';
 import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
-import { benchCases, makeInputs } from './cases.mjs';
+import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
 import { median, ortSession, toOrtFeeds } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,9 +81,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
   const cacheFile = path.join(work, `${benchCase.model.name}.calib`);
   const batches = Array.from({ length: calibCount }, (_, i) => makeInputs(benchCase.model, benchCase.shapes, 1000 + i));
   let started = performance.now();
-  // The activation inputs and outputs of Conv/Gemm/MatMul: what the int8 layers and the Q/DQ writer need.
-  const tensors = [...new Set(model.graph.nodes.filter((node) => ['Conv', 'Gemm', 'MatMul'].includes(node.op)).flatMap((node) => [...node.inputs.slice(0, 2), node.outputs[0]]).filter((value) => value && !value.isConstant).map((value) => value.name))];
-  const { scales } = await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches, cacheFile, tensors });
+  const { scales } = await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches, cacheFile, tensors: calibrationTensors(model) });
   const calibrationMs = performance.now() - started;
   console.error(`[precision] ${benchCase.name}: calibrated ${scales.size} tensors in ${(calibrationMs / 1000).toFixed(1)} s`);
   const qdq = save(await quantizeModel(model, scales));
