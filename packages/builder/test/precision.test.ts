@@ -8,6 +8,7 @@ import { type Batch, MinMaxCalibrator, quantizeModel } from '@kiln/calib';
 import { KilnError } from '@kiln/common';
 import { type Model, type Tensor, evaluate, load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
+import { kernels } from '@kiln/core-native';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
@@ -64,14 +65,23 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 }
 
 const feeds = { image: randomFloat([1, 16, 12, 12], 7) };
+
+/**
+ * Whether this CPU (or KILN_MAX_ISA) runs a vector kernel whose name starts with `prefix`. The
+ * builder never picks reduced-precision scalar variants (they are oracles), so without a vector
+ * one a flag falls back to fp32 and `obey` fails: the tests check that instead.
+ */
+const vectorKernel = (prefix: string) => kernels().some((kernel) => kernel.runnable && kernel.name.startsWith(prefix) && kernel.isa !== 'scalar');
+const runs = { bf16: vectorKernel('bf16_conv_'), fp16: vectorKernel('f16_conv_'), int8: vectorKernel('qu8_conv_'), int8Depthwise: vectorKernel('qu8_dwconv_') };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-precision-'));
 
 describe('reduced-precision flags', () => {
   for (const [flag, prefix] of [['bf16', 'bf16_'], ['fp16', 'f16_']] as const) {
     it(`${flag}: heuristic picks ${prefix} GEMM/conv tactics (depthwise fp32, or bf16_dwconv between bf16 layers) and stays close to fp32`, async () => {
       const { logits, tactics } = await run(await buildSerializedNetwork(network(), config((c) => { c[flag] = true; })), feeds);
-      expect(tactics.filter((t) => t.startsWith(prefix) && !t.startsWith('bf16_dwconv')).length).toBe(4);
+      expect(tactics.filter((t) => t.startsWith(prefix) && !t.startsWith('bf16_dwconv')).length).toBe(runs[flag] ? 4 : 0);
       expect(tactics.some((t) => t.startsWith(flag === 'bf16' ? 'bf16_dwconv' : 'f32_dwconv') || t.startsWith('f32_dwconv'))).toBe(true);
+      if (!runs[flag]) expect(tactics.every((t) => !/^(bf16|f16|qu8)_/.test(t))).toBe(true);
       const want = await reference(await load(save(network().model)), feeds);
       expect(cosine(logits, want)).toBeGreaterThan(0.999);
     });
@@ -82,7 +92,7 @@ describe('reduced-precision flags', () => {
     const plan = await buildSerializedNetwork(network(), (() => { const c = new BuilderConfig(); c.bf16 = true; c.log = (line) => lines.push(line); return c; })());
     const timed = lines.filter((line) => line.startsWith('Tactic:') && line.includes('timed'));
     expect(timed.length).toBeGreaterThan(0);
-    expect(timed.some((line) => line.includes('bf16_') && line.includes('f32_'))).toBe(true);
+    expect(timed.some((line) => line.includes('bf16_') && line.includes('f32_'))).toBe(runs.bf16);
     const { logits } = await run(plan, feeds);
     expect(cosine(logits, await reference(await load(save(network().model)), feeds))).toBeGreaterThan(0.999);
   });
@@ -104,12 +114,15 @@ describe('reduced-precision flags', () => {
 describe('per-layer precision constraints', () => {
   it('obey: the named layer runs in its precision, the others in fp32', async () => {
     const { layers } = await run(await buildSerializedNetwork(network(), config(() => {})), feeds);
-    const conv = layers.find((layer) => layer.tactic.startsWith('f32_conv_1x1'))!;
-    const { layers: constrained } = await run(await buildSerializedNetwork(network(), config((c) => {
+    const conv = layers.find((layer) => /^f32_conv_(1x1|im2col)/.test(layer.tactic))!;
+    const obey = () => buildSerializedNetwork(network(), config((c) => {
       c.precisionConstraints = 'obey';
       c.layerPrecisions = { [conv.name]: 'fp16' };
-    })), feeds);
-    expect(constrained.find((layer) => layer.name === conv.name)!.tactic).toMatch(/^f16_conv_1x1/);
+    }));
+    // Without an fp16 kernel here, obey cannot be met: a coded error, never a silent fp32 layer.
+    if (!runs.fp16) return expectCode(obey(), 'ERR_PRECISION');
+    const { layers: constrained } = await run(await obey(), feeds);
+    expect(constrained.find((layer) => layer.name === conv.name)!.tactic).toMatch(/^f16_conv_/);
     expect(constrained.filter((layer) => /^(f16|bf16|qu8)_/.test(layer.tactic)).length).toBe(1);
   });
 
@@ -134,10 +147,11 @@ describe('implicit int8 (calibration)', () => {
     }));
     const { logits, tactics } = await run(await build(), feeds);
     expect(fs.existsSync(cacheFile)).toBe(true);
-    expect(tactics.filter((t) => /^qu8_(conv|gemm)/.test(t)).length).toBe(4);
-    // int8 between the convs: c1 → c2 (input and residual), c2 → depthwise (qu8_dwconv) → c3.
-    expect(tactics.filter((t) => t.startsWith('qu8_dwconv')).length).toBe(1);
-    expect(lines.some((line) => /3 activation tensors stay int8 between layers; 1 depthwise/.test(line))).toBe(true);
+    expect(tactics.filter((t) => /^qu8_(conv|gemm)/.test(t)).length).toBe(runs.int8 ? 4 : 0);
+    // int8 between the convs: c1 → c2 (input and residual), c2 → depthwise (qu8_dwconv) → c3;
+    // without a vector int8 depthwise (no VNNI) the depthwise stays fp32.
+    expect(tactics.filter((t) => t.startsWith('qu8_dwconv')).length).toBe(runs.int8Depthwise ? 1 : 0);
+    if (runs.int8Depthwise) expect(lines.some((line) => /3 activation tensors stay int8 between layers; 1 depthwise/.test(line))).toBe(true);
     expect(cosine(logits, await reference(await load(save(network().model)), feeds))).toBeGreaterThan(0.99);
     await build();
     expect(lines.some((line) => line.includes(`reused ${cacheFile}`))).toBe(true);
@@ -151,7 +165,7 @@ describe('implicit int8 (calibration)', () => {
     fs.writeFileSync(cacheFile, 'TRT-Kiln1-MinMaxCalibration\nsomething_else: 3c000000\n');
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { cacheFile }; })), 'ERR_CALIB_CACHE');
     const { tactics } = await run(await buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: batches(2), cacheFile }; })), feeds);
-    expect(tactics.some((t) => t.startsWith('qu8_'))).toBe(true);
+    expect(tactics.some((t) => t.startsWith('qu8_'))).toBe(runs.int8);
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { cacheFile: path.join(tmp, 'missing.calib') }; })), 'ERR_CALIB_CACHE');
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: [] }; })), 'ERR_CALIB_EMPTY');
     await expectCode(buildSerializedNetwork(network(), config((c) => { c.int8 = true; c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: [{ pixels: randomFloat([1, 16, 12, 12], 1) }] }; })), 'ERR_CALIB_INPUT');
@@ -173,8 +187,9 @@ describe('explicit int8 (Q/DQ model)', () => {
     const bytes = save(qdq);
     const lines: string[] = [];
     const { logits, tactics } = await run(await buildSerializedNetwork(new NetworkDefinition(await load(bytes)), config((c) => { c.log = (line) => lines.push(line); })), feeds);
-    expect(tactics.filter((t) => /^qu8_(conv|gemm)/.test(t)).length).toBe(4);
-    expect(tactics.filter((t) => t.startsWith('qu8_dwconv')).length).toBe(1);
+    // Q/DQ folds into every layer; a layer without a vector int8 kernel here runs dequantized in fp32.
+    expect(tactics.filter((t) => /^qu8_(conv|gemm)/.test(t)).length).toBe(runs.int8 ? 4 : 0);
+    expect(tactics.filter((t) => t.startsWith('qu8_dwconv')).length).toBe(runs.int8Depthwise ? 1 : 0);
     expect(lines.filter((line) => line.startsWith('Quantized:') && !line.includes('(depthwise)')).length).toBe(4);
     expect(lines.filter((line) => line.startsWith('Quantized:') && line.includes('(depthwise)')).length).toBe(1);
     const session = await ort.InferenceSession.create(bytes);
