@@ -128,11 +128,13 @@ std::vector<KernelFamily> make_families() {
 // the dtypes it has always seen).
 void check_narrow_tensors(const Program& program, const LayerDesc& layer, const std::string& base,
                           const std::string& where) {
-  // x_concat copies bytes, so uint8 inputs on one grid (or bf16 inputs) concatenate as they are.
+  // x_concat copies bytes, so uint8 inputs on one grid (or bf16 inputs) concatenate as they are;
+  // x_concat_view (an eliminated concat) moves nothing and only checks where its inputs lie.
+  const bool concat = base == "x_concat" || base == "x_concat_view";
   const bool takes_uint8 = base.rfind("qu8_conv", 0) == 0 || base.rfind("qu8_dwconv", 0) == 0 ||
-                           base.rfind("qu8_maxpool2d_nhwc", 0) == 0 || base == "x_concat";
+                           base.rfind("qu8_maxpool2d_nhwc", 0) == 0 || concat;
   const bool takes_bf16 = base.rfind("bf16_conv", 0) == 0 || base.rfind("bf16_dwconv", 0) == 0 ||
-                          base.rfind("bf16_maxpool2d_nhwc", 0) == 0 || base == "x_concat";
+                          base.rfind("bf16_maxpool2d_nhwc", 0) == 0 || concat;
   for (const std::vector<int>* list : {&layer.inputs, &layer.outputs}) {
     for (int t : *list) {
       if (t < 0) continue;

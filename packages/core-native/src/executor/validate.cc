@@ -46,9 +46,13 @@ void fill_slots(std::vector<int>& slots, const TensorDesc& t, int index, const s
   slots[t.slot] = index;
 }
 
-// Kernels whose factories honour a strided output (they check the variant themselves).
+// Kernels whose factories honour a strided output (they check the variant themselves): f32 GEMMs
+// and convs, and every reduced-precision GEMM and conv (fp32, bfloat16 or uint8 output).
 bool writes_strided(const std::string& kernel) {
-  return kernel.rfind("f32_gemm", 0) == 0 || kernel.rfind("f32_conv", 0) == 0;
+  for (const char* family : {"f32_gemm", "f32_conv", "bf16_gemm", "bf16_conv", "f16_gemm", "f16_conv", "qu8_gemm", "qu8_conv"}) {
+    if (kernel.rfind(family, 0) == 0) return true;
+  }
+  return false;
 }
 
 // A strided tensor: rows of its last dim, row_stride elements apart, inside the arena.
@@ -147,7 +151,7 @@ void validate_program(Program& p, int64_t weights_bytes) {
     }
     for (int index : layer.outputs) {
       check_program(p.tensors[index].row_stride == 0 || writes_strided(layer.kernel), where,
-                    "This kernel cannot write a strided tensor.", "strided outputs only on f32_gemm / f32_conv layers",
+                    "This kernel cannot write a strided tensor.", "strided outputs only on GEMM and GEMM-based conv layers (f32, bf16, f16, qu8)",
                     "tensors[" + std::to_string(index) + "] with rowStride " + std::to_string(p.tensors[index].row_stride));
     }
     for (int index : layer.outputs) {

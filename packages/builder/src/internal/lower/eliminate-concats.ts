@@ -11,8 +11,15 @@ export interface TensorView {
 /** The tactic of an eliminated Concat: moves nothing, checks the views when the engine loads. */
 export const CONCAT_VIEW_TACTIC = 'x_concat_view__scalar';
 
-/** Tactics that write through a row stride: every f32 GEMM variant, the GEMM-based, Winograd and NCHW-input convolutions. */
-const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+|f32_conv_nchw_\w+)__/;
+/**
+ * Tactics that write through a row stride: every f32 GEMM variant, the GEMM-based, Winograd and
+ * NCHW-input f32 convolutions, and every reduced-precision GEMM and GEMM-based convolution (bf16,
+ * f16, qu8, incl. qu8's small-K 1x1 and NCHW-input stem) whatever their output dtype (fp32, bf16, uint8).
+ */
+const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+|f32_conv_nchw_\w+|(bf16|f16|qu8)_gemm_\d+x\d+\w*|(bf16|f16|qu8)_conv_1x1_\w+|(bf16|f16|qu8)_conv_im2col_\w+|qu8_conv_nchw\w*)__/;
+
+/** Dtypes a strided Concat may have: fp32, and the bf16 and int8 (uint8) activations between reduced-precision layers. */
+const STRIDED_DTYPES = new Set(['float32', 'bfloat16', 'uint8']);
 
 /**
  * Concat elimination (after tactic selection, on the final layer list): each input of a Concat is
@@ -23,7 +30,12 @@ const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+
  *   view at the byte offset of the inputs before it; any native producer writes it;
  * - strided: the axis is the last one (NHWC channel concat, squeezenet's fire modules): slice i is
  *   a column range with the output's last dim as row stride; only GEMM, GEMM-based and NCHW-input conv
- *   tactics write that (their output row stride becomes ldc).
+ *   tactics write that (their output row stride becomes ldc), in fp32, bf16 or uint8.
+ *
+ * A uint8 Concat (int8 activations) copies bytes: keepInt8Activations gave every input the
+ * output's grid, so writing them in place keeps the same bytes. It is eliminated only when each
+ * producer's output grid is known (a qu8 conv or qu8_dwconv) and all are identical; otherwise
+ * the copy stays.
  *
  * An input qualifies only when it has one producer, is read by this Concat alone (once), is not a
  * graph input, output or constant, and has static extents along and after the axis. The Concat's
@@ -47,7 +59,7 @@ export function eliminateConcats(layers: LoweredLayer[], graphInputs: ReadonlySe
     const shape = y.shape;
     if (typeof axis !== 'number' || !shape || graphOutputs.has(y) || graphInputs.has(y) || !staticFrom(y, axis)) return;
     const contiguous = shape.slice(0, axis).every((dim) => dim === 1);
-    if (!contiguous && (axis !== shape.length - 1 || y.dtype !== 'float32')) return;
+    if (!contiguous && (axis !== shape.length - 1 || !STRIDED_DTYPES.has(y.dtype ?? ''))) return;
     const inputs = layer.inputs as Value[];
     const producers = inputs.map((x) => producer.get(x) ?? -1);
     const eligible = inputs.every((x, i) => {
@@ -59,6 +71,7 @@ export function eliminateConcats(layers: LoweredLayer[], graphInputs: ReadonlySe
       return contiguous || STRIDED_WRITERS.test(source.tactic);
     });
     if (!eligible || inputs.length === 0) return;
+    if (y.dtype === 'uint8' && !oneGrid(producers.map((at) => layers[at]!))) return;
     const first = Math.min(...producers);
     const last = Math.max(step, ...(readers.get(y) ?? []));
     if (references.some((at) => at >= first && at <= last)) return;
@@ -73,6 +86,20 @@ export function eliminateConcats(layers: LoweredLayer[], graphInputs: ReadonlySe
     log(`Eliminated concatenation: ${layer.name} (${contiguous ? 'contiguous' : 'strided'}; written in place by ${producers.map((at) => layers[at]!.name).join(', ')})`);
   });
   return views;
+}
+
+/** Whether every layer writes uint8 on a known grid (its trailing params), the same for all. */
+function oneGrid(producers: readonly LoweredLayer[]): boolean {
+  const grids = producers.map(outputGrid);
+  const first = grids[0];
+  return first !== undefined && grids.every((grid) => grid !== undefined && grid.scale === first.scale && grid.zeroPoint === first.zeroPoint);
+}
+
+/** The uint8 output grid of a qu8 conv (params 13, 14 after the conv's 13) or qu8_dwconv (params 15, 16). */
+function outputGrid(layer: LoweredLayer): { scale: number; zeroPoint: number } | undefined {
+  const at = layer.family === 'qu8_dwconv' ? 15 : layer.tactic?.startsWith('qu8_conv') ? 13 : -1;
+  const [scale, zeroPoint] = [layer.params?.[at], layer.params?.[at + 1]];
+  return at > 0 && typeof scale === 'number' && typeof zeroPoint === 'number' && scale > 0 ? { scale: Math.fround(scale), zeroPoint } : undefined;
 }
 
 /** Dims from `axis` on are numbers (slice offsets and strides do not depend on the input shapes). */

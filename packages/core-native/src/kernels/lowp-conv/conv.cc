@@ -147,6 +147,7 @@ bool run_small_k(const LowpVariant& gemm, const ConvShape& s, const ConvParams& 
   job.packed_b = static_cast<const uint8_t*>(p.packed_weights);
   job.kpad = lowp_gemm::padded_k(gemm, k);
   job.scale = columns.data(), job.offset = columns.data() + n;
+  job.ldc = p.output_stride > 0 ? p.output_stride : n;
   const int threads = pool != nullptr ? pool->size() : 1;
   // A few tasks per thread (whole 64-row blocks), so a thread that falls behind can be helped.
   const int64_t blocks = (m + 63) / 64;
@@ -232,13 +233,14 @@ void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const 
 void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
   if (p.input_bf16 != nullptr || p.output_bf16 != nullptr || p.residual_bf16 != nullptr) return run_bf16_io(v, s, p, pool);
   assert(applies(v, s) && (p.input != nullptr || p.input_u8 != nullptr) && p.packed_weights != nullptr &&
-         (p.output != nullptr || p.output_u8 != nullptr));
+         (p.output != nullptr || p.output_u8 != nullptr) && (p.output_stride == 0 || p.output_stride >= s.out_c));
   const LowpVariant& gemm = gemm_of(v);
   if (v.small_k && run_small_k(gemm, s, p, pool)) return;
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t bytes = group_bytes(gemm, k, cout_g);
+  const int64_t ldc = p.output_stride > 0 ? p.output_stride : s.out_c;
   const bool direct = f32_conv::is_gemm_direct(s);
   // qu8 im2col over fp32 input: quantize the input once, then gather uint8 taps.
   const uint8_t* input_u8 = p.input_u8;
@@ -276,12 +278,12 @@ void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPo
     }
     gp.packed_b = static_cast<const uint8_t*>(p.packed_weights) + g * bytes;
     if (p.output_u8 != nullptr) {
-      gp.c_u8 = p.output_u8 + m0 * s.out_c + g * cout_g;
+      gp.c_u8 = p.output_u8 + m0 * ldc + g * cout_g;
       gp.output = p.output_quantization;
     } else {
-      gp.c = p.output + m0 * s.out_c + g * cout_g;
+      gp.c = p.output + m0 * ldc + g * cout_g;
     }
-    gp.ldc = s.out_c;
+    gp.ldc = ldc;
     gp.epilogue = p.epilogue;
     gp.quantization = p.quantization;
     if (p.epilogue.bias != nullptr) gp.epilogue.bias = p.epilogue.bias + g * cout_g;

@@ -19,7 +19,10 @@ struct ConvParams {
   const float* input = nullptr;
   const void* packed_weights = nullptr;  // 64-byte aligned, from pack()
   float* output = nullptr;
-  lowp_gemm::Epilogue epilogue;           // bias [out_c]; residual NHWC like the output
+  lowp_gemm::Epilogue epilogue;           // bias [out_c]; residual dense NHWC [.., out_c]
+  // Elements between output pixels: 0 (dense, out_c) or more, a channel range of a wider NHWC
+  // tensor (concat elimination), for every output dtype. The residual stays dense.
+  int64_t output_stride = 0;
   lowp_gemm::Quantization quantization;   // qu8: the input's scale and zero point
   // qu8 only, int8 activations between layers: the input already on `quantization`'s grid
   // (input unused), and/or the output written on `output_quantization`'s grid (output unused).

@@ -30,6 +30,7 @@ struct SmallKJob {
   int64_t kpad;
   const float* scale;
   const float* offset;
+  int64_t ldc;  // elements between output rows: out_c, or more inside a wider tensor
   lowp_gemm::RowFinish finish;  // finishable()'d, prepare_requantize()'d for a uint8 output
 };
 

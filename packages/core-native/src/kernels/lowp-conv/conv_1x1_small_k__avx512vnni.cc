@@ -56,7 +56,8 @@ void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[v] = _mm512_dpbusd_epi32(acc[v], av, b[q][v]);
     }
-    const int64_t at = (m0 + i) * s.out_c + n0;  // NHWC: output row m, channel n0
+    const int64_t at = (m0 + i) * s.out_c + n0;  // NHWC: residual row m, channel n0
+    const int64_t out_at = (m0 + i) * job.ldc + n0;  // the output row (ldc >= out_c: a channel range)
     const float* residual = p.epilogue.residual != nullptr ? p.epilogue.residual + at : nullptr;
     const uint8_t* residual_u8 = p.residual_u8 != nullptr ? p.residual_u8 + at : nullptr;
     if (p.output_u8 == nullptr) {
@@ -66,7 +67,7 @@ void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m
         const __m512 x = lowp_gemm::dequantize_16(acc[v], masks[v], scale + 16 * v, offset + 16 * v,
                                                   residual != nullptr ? residual + 16 * v : nullptr,
                                                   residual_u8 != nullptr ? residual_u8 + 16 * v : nullptr, f);
-        lowp_gemm::store_16(x, masks[v], f, p.output + at + 16 * v, nullptr);
+        lowp_gemm::store_16(x, masks[v], f, p.output + out_at + 16 * v, nullptr);
       }
       continue;
     }
@@ -82,9 +83,9 @@ void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m
     const __m512i bytes = lowp_gemm::requantize_64(x[0], x[1], x[2], x[3], u);
     if (NV < 4) {
       // Vector v's channels sit at bytes [16 v, 16 v + 16) only for v < NV; the rest repeat vector 0.
-      _mm512_mask_storeu_epi8(p.output_u8 + at, store_mask & ((__mmask64(1) << (16 * NV)) - 1), bytes);
+      _mm512_mask_storeu_epi8(p.output_u8 + out_at, store_mask & ((__mmask64(1) << (16 * NV)) - 1), bytes);
     } else {
-      _mm512_mask_storeu_epi8(p.output_u8 + at, store_mask, bytes);
+      _mm512_mask_storeu_epi8(p.output_u8 + out_at, store_mask, bytes);
     }
   }
 }

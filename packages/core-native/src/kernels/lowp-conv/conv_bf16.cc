@@ -77,9 +77,19 @@ void run_widened(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
   if (p.output_bf16 != nullptr) {
     output.resize(static_cast<size_t>(out_count));
     wide.output = output.data();
+    wide.output_stride = 0;  // the dense fp32 output, narrowed into p.output_bf16's rows below
   }
   run(v, s, wide, pool);
-  if (p.output_bf16 != nullptr) lowp_gemm::narrow_bf16(output.data(), out_count, p.output_bf16, pool);
+  if (p.output_bf16 == nullptr) return;
+  if (p.output_stride == 0 || p.output_stride == s.out_c) {
+    lowp_gemm::narrow_bf16(output.data(), out_count, p.output_bf16, pool);
+    return;
+  }
+  // A channel range of a wider tensor: each output pixel's out_c values to its own row.
+  const int64_t pixels = out_count / s.out_c;
+  for (int64_t i = 0; i < pixels; ++i) {
+    lowp_gemm::narrow_bf16(output.data() + i * s.out_c, s.out_c, p.output_bf16 + i * p.output_stride, nullptr);
+  }
 }
 
 }  // namespace
@@ -93,6 +103,7 @@ void run_bf16_io(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();
   const int64_t bytes = static_cast<int64_t>(packed_bytes(v, s)) / s.groups;
+  const int64_t ldc = p.output_stride > 0 ? p.output_stride : s.out_c;
   const bool direct = f32_conv::is_gemm_direct(s);
   const int64_t k_stride = (k + 31) / 32 * 32;  // bf16 im2col rows, read in place in whole 32-steps
   const f32_gemm::TileGrid grid = conv_task_grid(gemm, s, m, cout_g, k, direct, pool != nullptr ? pool->size() : 1);
@@ -125,13 +136,14 @@ void run_bf16_io(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
       gp.lda = k;
     }
     gp.packed_b = static_cast<const uint8_t*>(p.packed_weights) + g * bytes;
-    const int64_t first = m0 * s.out_c + g * cout_g;
+    const int64_t first = m0 * s.out_c + g * cout_g;  // in the dense residual
+    const int64_t first_out = m0 * ldc + g * cout_g;
     if (p.output_bf16 != nullptr) {
-      io.c = p.output_bf16 + first;
+      io.c = p.output_bf16 + first_out;
     } else {
-      gp.c = p.output + first;
+      gp.c = p.output + first_out;
     }
-    gp.ldc = s.out_c;
+    gp.ldc = ldc;
     gp.epilogue = p.epilogue;
     if (p.epilogue.bias != nullptr) gp.epilogue.bias = p.epilogue.bias + g * cout_g;
     if (p.residual_bf16 != nullptr) {

@@ -36,6 +36,9 @@ class LowpConvOp final : public Op {
     input_bf16_ = input, output_bf16_ = output, residual_bf16_ = residual;
   }
 
+  // A channel range of a wider NHWC tensor (concat elimination): elements between output pixels.
+  void set_output_stride(int64_t stride) { output_stride_ = stride; }
+
   void run(const RunState& state) const override {
     lowp_conv::ConvParams p;
     if (input_bf16_) {
@@ -57,6 +60,7 @@ class LowpConvOp final : public Op {
     } else {
       p.output = state.at<float>(y_);
     }
+    p.output_stride = output_stride_;
     p.epilogue = epilogue_;
     if (bias_ >= 0) p.epilogue.bias = state.at<const float>(bias_);
     if (residual_ >= 0 && residual_bf16_) {
@@ -81,6 +85,7 @@ class LowpConvOp final : public Op {
   bool input_u8_ = false, output_u8_ = false, residual_u8_ = false;
   bool input_bf16_ = false, output_bf16_ = false, residual_bf16_ = false;
   lowp_gemm::Quantization output_, residual_grid_;
+  int64_t output_stride_ = 0;  // 0: dense
 };
 
 // Two trailing params of a qu8 conv from `at`: a uint8 tensor's grid (scale > 0, zero point 0..255).
@@ -152,6 +157,9 @@ std::unique_ptr<Op> make_lowp_conv(const OpBuildArgs& args) {
                    layer.residual_u8 ? grid_param(args, layer.output_u8 ? 15 : 13, "residual")
                                      : lowp_gemm::Quantization{});
   op->set_bf16_io(layer.input_bf16, layer.output_bf16, layer.residual_bf16);
+  // Every lowp conv variant writes through a row stride, whatever the output dtype (fp32, bfloat16,
+  // uint8); the validator has checked that the strided view stays inside the arena.
+  op->set_output_stride(args.out(0).row_stride);
   return op;
 }
 

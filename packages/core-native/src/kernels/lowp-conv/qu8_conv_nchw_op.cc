@@ -71,8 +71,6 @@ std::unique_ptr<Op> make_qu8_conv_nchw(const OpBuildArgs& args) {
   require(lowp_conv::stem_applies(s), args, "qu8_conv_nchw takes convolutions with group 1 and few input channels.",
           "group 1, 1 <= C <= " + std::to_string(lowp_conv::kStemMaxInputChannels),
           "x " + shape_string(x.shape) + ", " + geometry(s));
-  require(y.row_stride == 0 || y.row_stride == s.out_c, args, "qu8_conv_nchw writes a dense NHWC output.",
-          "row stride " + std::to_string(s.out_c), std::to_string(y.row_stride));
   const StemVariant* variant = nullptr;
   if (args.base == "qu8_conv_nchw") {
     for (size_t i = 0; i < lowp_conv::stem_variant_count() && variant == nullptr; ++i) {
@@ -99,6 +97,7 @@ std::unique_ptr<Op> make_qu8_conv_nchw(const OpBuildArgs& args) {
     p.output_grid = {static_cast<float>(scale), static_cast<int32_t>(zero_point)};
   }
   p.epilogue = fused_activation(args);
+  p.output_stride = y.row_stride;  // 0, or a channel range of a wider NHWC tensor
   const auto& in = args.layer.inputs;
   return std::make_unique<Qu8ConvNchwOp>(*variant, s, p, in[0], in[1], layer.has_bias ? in[2] : -1,
                                          args.layer.outputs[0], output_u8, w.location == Location::kInput, args.where);

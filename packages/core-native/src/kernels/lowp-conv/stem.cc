@@ -96,6 +96,7 @@ Finish prepare_finish(const ConvShape& s, const StemParams& p) {
 void run_rows(const StemVariant& v, const ConvShape& s, const StemParams& p, const Finish& f, int64_t n, int64_t oh0,
               int64_t oh1) {
   const int64_t ow_count = s.out_w(), out_size = ow_count * s.out_c;
+  const int64_t pixel_stride = p.output_stride > 0 ? p.output_stride : s.out_c;
   // Padded input columns the row kernels read: up to the last tap of the last output pixel.
   const int64_t columns = (ow_count - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1;
   const int64_t row_bytes = round_up(columns * 4, 64);
@@ -140,13 +141,24 @@ void run_rows(const StemVariant& v, const ConvShape& s, const StemParams& p, con
       rows[kh] = slot;
     }
     const int64_t r = n * s.out_h() + oh;
-    row.out = buffered ? buffer : p.output_u8 == nullptr ? p.output + r * out_size : nullptr;
-    row.out_u8 = buffered ? nullptr : p.output_u8 != nullptr ? p.output_u8 + r * out_size : nullptr;
+    const int64_t first = r * ow_count * pixel_stride;
+    row.out = buffered ? buffer : p.output_u8 == nullptr ? p.output + first : nullptr;
+    row.out_u8 = buffered ? nullptr : p.output_u8 != nullptr ? p.output_u8 + first : nullptr;
+    row.pixel_stride = buffered ? s.out_c : pixel_stride;
     v.row(s, row);
     if (f.fused) continue;
-    for (int64_t ow = 0; ow < ow_count; ++ow) v.epilogue_row(row.out + ow * s.out_c, s.out_c, nullptr, nullptr, p.epilogue);
+    for (int64_t ow = 0; ow < ow_count; ++ow) {
+      v.epilogue_row(row.out + ow * row.pixel_stride, s.out_c, nullptr, nullptr, p.epilogue);
+    }
     if (!buffered) continue;
-    lowp_gemm::requantize_row_u8_for(v.isa, buffer, out_size, p.output_grid, p.output_u8 + r * out_size);
+    if (pixel_stride == s.out_c) {
+      lowp_gemm::requantize_row_u8_for(v.isa, buffer, out_size, p.output_grid, p.output_u8 + first);
+      continue;
+    }
+    for (int64_t ow = 0; ow < ow_count; ++ow) {
+      lowp_gemm::requantize_row_u8_for(v.isa, buffer + ow * s.out_c, s.out_c, p.output_grid,
+                                       p.output_u8 + first + ow * pixel_stride);
+    }
   }
 }
 
@@ -231,16 +243,17 @@ void stem_row__scalar(const ConvShape& s, const StemRow& r) {
       }
       const float y = std::min(r.hi, std::max(r.lo, std::fma(static_cast<float>(acc), r.multiplier[c], r.offset[c])));
       if (r.out_u8 != nullptr) {
-        r.out_u8[ow * s.out_c + c] = static_cast<uint8_t>(std::nearbyint(y));
+        r.out_u8[ow * r.pixel_stride + c] = static_cast<uint8_t>(std::nearbyint(y));
       } else {
-        r.out[ow * s.out_c + c] = y;
+        r.out[ow * r.pixel_stride + c] = y;
       }
     }
   }
 }
 
 void stem_run(const StemVariant& v, const ConvShape& s, const StemParams& p, ThreadPool* pool) {
-  assert(stem_applies(s) && p.input != nullptr && p.weights != nullptr && (p.output != nullptr || p.output_u8 != nullptr));
+  assert(stem_applies(s) && p.input != nullptr && p.weights != nullptr && (p.output != nullptr || p.output_u8 != nullptr) &&
+         (p.output_stride == 0 || p.output_stride >= s.out_c));
   const Finish finish = prepare_finish(s, p);
   // Chunks of output rows per task (each quantizes the input rows it reads): a few per thread.
   const int threads = pool != nullptr ? pool->size() : 1;

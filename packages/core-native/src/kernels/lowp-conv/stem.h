@@ -58,6 +58,8 @@ struct StemParams {
   float* output = nullptr;        // [N, OH, OW, OC] fp32, or
   uint8_t* output_u8 = nullptr;   // [N, OH, OW, OC] on output_grid
   lowp_gemm::Quantization output_grid;
+  // Elements between output pixels: 0 (dense, OC) or more, a channel range of a wider NHWC tensor.
+  int64_t output_stride = 0;
 };
 
 // One output row. rows[kh]: the quad row under tap row kh (column p = padded input column p, 4
@@ -73,6 +75,7 @@ struct StemRow {
   float lo, hi;
   float* out;                // the row in the fp32 output (or a buffer), or null
   uint8_t* out_u8;           // the row in the uint8 output, or null
+  int64_t pixel_stride;      // elements between the row's output pixels (>= out_c)
 };
 
 // Quantizes `count` columns of `channels` planes (each read from planes[ci]) into `count` quads.

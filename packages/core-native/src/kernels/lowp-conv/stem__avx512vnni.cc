@@ -61,7 +61,7 @@ void tile(const ConvShape& s, const StemRow& r, int64_t ow0, int64_t c0, int64_t
     const __m512 offset = _mm512_loadu_ps(r.offset + c0 + 16 * v);
 #pragma GCC unroll 14
     for (int i = 0; i < MR; ++i) {
-      const int64_t at = (ow0 + i) * s.out_c + c0 + 16 * v;
+      const int64_t at = (ow0 + i) * r.pixel_stride + c0 + 16 * v;
       // max(y, lo) is lo when y is NaN (the second operand wins), as the scalar row's std::max.
       const __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[i][v]), multiplier, offset), lo), hi);
       if (r.out_u8 != nullptr) {

@@ -75,7 +75,9 @@ std::unique_ptr<Op> make_lowp_gemm(const OpBuildArgs& args) {
           std::to_string(b.elements));
   require_packed_alignment(args, b);
   lowp_gemm::LowpParams p;
-  p.m = a.elements / k, p.n = n, p.k = k, p.lda = k, p.ldc = n;
+  // A strided output (concat elimination: a column range of a wider tensor) is written through ldc.
+  const int64_t stride = args.out(0).row_stride;
+  p.m = a.elements / k, p.n = n, p.k = k, p.lda = k, p.ldc = stride > 0 ? stride : n;
   p.epilogue = fused_activation(args);
   p.epilogue.residual_stride = n;
   const auto& in = args.layer.inputs;
