@@ -234,9 +234,18 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   const double flops = 2.0 * s.batch * (s.in_h * s.in_w * s.in_c * (s.has_expand ? s.expand_c : 0) +
                                         out_h * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
   const bool split = threads > 1 && flops > kSplitFlops;
-  // f32_mbconv's split: about two bands per thread, each thread a contiguous home range of them.
+  // f32_mbconv's split: at least about two bands per thread, each thread a contiguous home range
+  // of them; then bands shrink (by at most half) until the tasks divide evenly over the threads
+  // (56 rows in bands of 9 are 7 tasks, 4 on one thread and 3 on the other; bands of 7 are 8).
   int64_t band = p.band_rows > 0 ? std::min(p.band_rows, out_h) : bf16_mbconv::default_band_rows(s);
-  if (split) band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
+  if (split) {
+    band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
+    for (int64_t rows = band; rows >= std::max<int64_t>(1, band / 2); --rows) {
+      if (s.batch * ((out_h + rows - 1) / rows) % threads != 0) continue;
+      band = rows;
+      break;
+    }
+  }
   const int64_t bands = (out_h + band - 1) / band, tasks = s.batch * bands;
   const BandRunner runner{gemm_of(variant), s, p, dw, packed_parts(variant, s), dw_variant_of(variant, s).row,
                           band, ++calls};
