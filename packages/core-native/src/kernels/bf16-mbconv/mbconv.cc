@@ -234,17 +234,17 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   const double flops = 2.0 * s.batch * (s.in_h * s.in_w * s.in_c * (s.has_expand ? s.expand_c : 0) +
                                         out_h * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
   const bool split = threads > 1 && flops > kSplitFlops;
-  // f32_mbconv's split: at least about two bands per thread, each thread a contiguous home range
-  // of them, but no band under one and a half GEMM row tiles of output pixels (7x7 blocks in bands
-  // of 2 rows ran their 32-row AMX tiles 14 rows full, 2x slower than one thread). Then bands
-  // shrink (by at most half) until the tasks divide evenly over the threads (56 rows in bands of
-  // 9 are 7 tasks, 4 on one thread and 3 on the other; bands of 7 are 8).
+  // f32_mbconv's split: about two bands per thread, each thread a contiguous home range of them;
+  // but a band of less than one GEMM row tile of output pixels wastes most of the tile (7x7
+  // blocks in bands of 2 rows ran their 32-row AMX tiles 14 rows full, 2x slower than one
+  // thread), so small images take one band per thread. Then bands shrink (by at most half) until
+  // the tasks divide evenly over the threads (56 rows in bands of 9 are 7 tasks, 4 on one thread
+  // and 3 on the other; bands of 7 are 8).
   int64_t band = p.band_rows > 0 ? std::min(p.band_rows, out_h) : bf16_mbconv::default_band_rows(s);
   if (split) {
-    const int64_t min_rows = std::min(out_h, (3 * gemm_of(variant).mr + 2 * dw.out_w() - 1) / (2 * dw.out_w()));
     band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
-    band = std::max(band, min_rows);
-    for (int64_t rows = band; rows >= std::max(min_rows, band / 2); --rows) {
+    if (band * dw.out_w() < gemm_of(variant).mr) band = std::max(band, (out_h + threads - 1) / threads);
+    for (int64_t rows = band; rows >= std::max<int64_t>(1, band / 2); --rows) {
       if (s.batch * ((out_h + rows - 1) / rows) % threads != 0) continue;
       band = rows;
       break;
