@@ -81,7 +81,8 @@ const isDepthwise = (c: Conv) => c.group === c.inChannels && c.outChannels === c
  *
  * Each intermediate must be read by the next conv only and not be a graph output. At builder
  * level 0 the chain always fuses; above, the fused layer is timed and kept only when it beats the
- * three layers' timed tactics together. Logged as `Fused: ...` lines; KILN_DISABLE_PASSES=fuse-inverted-residual skips it.
+ * three layers' timed tactics together (bf16: see keepFused). Logged as `Fused: ...` lines;
+ * KILN_DISABLE_PASSES=fuse-inverted-residual skips it.
  */
 export function fuseInvertedResiduals(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, selection: SelectionOptions, note: (line: string) => void): LoweredLayer[] {
   const producer = new Map<Value, LoweredLayer>();
