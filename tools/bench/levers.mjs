@@ -5,8 +5,9 @@
 // (level 0), both plans timed interleaved on the same inputs.
 //
 //   node tools/bench/levers.mjs [--filter=REGEX] [--iterations=N] [--json]
-//   node tools/bench/levers.mjs --without=fuse-horizontal,eliminate-concats [--threads=N] ...
-//     (instead: each case built with and without those passes, timed interleaved; see without.mjs)
+//   node tools/bench/levers.mjs --without=fuse-horizontal,eliminate-concats [--threads=N] [--bf16] ...
+//     (instead: each case built with and without those passes, timed interleaved; see without.mjs;
+//     --bf16 builds bf16 engines)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,7 @@ const filter = typeof args.get('filter') === 'string' ? new RegExp(args.get('fil
 
 if (typeof args.get('without') === 'string') {
   const cases = benchCases(shared).filter((c) => !filter || filter.test(c.name));
-  const results = await measureWithout(cases, args.get('without'), { iterations, threads: Number(args.get('threads') ?? 1) });
+  const results = await measureWithout(cases, args.get('without'), { iterations, threads: Number(args.get('threads') ?? 1), bf16: args.has('bf16') });
   if (args.has('json')) console.log(JSON.stringify(results, null, 2));
   else printWithout(results, args.get('without'));
   process.exit(0);

@@ -39,10 +39,24 @@ function config(setup: (c: BuilderConfig) => void = () => {}): BuilderConfig {
   return c;
 }
 
+/**
+ * Builds without inverted-residual fusion: this file checks the bf16 tensors between separate
+ * layers (the depthwise conv and the squeeze conv after it would fuse into one bf16_mbconv layer;
+ * bf16-inverted-residual.test.ts covers that fusion).
+ */
 async function build(c: BuilderConfig): Promise<{ logits: Float32Array; layers: LayerInfo[]; lines: string[] }> {
   const lines: string[] = [];
   c.log = (line) => lines.push(line);
-  const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network(), c));
+  const before = process.env.KILN_DISABLE_PASSES;
+  process.env.KILN_DISABLE_PASSES = [before, 'fuse-inverted-residual'].filter(Boolean).join(',');
+  let plan: Uint8Array;
+  try {
+    plan = await buildSerializedNetwork(network(), c);
+  } finally {
+    if (before === undefined) delete process.env.KILN_DISABLE_PASSES;
+    else process.env.KILN_DISABLE_PASSES = before;
+  }
+  const engine = new Runtime().deserializeEngine(plan);
   const out = await engine.createExecutionContext().run(feeds);
   return { logits: out.logits!.data as Float32Array, layers: engine.inspect().layers, lines };
 }

@@ -197,10 +197,13 @@ export function kernels(): KernelInfo[] {
  *   project conv in one layer): `shape` is `[hasExpand, inChannels, expandChannels, outChannels,
  *   kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight]` (the
  *   depthwise conv's geometry); `weights` is the expand `[E, C, 1, 1]` (when hasExpand is 1), the
- *   depthwise `[E, 1, kh, kw]` and the project `[OC, E, 1, 1]` weights back to back.
+ *   depthwise `[E, 1, kh, kw]` and the project `[OC, E, 1, 1]` weights back to back. Family
+ *   `bf16_mbconv` (the same block in a bf16 engine) takes the same shape and weights and packs the
+ *   1x1 convs as bfloat16.
  *
- * The family names `f32_conv` / `f32_conv_nchw` / `f32_deconv` / `f32_gemm` / `f32_mbconv` pack for the variant `createEngine` would pick for
- * that family name under the current ISA cap.
+ * The family names `f32_conv` / `f32_conv_nchw` / `f32_deconv` / `f32_gemm` / `f32_mbconv` /
+ * `bf16_mbconv` pack for the variant `createEngine` would pick for that family name under the
+ * current ISA cap.
  *
  * Reduced-precision tactics (families `bf16_conv`, `bf16_gemm`, `f16_conv`, `f16_gemm`,
  * `qu8_conv`, `qu8_gemm`) take the same shapes and fp32 weights, and pack them as bfloat16,
@@ -224,6 +227,8 @@ export function kernels(): KernelInfo[] {
  * const stem = packWeights('f32_conv_nchw', [32, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1], new Float32Array(32 * 3 * 3 * 3));
  * // ConvTranspose 4x4, 8 -> 4 channels, stride 2, pad 1, for the best variant here:
  * const d = packWeights('f32_deconv', [8, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 1], new Float32Array(8 * 4 * 4 * 4));
+ * // A MobileNetV2 block, 24 -> 144 -> 3x3 depthwise stride 1 -> 24, for the best bf16 variant here:
+ * const block = packWeights('bf16_mbconv', [1, 24, 144, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1], new Float32Array(144 * 24 + 144 * 9 + 24 * 144));
  * // Gemm with B = [N=10, K=64] (transB = 1):
  * const b = packWeights('f32_gemm_6x16__avx2', [64, 10, 1], new Float32Array(640));
  * // The same Gemm in int8 for the best qu8 variant here, input quantized with scale 0.02, zero point 128:

@@ -40,6 +40,7 @@ std::unique_ptr<Op> make_qu8_dwconv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_qu8_conv_nchw(const OpBuildArgs& args);
 std::unique_ptr<Op> make_qu8_maxpool(const OpBuildArgs& args);
 std::unique_ptr<Op> make_bf16_dwconv(const OpBuildArgs& args);
+std::unique_ptr<Op> make_bf16_mbconv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_bf16_maxpool(const OpBuildArgs& args);
 
 }  // namespace kiln

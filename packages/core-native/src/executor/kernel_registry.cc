@@ -3,6 +3,7 @@
 #include "executor/error.h"
 #include "executor/factories.h"
 #include "kernels/bf16-dwconv/dwconv.h"
+#include "kernels/bf16-mbconv/mbconv.h"
 #include "kernels/bf16-pool/maxpool.h"
 #include "kernels/f32-conv/stem.h"
 #include "kernels/f32-conv/variants.h"
@@ -113,6 +114,8 @@ std::vector<KernelFamily> make_families() {
                      make_qu8_dwconv);
   add_variant_family(&families, "bf16_dwconv", bf16_dwconv::dw_variants(), bf16_dwconv::dw_variant_count(),
                      make_bf16_dwconv);
+  add_variant_family(&families, "bf16_mbconv", bf16_mbconv::variants(), bf16_mbconv::variant_count(),
+                     make_bf16_mbconv);
   add_variant_family(&families, "bf16_maxpool2d_nhwc", bf16_pool::maxpool_variants(), bf16_pool::maxpool_variant_count(),
                      make_bf16_maxpool);
   add_variant_family(&families, "qu8_maxpool2d_nhwc", lowp_pool::maxpool_variants(), lowp_pool::maxpool_variant_count(),
@@ -134,7 +137,7 @@ void check_narrow_tensors(const Program& program, const LayerDesc& layer, const 
   const bool takes_uint8 = base.rfind("qu8_conv", 0) == 0 || base.rfind("qu8_dwconv", 0) == 0 ||
                            base.rfind("qu8_maxpool2d_nhwc", 0) == 0 || concat;
   const bool takes_bf16 = base.rfind("bf16_conv", 0) == 0 || base.rfind("bf16_dwconv", 0) == 0 ||
-                          base.rfind("bf16_maxpool2d_nhwc", 0) == 0 || concat;
+                          base.rfind("bf16_mbconv", 0) == 0 || base.rfind("bf16_maxpool2d_nhwc", 0) == 0 || concat;
   for (const std::vector<int>* list : {&layer.inputs, &layer.outputs}) {
     for (int t : *list) {
       if (t < 0) continue;

@@ -5,6 +5,7 @@
 
 #include "executor/error.h"
 #include "kernels/bf16-dwconv/dwconv.h"
+#include "kernels/bf16-mbconv/mbconv.h"
 #include "kernels/f32-conv/stem.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
@@ -154,9 +155,9 @@ AlignedBuffer pack_gemm(const f32_gemm::GemmVariant* variant, const std::vector<
   return out;
 }
 
-// f32_mbconv: the expand, depthwise and project weights back to back, packed for the variant's GEMM.
-AlignedBuffer pack_mbconv(const f32_mbconv::MbconvVariant* variant, const std::vector<double>& shape,
-                          const float* weights, int64_t length) {
+// The block geometry of an inverted-residual shape (14 numbers); packing does not depend on the
+// image size, so the image is the smallest with a non-empty output.
+f32_mbconv::MbconvShape mbconv_shape(const std::vector<double>& shape, int64_t length) {
   const std::vector<int64_t> d =
       integers(shape, 14, "[hasExpand, inChannels, expandChannels, outChannels, kh, kw, strideH, strideW, dilationH, "
                           "dilationW, padTop, padLeft, padBottom, padRight]");
@@ -164,22 +165,42 @@ AlignedBuffer pack_mbconv(const f32_mbconv::MbconvVariant* variant, const std::v
   s.has_expand = d[0] != 0, s.in_c = d[1], s.expand_c = d[2], s.out_c = d[3], s.kernel_h = d[4], s.kernel_w = d[5];
   s.stride_h = d[6], s.stride_w = d[7], s.dilation_h = d[8], s.dilation_w = d[9], s.pad_top = d[10];
   s.pad_left = d[11], s.pad_bottom = d[12], s.pad_right = d[13];
-  // Packing does not depend on the image size: any size with a non-empty output will do.
   s.in_h = s.dilation_h * (s.kernel_h - 1) + 1, s.in_w = s.dilation_w * (s.kernel_w - 1) + 1;
-  if (d[0] > 1 || !s.valid()) {
+  if (d[0] < 0 || d[0] > 1 || !s.valid()) {
     fail("Invalid inverted-residual geometry.",
          "hasExpand 0 or 1, positive sizes, strides and dilations, expandChannels == inChannels without an expand conv",
          list_string(shape), "");
   }
+  check_length(static_cast<int64_t>(f32_mbconv::weight_count(s)), length,
+               "expand [E, C, 1, 1] (if any), depthwise [E, 1, kh, kw], project [OC, E, 1, 1], back to back");
+  return s;
+}
+
+// f32_mbconv: the expand, depthwise and project weights back to back, packed for the variant's GEMM.
+AlignedBuffer pack_mbconv(const f32_mbconv::MbconvVariant* variant, const std::vector<double>& shape,
+                          const float* weights, int64_t length) {
+  const f32_mbconv::MbconvShape s = mbconv_shape(shape, length);
   if (variant == nullptr) {
     for (size_t i = 0; i < f32_mbconv::variant_count() && variant == nullptr; ++i) {
       if (isa_usable(f32_mbconv::variants()[i].isa)) variant = &f32_mbconv::variants()[i];
     }
   }
-  check_length(static_cast<int64_t>(f32_mbconv::weight_count(s)), length,
-               "expand [E, C, 1, 1] (if any), depthwise [E, 1, kh, kw], project [OC, E, 1, 1], back to back");
   AlignedBuffer out(f32_mbconv::packed_parts(*variant, s).total() * sizeof(float), true);
   f32_mbconv::pack(*variant, s, weights, reinterpret_cast<float*>(out.data()));
+  return out;
+}
+
+// bf16_mbconv: the same shape and weights; the 1x1 convs packed for the variant's bf16 GEMM.
+AlignedBuffer pack_bf16_mbconv(const bf16_mbconv::MbconvVariant* variant, const std::vector<double>& shape,
+                               const float* weights, int64_t length) {
+  const f32_mbconv::MbconvShape s = mbconv_shape(shape, length);
+  if (variant == nullptr) {
+    for (size_t i = 0; i < bf16_mbconv::variant_count() && variant == nullptr; ++i) {
+      if (isa_usable(bf16_mbconv::variants()[i].isa)) variant = &bf16_mbconv::variants()[i];
+    }
+  }
+  AlignedBuffer out(bf16_mbconv::packed_parts(*variant, s).total(), true);
+  bf16_mbconv::pack(*variant, s, weights, out.data());
   return out;
 }
 
@@ -345,6 +366,10 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (const f32_mbconv::MbconvVariant* v = f32_mbconv::find_variant(tactic.c_str())) {
     return pack_mbconv(v, shape, weights, weights_length);
   }
+  if (tactic == "bf16_mbconv") return pack_bf16_mbconv(nullptr, shape, weights, weights_length);
+  if (const bf16_mbconv::MbconvVariant* v = bf16_mbconv::find_variant(tactic.c_str())) {
+    return pack_bf16_mbconv(v, shape, weights, weights_length);
+  }
   if (tactic == "f32_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length);
   if (const f32_conv::NchwConvVariant* v = f32_conv::find_nchw_conv_variant(tactic.c_str())) {
     return pack_nchw_conv(v, shape, weights, weights_length);
@@ -359,7 +384,7 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
     return pack_gemm(v, shape, weights, weights_length);
   }
   fail("Unknown tactic for packWeights.",
-       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_conv_nchw, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, "
+       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_conv_nchw, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, bf16_mbconv, "
        "f16_conv, f16_gemm, qu8_conv, qu8_conv_nchw, qu8_dwconv or qu8_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }

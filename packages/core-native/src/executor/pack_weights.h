@@ -15,7 +15,8 @@ namespace kiln {
 // Conv shape (13): [OC, IC, kh, kw, sh, sw, dh, dw, pad t, l, b, r, group], weights [OC, IC/group, kh, kw].
 // GEMM shape (3): [K, N, transB], weights [K, N] (transB 0) or [N, K] (transB 1).
 // Inverted-residual block (f32_mbconv*) shape (14): [hasExpand, C, E, OC, kh, kw, sh, sw, dh, dw, pad t, l, b,
-// r], weights expand [E, C, 1, 1] (when hasExpand), depthwise [E, 1, kh, kw], project [OC, E, 1, 1] back to back.
+// r], weights expand [E, C, 1, 1] (when hasExpand), depthwise [E, 1, kh, kw], project [OC, E, 1, 1] back to back;
+// bf16_mbconv* the same (its 1x1 convs packed as bf16).
 // Reduced-precision tactics (bf16_/f16_/qu8_ gemm and conv) take the same shapes. qu8 tactics
 // also need the input's quantization (scale, zero point in [0, 255]; an int8 zero point z is
 // z + 128) and take optional weight scales (1 per tensor, or 1 per output channel; default

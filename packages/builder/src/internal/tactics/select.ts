@@ -159,6 +159,15 @@ function preferEarlier(ranked: readonly [string, number][], candidates: readonly
 
 /** A runner for one candidate on the layer (sample inputs, packed weights), or undefined when the tactic rejects the layer. */
 function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>): (() => void) | undefined {
+  return prepareLayers([[layer, tactic]], symbols);
+}
+
+/**
+ * A runner for layers in sequence, each on its tactic, as one program: tensors one layer writes
+ * and a later one reads live in the arena between them; the others are bound as in
+ * prepareTactic. Undefined when a tactic rejects its layer.
+ */
+function prepareLayers(steps: readonly (readonly [LoweredLayer, string])[], symbols: ReadonlyMap<string, number>): (() => void) | undefined {
   const blobs: { name: string; bytes: Uint8Array }[] = [];
   const tensors: NativeTensor[] = [];
   const inputs: ArrayBufferView[] = [];
@@ -172,53 +181,81 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
     arenaBytes += Math.ceil((shape.reduce((product, dim) => product * dim, 1) * ELEMENT_BYTES[dtype]!) / 64) * 64;
     return { dtype: dtype as NativeTensor['dtype'], shape, location: 'arena', offset };
   };
+  const produced = new Map<Value, number>();
+  const readLater = (value: Value, after: number) => steps.slice(after + 1).some(([reader]) => reader.inputs.includes(value));
+  const layers: NativeProgram['layers'] = [];
   try {
-    for (const [position, value] of layer.inputs.entries()) {
-      if (value === undefined) continue;
-      if (layer.packed && position === 1) {
-        const packed = layer.packed.pack(tactic);
-        tensors.push({ dtype: 'float32', shape: [packed.length / 4], location: 'weights', offset: addWeight(packed) });
-      } else if (value instanceof Constant) {
-        const data = value.values.data as ArrayBufferView;
-        tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape: [...value.shape], location: 'weights', offset: addWeight(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
-      } else if (ARENA_ONLY.has(value.dtype!)) {
-        tensors.push(inArena(value.dtype!, resolveDims(value, symbols)));
-      } else {
+    steps.forEach(([layer, tactic], index) => {
+      const indices: number[] = [];
+      for (const [position, value] of layer.inputs.entries()) {
+        if (value === undefined) continue;
+        if (produced.has(value)) {
+          indices.push(produced.get(value)!);
+          continue;
+        }
+        if (layer.packed && position === 1) {
+          const packed = layer.packed.pack(tactic);
+          tensors.push({ dtype: 'float32', shape: [packed.length / 4], location: 'weights', offset: addWeight(packed) });
+        } else if (value instanceof Constant) {
+          const data = value.values.data as ArrayBufferView;
+          tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape: [...value.shape], location: 'weights', offset: addWeight(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
+        } else if (ARENA_ONLY.has(value.dtype!)) {
+          tensors.push(inArena(value.dtype!, resolveDims(value, symbols)));
+        } else {
+          const shape = resolveDims(value, symbols);
+          tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'input', slot: inputs.length });
+          inputs.push(sample(value.dtype!, shape));
+        }
+        indices.push(tensors.length - 1);
+      }
+      const outputIndices = layer.outputs.map((value) => {
         const shape = resolveDims(value, symbols);
-        tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'input', slot: inputs.length });
-        inputs.push(sample(value.dtype!, shape));
-      }
-    }
-    for (const value of layer.outputs) {
-      const shape = resolveDims(value, symbols);
-      if (ARENA_ONLY.has(value.dtype!)) {
-        tensors.push(inArena(value.dtype!, shape));
-        continue;
-      }
-      tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'output', slot: outputs.length });
-      outputs.push(sample(value.dtype!, shape));
-    }
-    const { weights: placed, section: weights } = layoutWeights(blobs);
-    for (const tensor of tensors) if (tensor.location === 'weights') tensor.offset = placed[tensor.offset!]!.offset;
-    const inputCount = layer.inputs.filter((value) => value !== undefined).length;
-    const program: NativeProgram = {
-      arenaBytes,
-      tensors,
-      layers: [{
+        if (ARENA_ONLY.has(value.dtype!) || readLater(value, index)) {
+          tensors.push(inArena(value.dtype!, shape));
+        } else {
+          tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'output', slot: outputs.length });
+          outputs.push(sample(value.dtype!, shape));
+        }
+        produced.set(value, tensors.length - 1);
+        return tensors.length - 1;
+      });
+      layers.push({
         kernel: tactic,
-        inputs: [...Array(inputCount).keys()],
-        outputs: layer.outputs.map((_, i) => inputCount + i),
+        inputs: indices,
+        outputs: outputIndices,
         ...(layer.params ? { params: layer.params.map((param) => (typeof param === 'number' ? param : compileDim(param)(symbols))) } : {}),
         ...(layer.epilogue ? { epilogue: layer.epilogue as NativeProgram['layers'][number]['epilogue'] } : {}),
-      }],
-    };
-    const context = createEngine(program, weights).createContext();
+      });
+    });
+    const { weights: placed, section: weights } = layoutWeights(blobs);
+    for (const tensor of tensors) if (tensor.location === 'weights') tensor.offset = placed[tensor.offset!]!.offset;
+    const context = createEngine({ arenaBytes, tensors, layers }, weights).createContext();
     context.runSync(inputs, outputs);
     return () => context.runSync(inputs, outputs);
   } catch (error) {
     if (KilnError.isInstance(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * Minimum milliseconds per run of each alternative (layers in sequence on their tactics, one
+ * program each), timed in interleaved rounds (A B A B ...) after a warm-up; undefined for an
+ * alternative a tactic rejects. For passes that weigh a rewrite against the layers it replaces
+ * in one comparison: timing each layer alone adds a call and a pool wake-up per layer.
+ */
+export function timeAlternatives(alternatives: readonly (readonly (readonly [LoweredLayer, string])[])[], symbols: ReadonlyMap<string, number>, rounds = 10): (number | undefined)[] {
+  const runs = alternatives.map((steps) => prepareLayers(steps, symbols));
+  const best = runs.map(() => Number.POSITIVE_INFINITY);
+  for (let round = 0; round < rounds; round++) {
+    runs.forEach((run, i) => {
+      if (!run) return;
+      const start = process.hrtime.bigint();
+      run();
+      best[i] = Math.min(best[i]!, Number(process.hrtime.bigint() - start) / 1e6);
+    });
+  }
+  return runs.map((run, i) => (run ? best[i] : undefined));
 }
 
 /** Element types that only live in the arena (narrow activations between reduced-precision layers). */
