@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bf16-dwconv/dwconv.h"
+#include "kernels/f32-conv/dwconv.h"
 #include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/variants.h"
 #include "kernels/lowp-gemm/lowp.h"
@@ -244,6 +246,52 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
   }
 }
 
+// bf16_dwconv on mobilenet_v2's depthwise 3x3 shapes, bf16 in and out (as in a bf16 engine), bias and
+// ReLU6. GFLOP/s count the direct convolution's multiply-adds, as for f32_dwconv.
+void bench_bf16_dwconv(const Options& o, kiln::ThreadPool* pools[2]) {
+  struct Shape { const char* label; ConvShape shape; };
+  const Shape shapes[] = {
+      {"mobilenet_v2 dw3x3 112x112x32", conv(112, 32, 32, 3, 1, 1, 32)},
+      {"mobilenet_v2 dw3x3s2 112x112x96", conv(112, 96, 96, 3, 2, 1, 96)},
+      {"mobilenet_v2 dw3x3 56x56x144", conv(56, 144, 144, 3, 1, 1, 144)},
+      {"mobilenet_v2 dw3x3 28x28x192", conv(28, 192, 192, 3, 1, 1, 192)},
+      {"mobilenet_v2 dw3x3 14x14x384", conv(14, 384, 384, 3, 1, 1, 384)},
+      {"mobilenet_v2 dw3x3 7x7x960", conv(7, 960, 960, 3, 1, 1, 960)},
+  };
+  const kiln::Isa host = kiln::max_isa();
+  for (const Shape& entry : shapes) {
+    const ConvShape& s = entry.shape;
+    const int64_t m = s.out_h() * s.out_w(), k = 9;
+    const double flops = 2.0 * m * s.out_c * k;
+    std::vector<uint16_t> input(s.in_h * s.in_w * s.in_c), output(m * s.out_c);
+    float* values = random_floats(input.size());
+    for (size_t i = 0; i < input.size(); ++i) input[i] = kiln::lowp_gemm::float_to_bf16(values[i]);
+    float* weights = random_floats(s.out_c * k);
+    float* bias = random_floats(s.out_c);
+    float* packed = random_floats(kiln::f32_conv::dwconv_packed_size(s));
+    kiln::f32_conv::dwconv_pack(s, weights, packed);
+    for (size_t v = 0; v < kiln::bf16_dwconv::dw_variant_count(); ++v) {
+      const kiln::bf16_dwconv::DwVariant& variant = kiln::bf16_dwconv::dw_variants()[v];
+      if (!kiln::bf16_dwconv::applies(variant, s) || variant.isa == kiln::Isa::kScalar || variant.isa > host) continue;
+      if (!o.filter.empty() && std::string(variant.name).find(o.filter) == std::string::npos &&
+          std::string(entry.label).find(o.filter) == std::string::npos) continue;
+      kiln::bf16_dwconv::DwParams p;
+      p.input = {input.data(), true};
+      p.weights = packed;
+      p.output = output.data();
+      p.output_bf16 = true;
+      p.epilogue.bias = bias;
+      p.epilogue.activation = kiln::f32_gemm::Activation::kClip;
+      p.epilogue.alpha = 0.0f, p.epilogue.beta = 6.0f;
+      for (int t = 0; t < 2; ++t) {
+        const double seconds = time_call([&] { kiln::bf16_dwconv::run(variant, s, p, pools[t]); }, o.min_time);
+        report(o, variant.name, m, s.out_c, k, 1, t + 1, flops, seconds, entry.label, "bfloat16");
+      }
+    }
+    std::free(values), std::free(weights), std::free(bias), std::free(packed);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -266,5 +314,6 @@ int main(int argc, char** argv) {
   bench_gemm(o, pools);
   bench_lowp_gemm(o, pools);
   bench_conv(o, pools);
+  bench_bf16_dwconv(o, pools);
   return 0;
 }

@@ -29,7 +29,7 @@ flags_for() {
 }
 pids=()
 objects=()
-sources=("$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc "$pkg"/src/kernels/lowp-gemm/*.cc "$pkg"/src/kernels/lowp-conv/*.cc "$pkg"/src/kernels/lowp-dwconv/*.cc)
+sources=("$pkg"/src/kernels/f32-gemm/*.cc "$pkg"/src/kernels/f32-conv/*.cc "$pkg"/src/kernels/lowp-gemm/*.cc "$pkg"/src/kernels/lowp-conv/*.cc "$pkg"/src/kernels/lowp-dwconv/*.cc "$pkg"/src/kernels/bf16-dwconv/*.cc)
 if [[ "${KILN_REAL_PLATFORM:-0}" == "1" ]]; then
   sources+=("$pkg/src/platform/cpu.cc" "$pkg/src/runtime/thread_pool.cc")
 fi

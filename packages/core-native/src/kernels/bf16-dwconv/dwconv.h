@@ -68,10 +68,6 @@ bool applies(const DwVariant& variant, const ConvShape& shape);
 void bf16_dwconv__scalar(const RowArgs& args);
 void bf16_dwconv_3x3__avx512(const RowArgs& args);
 void bf16_dwconv__avx512(const RowArgs& args);
-// The 3x3 row for bf16 in and out without residual or column dilation, 32 channels as even/odd
-// pairs (dwconv_pairs__avx512.cc); bf16_dwconv_3x3__avx512 takes it when pairs_apply.
-bool pairs_apply(const RowArgs& args);
-void bf16_dwconv_3x3_pairs__avx512(const RowArgs& args);
 
 // Output rows split over the pool as f32_dwconv splits them.
 void run(const DwVariant& variant, const ConvShape& shape, const DwParams& params, ThreadPool* pool);

@@ -1,6 +1,7 @@
-// AVX-512 bf16_dwconv rows: f32_dwconv's AVX-512 row (16 channels per vector, 3x3 weights in
-// registers, four interior output pixels per step) with bf16 loads (a shift) and stores (rounded
-// to nearest even, bf16_avx512.h) where the tensors are bf16.
+// AVX-512 bf16_dwconv rows: f32_dwconv's AVX-512 rows with bf16 loads (exact widening) and stores
+// (rounded to nearest even, bf16_avx512.h) where the tensors are bf16. 3x3 at stride 1 or 2 across
+// the row runs the register-blocked row of f32-conv/dwconv-3x3-avx512.h (each input pixel widened
+// once per kernel row for every output pixel that reads it); other shapes the generic row.
 #include <immintrin.h>
 
 #include <cassert>
@@ -8,6 +9,7 @@
 #include <type_traits>
 
 #include "dwconv.h"
+#include "kernels/f32-conv/dwconv-3x3-avx512.h"
 #include "kernels/f32-conv/dwconv.h"
 #include "kernels/f32-gemm/vmath-avx512.h"
 #include "kernels/lowp-gemm/bf16_avx512.h"
@@ -140,8 +142,37 @@ void dw_row(const RowArgs& r) {
   }
 }
 
+// The register-blocked 3x3 row: + residual (fp32 or bf16), the activation, the store.
+template <class In, class Out>
+void row_3x3(const RowArgs& r) {
+  const ConvShape& s = *r.shape;
+  const int64_t channels = s.in_c;
+  Out* output = static_cast<Out*>(r.output);
+  f32_conv::dw3x3::with_activation(*r.epilogue, [&](auto activation) {
+    auto finish = [&](int64_t ow, int pixels, int64_t c0, __mmask16 m, const __m512* acc) {
+      const int64_t at = ow * channels + c0;
+      for (int j = 0; j < pixels; ++j) {
+        __m512 v = acc[j];
+        if (r.residual != nullptr) {
+          const int64_t where = at + j * channels;
+          v = _mm512_add_ps(v, r.residual_bf16 ? load_16(m, static_cast<const uint16_t*>(r.residual) + where)
+                                               : load_16(m, static_cast<const float*>(r.residual) + where));
+        }
+        store_16(m, output + at + j * channels, activation(v));
+      }
+    };
+    f32_conv::dw3x3::row(s, static_cast<const In*>(r.input), r.weights, r.bias, r.oh, finish);
+  });
+}
+
 template <int KH, int KW>
 void dispatch(const RowArgs& r) {
+  if (KH == 3 && KW == 3 && f32_conv::dw3x3::applies_3x3(*r.shape)) {
+    if (r.input_bf16 && r.output_bf16) return row_3x3<uint16_t, uint16_t>(r);
+    if (r.input_bf16) return row_3x3<uint16_t, float>(r);
+    if (r.output_bf16) return row_3x3<float, uint16_t>(r);
+    return row_3x3<float, float>(r);
+  }
   if (r.input_bf16 && r.output_bf16) return dw_row<KH, KW, uint16_t, uint16_t>(r);
   if (r.input_bf16) return dw_row<KH, KW, uint16_t, float>(r);
   if (r.output_bf16) return dw_row<KH, KW, float, uint16_t>(r);
@@ -150,10 +181,7 @@ void dispatch(const RowArgs& r) {
 
 }  // namespace
 
-void bf16_dwconv_3x3__avx512(const RowArgs& args) {
-  if (pairs_apply(args)) return bf16_dwconv_3x3_pairs__avx512(args);
-  dispatch<3, 3>(args);
-}
+void bf16_dwconv_3x3__avx512(const RowArgs& args) { dispatch<3, 3>(args); }
 void bf16_dwconv__avx512(const RowArgs& args) { dispatch<0, 0>(args); }
 
 }  // namespace kiln::bf16_dwconv

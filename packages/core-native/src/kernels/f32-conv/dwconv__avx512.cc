@@ -1,10 +1,12 @@
-// AVX-512 depthwise Conv2D rows: 16 channels per vector, 3x3 weights held in registers, four
-// interior output pixels per step.
+// AVX-512 depthwise Conv2D rows: 16 channels per vector. 3x3 at stride 1 or 2 across the row:
+// the register-blocked row of dwconv-3x3-avx512.h; other kernels, strides and dilations: weights
+// held in registers (3x3) or loaded per tap, four interior output pixels per step.
 #include <immintrin.h>
 
 #include <cassert>
 #include <type_traits>
 
+#include "dwconv-3x3-avx512.h"
 #include "dwconv.h"
 #include "kernels/f32-gemm/vmath-avx512.h"
 
@@ -79,7 +81,24 @@ void dw_row_avx512(const DwRowArgs& r) {
 
 }  // namespace
 
-void f32_dwconv_3x3__avx512(const DwRowArgs& args) { dw_row_avx512<3, 3>(args); }
+void f32_dwconv_3x3__avx512(const DwRowArgs& args) {
+  const ConvShape& s = *args.shape;
+  assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
+  if (!dw3x3::applies_3x3(s)) return dw_row_avx512<3, 3>(args);
+  const int64_t channels = s.in_c;
+  dw3x3::with_activation(*args.epilogue, [&](auto activation) {
+    auto finish = [&](int64_t ow, int pixels, int64_t c0, __mmask16 m, const __m512* acc) {
+      float* out = args.output + ow * channels + c0;
+      const float* residual = args.residual != nullptr ? args.residual + ow * channels + c0 : nullptr;
+      for (int j = 0; j < pixels; ++j) {
+        __m512 v = acc[j];
+        if (residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + j * channels));
+        _mm512_mask_storeu_ps(out + j * channels, m, activation(v));
+      }
+    };
+    dw3x3::row(s, args.input, args.weights, args.bias, args.oh, finish);
+  });
+}
 void f32_dwconv__avx512(const DwRowArgs& args) { dw_row_avx512<0, 0>(args); }
 
 }  // namespace kiln::f32_conv
