@@ -1,20 +1,27 @@
 // AVX-512 NCHW-input convolution rows: MR output pixels x NR output channels per register tile
 // (NR / 16 vectors), one broadcast input tap per pixel and step, bias / residual / activation
-// applied in registers before the NHWC store.
+// applied in registers before the NHWC store: fp32, or bf16 rounded to nearest even as
+// float_to_bf16 does (the bf16_conv_nchw variants).
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 
 #include "kernels/f32-gemm/vmath-avx512.h"
+#include "kernels/lowp-gemm/bf16_avx512.h"
 #include "stem.h"
 
 namespace kiln::f32_conv {
 namespace {
 
+inline void store(float* out, __mmask16 m, __m512 y) { _mm512_mask_storeu_ps(out, m, y); }
+inline void store(uint16_t* out, __mmask16 m, __m512 y) { lowp_gemm::bf16_store_16(m, out, y); }
+
 // Pixels [ow0, ow0 + MR) x channels [c0, c0 + 16 * NV) of the row; `last` masks the last vector.
-// SW: the horizontal stride when known at compile time (0: read it from the shape).
-template <int MR, int NV, int SW>
+// SW: the horizontal stride when known at compile time (0: read it from the shape); Out: float
+// or uint16_t (bf16).
+template <int MR, int NV, int SW, class Out>
 void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, __mmask16 last) {
   const ConvShape& s = *r.shape;
   const int64_t sw = SW > 0 ? SW : s.stride_w, k_count = s.in_c * s.kernel_h * s.kernel_w;
@@ -54,13 +61,13 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
     const __m512 hi = _mm512_set1_ps(e.activation == Activation::kClip ? e.beta : __builtin_inff());
 #pragma GCC unroll 14
     for (int i = 0; i < MR; ++i) {
-      float* out = r.output + (ow0 + i) * r.output_stride + c0;
+      Out* out = static_cast<Out*>(r.output) + (ow0 + i) * r.output_stride + c0;
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
         const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
         // max(lo, y) / min(hi, y) return y when it is NaN (the second operand), as ONNX does.
         const __m512 y = clamp ? _mm512_min_ps(hi, _mm512_max_ps(lo, acc[i][v])) : acc[i][v];
-        _mm512_mask_storeu_ps(out + 16 * v, m, y);
+        store(out + 16 * v, m, y);
       }
     }
     return;
@@ -73,36 +80,36 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
       const __mmask16 m = v == NV - 1 ? last : __mmask16(0xFFFF);
       __m512 y = acc[i][v];
       if (r.residual != nullptr) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, r.residual + at + 16 * v));
-      _mm512_mask_storeu_ps(r.output + (ow0 + i) * r.output_stride + c0 + 16 * v, m, f32_gemm::avx512::activate(y, e));
+      store(static_cast<Out*>(r.output) + (ow0 + i) * r.output_stride + c0 + 16 * v, m, f32_gemm::avx512::activate(y, e));
     }
   }
 }
 
 // Columns [ow_begin, ow_end) of the row for one channel block: full MR tiles, then 8 / 4 / 2 / 1 for the rest.
-template <int MR, int NV, int SW>
+template <int MR, int NV, int SW, class Out>
 void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, __mmask16 last) {
   const int64_t ow_end = r.ow_end;
   int64_t ow = r.ow_begin;
-  for (; ow + MR <= ow_end; ow += MR) tile<MR, NV, SW>(r, ow, c0, w, width, last);
+  for (; ow + MR <= ow_end; ow += MR) tile<MR, NV, SW, Out>(r, ow, c0, w, width, last);
   // A last full tile that overlaps the previous one beats narrow latency-bound tiles; it writes
   // some pixels twice, so only without a residual (which may alias the output).
   if (ow < ow_end && ow_end - r.ow_begin >= MR && r.residual == nullptr) {
-    tile<MR, NV, SW>(r, ow_end - MR, c0, w, width, last);
+    tile<MR, NV, SW, Out>(r, ow_end - MR, c0, w, width, last);
     return;
   }
   if constexpr (MR > 8) {
-    for (; ow + 8 <= ow_end; ow += 8) tile<8, NV, SW>(r, ow, c0, w, width, last);
+    for (; ow + 8 <= ow_end; ow += 8) tile<8, NV, SW, Out>(r, ow, c0, w, width, last);
   }
   if constexpr (MR > 4) {
-    for (; ow + 4 <= ow_end; ow += 4) tile<4, NV, SW>(r, ow, c0, w, width, last);
+    for (; ow + 4 <= ow_end; ow += 4) tile<4, NV, SW, Out>(r, ow, c0, w, width, last);
   }
   if constexpr (MR > 2) {
-    for (; ow + 2 <= ow_end; ow += 2) tile<2, NV, SW>(r, ow, c0, w, width, last);
+    for (; ow + 2 <= ow_end; ow += 2) tile<2, NV, SW, Out>(r, ow, c0, w, width, last);
   }
-  for (; ow < ow_end; ++ow) tile<1, NV, SW>(r, ow, c0, w, width, last);
+  for (; ow < ow_end; ++ow) tile<1, NV, SW, Out>(r, ow, c0, w, width, last);
 }
 
-template <int MR, int NR, int SW>
+template <int MR, int NR, int SW, class Out>
 void row_with_stride(const NchwRowArgs& r) {
   static_assert(NR % 16 == 0 && NR <= 64, "NR: 16 to 64 channels, whole vectors");
   const ConvShape& s = *r.shape;
@@ -115,27 +122,29 @@ void row_with_stride(const NchwRowArgs& r) {
     const float* w = r.weights + c0 * k_count;
     const int64_t width = 16 * vectors;
     switch (vectors) {
-      case 1: columns<MR, 1, SW>(r, c0, w, width, last); break;
-      case 2: columns<MR, 2, SW>(r, c0, w, width, last); break;
-      case 3: if constexpr (NR >= 48) columns<MR, 3, SW>(r, c0, w, width, last); break;
-      default: if constexpr (NR >= 64) columns<MR, 4, SW>(r, c0, w, width, last); break;
+      case 1: columns<MR, 1, SW, Out>(r, c0, w, width, last); break;
+      case 2: columns<MR, 2, SW, Out>(r, c0, w, width, last); break;
+      case 3: if constexpr (NR >= 48) columns<MR, 3, SW, Out>(r, c0, w, width, last); break;
+      default: if constexpr (NR >= 64) columns<MR, 4, SW, Out>(r, c0, w, width, last); break;
     }
   }
 }
 
-template <int MR, int NR>
+template <int MR, int NR, class Out>
 void row(const NchwRowArgs& r) {
   assert(r.shape->groups == 1 && r.output != nullptr && r.taps != nullptr);
   switch (r.shape->stride_w) {
-    case 1: row_with_stride<MR, NR, 1>(r); break;
-    case 2: row_with_stride<MR, NR, 2>(r); break;
-    default: row_with_stride<MR, NR, 0>(r); break;
+    case 1: row_with_stride<MR, NR, 1, Out>(r); break;
+    case 2: row_with_stride<MR, NR, 2, Out>(r); break;
+    default: row_with_stride<MR, NR, 0, Out>(r); break;
   }
 }
 
 }  // namespace
 
-void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args) { row<6, 64>(args); }
-void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args) { row<14, 32>(args); }
+void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args) { row<6, 64, float>(args); }
+void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args) { row<14, 32, float>(args); }
+void bf16_conv_nchw_6x64__avx512(const NchwRowArgs& args) { row<6, 64, uint16_t>(args); }
+void bf16_conv_nchw_14x32__avx512(const NchwRowArgs& args) { row<14, 32, uint16_t>(args); }
 
 }  // namespace kiln::f32_conv
