@@ -36,7 +36,8 @@ export interface Bf16ActivationOptions {
  * ever added. Each stored value is float_to_bf16 of the fp32 value the producer computed (one
  * rounding more than before: the reader rounded it to bf16 anyway when it was a bf16 conv).
  * fp32 convs with bf16 candidates, and NCHW stems whose bf16_conv_nchw variants this CPU runs,
- * are tried in bf16 and kept there only when faster, timed in the form they will run.
+ * are tried in bf16 and kept there only when faster, timed in the form they will run; a stem
+ * together with its readers (its bf16 form costs it a few percent and saves them more).
  */
 export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, options: Bf16ActivationOptions): void {
   const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512') ?? runnable('bf16_dwconv__avx512'), any: runnable('bf16_dwconv__avx512') };
@@ -46,22 +47,51 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
   const depthwise = new Set(dwTactics.any ? layers.filter((layer) => isDepthwise(layer) && options.allowsBf16(layer)) : []);
   const poolTactic = runnable('bf16_maxpool2d_nhwc__avx512') ?? runnable('bf16_maxpool2d_nhwc__scalar');
   const passThrough = new Set(layers.filter((layer) => (poolTactic && layer.family === 'f32_maxpool2d_nhwc') || (layer.family === 'x_concat' && layer.outputs[0]?.shape?.length === 4 && layer.params?.[0] === 3)));
+  const dwTactic = (layer: LoweredLayer) => (layer.params?.[0] === 3 && layer.params[1] === 3 ? dwTactics.three : dwTactics.any);
   let bf16 = narrowTensors(layers, graphOutputs, readers, depthwise, passThrough);
   // Promoted convs keep bf16 only when one of their bf16 tactics, timed in the form it now runs
   // (bf16 tensors in and out), beats their fp32 timing; a conv that goes back to fp32 changes its
   // neighbours' forms, so the rest are timed again until nothing changes.
   const timings = new Map<string, number | undefined>();
-  const timed = (layer: LoweredLayer, tactic: string) => {
-    const key = `${layer.name}|${tactic}|${[...layer.inputs, ...layer.outputs].map((value) => (value && bf16.has(value) ? 'b' : 'f')).join('')}`;
-    if (!timings.has(key)) timings.set(key, timeInForm(layer, tactic, bf16, options.optSymbols));
+  const timed = (layer: LoweredLayer, tactic: string, narrow: ReadonlySet<Value> = bf16) => {
+    const key = `${layer.name}|${tactic}|${[...layer.inputs, ...layer.outputs].map((value) => (value && narrow.has(value) ? 'b' : 'f')).join('')}`;
+    if (!timings.has(key)) timings.set(key, timeInForm(layer, tactic, narrow, options.optSymbols));
     return timings.get(key);
+  };
+  // An NCHW stem's bf16 form changes only its output, which its readers (a depthwise conv, a max
+  // pool) then read at half the bytes: the stem on `tactic` plus its readers, each timed in the
+  // form it would run with the stem on that tactic (undefined when one cannot be timed).
+  const withReaders = (stem: LoweredLayer, tactic: string): number | undefined => {
+    const current = stem.tactic;
+    stem.tactic = tactic;
+    const dw = new Set(depthwise);
+    const pass = new Set(passThrough);
+    const narrow = narrowTensors(layers, graphOutputs, readers, dw, pass);
+    stem.tactic = current;
+    let total = timed(stem, tactic, narrow);
+    for (const reader of new Set((readers.get(stem.outputs[0]!) ?? []).map(({ layer }) => layer))) {
+      const readerTactic = dw.has(reader) ? dwTactic(reader) : pass.has(reader) && reader.family === 'f32_maxpool2d_nhwc' ? poolTactic : reader.tactic;
+      const ms = readerTactic && reader.family !== 'reference' ? timed(reader, readerTactic, narrow) : undefined;
+      total = total === undefined || ms === undefined ? undefined : total + ms;
+    }
+    return total;
+  };
+  const faster = (layer: LoweredLayer, best: readonly [string, number], fp32: string) => {
+    if (isBf16Stem(layer)) {
+      const [narrowMs, wideMs] = [withReaders(layer, best[0]), withReaders(layer, fp32)];
+      if (narrowMs !== undefined && wideMs !== undefined) {
+        options.log(`Precision: stem ${layer.name} with its readers: ${best[0]} ${narrowMs.toFixed(4)} ms, ${fp32} ${wideMs.toFixed(4)} ms`);
+        return narrowMs < wideMs;
+      }
+    }
+    return best[1] < (layer.timings?.[fp32] ?? Number.POSITIVE_INFINITY);
   };
   for (let changed = promoted.size > 0; changed; ) {
     changed = false;
     for (const [layer, fp32] of promoted) {
       const forms = bf16Tactics(layer).map((tactic) => [tactic, timed(layer, tactic)] as const);
       const best = forms.filter((entry): entry is readonly [string, number] => entry[1] !== undefined).sort((a, b) => a[1] - b[1])[0];
-      if (best && best[1] < (layer.timings?.[fp32] ?? Number.POSITIVE_INFINITY)) {
+      if (best && faster(layer, best, fp32)) {
         layer.tactic = best[0];
         continue;
       }
@@ -85,7 +115,7 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
   }
   for (const layer of depthwise) {
     layer.family = 'bf16_dwconv';
-    layer.tactic = layer.params?.[0] === 3 && layer.params[1] === 3 ? dwTactics.three : dwTactics.any;
+    layer.tactic = dwTactic(layer);
     layer.candidates = undefined;
   }
   if (bf16.size > 0) {

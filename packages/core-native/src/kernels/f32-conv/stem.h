@@ -46,6 +46,8 @@ void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_6x16__avx2(const NchwRowArgs& args);
 void f32_conv_nchw_4x8__scalar(const NchwRowArgs& args);
+void bf16_conv_nchw_6x64__avx512vnni(const NchwRowArgs& args);
+void bf16_conv_nchw_14x32__avx512vnni(const NchwRowArgs& args);
 void bf16_conv_nchw_6x64__avx512(const NchwRowArgs& args);
 void bf16_conv_nchw_14x32__avx512(const NchwRowArgs& args);
 void bf16_conv_nchw_6x16__avx2(const NchwRowArgs& args);
