@@ -21,10 +21,12 @@ const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
  *   are those variants and, when it may also run in fp32 (not an explicit Q/DQ layer), the
  *   `f32_conv_nchw` ones (the int8 stem quantizes the fp32 input itself, so int8 engines need no
  *   reformat either);
- * - otherwise, in bf16 and fp16 engines (reduced-precision candidates besides fp32 ones), it
- *   becomes an `f32_conv_nchw` layer too: the NCHW stem does fp32 arithmetic on the fp32 image,
+ * - otherwise, in bf16 and fp16 engines (bf16/fp16 candidates besides fp32 ones, no int8 ones),
+ *   it becomes an `f32_conv_nchw` layer too: the NCHW stem does fp32 arithmetic on the fp32 image,
  *   and keepBf16Activations later moves it to `bf16_conv_nchw` (the same tiles, a bf16 output)
- *   when its readers take bf16. A layer constrained to a reduced precision alone stays NHWC.
+ *   when that is faster with its readers. A layer constrained to a reduced precision alone, and an
+ *   int8-capable one that qu8_conv_nchw does not take (a residual), stay NHWC (timeInt8Forms times
+ *   their int8 form there).
  * The NHWC candidates (bf16/fp16 AMX and AVX-512 convs included) are kept for revisitNchwConvs,
  * which times that path (with its reformat) against the NCHW one.
  */
@@ -43,7 +45,7 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
       nhwcCandidates.set(layer, layer.candidates);
       layer.family = 'qu8_conv_nchw';
       layer.candidates = [...int8Stems, ...fp32];
-    } else if (mayRunFp32(layer)) {
+    } else if (mayRunFp32(layer) && !layer.candidates.some((tactic) => tactic.startsWith('qu8_'))) {
       nhwcCandidates.set(layer, layer.candidates);
       layer.family = 'f32_conv_nchw';
       layer.candidates = runnableTactics('f32_conv_nchw');
