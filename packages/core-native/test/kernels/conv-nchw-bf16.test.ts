@@ -6,7 +6,7 @@
 // at 1 and 2 threads; rounding edge cases (ties to even, subnormals, overflow to infinity, NaN)
 // come out as float_to_bf16 says; bad layers get coded errors.
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NativeProgram, type NativeTensor, createEngine, getThreads, kernels, packWeights, setThreads } from '../../src/index.js';
+import { type NativeProgram, type NativeTensor, type NativeUnaryStep, createEngine, getThreads, kernels, packWeights, setThreads } from '../../src/index.js';
 import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, outSize, runPacked, variantsOf } from '../helpers/fused.js';
 import { expectClose, randomFloats, rng } from '../helpers/harness.js';
@@ -28,7 +28,7 @@ const CASES: Array<[string, ConvCase]> = [
 ];
 
 // ReLU and ReLU6 (the stems' own), then the rest of the fused activations.
-const STEPS = [{ op: 'Relu' }, { op: 'Clip', alpha: 0, beta: 6 }, undefined, ...ACTIVATIONS.slice(1)];
+const STEPS: (NativeUnaryStep | undefined)[] = [{ op: 'Relu' }, { op: 'Clip', alpha: 0, beta: 6 }, undefined, ...ACTIVATIONS.slice(1)];
 
 const params = (c: ConvCase, bias: boolean, residual: boolean) => [c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, ...c.pads, c.group, bias ? 1 : 0, residual ? 1 : 0];
 const packShape = (c: ConvCase) => [c.oc, c.c, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, ...c.pads, c.group];
