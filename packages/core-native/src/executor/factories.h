@@ -21,6 +21,7 @@ std::unique_ptr<Op> make_x_cast(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_conv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_mbconv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_conv_nchw(const OpBuildArgs& args);
+std::unique_ptr<Op> make_bf16_conv_nchw(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_gemm(const OpBuildArgs& args);
 std::unique_ptr<Op> make_f32_matmul(const OpBuildArgs& args);
 std::unique_ptr<Op> make_x_compare(const OpBuildArgs& args);

@@ -97,6 +97,8 @@ std::vector<KernelFamily> make_families() {
                      make_f32_conv);
   add_variant_family(&families, "f32_conv_nchw", f32_conv::nchw_conv_variants(), f32_conv::nchw_conv_variant_count(),
                      make_f32_conv_nchw);
+  add_variant_family(&families, "bf16_conv_nchw", f32_conv::bf16_nchw_conv_variants(),
+                     f32_conv::bf16_nchw_conv_variant_count(), make_bf16_conv_nchw);
   add_variant_family(&families, "f32_deconv", f32_conv::deconv_variants(), f32_conv::deconv_variant_count(),
                      make_f32_deconv);
   add_variant_family(&families, "f32_gemm", f32_gemm::variants(), f32_gemm::variant_count(), make_f32_gemm);

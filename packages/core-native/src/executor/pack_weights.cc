@@ -94,7 +94,8 @@ AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<
   return out;
 }
 
-// f32_conv_nchw: NCHW-input convolutions (group 1, few input channels); the alias picks as createEngine does.
+// f32_conv_nchw and bf16_conv_nchw: NCHW-input convolutions (group 1, few input channels), the same
+// packing for both; an alias picks as createEngine does (the two lists have the same tiles in order).
 AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std::vector<double>& shape,
                              const float* weights, int64_t length) {
   const f32_conv::ConvShape s = conv_shape(shape);
@@ -370,7 +371,7 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (const bf16_mbconv::MbconvVariant* v = bf16_mbconv::find_variant(tactic.c_str())) {
     return pack_bf16_mbconv(v, shape, weights, weights_length);
   }
-  if (tactic == "f32_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length);
+  if (tactic == "f32_conv_nchw" || tactic == "bf16_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length);
   if (const f32_conv::NchwConvVariant* v = f32_conv::find_nchw_conv_variant(tactic.c_str())) {
     return pack_nchw_conv(v, shape, weights, weights_length);
   }
@@ -384,7 +385,7 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
     return pack_gemm(v, shape, weights, weights_length);
   }
   fail("Unknown tactic for packWeights.",
-       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_conv_nchw, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_gemm, bf16_mbconv, "
+       "a GEMM, conv or deconv variant name (kernels() with family f32_conv, f32_conv_nchw, f32_deconv, f32_gemm, f32_mbconv, bf16_conv, bf16_conv_nchw, bf16_gemm, bf16_mbconv, "
        "f16_conv, f16_gemm, qu8_conv, qu8_conv_nchw, qu8_dwconv or qu8_gemm)",
        tactic, "Only GEMM and convolution tactics take packed weights.");
 }

@@ -20,8 +20,15 @@ const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
  *   a vector `qu8_conv_nchw` variant (VNNI), it becomes a `qu8_conv_nchw` layer whose candidates
  *   are those variants and, when it may also run in fp32 (not an explicit Q/DQ layer), the
  *   `f32_conv_nchw` ones (the int8 stem quantizes the fp32 input itself, so int8 engines need no
- *   reformat either). Its other precisions (bf16, fp16) have no NCHW kernel: revisitNchwConvs
- *   times them on the NHWC path.
+ *   reformat either);
+ * - otherwise, in bf16 and fp16 engines (bf16/fp16 candidates besides fp32 ones, no int8 ones),
+ *   it becomes an `f32_conv_nchw` layer too: the NCHW stem does fp32 arithmetic on the fp32 image,
+ *   and keepBf16Activations later moves it to `bf16_conv_nchw` (the same tiles, a bf16 output)
+ *   when that is faster with its readers. A layer constrained to a reduced precision alone, and an
+ *   int8-capable one that qu8_conv_nchw does not take (a residual), stay NHWC (timeInt8Forms times
+ *   their int8 form there).
+ * The NHWC candidates (bf16/fp16 AMX and AVX-512 convs included) are kept for revisitNchwConvs,
+ * which times that path (with its reformat) against the NCHW one.
  */
 export function readNchwInputs(layers: readonly LoweredLayer[]): void {
   const producer = new Map<Value, LoweredLayer>();
@@ -34,10 +41,14 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
       layer.family = 'f32_conv_nchw';
     } else if (int8Stems.length > 0 && readsInt8(layer)) {
       // fp32 NCHW candidates only where the layer may run in fp32 (not an explicit Q/DQ layer).
-      const fp32 = layer.candidates.some((tactic) => tactic.startsWith('f32_')) ? runnableTactics('f32_conv_nchw') : [];
+      const fp32 = mayRunFp32(layer) ? runnableTactics('f32_conv_nchw') : [];
       nhwcCandidates.set(layer, layer.candidates);
       layer.family = 'qu8_conv_nchw';
       layer.candidates = [...int8Stems, ...fp32];
+    } else if (mayRunFp32(layer) && !layer.candidates.some((tactic) => tactic.startsWith('qu8_'))) {
+      nhwcCandidates.set(layer, layer.candidates);
+      layer.family = 'f32_conv_nchw';
+      layer.candidates = runnableTactics('f32_conv_nchw');
     } else {
       continue;
     }
@@ -86,6 +97,11 @@ function qualifies(layer: LoweredLayer, reformat: LoweredLayer): boolean {
 /** An int8-capable conv (input grid, qu8 candidates) without a residual (qu8_conv_nchw takes none). */
 function readsInt8(layer: LoweredLayer): boolean {
   return layer.inputGrid !== undefined && layer.params?.[12] === 0 && (layer.candidates?.some((tactic) => tactic.startsWith('qu8_conv')) ?? false);
+}
+
+/** Whether a conv with explicit candidates (a reduced-precision build) may also run in fp32. */
+function mayRunFp32(layer: LoweredLayer): boolean {
+  return layer.candidates?.some((tactic) => tactic.startsWith('f32_')) ?? false;
 }
 
 function samePerm(params: readonly (number | string)[] | undefined, perm: readonly number[]): boolean {

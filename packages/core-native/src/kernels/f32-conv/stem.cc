@@ -8,6 +8,7 @@
 
 #include "kernels/f32-gemm/scratch.h"
 #include "kernels/f32-gemm/ukernels.h"
+#include "kernels/lowp-gemm/lowp.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln::f32_conv {
@@ -16,11 +17,23 @@ namespace {
 // Fastest-first within an ISA (6x64 for stems of 33+ channels; 14x32 keeps more accumulators
 // busy below that: the tuner times both); the reference last, always applicable.
 const NchwConvVariant kVariants[] = {
-    {"f32_conv_nchw_6x64__avx512", Isa::kAvx512, 64, 16, f32_conv_nchw_6x64__avx512},
-    {"f32_conv_nchw_14x32__avx512", Isa::kAvx512, 32, 16, f32_conv_nchw_14x32__avx512},
-    {"f32_conv_nchw_6x16__avx2", Isa::kAvx2, 16, 8, f32_conv_nchw_6x16__avx2},
-    {"f32_conv_nchw_4x8__scalar", Isa::kScalar, 8, 1, f32_conv_nchw_4x8__scalar},
-    {"f32_conv_nchw_direct__scalar", Isa::kScalar, 0, 0, nullptr},
+    {"f32_conv_nchw_6x64__avx512", Isa::kAvx512, false, 64, 16, f32_conv_nchw_6x64__avx512},
+    {"f32_conv_nchw_14x32__avx512", Isa::kAvx512, false, 32, 16, f32_conv_nchw_14x32__avx512},
+    {"f32_conv_nchw_6x16__avx2", Isa::kAvx2, false, 16, 8, f32_conv_nchw_6x16__avx2},
+    {"f32_conv_nchw_4x8__scalar", Isa::kScalar, false, 8, 1, f32_conv_nchw_4x8__scalar},
+    {"f32_conv_nchw_direct__scalar", Isa::kScalar, false, 0, 0, nullptr},
+};
+
+// The same tiles with a bfloat16 store (AVX512-BF16's conversion first: fewer instructions than
+// the integer rounding, the same bytes).
+const NchwConvVariant kBf16Variants[] = {
+    {"bf16_conv_nchw_6x64__avx512vnni", Isa::kAvx512Vnni, true, 64, 16, bf16_conv_nchw_6x64__avx512vnni},
+    {"bf16_conv_nchw_14x32__avx512vnni", Isa::kAvx512Vnni, true, 32, 16, bf16_conv_nchw_14x32__avx512vnni},
+    {"bf16_conv_nchw_6x64__avx512", Isa::kAvx512, true, 64, 16, bf16_conv_nchw_6x64__avx512},
+    {"bf16_conv_nchw_14x32__avx512", Isa::kAvx512, true, 32, 16, bf16_conv_nchw_14x32__avx512},
+    {"bf16_conv_nchw_6x16__avx2", Isa::kAvx2, true, 16, 8, bf16_conv_nchw_6x16__avx2},
+    {"bf16_conv_nchw_4x8__scalar", Isa::kScalar, true, 8, 1, bf16_conv_nchw_4x8__scalar},
+    {"bf16_conv_nchw_direct__scalar", Isa::kScalar, true, 0, 0, nullptr},
 };
 
 int64_t round_up(int64_t value, int64_t granule) { return (value + granule - 1) / granule * granule; }
@@ -73,8 +86,14 @@ bool nchw_conv_applies(const ConvShape& s) {
 const NchwConvVariant* nchw_conv_variants() { return kVariants; }
 size_t nchw_conv_variant_count() { return sizeof(kVariants) / sizeof(kVariants[0]); }
 
+const NchwConvVariant* bf16_nchw_conv_variants() { return kBf16Variants; }
+size_t bf16_nchw_conv_variant_count() { return sizeof(kBf16Variants) / sizeof(kBf16Variants[0]); }
+
 const NchwConvVariant* find_nchw_conv_variant(const char* name) {
   for (const NchwConvVariant& v : kVariants) {
+    if (std::strcmp(v.name, name) == 0) return &v;
+  }
+  for (const NchwConvVariant& v : kBf16Variants) {
     if (std::strcmp(v.name, name) == 0) return &v;
   }
   return nullptr;
@@ -104,14 +123,14 @@ void nchw_conv_pack(const NchwConvVariant& v, const ConvShape& s, const float* w
   }
 }
 
-void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
-  assert(nchw_conv_applies(s) && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
+namespace {
+
+// Output rows of a tiled variant over the pool; `output` is float or bf16 (v.output_bf16).
+void run_rows(const NchwConvVariant& v, const ConvShape& s, const ConvParams& p, void* output, ThreadPool* pool) {
+  assert(nchw_conv_applies(s) && p.input != nullptr && p.packed_weights != nullptr && output != nullptr);
   assert(p.output_stride == 0 || p.output_stride >= s.out_c);
   const int64_t pixel_stride = p.output_stride > 0 ? p.output_stride : s.out_c;
-  if (v.row == nullptr) {
-    nchw_conv_reference_run(s, p);
-    return;
-  }
+  const size_t value_bytes = v.output_bf16 ? sizeof(uint16_t) : sizeof(float);
   const int64_t oh_count = s.out_h(), ow_count = s.out_w(), rows = s.batch * oh_count;
   // Columns of a padded row: (ow_count - 1) * stride_w + (kernel_w - 1) * dilation_w, the last
   // one any tap reads, stays below pad_left + in_w + pad_right by the output size formula.
@@ -141,7 +160,7 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);
     for (int64_t index = chunk * per_chunk; index < end; ++index) {
       args.residual = p.epilogue.residual != nullptr ? p.epilogue.residual + index * ow_count * s.out_c : nullptr;
-      args.output = p.output + index * ow_count * pixel_stride;
+      args.output = static_cast<char*>(output) + index * ow_count * pixel_stride * value_bytes;
       // Left edge, interior (read in place), right edge.
       const int64_t bounds[4] = {0, interior_begin, interior_end, ow_count};
       for (int part = 0; part < 3; ++part) {
@@ -161,15 +180,17 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
   }
 }
 
-void nchw_conv_reference_run(const ConvShape& s, const ConvParams& p) {
-  assert(nchw_conv_applies(s) && p.input != nullptr && p.packed_weights != nullptr && p.output != nullptr);
+// The plain loops; store(pixel offset + channel, value) writes one output value.
+template <class Store>
+void reference_rows(const ConvShape& s, const ConvParams& p, Store store) {
+  assert(nchw_conv_applies(s) && p.input != nullptr && p.packed_weights != nullptr);
   const int64_t oh_count = s.out_h(), ow_count = s.out_w();
   const Epilogue& ep = p.epilogue;
   for (int64_t n = 0; n < s.batch; ++n) {
     for (int64_t oh = 0; oh < oh_count; ++oh) {
       for (int64_t ow = 0; ow < ow_count; ++ow) {
         const int64_t pixel = (n * oh_count + oh) * ow_count + ow, at = pixel * s.out_c;
-        float* out = p.output + pixel * (p.output_stride > 0 ? p.output_stride : s.out_c);
+        const int64_t out = pixel * (p.output_stride > 0 ? p.output_stride : s.out_c);
         for (int64_t co = 0; co < s.out_c; ++co) {
           float sum = 0.0f;
           for (int64_t ci = 0; ci < s.in_c; ++ci) {
@@ -186,11 +207,42 @@ void nchw_conv_reference_run(const ConvShape& s, const ConvParams& p) {
           }
           if (ep.bias != nullptr) sum += ep.bias[co];
           if (ep.residual != nullptr) sum += ep.residual[at + co];
-          out[co] = f32_gemm::activate_scalar(sum, ep);
+          store(out + co, f32_gemm::activate_scalar(sum, ep));
         }
       }
     }
   }
+}
+
+}  // namespace
+
+void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
+  assert(!v.output_bf16 && p.output != nullptr);
+  if (v.row == nullptr) {
+    nchw_conv_reference_run(s, p);
+    return;
+  }
+  run_rows(v, s, p, p.output, pool);
+}
+
+void nchw_conv_run_bf16(const NchwConvVariant& v, const ConvShape& s, const ConvParams& p, uint16_t* output,
+                        ThreadPool* pool) {
+  assert(v.output_bf16 && p.output == nullptr && output != nullptr);
+  if (v.row == nullptr) {
+    nchw_conv_reference_run_bf16(s, p, output);
+    return;
+  }
+  run_rows(v, s, p, output, pool);
+}
+
+void nchw_conv_reference_run(const ConvShape& s, const ConvParams& p) {
+  assert(p.output != nullptr);
+  reference_rows(s, p, [&](int64_t at, float value) { p.output[at] = value; });
+}
+
+void nchw_conv_reference_run_bf16(const ConvShape& s, const ConvParams& p, uint16_t* output) {
+  assert(output != nullptr);
+  reference_rows(s, p, [&](int64_t at, float value) { output[at] = lowp_gemm::float_to_bf16(value); });
 }
 
 }  // namespace kiln::f32_conv

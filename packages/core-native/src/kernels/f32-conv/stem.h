@@ -2,6 +2,8 @@
 // no layout change before the first convolution. Vectorized over output channels: weights are
 // prepacked into blocks of NR channels, each output row gets MR-pixel register tiles whose input
 // taps come straight from a padded copy of the rows it reads (in_c * kernel_h rows, in L1).
+// The bf16_conv_nchw variants run the same tiles and write bfloat16 (bf16 activations between bf16
+// layers): each value float_to_bf16 of what the fp32 variant of the same tile writes.
 // See README.md ("NCHW-input convolution").
 #pragma once
 
@@ -31,8 +33,10 @@ struct NchwRowArgs {
   const float* weights;   // packed for the variant (nchw_conv_pack)
   const float* bias;      // [out_c] or null
   const float* residual;  // this row's residual, NHWC [out_w][out_c] (column 0 first), or null
-  float* output;          // this row's output, NHWC, pixels output_stride floats apart (column 0 first)
-  int64_t output_stride;  // floats between output pixels: out_c, or more inside a wider tensor
+  // This row's output, NHWC, pixels output_stride values apart (column 0 first): float, or
+  // uint16_t bfloat16 bits for the bf16_conv_nchw variants.
+  void* output;
+  int64_t output_stride;  // values between output pixels: out_c, or more inside a wider tensor
   const Epilogue* epilogue;
 };
 
@@ -42,22 +46,34 @@ void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_6x16__avx2(const NchwRowArgs& args);
 void f32_conv_nchw_4x8__scalar(const NchwRowArgs& args);
+void bf16_conv_nchw_6x64__avx512vnni(const NchwRowArgs& args);
+void bf16_conv_nchw_14x32__avx512vnni(const NchwRowArgs& args);
+void bf16_conv_nchw_6x64__avx512(const NchwRowArgs& args);
+void bf16_conv_nchw_14x32__avx512(const NchwRowArgs& args);
+void bf16_conv_nchw_6x16__avx2(const NchwRowArgs& args);
+void bf16_conv_nchw_4x8__scalar(const NchwRowArgs& args);
 
 struct NchwConvVariant {
-  const char* name;  // f32_conv_nchw_6x64__avx512, f32_conv_nchw_direct__scalar, ...
+  const char* name;  // f32_conv_nchw_6x64__avx512, bf16_conv_nchw_direct__scalar, ...
   Isa isa;
+  bool output_bf16;  // bf16_conv_nchw: bfloat16 output (fp32 arithmetic, rounded once on store)
   // Register-tiled variants: channels per weight block (nr) and the block width's granule
   // (lanes: a block of c channels is round_up(c, lanes) wide). Both 0 for the reference.
   int nr, lanes;
   NchwRowFn row;  // null for the reference
 };
 
+// The two families' lists (f32_conv_nchw, bf16_conv_nchw), each in the same tile order, the
+// reference last; find_nchw_conv_variant looks in both.
 const NchwConvVariant* nchw_conv_variants();
 size_t nchw_conv_variant_count();
+const NchwConvVariant* bf16_nchw_conv_variants();
+size_t bf16_nchw_conv_variant_count();
 const NchwConvVariant* find_nchw_conv_variant(const char* name);
 
-// Packed weights. Tiled variants: per block of nr output channels (the last one narrower),
-// [k = (ci, kh, kw)][round_up(block channels, lanes)], zero padded; the reference: ONNX OIHW.
+// Packed weights, the same for a bf16 variant as for the fp32 variant of its tile. Tiled variants:
+// per block of nr output channels (the last one narrower), [k = (ci, kh, kw)][round_up(block
+// channels, lanes)], zero padded; the reference: ONNX OIHW.
 size_t nchw_conv_packed_size(const NchwConvVariant& variant, const ConvShape& shape);
 void nchw_conv_pack(const NchwConvVariant& variant, const ConvShape& shape, const float* weights_oihw,
                     float* packed);
@@ -65,10 +81,17 @@ void nchw_conv_pack(const NchwConvVariant& variant, const ConvShape& shape, cons
 // params.input is NCHW, params.output NHWC (params.output_stride > out_c: a channel range of a
 // wider NHWC tensor, concat elimination); epilogue.residual is dense NHWC [.., out_c]. Output
 // rows are split over the pool.
+// An fp32-output variant only (params.output).
 void nchw_conv_run(const NchwConvVariant& variant, const ConvShape& shape, const ConvParams& params,
                    ThreadPool* pool);
 
-// The plain-loop oracle (OIHW weights).
+// A bf16-output variant: the same run with `output` (bfloat16 bits, NHWC, output_stride as above)
+// in place of params.output, which must be null. The residual stays fp32.
+void nchw_conv_run_bf16(const NchwConvVariant& variant, const ConvShape& shape, const ConvParams& params,
+                        uint16_t* output, ThreadPool* pool);
+
+// The plain-loop oracle (OIHW weights); the bf16 one stores float_to_bf16 of the same values.
 void nchw_conv_reference_run(const ConvShape& shape, const ConvParams& params);
+void nchw_conv_reference_run_bf16(const ConvShape& shape, const ConvParams& params, uint16_t* output);
 
 }  // namespace kiln::f32_conv

@@ -1,14 +1,22 @@
 // Scalar NCHW-input convolution rows: the tiled driver's portable path (4 pixels x 8 channels of
-// accumulators), for CPUs without AVX2 and as a check of the packing and the padded rows.
+// accumulators), for CPUs without AVX2 and as a check of the packing and the padded rows; fp32
+// or bf16 (float_to_bf16) stores.
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 
 #include "kernels/f32-gemm/ukernels.h"
+#include "kernels/lowp-gemm/lowp.h"
 #include "stem.h"
 
 namespace kiln::f32_conv {
+namespace {
 
-void f32_conv_nchw_4x8__scalar(const NchwRowArgs& r) {
+inline void store(float* out, float value) { *out = value; }
+inline void store(uint16_t* out, float value) { *out = lowp_gemm::float_to_bf16(value); }
+
+template <class Out>
+void row(const NchwRowArgs& r) {
   constexpr int kMr = 4, kNr = 8;
   const ConvShape& s = *r.shape;
   assert(s.groups == 1 && r.output != nullptr && r.taps != nullptr);
@@ -34,11 +42,16 @@ void f32_conv_nchw_4x8__scalar(const NchwRowArgs& r) {
         const int64_t at = (ow0 + i) * s.out_c + c0;
         for (int64_t c = 0; c < channels; ++c) {
           const float v = acc[i][c] + (r.residual != nullptr ? r.residual[at + c] : 0.0f);
-          r.output[(ow0 + i) * r.output_stride + c0 + c] = f32_gemm::activate_scalar(v, *r.epilogue);
+          store(static_cast<Out*>(r.output) + (ow0 + i) * r.output_stride + c0 + c, f32_gemm::activate_scalar(v, *r.epilogue));
         }
       }
     }
   }
 }
+
+}  // namespace
+
+void f32_conv_nchw_4x8__scalar(const NchwRowArgs& args) { row<float>(args); }
+void bf16_conv_nchw_4x8__scalar(const NchwRowArgs& args) { row<uint16_t>(args); }
 
 }  // namespace kiln::f32_conv
