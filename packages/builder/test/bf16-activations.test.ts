@@ -8,7 +8,7 @@ import { type LayerInfo, Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
-import { randomFloat } from './helpers.js';
+import { cosine, randomFloat } from './helpers.js';
 
 /** conv → conv (+ residual) → depthwise → fire-style squeeze / expand 1x1 + 3x3 / concat → conv → pooled classifier. */
 function network(): NetworkDefinition {
@@ -61,17 +61,6 @@ async function build(c: BuilderConfig): Promise<{ logits: Float32Array; layers: 
   return { logits: out.logits!.data as Float32Array, layers: engine.inspect().layers, lines };
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 const bf16Tensors = (layers: LayerInfo[]) => new Set(layers.flatMap((layer) => layer.outputs.filter((t) => t.dtype === 'bfloat16').map((t) => t.name)));
 const readsOrWritesBf16 = (layer: LayerInfo) => [...layer.inputs, ...layer.outputs].some((t) => t.dtype === 'bfloat16');

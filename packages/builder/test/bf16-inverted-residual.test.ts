@@ -7,7 +7,7 @@ import { evaluate, load, save } from '@kiln/onnx-tools';
 import { type LayerInfo, Runtime } from '@kiln/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BuilderConfig, buildSerializedNetwork, NetworkDefinition, type NetworkTensor } from '../src/index.js';
-import { randomFloat } from './helpers.js';
+import { cosine, randomFloat } from './helpers.js';
 
 interface BlockOptions {
   expand?: number;
@@ -79,17 +79,6 @@ async function buildUnfused(level: number) {
   }
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 const fusedLayers = (layers: LayerInfo[]) => layers.filter((layer) => layer.tactic.startsWith('bf16_mbconv'));
 

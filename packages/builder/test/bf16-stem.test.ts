@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
 import type { LoweredLayer } from '../src/internal/lower/types.js';
-import { randomFloat } from './helpers.js';
+import { cosine, randomFloat } from './helpers.js';
 
 /** How the faked bf16 re-timing decides; undefined: every timing is real. */
 const fake = vi.hoisted(() => ({ readerBf16Ms: undefined as number | undefined, keepNchw: false, stem: '', reader: '' }));
@@ -78,17 +78,6 @@ async function build(reader: Reader, setup: (c: BuilderConfig) => void) {
   return { plan, engine, logits, layers, stem, lines };
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /** Agrees with the fp32 reference evaluator and onnxruntime-node to bf16 accuracy. */
 async function expectAgrees(reader: Reader, logits: Float32Array): Promise<void> {

@@ -42,3 +42,16 @@ export function closeTo(actual: Tensor, expected: Tensor, atol: number, rtol: nu
   }
   return { ok, message: `max|Δ| ${worst.toExponential(3)} at flat index ${at} (expected ${b[at]}, got ${a[at]}) atol ${atol} rtol ${rtol}` };
 }
+
+/** Cosine similarity of two equally long vectors (agreement of reduced-precision outputs with fp32). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}

@@ -16,7 +16,7 @@ import { sinkLayouts } from '../src/internal/lower/sink-layouts.js';
 import type { LoweredLayer } from '../src/internal/lower/types.js';
 import { PassContext } from '../src/internal/pass.js';
 import { runPipeline } from '../src/pipeline.js';
-import { randomFloat } from './helpers.js';
+import { cosine, randomFloat } from './helpers.js';
 
 const H = 21;
 const W = 25;
@@ -44,17 +44,6 @@ function config(level: number, setup: (c: BuilderConfig) => void = () => {}): Bu
   return c;
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 const inputReformats = (layers: LayerInfo[]) => layers.filter((layer) => layer.type === 'Reformat' && layer.inputs.some((input) => input.name === 'image'));
 const stemOf = (layers: LayerInfo[]) => layers.find((layer) => layer.type === 'Convolution' && layer.outputs[0]!.dims.join() === 'N,11,13,24')!;

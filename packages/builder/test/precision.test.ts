@@ -12,7 +12,7 @@ import { kernels } from '@kiln/core-native';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
-import { randomFloat } from './helpers.js';
+import { cosine, randomFloat } from './helpers.js';
 
 /** Conv stack with a residual, depthwise conv, pooling and a classifier GEMM. */
 function network(): NetworkDefinition {
@@ -37,17 +37,6 @@ async function run(plan: Uint8Array, feeds: Record<string, Tensor>): Promise<{ l
   return { logits: out.logits!.data as Float32Array, tactics: layers.map((layer) => layer.tactic), layers };
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 async function reference(model: Model, feeds: Record<string, Tensor>): Promise<Float32Array> {
   return (await evaluate(model, feeds)).logits!.data as Float32Array;
