@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <cstring>
 #include <vector>
 
 #include "kernels/f32-conv/dwconv.h"
+#include "kernels/f32-mbconv/bands.h"
 #include "kernels/f32-gemm/scratch.h"
 #include "kernels/lowp-gemm/bf16_io.h"
 #include "runtime/thread_pool.h"
@@ -110,11 +110,7 @@ struct BandRunner {
   // The expanded rows the band needs, its depthwise rows, the project GEMM. The calling thread's
   // expanded buffer keeps the rows of its previous band of this call (f32_mbconv's halo reuse).
   void run_band(int64_t n, int64_t oh0, int64_t oh1) const {
-    struct Held {
-      uint64_t call = 0;
-      int64_t image = -1, begin = 0, end = 0;  // expanded rows [begin, end) of image
-    };
-    thread_local Held held;
+    thread_local f32_mbconv::HeldRows held;
     const int64_t in_w = s.in_w, channels = s.expand_c, out_w = dw.out_w(), out_h = dw.out_h();
     const int64_t row_elements = in_w * channels;
     const int64_t capacity = (band - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
@@ -126,26 +122,15 @@ struct BandRunner {
     uint16_t* expanded = s.has_expand ? bf16_scratch(capacity * row_elements, kExpandedSlot) : nullptr;
     uint16_t* dw_rows = bf16_scratch(band * out_w * channels, kDepthwiseSlot);
     assert(dw_rows != nullptr && (!s.has_expand || expanded != nullptr));
-    const int64_t need_begin = std::max<int64_t>(0, oh0 * s.stride_h - s.pad_top);
-    const int64_t need_end = std::min(s.in_h, (oh1 - 1) * s.stride_h - s.pad_top + (s.kernel_h - 1) * s.dilation_h + 1);
     // Row ih of the depthwise input at dw_input + ih * row_elements elements.
     Activations dw_input{image, p.input.bf16};
-    if (s.has_expand && need_begin < need_end) {
-      if (held.call != call || held.image != n || held.end <= need_begin || held.begin > need_begin) {
-        held = Held{call, n, need_begin, need_begin};
-      } else if (held.begin < need_begin) {  // keep the halo rows, drop the ones behind
-        std::memmove(expanded, expanded + (need_begin - held.begin) * row_elements,
-                     sizeof(uint16_t) * static_cast<size_t>((held.end - need_begin) * row_elements));
-        held.begin = need_begin;
-      }
-      held.end = std::min(held.end, need_end);  // never more rows than this band's capacity
-      assert(need_end - held.begin <= capacity);
-      if (held.end < need_end) {
-        const Pointwise expand{(need_end - held.end) * in_w, s.in_c, channels,
-                               {image + held.end * in_w * s.in_c * in_bytes, p.input.bf16}, expand_w,
-                               expanded + (held.end - held.begin) * row_elements, true, {}, &p.expand_epilogue};
+    int64_t first = 0;
+    if (s.has_expand && held.keep_halo(s, call, n, oh0, oh1, expanded, row_elements, capacity, &first)) {
+      if (first < held.end) {
+        const Pointwise expand{(held.end - first) * in_w, s.in_c, channels,
+                               {image + first * in_w * s.in_c * in_bytes, p.input.bf16}, expand_w,
+                               expanded + (first - held.begin) * row_elements, true, {}, &p.expand_epilogue};
         pointwise(gemm, expand);
-        held.end = need_end;
       }
       dw_input = {expanded - held.begin * row_elements, true};
     }
@@ -231,9 +216,7 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   const ConvShape dw = s.depthwise();
   const int64_t out_h = dw.out_h();
   const int threads = pool != nullptr ? pool->size() : 1;
-  const double flops = 2.0 * s.batch * (s.in_h * s.in_w * s.in_c * (s.has_expand ? s.expand_c : 0) +
-                                        out_h * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
-  const bool split = threads > 1 && flops > kSplitFlops;
+  const bool split = threads > 1 && f32_mbconv::block_flops(s) > kSplitFlops;
   // f32_mbconv's split: about two bands per thread, each thread a contiguous home range of them;
   // but a band of less than one GEMM row tile of output pixels wastes most of the tile (7x7
   // blocks in bands of 2 rows ran their 32-row AMX tiles 14 rows full, 2x slower than one
@@ -242,7 +225,7 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   // and 3 on the other; bands of 7 are 8).
   int64_t band = p.band_rows > 0 ? std::min(p.band_rows, out_h) : bf16_mbconv::default_band_rows(s);
   if (split) {
-    band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
+    band = f32_mbconv::split_band_rows(s, band, threads);
     if (band * dw.out_w() < gemm_of(variant).mr) band = std::max(band, (out_h + threads - 1) / threads);
     for (int64_t rows = band; rows >= std::max<int64_t>(1, band / 2); --rows) {
       if (s.batch * ((out_h + rows - 1) / rows) % threads != 0) continue;
@@ -250,18 +233,10 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
       break;
     }
   }
-  const int64_t bands = (out_h + band - 1) / band, tasks = s.batch * bands;
   const BandRunner runner{gemm_of(variant), s, p, dw, packed_parts(variant, s), dw_variant_of(variant, s).row,
                           band, ++calls};
-  auto task = [&](int64_t t) {
-    const int64_t oh0 = t % bands * band;
-    runner.run_band(t / bands, oh0, std::min(out_h, oh0 + band));
-  };
-  if (!split || tasks == 1) {
-    for (int64_t t = 0; t < tasks; ++t) task(t);
-  } else {
-    pool->parallel_for(tasks, task);
-  }
+  f32_mbconv::run_bands(s, band, split, pool,
+                        [&](int64_t n, int64_t oh0, int64_t oh1) { runner.run_band(n, oh0, oh1); });
 }
 
 }  // namespace kiln::bf16_mbconv

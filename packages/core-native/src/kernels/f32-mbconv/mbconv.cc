@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <cstring>
 
+#include "bands.h"
 #include "kernels/f32-conv/conv-gemm.h"
 #include "kernels/f32-gemm/scratch.h"
 #include "kernels/f32-gemm/variants.h"
@@ -64,11 +64,7 @@ struct BandRunner {
   // this call: a thread that runs adjacent bands (its home range, front to back) computes each
   // expanded row once.
   void run_band(int64_t n, int64_t oh0, int64_t oh1) const {
-    struct Held {
-      uint64_t call = 0;
-      int64_t image = -1, begin = 0, end = 0;  // expanded rows [begin, end) of image
-    };
-    thread_local Held held;
+    thread_local HeldRows held;
     const int64_t in_w = s.in_w, channels = s.expand_c, out_w = dw.out_w(), out_h = dw.out_h();
     const int64_t row_floats = in_w * channels;
     const int64_t capacity = (band - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h + 1;
@@ -80,25 +76,14 @@ struct BandRunner {
                                    : nullptr;
     float* dw_rows = f32_gemm::thread_scratch(static_cast<size_t>(band * out_w * channels), kDepthwiseSlot);
     assert(dw_rows != nullptr && (!s.has_expand || expanded != nullptr));
-    const int64_t need_begin = std::max<int64_t>(0, oh0 * s.stride_h - s.pad_top);
-    const int64_t need_end = std::min(s.in_h, (oh1 - 1) * s.stride_h - s.pad_top + (s.kernel_h - 1) * s.dilation_h + 1);
     const float* dw_input = image;  // row ih of the depthwise input at dw_input + ih * row_floats
-    if (s.has_expand && need_begin < need_end) {
-      if (held.call != call || held.image != n || held.end <= need_begin || held.begin > need_begin) {
-        held = Held{call, n, need_begin, need_begin};
-      } else if (held.begin < need_begin) {  // keep the halo rows, drop the ones behind
-        std::memmove(expanded, expanded + (need_begin - held.begin) * row_floats,
-                     sizeof(float) * (held.end - need_begin) * row_floats);
-        held.begin = need_begin;
-      }
-      held.end = std::min(held.end, need_end);  // never more rows than this band's capacity
-      assert(need_end - held.begin <= capacity);
-      if (held.end < need_end) {
+    int64_t first = 0;
+    if (s.has_expand && held.keep_halo(s, call, n, oh0, oh1, expanded, row_floats, capacity, &first)) {
+      if (first < held.end) {
         const f32_gemm::GemmParams g =
-            pointwise(image + held.end * in_w * s.in_c, (need_end - held.end) * in_w, s.in_c, expand_w,
-                      expanded + (held.end - held.begin) * row_floats, channels, p.expand_epilogue);
+            pointwise(image + first * in_w * s.in_c, (held.end - first) * in_w, s.in_c, expand_w,
+                      expanded + (first - held.begin) * row_floats, channels, p.expand_epilogue);
         f32_gemm::gemm_block(gemm, g, 0, g.m, 0, g.n);
-        held.end = need_end;
       }
       dw_input = expanded - held.begin * row_floats;
     }
@@ -197,27 +182,13 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   const ConvShape dw = s.depthwise();
   const int64_t out_h = dw.out_h();
   const int threads = pool != nullptr ? pool->size() : 1;
-  const double flops = 2.0 * s.batch * (s.in_h * s.in_w * s.in_c * (s.has_expand ? s.expand_c : 0) +
-                                        out_h * dw.out_w() * s.expand_c * (s.kernel_h * s.kernel_w + s.out_c));
-  const bool split = threads > 1 && flops > kSplitFlops;
-  // One task per band. Split, the bands are small enough for about two per thread: the pool
-  // gives each thread a contiguous home range of them, so only the first band of a range (or a
-  // stolen one) recomputes its halo rows.
+  const bool split = threads > 1 && block_flops(s) > kSplitFlops;
   int64_t band = p.band_rows > 0 ? std::min(p.band_rows, out_h) : default_band_rows(s);
-  if (split) band = std::min(band, std::max<int64_t>(1, (s.batch * out_h + 2 * threads - 1) / (2 * threads)));
-  const int64_t bands = (out_h + band - 1) / band, tasks = s.batch * bands;
+  if (split) band = split_band_rows(s, band, threads);
   const bool three_by_three = s.kernel_h == 3 && s.kernel_w == 3 && variant.dw_3x3 != nullptr;
   const BandRunner runner{variant, gemm_of(variant), s, p, dw, packed_parts(variant, s),
                           three_by_three ? variant.dw_3x3 : variant.dw_any, band, ++calls};
-  auto task = [&](int64_t t) {
-    const int64_t oh0 = t % bands * band;
-    runner.run_band(t / bands, oh0, std::min(out_h, oh0 + band));
-  };
-  if (!split || tasks == 1) {
-    for (int64_t t = 0; t < tasks; ++t) task(t);
-  } else {
-    pool->parallel_for(tasks, task);
-  }
+  run_bands(s, band, split, pool, [&](int64_t n, int64_t oh0, int64_t oh1) { runner.run_band(n, oh0, oh1); });
 }
 
 }  // namespace kiln::f32_mbconv
