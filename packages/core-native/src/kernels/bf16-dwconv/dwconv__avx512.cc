@@ -38,23 +38,6 @@ inline void store_16(__mmask16 m, T* p, __m512 v) {
   }
 }
 
-// One kernel row of four interior bf16 output pixels (stride S, no dilation): each input pixel
-// is widened once and used by every tap that reads it (6 widenings for 12 taps at stride 1),
-// instead of once per tap; each accumulator still takes its taps in kw order.
-template <int KW, int S>
-inline void four_pixels_bf16(const uint16_t* in_row, int64_t iw0, int64_t channels, __mmask16 m, const __m512* w,
-                             __m512* acc) {
-  constexpr int kPositions = 3 * S + KW;
-  __m512 x[kPositions];
-#pragma GCC unroll 16
-  for (int q = 0; q < kPositions; ++q) x[q] = bf16_load_16(m, in_row + (iw0 + q) * channels);
-#pragma GCC unroll 8
-  for (int kw = 0; kw < KW; ++kw) {
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) acc[j] = _mm512_fmadd_ps(x[j * S + kw], w[kw], acc[j]);
-  }
-}
-
 template <int KH, int KW, class In, class Out>
 void dw_row(const RowArgs& r) {
   const ConvShape& s = *r.shape;
@@ -96,22 +79,6 @@ void dw_row(const RowArgs& r) {
       __m512 acc[NB];
 #pragma GCC unroll 4
       for (int j = 0; j < NB; ++j) acc[j] = bias;
-      if constexpr (KH > 0 && NB == 4 && std::is_same_v<In, uint16_t>) {
-        if (interior && s.dilation_w == 1 && (s.stride_w == 1 || s.stride_w == 2)) {
-          for (int64_t kh = 0; kh < KH; ++kh) {
-            const int64_t ih = ih0 + kh * s.dilation_h;
-            if (ih < 0 || ih >= s.in_h) continue;
-            const In* in_row = in_c0 + ih * s.in_w * channels;
-            if (s.stride_w == 1) {
-              four_pixels_bf16<KW, 1>(in_row, iw0, channels, m, w + kh * KW, acc);
-            } else {
-              four_pixels_bf16<KW, 2>(in_row, iw0, channels, m, w + kh * KW, acc);
-            }
-          }
-          finish(ow, acc, std::integral_constant<int, NB>());
-          return;
-        }
-      }
 #pragma GCC unroll 7
       for (int64_t kh = 0; kh < kh_count; ++kh) {
         const int64_t ih = ih0 + kh * s.dilation_h;
