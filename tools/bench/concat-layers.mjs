@@ -21,7 +21,7 @@ import { readFlag } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 import { Runtime, encodePlan } from '@kiln/runtime';
 import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
-import { median } from './measure.mjs';
+import { median, profileLayers } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -91,16 +91,9 @@ for (const name of ['bf16', 'int8']) {
   const [a, b] = [(await contexts[`${name} with`].run(feeds))[output].data, (await contexts[`${name} without`].run(feeds))[output].data];
   console.log(`${name}: outputs with and without the pass bit for bit equal: ${a.every((value, i) => Object.is(value, b[i]))}`);
 }
-const fastest = Object.fromEntries(Object.keys(contexts).map((name) => [name, []]));
+const profiles = await profileLayers(Object.values(contexts), feeds, iterations);
+const fastest = Object.fromEntries(Object.keys(contexts).map((name, at) => [name, profiles[at].fastest]));
 const times = Object.fromEntries(Object.keys(contexts).map((name) => [name, []]));
-for (const context of Object.values(contexts)) context.setProfiling(true);
-for (let i = 0; i < iterations; i++) {
-  for (const [name, context] of Object.entries(contexts)) {
-    await context.run(feeds);
-    (context.lastProfile() ?? []).forEach((entry, j) => (fastest[name][j] = Math.min(fastest[name][j] ?? Infinity, entry.ms)));
-  }
-}
-for (const context of Object.values(contexts)) context.setProfiling(false);
 for (let i = 0; i < iterations; i++) {
   for (const [name, context] of Object.entries(contexts)) {
     const start = performance.now();

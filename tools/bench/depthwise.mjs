@@ -16,6 +16,7 @@ import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, makeInputs } from './cases.mjs';
+import { profileLayers } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -47,13 +48,7 @@ for (const threads of threadCounts) {
     const context = engine.createExecutionContext();
     const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
     for (let i = 0; i < 3; i++) await context.run(feeds);
-    context.setProfiling(true);
-    const fastest = [];
-    for (let i = 0; i < iterations; i++) {
-      await context.run(feeds);
-      (context.lastProfile() ?? []).forEach((entry, j) => (fastest[j] = Math.min(fastest[j] ?? Infinity, entry.ms)));
-    }
-    context.setProfiling(false);
+    const [{ fastest }] = await profileLayers([context], feeds, iterations);
     const total = fastest.reduce((sum, ms) => sum + ms, 0);
     const depthwise = layers.map((layer, j) => ({ name: layer.name, tactic: layer.tactic, ms: fastest[j] })).filter((layer) => DEPTHWISE.test(layer.tactic));
     rows.push({ precision, threads, totalMs: total, depthwiseMs: depthwise.reduce((sum, layer) => sum + layer.ms, 0), layers: depthwise });

@@ -17,7 +17,7 @@ import { readFlag } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
-import { median } from './measure.mjs';
+import { median, profileLayers } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -41,20 +41,13 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     const lines = [];
     const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, int8: true, calibrator: { cacheFile }, log: (line) => lines.push(line) });
     const engine = runtime.deserializeEngine(plan);
-    engines.push({ name, context: engine.createExecutionContext(), layers: engine.inspect().layers, lines, fastest: [], runs: [] });
+    engines.push({ name, context: engine.createExecutionContext(), layers: engine.inspect().layers, lines });
   }
   if (disabled === undefined) delete process.env.KILN_DISABLE_PASSES;
   else process.env.KILN_DISABLE_PASSES = disabled;
   const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
-  for (const engine of engines) engine.context.setProfiling(true);
-  for (let i = 0; i < iterations; i++) {
-    for (const engine of engines) {
-      const start = performance.now();
-      await engine.context.run(feeds);
-      engine.runs.push(performance.now() - start);
-      (engine.context.lastProfile() ?? []).forEach((entry, j) => (engine.fastest[j] = Math.min(engine.fastest[j] ?? Infinity, entry.ms)));
-    }
-  }
+  const profiles = await profileLayers(engines.map((engine) => engine.context), feeds, iterations);
+  engines.forEach((engine, at) => Object.assign(engine, profiles[at]));
   for (const engine of engines) {
     const sum = engine.fastest.reduce((a, b) => a + b, 0);
     console.log(`${benchCase.name}, ${threads} thread(s), ${engine.name}: per-layer sum ${sum.toFixed(3)} ms, median run ${median(engine.runs).toFixed(3)} ms (profiler on)`);

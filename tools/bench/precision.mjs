@@ -23,7 +23,7 @@ import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
-import { median, ortSession, toOrtFeeds } from './measure.mjs';
+import { median, ortSession, profileLayers, toOrtFeeds } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -143,13 +143,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     // a steadier view of the kernels' own time than end-to-end medians on a busy machine.
     const layerSums = {};
     for (const k of kiln) {
-      k.context.setProfiling(true);
-      const fastest = [];
-      for (let i = 0; i < iterations; i++) {
-        await k.context.run(feeds);
-        (k.context.lastProfile() ?? []).forEach((entry, j) => (fastest[j] = Math.min(fastest[j] ?? Infinity, entry.ms)));
-      }
-      k.context.setProfiling(false);
+      const [{ fastest }] = await profileLayers([k.context], feeds, iterations);
       layerSums[k.name] = fastest.reduce((sum, ms) => sum + ms, 0);
     }
     const ortMs = median(times['ORT fp32']);
