@@ -119,18 +119,27 @@ function timeTactics(layer: LoweredLayer, candidates: readonly string[], symbols
   // fall asleep, and waking them (on a busy machine, a scheduler slice) landed on the first
   // candidate's first timed run, which the 4x cut after round 0 then dropped for good.
   runs.values().next().value?.();
-  const best = new Map<string, number>();
+  const best = fastestRuns(runs, rounds, slowCandidates);
+  return Object.fromEntries([...runs.keys()].map((tactic) => [tactic, rounds === 0 ? 0 : best.get(tactic)!]));
+}
+
+/**
+ * The minimum milliseconds of each runner over `rounds` interleaved rounds (A B C A B C ...);
+ * after each round, `drop` may name runners that stop being timed (they keep their minimum).
+ */
+function fastestRuns<K>(runs: ReadonlyMap<K, () => void>, rounds: number, drop?: (best: ReadonlyMap<K, number>, round: number) => K[]): Map<K, number> {
+  const best = new Map<K, number>();
   const timed = new Map(runs);
   for (let round = 0; round < rounds; round++) {
-    for (const [tactic, run] of timed) {
+    for (const [key, run] of timed) {
       const start = process.hrtime.bigint();
       run();
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      best.set(tactic, Math.min(best.get(tactic) ?? Number.POSITIVE_INFINITY, ms));
+      best.set(key, Math.min(best.get(key) ?? Number.POSITIVE_INFINITY, ms));
     }
-    for (const tactic of slowCandidates(best, round)) timed.delete(tactic);
+    for (const key of drop?.(best, round) ?? []) timed.delete(key);
   }
-  return Object.fromEntries([...runs.keys()].map((tactic) => [tactic, rounds === 0 ? 0 : best.get(tactic)!]));
+  return best;
 }
 
 /**
@@ -245,17 +254,13 @@ function prepareLayers(steps: readonly (readonly [LoweredLayer, string])[], symb
  * in one comparison: timing each layer alone adds a call and a pool wake-up per layer.
  */
 export function timeAlternatives(alternatives: readonly (readonly (readonly [LoweredLayer, string])[])[], symbols: ReadonlyMap<string, number>, rounds = 10): (number | undefined)[] {
-  const runs = alternatives.map((steps) => prepareLayers(steps, symbols));
-  const best = runs.map(() => Number.POSITIVE_INFINITY);
-  for (let round = 0; round < rounds; round++) {
-    runs.forEach((run, i) => {
-      if (!run) return;
-      const start = process.hrtime.bigint();
-      run();
-      best[i] = Math.min(best[i]!, Number(process.hrtime.bigint() - start) / 1e6);
-    });
-  }
-  return runs.map((run, i) => (run ? best[i] : undefined));
+  const runs = new Map<number, () => void>();
+  alternatives.forEach((steps, i) => {
+    const run = prepareLayers(steps, symbols);
+    if (run) runs.set(i, run);
+  });
+  const best = fastestRuns(runs, rounds);
+  return alternatives.map((_, i) => (runs.has(i) ? (best.get(i) ?? Number.POSITIVE_INFINITY) : undefined));
 }
 
 /** Element types that only live in the arena (narrow activations between reduced-precision layers). */
