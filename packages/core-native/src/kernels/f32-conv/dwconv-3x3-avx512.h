@@ -23,6 +23,9 @@
 #include "kernels/f32-gemm/vmath-avx512.h"
 
 namespace kiln::f32_conv::dw3x3 {
+// Unnamed: files built with different -m flags (AVX-512, AVX512-BF16) each compile their own copy,
+// so the linker never picks one ISA's instantiation for another's caller.
+namespace {
 
 constexpr int kMaxBlock = 14;
 
@@ -164,4 +167,5 @@ void row(const ConvShape& s, const T* input, const float* weights, const float* 
   }
 }
 
+}  // namespace
 }  // namespace kiln::f32_conv::dw3x3
