@@ -109,13 +109,9 @@ void fold_inside(const typename Ops::T* in, const RowWindows& w, int64_t kw, int
   }
 }
 
-// One pixel whose window is clipped in x to `cols` taps (tap 0 at `in`); none: the empty value.
+// One pixel whose window is clipped in x to `cols` >= 1 taps (tap 0 at `in`).
 template <class Ops>
 void fold_clipped(const typename Ops::T* in, const RowWindows& w, int64_t cols, typename Ops::T* out) {
-  if (cols == 0) {
-    std::fill(out, out + w.c, Ops::kEmpty);
-    return;
-  }
   const int64_t full = w.c / Ops::kLanes * Ops::kLanes;
   for (int64_t c0 = 0; c0 < full; c0 += Ops::kLanes) fold_block<Ops, 1, 0, 0>(in + c0, w, cols, typename Ops::Full{}, out + c0);
   if (full < w.c) fold_block<Ops, 1, 0, 0>(in + full, w, cols, Ops::part(w.c - full), out + full);
@@ -144,16 +140,19 @@ void maxpool_rows(const PoolShape& s, const typename Ops::T* x, typename Ops::T*
     auto clipped = [&](int64_t ox) {
       const int64_t start = ox * s.sw - s.pad_left;
       const TapRange cols = inside_taps(start, s.kw, s.dw, s.w);
-      fold_clipped<Ops>(row + (start + cols.lo * s.dw) * c, w, cols.hi - cols.lo, out + ox * c);
+      if (cols.lo == cols.hi) std::fill(out + ox * c, out + (ox + 1) * c, Ops::kEmpty);
+      else fold_clipped<Ops>(row + (start + cols.lo * s.dw) * c, w, cols.hi - cols.lo, out + ox * c);
     };
     for (int64_t ox = 0; ox < inside_begin; ++ox) clipped(ox);
-    const T* first = row + (inside_begin * s.sw - s.pad_left) * c;
     const int64_t count = inside_end - inside_begin;
-    T* to = out + inside_begin * c;
-    if (kind == 1) fold_inside<Ops, 3, 2>(first, w, s.kw, count, to);
-    else if (kind == 2) fold_inside<Ops, 3, 1>(first, w, s.kw, count, to);
-    else if (kind == 3) fold_inside<Ops, 2, 2>(first, w, s.kw, count, to);
-    else fold_inside<Ops, 0, 0>(first, w, s.kw, count, to);
+    if (count > 0) {
+      const T* first = row + (inside_begin * s.sw - s.pad_left) * c;
+      T* to = out + inside_begin * c;
+      if (kind == 1) fold_inside<Ops, 3, 2>(first, w, s.kw, count, to);
+      else if (kind == 2) fold_inside<Ops, 3, 1>(first, w, s.kw, count, to);
+      else if (kind == 3) fold_inside<Ops, 2, 2>(first, w, s.kw, count, to);
+      else fold_inside<Ops, 0, 0>(first, w, s.kw, count, to);
+    }
     for (int64_t ox = inside_end; ox < s.ow; ++ox) clipped(ox);
   }
 }
