@@ -1,6 +1,6 @@
 // Driver of bf16_maxpool2d_nhwc layers: inputs [x bfloat16 N,H,W,C], outputs [y bfloat16
 // N,OH,OW,C], params as f32_maxpool2d_nhwc's [kh, kw, sh, sw, pad t/l/b/r, dh, dw,
-// count_include_pad] (the last is ignored by max pooling). The scalar pixel is the reference.
+// count_include_pad] (the last is ignored by max pooling). The scalar rows are the reference.
 #include <algorithm>
 
 #include "kernels/bf16-pool/maxpool.h"
@@ -12,8 +12,8 @@ namespace bf16_pool {
 namespace {
 
 const MaxpoolVariant kVariants[] = {
-    {"bf16_maxpool2d_nhwc__avx512", Isa::kAvx512, max_pixel__avx512},
-    {"bf16_maxpool2d_nhwc__scalar", Isa::kScalar, max_pixel__scalar},
+    {"bf16_maxpool2d_nhwc__avx512", Isa::kAvx512, max_rows__avx512},
+    {"bf16_maxpool2d_nhwc__scalar", Isa::kScalar, max_rows__scalar},
 };
 
 }  // namespace
@@ -21,20 +21,15 @@ const MaxpoolVariant kVariants[] = {
 const MaxpoolVariant* maxpool_variants() { return kVariants; }
 size_t maxpool_variant_count() { return sizeof(kVariants) / sizeof(kVariants[0]); }
 
-void max_pixel__scalar(const uint16_t* const* taps, int64_t count, int64_t c, uint16_t* y) {
-  for (int64_t i = 0; i < c; ++i) {
-    uint16_t best = taps[0][i];
-    for (int64_t t = 1; t < count; ++t) {
-      if (lowp_gemm::bf16_to_float(taps[t][i]) > lowp_gemm::bf16_to_float(best)) best = taps[t][i];
-    }
-    y[i] = best;
-  }
+// A tap replaces the max only when strictly greater as a float: the first of equal taps (or a
+// leading NaN) stays.
+void max_rows__scalar(const PoolShape& s, const uint16_t* x, uint16_t* y, int64_t begin, int64_t end) {
+  lowp_pool::reference_rows<uint16_t>(s, x, y, begin, end, kNegativeInfinity, [](uint16_t best, uint16_t v) {
+    return lowp_gemm::bf16_to_float(v) > lowp_gemm::bf16_to_float(best) ? v : best;
+  });
 }
 
 }  // namespace bf16_pool
-
-// A window over padding only gives -inf, as f32 max pooling does.
-constexpr uint16_t kBf16NegativeInfinity = 0xFF80;
 
 std::unique_ptr<Op> make_bf16_maxpool(const OpBuildArgs& args) {
   const lowp_pool::PoolShape s = lowp_pool::check_maxpool_layer(args, DType::kBfloat16);
@@ -42,8 +37,7 @@ std::unique_ptr<Op> make_bf16_maxpool(const OpBuildArgs& args) {
   for (size_t i = 0; i < bf16_pool::maxpool_variant_count(); ++i) {
     const bf16_pool::MaxpoolVariant& v = bf16_pool::maxpool_variants()[i];
     if (name == v.name) {
-      return std::make_unique<lowp_pool::NhwcMaxpoolOp<uint16_t>>(v.pixel, kBf16NegativeInfinity, s, args.layer.inputs[0],
-                                                             args.layer.outputs[0]);
+      return std::make_unique<lowp_pool::NhwcMaxpoolOp<uint16_t>>(v.rows, s, args.layer.inputs[0], args.layer.outputs[0]);
     }
   }
   require(false, args, "Unknown bf16_maxpool2d_nhwc variant.", "a tactic id listed by kernels()", name);

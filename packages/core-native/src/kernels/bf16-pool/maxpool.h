@@ -14,19 +14,20 @@ namespace kiln::bf16_pool {
 
 using lowp_pool::PoolShape;
 
-// One output pixel: y[c] = max over the window's `count` valid taps of x[tap][c] (count >= 1; the driver writes -inf for a window over padding only).
-using PixelFn = void (*)(const uint16_t* const* taps, int64_t count, int64_t c, uint16_t* y);
+// Rows of output (lowp_pool::RowsFn): a window over padding only gives -inf (0xFF80), as fp32
+// max pooling does.
+constexpr uint16_t kNegativeInfinity = 0xFF80;
 
 struct MaxpoolVariant {
   const char* name;  // bf16_maxpool2d_nhwc__avx512, bf16_maxpool2d_nhwc__scalar
   Isa isa;
-  PixelFn pixel;
+  lowp_pool::RowsFn<uint16_t> rows;
 };
 
 const MaxpoolVariant* maxpool_variants();
 size_t maxpool_variant_count();
 
-void max_pixel__scalar(const uint16_t* const* taps, int64_t count, int64_t c, uint16_t* y);
-void max_pixel__avx512(const uint16_t* const* taps, int64_t count, int64_t c, uint16_t* y);
+void max_rows__scalar(const PoolShape& s, const uint16_t* x, uint16_t* y, int64_t begin, int64_t end);
+void max_rows__avx512(const PoolShape& s, const uint16_t* x, uint16_t* y, int64_t begin, int64_t end);
 
 }  // namespace kiln::bf16_pool

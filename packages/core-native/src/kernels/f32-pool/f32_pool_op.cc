@@ -1,5 +1,6 @@
 // f32 pooling on NCHW (vectorized along each output row: pool_nchw.h), and on NHWC (vectorized
-// over the channels of each input pixel: pool_nhwc.h).
+// over the channels of each input pixel: pool_nhwc.h; the vector variants' max pooling runs whole
+// rows through lowp_pool::NhwcMaxpoolOp).
 //   f32_maxpool2d_nhwc / f32_avgpool2d_nhwc: inputs [x N,H,W,C], outputs [y N,OH,OW,C], the same
 //     params as the NCHW layers.
 //   f32_maxpool2d / f32_avgpool2d: inputs [x N,C,H,W], outputs [y N,C,OH,OW],
@@ -18,6 +19,7 @@
 #include "executor/kernel_util.h"
 #include "kernels/f32-pool/pool_nchw.h"
 #include "kernels/f32-pool/pool_nhwc.h"
+#include "kernels/lowp-pool/maxpool_op.h"
 
 namespace kiln {
 namespace {
@@ -147,7 +149,13 @@ std::unique_ptr<Op> make_f32_pool2d(const OpBuildArgs& args) {
           "Output spatial size too large for the input, kernel, strides and pads.", "windows inside the padded input",
           shape_string(ys));
   if (nhwc) {
-    return std::make_unique<F32Pool2dNhwcOp>(pick_variant(kF32PoolNhwcVariants, args.isa), g, args.layer.inputs[0],
+    const F32PoolNhwcVariant& variant = pick_variant(kF32PoolNhwcVariants, args.isa);
+    if (g.max && variant.max_rows != nullptr) {
+      const lowp_pool::PoolShape s{g.n, g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw};
+      return std::make_unique<lowp_pool::NhwcMaxpoolOp<float>>(variant.max_rows, s, args.layer.inputs[0],
+                                                               args.layer.outputs[0]);
+    }
+    return std::make_unique<F32Pool2dNhwcOp>(variant, g, args.layer.inputs[0],
                                              args.layer.outputs[0]);
   }
   return std::make_unique<F32Pool2dOp>(pick_variant(kF32PoolNchwVariants, args.isa), g, args.layer.inputs[0],

@@ -1,14 +1,14 @@
 // The layer driver shared by the NHWC max pooling families over narrow activations
 // (qu8_maxpool2d_nhwc over uint8, bf16_maxpool2d_nhwc over bf16 bits): params as
 // f32_maxpool2d_nhwc's [kh, kw, sh, sw, pad t/l/b/r, dh, dw, count_include_pad] (the last is
-// ignored by max pooling); output rows split over the pool; a family gives its element type, the
-// value of a window over padding only, and its per-pixel kernels.
+// ignored by max pooling); output rows split over the pool in contiguous runs; a family gives its
+// element type and its rows functions (maxpool_rows.h for the vector ones, reference_rows for the
+// scalar oracle). f32_maxpool2d_nhwc's vector variants run through the same op.
 #pragma once
 
 #include <algorithm>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "executor/factories.h"
 #include "executor/kernel_util.h"
@@ -20,50 +20,56 @@ namespace kiln::lowp_pool {
 template <typename T>
 class NhwcMaxpoolOp final : public Op {
  public:
-  // pixel(taps, count, c, y): y[c] = max over `count` >= 1 valid taps; `empty` fills a window
-  // that covers padding only.
-  using Pixel = void (*)(const T* const* taps, int64_t count, int64_t c, T* y);
-  NhwcMaxpoolOp(Pixel pixel, T empty, PoolShape s, int x, int y) : pixel_(pixel), empty_(empty), s_(s), x_(x), y_(y) {}
+  NhwcMaxpoolOp(RowsFn<T> rows, PoolShape s, int x, int y) : rows_(rows), s_(s), x_(x), y_(y) {}
 
+  // Output rows in contiguous runs, at least about 16 KiB of output each (smaller layers stay on
+  // one thread: waking a helper costs more than they take).
   void run(const RunState& state) const override {
     const T* x = state.at<const T>(x_);
     T* y = state.at<T>(y_);
-    const PoolShape& s = s_;
-    auto run_row = [&](int64_t r) {
-      const int64_t n = r / s.oh, oh = r % s.oh;
-      std::vector<const T*> taps(static_cast<size_t>(s.kh * s.kw));
-      for (int64_t ow = 0; ow < s.ow; ++ow) {
-        int64_t count = 0;
+    const int64_t rows = s_.batch * s_.oh;
+    const int64_t row_bytes = std::max<int64_t>(1, s_.ow * s_.c * static_cast<int64_t>(sizeof(T)));
+    const int64_t grain = std::max<int64_t>(1, 16384 / row_bytes);
+    if (state.pool == nullptr || rows <= grain) {
+      rows_(s_, x, y, 0, rows);
+      return;
+    }
+    parallel_chunks(state.pool, rows, grain, [&](int64_t begin, int64_t end) { rows_(s_, x, y, begin, end); });
+  }
+
+ private:
+  RowsFn<T> rows_;
+  PoolShape s_;
+  int x_, y_;
+};
+
+// The scalar reference rows: every output pixel on its own, taps in ky, kx order; `fold(acc, tap)`
+// gives the new max, the first valid tap starts it, a window over padding only gives `empty`.
+template <typename T, class Fold>
+void reference_rows(const PoolShape& s, const T* x, T* y, int64_t begin, int64_t end, T empty, Fold fold) {
+  for (int64_t r = begin; r < end; ++r) {
+    const int64_t n = r / s.oh, oh = r % s.oh;
+    for (int64_t ow = 0; ow < s.ow; ++ow) {
+      T* out = y + (r * s.ow + ow) * s.c;
+      for (int64_t i = 0; i < s.c; ++i) {
+        bool any = false;
+        T best = empty;
         for (int64_t kh = 0; kh < s.kh; ++kh) {
           const int64_t ih = oh * s.sh - s.pad_top + kh * s.dh;
           if (ih < 0 || ih >= s.h) continue;
           for (int64_t kw = 0; kw < s.kw; ++kw) {
             const int64_t iw = ow * s.sw - s.pad_left + kw * s.dw;
-            if (iw >= 0 && iw < s.w) taps[count++] = x + ((n * s.h + ih) * s.w + iw) * s.c;
+            if (iw < 0 || iw >= s.w) continue;
+            const T v = x[((n * s.h + ih) * s.w + iw) * s.c + i];
+            best = any ? fold(best, v) : v;
+            any = true;
           }
         }
-        T* out = y + ((n * s.oh + oh) * s.ow + ow) * s.c;
-        if (count == 0) {
-          std::fill(out, out + s.c, empty_);
-          continue;
-        }
-        pixel_(taps.data(), count, s.c, out);
+        out[i] = best;
       }
-    };
-    const int64_t rows = s.batch * s.oh;
-    if (state.pool == nullptr || rows == 1) {
-      for (int64_t r = 0; r < rows; ++r) run_row(r);
-    } else {
-      state.pool->parallel_for(rows, run_row);
     }
   }
-
- private:
-  Pixel pixel_;
-  T empty_;
-  PoolShape s_;
-  int x_, y_;
-};
+}
 
 // Checks a max pooling layer over `dtype` NHWC tensors and returns its shape.
 inline PoolShape check_maxpool_layer(const OpBuildArgs& args, DType dtype) {
