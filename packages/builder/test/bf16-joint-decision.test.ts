@@ -137,6 +137,21 @@ describe('bf16 decisions that count the neighbours', () => {
     ]);
   });
 
+  it('times a bf16 NCHW stem whose output cannot stay bf16 on its fp32 tactic', () => {
+    const { network, layer } = fire();
+    const [STEM_BF16, STEM_F32] = ['bf16_conv_nchw_6x64__avx512vnni', 'f32_conv_nchw_6x64__avx512'];
+    layer('squeeze').tactic = STEM_BF16;
+    const withStem: Bf16Network = { ...network, fp32Tactics: new Map([[layer('squeeze'), STEM_F32]]) };
+    const { time, calls } = timings({ ...FEATURES_3, [`squeeze ${STEM_BF16} -w`]: 0.05, [`squeeze ${STEM_F32} --`]: 0.06 });
+    const joint = timeJointly(withStem, layer('expand1x1'), [AMX_1X1], F32_1X1, time);
+    expect(calls[0]).toEqual([
+      `squeeze ${STEM_BF16} -w; expand1x1 ${AMX_1X1} rw; expand3x3 ${AMX_3X3} rw; head ${AMX_1X1} r-`,
+      `squeeze ${STEM_F32} --; expand1x1 ${F32_1X1} --; expand3x3 ${AMX_3X3} --; head ${AMX_1X1} --`,
+    ]);
+    expect(joint).toMatchObject({ tactic: AMX_1X1 });
+    expect(joint.fp32Ms).toBeCloseTo(0.419, 9);
+  });
+
   it('keeps bf16 when the fp32 choice cannot run', () => {
     const { network, layer } = fire();
     const { time } = timings({ ...FEATURES_3, [`head ${AMX_1X1} --`]: undefined });
