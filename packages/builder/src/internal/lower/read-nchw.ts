@@ -24,7 +24,7 @@ const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
  * - otherwise, in bf16 and fp16 engines (bf16/fp16 candidates besides fp32 ones, no int8 ones),
  *   it becomes an `f32_conv_nchw` layer too: the NCHW stem does fp32 arithmetic on the fp32 image,
  *   and keepBf16Activations later moves it to `bf16_conv_nchw` (the same tiles, a bf16 output)
- *   when that is faster with its readers. A layer constrained to a reduced precision alone, and an
+ *   when that is faster with its neighbours. A layer constrained to a reduced precision alone, and an
  *   int8-capable one that qu8_conv_nchw does not take (a residual), stay NHWC (timeInt8Forms times
  *   their int8 form there).
  * The NHWC candidates (bf16/fp16 AMX and AVX-512 convs included) are kept for revisitNchwConvs,
