@@ -266,28 +266,28 @@ describe('bf16 activations: bf16_dwconv', () => {
 
   // Subnormal results (vcvtneps2bf16 would flush them), values rounding up into the normal range,
   // NaN, infinities and signed zeros: every variant stores the scalar reference's bits.
-  it('every variant rounds subnormals, NaN, infinities and zeros as the scalar reference does', () => {
-    const [h, w, c] = [6, 20, 35];
+  {
+    const [h, w, c] = [4, 18, 35];
     const special = [1e-39, -1e-39, 1.1754942e-38, -1.17549e-38, 2.3e-38, -4e-38, 0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.5, -3.25e-5];
     const x = new Float32Array(h * w * c).map((_, i) => special[(i * 7) % special.length]!);
     const weights = new Float32Array(9 * c).map((_, i) => (Math.floor(i / c) === 4 ? 0.5 : 0)); // the centre tap only
     const shape = [1, h, w, c];
-    const layer = (kernel: string, y: DType): Step => ({
+    const layer = (kernel: string): Step => ({
       kernel,
       packed: packWeights(kernel, [c, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, c], weights),
       params: [3, 3, 1, 1, 1, 1, 1, 1, 1, 1, c, 0, 0],
-      y: { dtype: y, shape },
+      y: { dtype: 'bfloat16', shape },
     });
-    for (const threads of [1, 2]) {
-      setThreads(threads);
-      for (const kernel of dwVariants.runnable) {
-        for (const from of ['float32', 'bfloat16'] as DType[]) {
-          const run = (name: string) => new Uint32Array(chain({ data: x, shape }, [...(from === 'bfloat16' ? [copy(shape, 'bfloat16')] : []), layer(name, 'bfloat16'), copy(shape, 'float32')]).buffer);
-          expect(run(kernel), `${kernel} ${from} -> bfloat16, ${threads} thread(s)`).toEqual(run('bf16_dwconv__scalar'));
-        }
+    const bits = (kernel: string, from: DType) => new Uint32Array(chain({ data: x, shape }, [...(from === 'bfloat16' ? [copy(shape, 'bfloat16')] : []), layer(kernel), copy(shape, 'float32')]).buffer);
+    for (const kernel of dwVariants.runnable.filter((name) => name !== 'bf16_dwconv__scalar')) {
+      for (const threads of [1, 2]) {
+        it(`${kernel}, ${threads} thread(s): rounds subnormals, NaN, infinities and zeros as the scalar reference does`, () => {
+          setThreads(threads);
+          for (const from of ['float32', 'bfloat16'] as DType[]) expect(bits(kernel, from), `${kernel} ${from} -> bfloat16`).toEqual(bits('bf16_dwconv__scalar', from));
+        });
       }
     }
-  });
+  }
 });
 
 const poolVariants = variantsOf('bf16_maxpool2d_nhwc');

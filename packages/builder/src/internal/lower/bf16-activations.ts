@@ -44,7 +44,9 @@ export interface Bf16ActivationOptions {
  * tensor, read fp32; a stem's bf16 store costs it a few percent and saves its readers more.
  */
 export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, options: Bf16ActivationOptions): void {
-  const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512') ?? runnable('bf16_dwconv__avx512'), any: runnable('bf16_dwconv__avx512') };
+  // The AVX512-BF16 rows first (same bits, a cheaper bf16 store), then the AVX-512 ones.
+  const any = runnable('bf16_dwconv__avx512vnni') ?? runnable('bf16_dwconv__avx512');
+  const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512vnni') ?? runnable('bf16_dwconv_3x3__avx512') ?? any, any };
   if (!dwTactics.any && !layers.some(isBf16Conv)) return;
   const readers = readersOf(layers);
   const promoted = options.retime ? promote(layers, options) : new Map<LoweredLayer, string>();
