@@ -88,6 +88,36 @@ export class PrecisionPlan {
     return runnableTactics(`f32_${op}`);
   }
 
+  /**
+   * Tactic ids for a MatMul of two activations when a reduced precision has a kernel for it
+   * (bf16_matmul where bf16 may run; there are no fp16 or int8 ones), the fp32 ones last, and
+   * the precisions they span (the timing-cache key); undefined when only fp32 applies, so fp32
+   * layers keep their family's tactics and signature. Per-layer constraints apply as to GEMMs.
+   */
+  matmulCandidates(layer: string): { candidates: string[]; precisions: string } | undefined {
+    const requested = this.config.precisionConstraints === 'none' ? undefined : this.config.layerPrecisions[layer];
+    if (requested !== undefined) this.used.add(layer);
+    const wanted = requested !== undefined ? [requested] : ORDER.filter((precision) => precision === 'fp32' || this.allowed.has(precision));
+    const spans = wanted.map((precision) => [precision, precision === 'fp32' ? [] : runnableTactics(`${FAMILY_PREFIX[precision]}_matmul`).filter((tactic) => !tactic.endsWith('__scalar'))] as const);
+    const reduced = spans.filter(([, tactics]) => tactics.length > 0);
+    if (reduced.length > 0) {
+      const precisions = [...reduced.map(([precision]) => precision), ...(requested === undefined || requested === 'fp32' ? ['fp32'] : [])];
+      const fp32 = precisions.includes('fp32') ? runnableTactics('f32_matmul') : [];
+      return { candidates: [...reduced.flatMap(([, tactics]) => tactics), ...fp32], precisions: precisions.join('+') };
+    }
+    if (requested !== undefined && requested !== 'fp32') {
+      if (this.config.precisionConstraints === 'obey') {
+        throw new KilnError('ERR_PRECISION', `Layer "${layer}" must run in ${requested}, but this CPU has no such kernel for it.`, {
+          expected: `a ${requested} matmul kernel runnable here (see kernels(); MatMul between two activations has bf16 and fp32 ones)`,
+          found: 'none',
+          hint: 'Use precisionConstraints "prefer" to fall back to fp32.',
+        });
+      }
+      this.log(`Precision: ${layer} has no ${requested} MatMul kernel on this CPU; it runs in fp32`);
+    }
+    return undefined;
+  }
+
   /** A key naming the precisions a layer was timed over, for the timing cache. */
   key(layer: string, quantization: LayerQuantization | undefined): string {
     return this.precisions(layer, quantization).join('+');

@@ -43,5 +43,6 @@ std::unique_ptr<Op> make_qu8_maxpool(const OpBuildArgs& args);
 std::unique_ptr<Op> make_bf16_dwconv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_bf16_mbconv(const OpBuildArgs& args);
 std::unique_ptr<Op> make_bf16_maxpool(const OpBuildArgs& args);
+std::unique_ptr<Op> make_bf16_matmul(const OpBuildArgs& args);
 
 }  // namespace kiln

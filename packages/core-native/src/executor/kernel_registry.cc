@@ -3,6 +3,7 @@
 #include "executor/error.h"
 #include "executor/factories.h"
 #include "kernels/bf16-dwconv/dwconv.h"
+#include "kernels/bf16-matmul/matmul.h"
 #include "kernels/bf16-mbconv/mbconv.h"
 #include "kernels/bf16-pool/maxpool.h"
 #include "kernels/f32-conv/stem.h"
@@ -118,6 +119,8 @@ std::vector<KernelFamily> make_families() {
                      make_bf16_dwconv);
   add_variant_family(&families, "bf16_mbconv", bf16_mbconv::variants(), bf16_mbconv::variant_count(),
                      make_bf16_mbconv);
+  add_variant_family(&families, "bf16_matmul", bf16_matmul::variants(), bf16_matmul::variant_count(),
+                     make_bf16_matmul);
   add_variant_family(&families, "bf16_maxpool2d_nhwc", bf16_pool::maxpool_variants(), bf16_pool::maxpool_variant_count(),
                      make_bf16_maxpool);
   add_variant_family(&families, "qu8_maxpool2d_nhwc", lowp_pool::maxpool_variants(), lowp_pool::maxpool_variant_count(),

@@ -3,41 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { kernels } from '../../src/index.js';
 import { expectClose, randomFloats, rng, runLayer } from '../helpers/harness.js';
-
-/** numpy.matmul reference for rank >= 1 operands. */
-function matmulReference(a: Float32Array, as: number[], b: Float32Array, bs: number[]): { y: Float32Array; shape: number[] } {
-  const a2 = as.length === 1 ? [1, ...as] : as;
-  const b2 = bs.length === 1 ? [...bs, 1] : bs;
-  const [m, k] = a2.slice(-2) as [number, number];
-  const n = b2.at(-1)!;
-  const ab = a2.slice(0, -2);
-  const bb = b2.slice(0, -2);
-  const rank = Math.max(ab.length, bb.length);
-  const pad = (s: number[]) => [...Array(rank - s.length).fill(1), ...s];
-  const pa = pad(ab);
-  const pb = pad(bb);
-  const batch = pa.map((d, i) => Math.max(d, pb[i]!));
-  const total = batch.reduce((x, y) => x * y, 1);
-  const y = new Float32Array(total * m * n);
-  const offset = (index: number[], dims: number[]) => index.reduce((acc, at, i) => acc * dims[i]! + (dims[i] === 1 ? 0 : at), 0);
-  for (let t = 0; t < total; t++) {
-    const index: number[] = [];
-    let rest = t;
-    for (let i = rank - 1; i >= 0; i--) {
-      index.unshift(rest % batch[i]!);
-      rest = Math.floor(rest / batch[i]!);
-    }
-    const ao = offset(index, pa) * m * k;
-    const bo = offset(index, pb) * k * n;
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-      let acc = 0;
-      for (let p = 0; p < k; p++) acc += a[ao + i * k + p]! * b[bo + p * n + j]!;
-      y[t * m * n + i * n + j] = acc;
-    }
-  }
-  const shape = [...batch, ...(as.length === 1 ? [] : [m]), ...(bs.length === 1 ? [] : [n])];
-  return { y, shape };
-}
+import { matmulReference } from '../helpers/matmul.js';
 
 const CASES: Array<[number[], number[]]> = [
   [[5, 8], [8, 6]],

@@ -40,7 +40,11 @@ export function lowerGraph(model: Model, context: PassContext, precision?: Preci
 function lowerNode(node: Node, sources: string[], model: Model, graph: Graph, precision?: PrecisionPlan): LoweredLayer[] | undefined {
   if (node.domain === 'kiln' && (node.op === 'FusedConv' || node.op === 'FusedGemm')) return lowerFused(node, sources, graph, precision);
   const rule = findRule(node);
-  return rule?.(node, sources, model.opset(node.domain) ?? 1);
+  const layers = rule?.(node, sources, model.opset(node.domain) ?? 1);
+  // MatMul between two activations: bf16_matmul tactics join f32_matmul's where bf16 may run.
+  const matmul = layers?.length === 1 && layers[0]!.family === 'f32_matmul' ? precision?.matmulCandidates(layers[0]!.name) : undefined;
+  if (matmul) Object.assign(layers![0]!, matmul);
+  return layers;
 }
 
 /**
