@@ -136,11 +136,17 @@ void bench_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
 // Reduced-precision GEMMs on the same shapes plus two conv-as-GEMM shapes (1x1 pointwise and a
 // 3x3 im2col); dtype "bfloat16" | "float16" | "int8" (GOP/s for int8).
 void bench_lowp_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
-  struct Shape { const char* label; int64_t m, n, k; };
+  using kiln::f32_gemm::Activation;
+  struct Shape { const char* label; int64_t m, n, k; bool bias = false; Activation activation = Activation::kNone; };
+  // bert_mini's with and without the epilogue its engine fuses (bias, GELU): the difference is
+  // the epilogue's cost.
   const Shape shapes[] = {
       {"bert_mini qkv/out proj", 128, 256, 256},
+      {"bert_mini qkv/out proj +bias", 128, 256, 256, true},
       {"bert_mini ffn up", 128, 1024, 256},
+      {"bert_mini ffn up +bias+gelu", 128, 1024, 256, true, Activation::kGeluErf},
       {"bert_mini ffn down", 128, 256, 1024},
+      {"bert_mini ffn down +bias", 128, 256, 1024, true},
       {"mobilenet_v2 pw 56x56x24->144", 3136, 144, 24},
       {"squeezenet1_1 expand3x3 13x13 as GEMM", 169, 256, 576},
       {"square 1024", 1024, 1024, 1024},
@@ -150,6 +156,7 @@ void bench_lowp_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
     float* a = random_floats(s.m * s.k);
     float* b = random_floats(s.k * s.n);
     float* c = random_floats(s.m * s.n);
+    float* bias = random_floats(s.n);
     for (size_t v = 0; v < kiln::lowp_gemm::variant_count(); ++v) {
       const kiln::lowp_gemm::LowpVariant& variant = kiln::lowp_gemm::variants()[v];
       if (!kiln::lowp_gemm::applies(variant, host) || variant.isa == kiln::Isa::kScalar) continue;
@@ -161,6 +168,7 @@ void bench_lowp_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
       p.m = s.m, p.n = s.n, p.k = s.k, p.a = a, p.lda = s.k, p.packed_b = packed;
       p.c = c, p.ldc = s.n;
       p.quantization = {2.0f / 255.0f, 128};
+      p.epilogue.bias = s.bias ? bias : nullptr, p.epilogue.activation = s.activation;
       for (int t = 0; t < 2; ++t) {
         const double seconds =
             time_call([&] { kiln::lowp_gemm::gemm(variant, p, pools[t]); }, o.min_time);
@@ -169,7 +177,7 @@ void bench_lowp_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
       }
       std::free(packed);
     }
-    std::free(a), std::free(b), std::free(c);
+    std::free(a), std::free(b), std::free(c), std::free(bias);
   }
 }
 

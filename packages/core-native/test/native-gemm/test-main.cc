@@ -11,6 +11,7 @@ void run_gemm_tests(Tally& tally);
 void run_gemm_stride_tests(Tally& tally);
 void run_conv_tests(Tally& tally);
 void run_lowp_tests(Tally& tally);
+void run_lowp_bf16_tests(Tally& tally);
 void run_lowp_u8_tests(Tally& tally);
 void run_lowp_qu8_edge_tests(Tally& tally);
 }  // namespace kiln::test
@@ -30,6 +31,7 @@ int main() {
   kiln::test::run_gemm_stride_tests(tally);
   kiln::test::run_conv_tests(tally);
   kiln::test::run_lowp_tests(tally);
+  kiln::test::run_lowp_bf16_tests(tally);
   kiln::test::run_lowp_u8_tests(tally);
   kiln::test::run_lowp_qu8_edge_tests(tally);
   std::printf("%d passed, %d failed, %d skipped\n", tally.passed, tally.failed, tally.skipped);

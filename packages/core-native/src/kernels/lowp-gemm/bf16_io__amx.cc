@@ -9,10 +9,10 @@
 #include <cassert>
 #include <cstring>
 
+#include "activate__avx512.h"
 #include "bf16_avx512.h"
 #include "bf16_io.h"
 #include "kernels/f32-gemm/scratch.h"
-#include "kernels/f32-gemm/vmath-avx512.h"
 #include "ukernels.h"
 
 namespace kiln::lowp_gemm {
@@ -45,6 +45,71 @@ void tile_block(const char* a, int64_t a_stride, const char* b, int64_t k0, int6
   _tile_stored(3, staging + 16 * 32 + 16, 128);
 }
 
+// Row tiles that share each B panel while it is in L1: A of a group (at most this many bytes of
+// bf16 rows) is prepared once, then every 32-column panel runs over all of the group's row tiles.
+constexpr int64_t kGroupBytes = 48 * 1024;
+
+// The A rows of one 32-row tile as AMX reads them: bf16 rows in place, or copied / converted into
+// `buffer` ([32][kpad], zero past K and below the last row).
+struct ATile {
+  const char* rows;
+  int64_t stride;  // bytes
+};
+
+ATile prepare_a(const LowpVariant& v, const LowpParams& p, const Bf16Io& io, bool in_place, int64_t kpad,
+                int64_t i0, int64_t rows, uint16_t* buffer) {
+  if (in_place && rows == 32) return {reinterpret_cast<const char*>(io.a + i0 * p.lda), p.lda * 2};
+  if (io.a != nullptr) {
+    for (int64_t r = 0; r < 32; ++r) {
+      uint16_t* dst = buffer + r * kpad;
+      const int64_t valid = r < rows ? p.k : 0;
+      if (valid > 0) std::memcpy(dst, io.a + (i0 + r) * p.lda, static_cast<size_t>(valid) * 2);
+      std::memset(dst + valid, 0, static_cast<size_t>(kpad - valid) * 2);
+    }
+  } else {
+    v.pack_a(p.a + i0 * p.lda, p.lda, rows, p.k, 32, p.quantization, buffer);
+  }
+  return {reinterpret_cast<const char*>(buffer), kpad * 2};
+}
+
+// The fp32 epilogue (bias, residual, activation: f32-gemm's epilogue_row, inlined) on each
+// finished row of a tile in registers, then one rounding to bf16 (or an fp32 store).
+void finish_tile(const LowpParams& p, const Bf16Io& io, const float* sums, int64_t i0, int64_t rows, int64_t jc,
+                 int64_t nb) {
+  const Epilogue& ep = p.epilogue;
+  const bool has_epilogue = ep.bias != nullptr || ep.residual != nullptr || io.residual != nullptr ||
+                            ep.activation != Activation::kNone;
+  const __mmask16 lo = lanes_16(nb), hi = lanes_16(nb - 16);
+  const bool bias = ep.bias != nullptr;
+  const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(lo, ep.bias + jc) : _mm512_setzero_ps();
+  const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(hi, ep.bias + jc + 16) : _mm512_setzero_ps();
+  for (int64_t i = 0; i < rows; ++i) {
+    __m512 v0 = _mm512_load_ps(sums + i * 32), v1 = _mm512_load_ps(sums + i * 32 + 16);
+    if (has_epilogue) {
+      if (bias) v0 = _mm512_add_ps(v0, bias_lo), v1 = _mm512_add_ps(v1, bias_hi);
+      if (io.residual != nullptr) {
+        const uint16_t* source = io.residual + (i0 + i) * ep.residual_stride + jc;
+        v0 = _mm512_add_ps(v0, bf16_load_16(lo, source));
+        v1 = _mm512_add_ps(v1, bf16_load_16(hi, source + 16));
+      } else if (ep.residual != nullptr) {
+        const float* source = ep.residual + (i0 + i) * ep.residual_stride + jc;
+        v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
+        v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
+      }
+      v0 = activate_16(v0, ep), v1 = activate_16(v1, ep);
+    }
+    if (io.c != nullptr) {
+      uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
+      bf16_store_16(lo, out, v0);
+      bf16_store_16(hi, out + 16, v1);
+    } else {
+      float* out = p.c + (i0 + i) * p.ldc + jc;
+      _mm512_mask_storeu_ps(out, lo, v0);
+      _mm512_mask_storeu_ps(out + 16, hi, v1);
+    }
+  }
+}
+
 }  // namespace
 
 void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& io, int64_t m0, int64_t m1,
@@ -54,72 +119,36 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n && n0 % 32 == 0);
   const int64_t kpad = (p.k + 31) / 32 * 32;
   const bool in_place = io.a != nullptr && (p.k % 32 == 0 || io.a_padded);
-  // The packed A block of 32 bf16 rows: per-thread scratch slot 0, as gemm_block's.
-  uint16_t* a_buffer = reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(static_cast<size_t>(16 * kpad), 0));
+  const int64_t group_tiles = std::max<int64_t>(1, kGroupBytes / (32 * kpad * 2));
+  // The packed A tiles of a group: per-thread scratch slot 0, as gemm_block's.
+  uint16_t* a_buffer =
+      reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(static_cast<size_t>(group_tiles * 16 * kpad), 0));
   assert(a_buffer != nullptr);
-  const Epilogue& ep = p.epilogue;
-  const bool has_epilogue = ep.bias != nullptr || ep.residual != nullptr || io.residual != nullptr ||
-                            ep.activation != Activation::kNone;
   alignas(64) float sums[32 * 32];
   alignas(64) float staging[32 * 32];
+  ATile tiles[kGroupBytes / (32 * 32 * 2)];
   const AmxBlock amx;
-  for (int64_t i0 = m0; i0 < m1; i0 += 32) {
-    const int64_t rows = std::min<int64_t>(32, m1 - i0);
-    const char* a_tile = reinterpret_cast<const char*>(a_buffer);
-    int64_t a_stride = kpad * 2;
-    if (in_place && rows == 32) {
-      a_tile = reinterpret_cast<const char*>(io.a + i0 * p.lda), a_stride = p.lda * 2;
-    } else if (io.a != nullptr) {  // bf16 rows copied, zero past K and below the last row
-      for (int64_t r = 0; r < 32; ++r) {
-        uint16_t* dst = a_buffer + r * kpad;
-        const int64_t valid = r < rows ? p.k : 0;
-        if (valid > 0) std::memcpy(dst, io.a + (i0 + r) * p.lda, static_cast<size_t>(valid) * 2);
-        std::memset(dst + valid, 0, static_cast<size_t>(kpad - valid) * 2);
-      }
-    } else {
-      v.pack_a(p.a + i0 * p.lda, p.lda, rows, p.k, 32, p.quantization, a_buffer);
+  for (int64_t g0 = m0; g0 < m1; g0 += group_tiles * 32) {
+    const int64_t g1 = std::min(m1, g0 + group_tiles * 32);
+    const int64_t count = (g1 - g0 + 31) / 32;
+    for (int64_t t = 0; t < count; ++t) {
+      const int64_t i0 = g0 + t * 32;
+      tiles[t] = prepare_a(v, p, io, in_place, kpad, i0, std::min<int64_t>(32, g1 - i0), a_buffer + t * 32 * kpad);
     }
     for (int64_t jc = n0; jc < n1; jc += 32) {
       const int64_t nb = std::min<int64_t>(32, n1 - jc);
       const char* b_panel = static_cast<const char*>(p.packed_b) + (jc / 32) * kpad * 32 * 2;
-      for (int64_t k0 = 0; k0 < kpad; k0 += v.kc) {
-        const int64_t kb = std::min<int64_t>(v.kc, kpad - k0);
-        tile_block(a_tile, a_stride, b_panel, k0, kb, k0 == 0 ? sums : staging);
-        if (k0 == 0) continue;
-        for (int64_t i = 0; i < rows * 32; i += 16) {
-          _mm512_store_ps(sums + i, _mm512_add_ps(_mm512_load_ps(staging + i), _mm512_load_ps(sums + i)));
-        }
-      }
-      // The fp32 epilogue (bias, residual, activation: f32-gemm's epilogue_row, inlined) on each
-      // finished row in registers, then one rounding to bf16 (or an fp32 store).
-      const __mmask16 lo = lanes_16(nb), hi = lanes_16(nb - 16);
-      const bool bias = ep.bias != nullptr;
-      const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(lo, ep.bias + jc) : _mm512_setzero_ps();
-      const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(hi, ep.bias + jc + 16) : _mm512_setzero_ps();
-      for (int64_t i = 0; i < rows; ++i) {
-        __m512 v0 = _mm512_load_ps(sums + i * 32), v1 = _mm512_load_ps(sums + i * 32 + 16);
-        if (has_epilogue) {
-          if (bias) v0 = _mm512_add_ps(v0, bias_lo), v1 = _mm512_add_ps(v1, bias_hi);
-          if (io.residual != nullptr) {
-            const uint16_t* source = io.residual + (i0 + i) * ep.residual_stride + jc;
-            v0 = _mm512_add_ps(v0, bf16_load_16(lo, source));
-            v1 = _mm512_add_ps(v1, bf16_load_16(hi, source + 16));
-          } else if (ep.residual != nullptr) {
-            const float* source = ep.residual + (i0 + i) * ep.residual_stride + jc;
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
+      for (int64_t t = 0; t < count; ++t) {
+        const int64_t i0 = g0 + t * 32, rows = std::min<int64_t>(32, g1 - i0);
+        for (int64_t k0 = 0; k0 < kpad; k0 += v.kc) {
+          const int64_t kb = std::min<int64_t>(v.kc, kpad - k0);
+          tile_block(tiles[t].rows, tiles[t].stride, b_panel, k0, kb, k0 == 0 ? sums : staging);
+          if (k0 == 0) continue;
+          for (int64_t i = 0; i < rows * 32; i += 16) {
+            _mm512_store_ps(sums + i, _mm512_add_ps(_mm512_load_ps(staging + i), _mm512_load_ps(sums + i)));
           }
-          v0 = f32_gemm::avx512::activate(v0, ep), v1 = f32_gemm::avx512::activate(v1, ep);
         }
-        if (io.c != nullptr) {
-          uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
-          bf16_store_16(lo, out, v0);
-          bf16_store_16(hi, out + 16, v1);
-        } else {
-          float* out = p.c + (i0 + i) * p.ldc + jc;
-          _mm512_mask_storeu_ps(out, lo, v0);
-          _mm512_mask_storeu_ps(out + 16, hi, v1);
-        }
+        finish_tile(p, io, sums, i0, rows, jc, nb);
       }
     }
   }

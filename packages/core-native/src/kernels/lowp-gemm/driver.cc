@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "bf16_io.h"
 #include "kernels/f32-gemm/scratch.h"
 #include "pack.h"
 #include "runtime/thread_pool.h"
@@ -213,10 +214,16 @@ void gemm(const LowpVariant& v, const LowpParams& p, ThreadPool* pool) {
   const int threads = pool != nullptr ? pool->size() : 1;
   const f32_gemm::TileGrid grid = task_grid(v, p, threads);
   const int64_t tasks = grid.m_tasks * grid.n_tasks;
+  // AMX bf16 finishes each 32 x 32 tile in registers (bf16_gemm_io__amx with fp32 A and C).
+  const bool amx_bf16 = v.amx && v.format == Format::kBf16;
   auto run = [&](int64_t task) {
-    const int64_t m0 = task / grid.n_tasks * grid.m_chunk;
-    const int64_t n0 = task % grid.n_tasks * grid.n_chunk;
-    gemm_block(v, p, m0, std::min(p.m, m0 + grid.m_chunk), n0, std::min(p.n, n0 + grid.n_chunk));
+    const int64_t m0 = task / grid.n_tasks * grid.m_chunk, m1 = std::min(p.m, m0 + grid.m_chunk);
+    const int64_t n0 = task % grid.n_tasks * grid.n_chunk, n1 = std::min(p.n, n0 + grid.n_chunk);
+    if (amx_bf16) {
+      bf16_gemm_io__amx(v, p, Bf16Io{}, m0, m1, n0, n1);
+    } else {
+      gemm_block(v, p, m0, m1, n0, n1);
+    }
   };
   if (tasks == 1 || pool == nullptr) {
     for (int64_t task = 0; task < tasks; ++task) run(task);
