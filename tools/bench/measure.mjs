@@ -83,14 +83,24 @@ export function ortSession(file, threads, { ortSpin = 'stop' } = {}) {
 /** Kiln feeds ({ type, dims, data }) as onnxruntime-node tensors. */
 export const toOrtFeeds = (feeds) => Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
 
-export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'none', ortSpin = 'stop' }) {
+/**
+ * How Kiln's inference is called: 'run' (`await context.run()`, on a worker thread off the event
+ * loop) or 'runSync' (`context.runSync()`, on the calling thread, as onnxruntime-node's run executes).
+ */
+export function kilnCall(context, api) {
+  if (api === 'run') return (feeds) => context.run(feeds);
+  if (api === 'runSync') return async (feeds) => context.runSync(feeds);
+  throw new Error(`--api must be run or runSync, got ${api}`);
+}
+
+export async function measureCase(benchCase, threads, { iterations, warmUp, settle: settleMode = 'none', ortSpin = 'stop', api = 'run' }) {
   const feeds = makeInputs(benchCase.model, benchCase.shapes);
   const result = { case: benchCase.name, threads };
   const session = await ortSession(benchCase.file, threads, { ortSpin });
   const ortFeeds = toOrtFeeds(feeds);
   let kiln;
   try {
-    kiln = await prepareKiln(benchCase, threads, result);
+    kiln = kilnCall(await prepareKiln(benchCase, threads, result), api);
   } catch (error) {
     result.kilnError = `${error.code ?? 'ERROR'}: ${String(error.message).split('\n')[0]}`;
   }
@@ -99,7 +109,7 @@ export async function measureCase(benchCase, threads, { iterations, warmUp, sett
   let settleMs = 0;
   for (let i = 0; i < warmUp; i++) {
     await session.run(ortFeeds);
-    if (kiln) await kiln.run(feeds);
+    if (kiln) await kiln(feeds);
   }
   for (let i = 0; i < iterations; i++) {
     settleMs += await settled();
@@ -109,11 +119,12 @@ export async function measureCase(benchCase, threads, { iterations, warmUp, sett
     if (kiln) {
       settleMs += await settled();
       start = performance.now();
-      await kiln.run(feeds);
+      await kiln(feeds);
       times.kiln.push(performance.now() - start);
     }
   }
   result.ortSpin = ortSpin;
+  result.api = api;
   result.settle = { mode: threads > 1 ? settleMode : 'none', meanMs: settleMs / (iterations * (kiln ? 2 : 1)) };
   result.ort = { median: median(times.ort), p90: quantile(times.ort, 0.9) };
   if (kiln) {

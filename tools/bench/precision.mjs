@@ -6,7 +6,10 @@
 // onnxruntime-node on the same Q/DQ model (median latency, interleaved in one process).
 //
 //   node tools/bench/precision.mjs [--threads=1,2] [--iterations=20] [--eval=16] [--calib=8]
-//                                  [--only=mobilenet_v2,bert_mini] [--json]
+//                                  [--only=mobilenet_v2,bert_mini] [--api=run|runSync] [--json]
+//
+// --api: how Kiln's speed is timed, as in `pnpm bench`: run (default; `await context.run()`, off
+// the event loop) or runSync (`context.runSync()`, on the calling thread like onnxruntime-node's run).
 //
 // "per-layer sum": the runtime profiler's per-layer times, each layer's fastest of --iterations
 // runs, summed (the kernels' own time, steadier than the end-to-end median on a busy machine).
@@ -23,7 +26,7 @@ import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
-import { median, ortSession, profileLayers, toOrtFeeds } from './measure.mjs';
+import { kilnCall, median, ortSession, profileLayers, toOrtFeeds } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? 'true']));
@@ -32,6 +35,7 @@ const iterations = Number(flags.iterations ?? 20);
 const evalCount = Number(flags.eval ?? 16);
 const calibCount = Number(flags.calib ?? 8);
 const only = flags.only?.split(',');
+const api = flags.api ?? 'run';
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-precision-'));
 const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1', 'bert_mini seq 128'];
@@ -129,7 +133,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     // Speed: every runner once per iteration, interleaved, after a warm-up.
     const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
     const ortFeeds = toOrtFeeds(feeds);
-    const runners = [['ORT fp32', () => ortFp32.run(ortFeeds)], ['ORT Q/DQ', () => ortQdq.run(ortFeeds)], ...kiln.map((k) => [k.name, () => k.context.run(feeds)])];
+    const runners = [['ORT fp32', () => ortFp32.run(ortFeeds)], ['ORT Q/DQ', () => ortQdq.run(ortFeeds)], ...kiln.map((k) => [k.name, ((call) => () => call(feeds))(kilnCall(k.context, api))])];
     const times = Object.fromEntries(runners.map(([name]) => [name, []]));
     for (let i = 0; i < 3; i++) for (const [, run] of runners) await run();
     for (let i = 0; i < iterations; i++) {
@@ -172,6 +176,7 @@ if (flags.json) {
   for (const r of results) {
     console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% |`);
   }
+  console.log(`Kiln timed with context.${api}()`);
   for (const threads of threadCounts) {
     for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ']) {
       const rows = results.filter((r) => r.threads === threads && r.variant === variant);

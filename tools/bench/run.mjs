@@ -4,10 +4,12 @@
 // Peak RSS is measured per runtime in child processes (one process cannot split its RSS).
 //
 //   node tools/bench/run.mjs [--json] [--filter=REGEX] [--threads=1,2] [--iterations=N] [--settle=idle|none]
-//                          [--ort-spin=stop|keep]
+//                          [--ort-spin=stop|keep] [--api=run|runSync]
 //
 // --settle=idle lets the process go idle before every timed run of either runtime at 2+ threads
 // (see measure.mjs); --settle=none (default) times the runs back to back, as issue #7 states.
+// --api=run (default) times Kiln's `await context.run()` (a worker thread, off the event loop);
+// runSync times `context.runSync()` on the calling thread, as onnxruntime-node's run executes.
 // --ort-spin=stop (default) parks onnxruntime's intra-op threads when its run returns
 // (`session.force_spinning_stop`, see measure.mjs); keep leaves them spinning into Kiln's run.
 import { execFileSync } from 'node:child_process';
@@ -29,13 +31,14 @@ const iterations = Number(args.get('iterations') ?? 30);
 const settleMode = String(args.get('settle') ?? 'none');
 if (!['idle', 'none'].includes(settleMode)) throw new Error(`--settle must be idle or none, got ${settleMode}`);
 const ortSpin = String(args.get('ort-spin') ?? 'stop');
+const api = String(args.get('api') ?? 'run');
 const filter = typeof args.get('filter') === 'string' ? new RegExp(args.get('filter')) : undefined;
 const cases = benchCases(shared).filter((c) => !filter || filter.test(c.name));
 
 const results = [];
 for (const threads of threadCounts) {
   for (const benchCase of cases) {
-    const result = await measureCase(benchCase, threads, { iterations, warmUp: 5, settle: settleMode, ortSpin });
+    const result = await measureCase(benchCase, threads, { iterations, warmUp: 5, settle: settleMode, ortSpin, api });
     if (benchCase.name === 'mobilenet_v2 batch 1') result.peakRss = await peakRss(benchCase, threads);
     results.push(result);
     if (!json) printRow(result);
@@ -81,8 +84,9 @@ const byThreads = Object.fromEntries(threadCounts.map((t) => {
   const subset = results.filter((r) => r.threads === t && r.ratio !== undefined).map((r) => r.ratio);
   return [t, subset.length ? Math.exp(subset.reduce((s, x) => s + Math.log(x), 0) / subset.length) : Number.NaN];
 }));
-if (json) console.log(JSON.stringify({ date: new Date().toISOString(), settle: settleMode, ortSpin, results, geomeanByThreads: byThreads, geomean }));
+if (json) console.log(JSON.stringify({ date: new Date().toISOString(), settle: settleMode, ortSpin, api, results, geomeanByThreads: byThreads, geomean }));
 else {
+  console.log(`Kiln timed with context.${api}()`);
   for (const [t, g] of Object.entries(byThreads)) console.log(`geometric-mean ORT/Kiln at ${t} thread(s): ${g.toFixed(3)}x`);
   console.log(`geometric-mean ratio ORT/Kiln: ${geomean.toFixed(3)}x`);
 }
