@@ -73,7 +73,7 @@ function precisionMix(engine) {
   const count = {};
   for (const layer of engine.inspect().layers) {
     const prefix = /^(qu8|bf16|f16|f32|x)_/.exec(layer.tactic)?.[1] ?? 'reference';
-    if (/_(conv|gemm|dwconv|mbconv)/.test(layer.tactic)) count[prefix] = (count[prefix] ?? 0) + 1;
+    if (/_(conv|gemm|matmul|dwconv|mbconv)/.test(layer.tactic)) count[prefix] = (count[prefix] ?? 0) + 1;
   }
   return Object.entries(count).map(([prefix, n]) => `${n} ${prefix}`).join(', ');
 }
@@ -171,7 +171,7 @@ fs.rmSync(work, { recursive: true, force: true });
 if (flags.json) {
   for (const row of results) console.log(JSON.stringify(row));
 } else {
-  console.log('| case | threads | engine | GEMM/conv layers | median ms | per-layer sum ms | ORT fp32 / this | ORT Q/DQ / this | cosine min (mean) vs Kiln fp32 | top-1 agreement |');
+  console.log('| case | threads | engine | GEMM/conv/MatMul layers | median ms | per-layer sum ms | ORT fp32 / this | ORT Q/DQ / this | cosine min (mean) vs Kiln fp32 | top-1 agreement |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% |`);
