@@ -107,3 +107,20 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     throw new Error(`${label}: max|Δ| ${Math.abs(a - e).toExponential(2)} at [${worst}] (${a} vs ${e}) > atol ${atol} rtol ${rtol} (seed ${SEED})`);
   }
 }
+
+const bf16Bits = new Uint32Array(1);
+const bf16Float = new Float32Array(bf16Bits.buffer);
+
+/** float_to_bf16 (round to nearest even, a NaN kept quiet) of one value, widened back to fp32. */
+export function roundBf16Value(x: number): number {
+  bf16Float[0] = x;
+  const b = bf16Bits[0]!;
+  const upper = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 0) >>> 16;
+  bf16Bits[0] = (upper << 16) >>> 0;
+  return bf16Float[0]!;
+}
+
+/** roundBf16Value of each value (a new array). */
+export function roundBf16(values: Float32Array): Float32Array {
+  return values.map(roundBf16Value);
+}

@@ -8,18 +8,11 @@ import { KilnError } from '@kiln/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NativeProgram, type NativeTensor, createEngine, getThreads, packWeights, setThreads } from '../../src/index.js';
 import { type ConvCase, convReference, outSize, variantsOf } from '../helpers/fused.js';
-import { expectClose, randomFloats, rng } from '../helpers/harness.js';
+import { expectClose, randomFloats, rng, roundBf16 } from '../helpers/harness.js';
 
 type DType = 'float32' | 'bfloat16';
 const RELU6: NativeProgram['layers'][number]['epilogue'] = [{ op: 'Clip', alpha: 0, beta: 6 }];
 const random = rng(8016);
-
-/** float_to_bf16 then back: round to nearest even on the upper 16 bits (finite values). */
-function roundBf16(values: Float32Array): Float32Array {
-  const bits = new Uint32Array(Float32Array.from(values).buffer);
-  for (let i = 0; i < bits.length; i++) bits[i] = (((bits[i]! + 0x7fff + ((bits[i]! >>> 16) & 1)) >>> 16) << 16) >>> 0;
-  return new Float32Array(bits.buffer);
-}
 
 interface Step {
   kernel: string;

@@ -6,19 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getThreads, kernels, setThreads } from '../../src/index.js';
 import { expectCoded } from '../helpers/errors.js';
-import { randomFloats, rng, runLayer, SEED } from '../helpers/harness.js';
+import { randomFloats, rng, roundBf16Value, runLayer, SEED } from '../helpers/harness.js';
 import { type MatmulResult, matmulReference } from '../helpers/matmul.js';
-
-const bits = new Uint32Array(1);
-const float = new Float32Array(bits.buffer);
-
-/** fp32 → bfloat16 → fp32, round to nearest even (finite values). */
-function roundBf16(x: number): number {
-  float[0] = x;
-  const b = bits[0]!;
-  bits[0] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) << 16;
-  return float[0]!;
-}
 
 /** Fails at the element whose |y - expected| exceeds tolerance * sum_k |a·b| most (plus a tiny floor). */
 function expectWithin(y: Float32Array, expected: MatmulResult, tolerance: number, label: string) {
@@ -71,7 +60,7 @@ describe('bf16_matmul', () => {
     const random = rng(SEED + 800 + index);
     const a = randomFloats(as.reduce((x, y) => x * y, 1), random, -2, 2);
     const b = randomFloats(bs.reduce((x, y) => x * y, 1), random, -2, 2);
-    return { as, bs, a, b, bf16: matmulReference(a, as, b, bs, roundBf16), fp32: matmulReference(a, as, b, bs) };
+    return { as, bs, a, b, bf16: matmulReference(a, as, b, bs, roundBf16Value), fp32: matmulReference(a, as, b, bs) };
   });
   for (const kernel of [...variants.map((k) => k.name), 'bf16_matmul']) {
     const info = variants.find((k) => k.name === kernel);

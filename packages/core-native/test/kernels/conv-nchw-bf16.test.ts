@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type NativeProgram, type NativeTensor, type NativeUnaryStep, createEngine, getThreads, kernels, packWeights, setThreads } from '../../src/index.js';
 import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, outSize, runPacked, variantsOf } from '../helpers/fused.js';
-import { expectClose, randomFloats, rng } from '../helpers/harness.js';
+import { expectClose, randomFloats, rng, roundBf16 } from '../helpers/harness.js';
 
 const conv = (c: Partial<ConvCase> & Pick<ConvCase, 'c' | 'oc' | 'kh' | 'kw'>): ConvCase => ({
   n: 1, h: 9, w: 11, sh: 1, sw: 1, dh: 1, dw: 1, pads: [0, 0, 0, 0], group: 1, ...c,
@@ -34,17 +34,6 @@ const params = (c: ConvCase, bias: boolean, residual: boolean) => [c.kh, c.kw, c
 const packShape = (c: ConvCase) => [c.oc, c.c, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, ...c.pads, c.group];
 const outShape = (c: ConvCase) => [c.n, outSize(c.h, c.kh, c.sh, c.dh, c.pads[0], c.pads[2]), outSize(c.w, c.kw, c.sw, c.dw, c.pads[1], c.pads[3]), c.oc];
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** float_to_bf16 (round to nearest even, a NaN kept quiet) of each value, widened back to fp32. */
-function roundBf16(values: Float32Array): Float32Array {
-  const bits = new Uint32Array(Float32Array.from(values).buffer);
-  for (let i = 0; i < bits.length; i++) {
-    const b = bits[i]!;
-    const upper = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 0) >>> 16;
-    bits[i] = (upper << 16) >>> 0;
-  }
-  return new Float32Array(bits.buffer);
-}
 
 function toNhwc(x: Float32Array, c: ConvCase): Float32Array {
   const y = new Float32Array(x.length);

@@ -6,21 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { kernels, type PackWeightsOptions, packWeights } from '../../src/index.js';
 import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, gemmReference, outSize, runPacked, variantsOf } from '../helpers/fused.js';
-import { expectClose, randomFloats, rng } from '../helpers/harness.js';
+import { expectClose, randomFloats, rng, roundBf16Value } from '../helpers/harness.js';
 
 type Format = 'bf16' | 'f16' | 'qu8';
 const FORMATS: Format[] = ['bf16', 'f16', 'qu8'];
-
-const bits = new Uint32Array(1);
-const float = new Float32Array(bits.buffer);
-
-/** fp32 → bfloat16 → fp32, round to nearest even. */
-function roundBf16(x: number): number {
-  float[0] = x;
-  const b = bits[0]!;
-  bits[0] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) << 16;
-  return float[0]!;
-}
 
 /** fp32 → float16 → fp32, round to nearest even (normal, subnormal, overflow to infinity). */
 function roundF16(x: number): number {
@@ -44,7 +33,7 @@ const INPUT = { inputScale: 2 / 255, inputZeroPoint: 128 };
 /** The operands as the kernel sees them: A and W rounded, or quantized then dequantized. */
 function emulate(format: Format, a: Float32Array, w: Float32Array, channels: number, channelOf: (i: number) => number, scales?: Float32Array): [Float32Array, Float32Array] {
   if (format !== 'qu8') {
-    const round = format === 'bf16' ? roundBf16 : roundF16;
+    const round = format === 'bf16' ? roundBf16Value : roundF16;
     return [a.map(round), w.map(round)];
   }
   const { inputScale: sa, inputZeroPoint: za } = INPUT;
