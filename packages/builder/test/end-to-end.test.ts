@@ -55,6 +55,50 @@ describe('builder → plan → runtime', () => {
     await expect(context.run({})).rejects.toSatisfy((error) => KilnError.isInstance(error, 'ERR_INPUT'));
   });
 
+  it('checks every feed the same way after a run of the same shape (the per-context fast path)', async () => {
+    const config = new BuilderConfig();
+    config.builderOptimizationLevel = 0;
+    config.addOptimizationProfile({ image: { min: [1, 3, 15, 15], opt: [2, 3, 15, 15], max: [4, 3, 15, 15] } });
+    const network = smallNetwork();
+    const context = new Runtime().deserializeEngine(await buildSerializedNetwork(network, config)).createExecutionContext();
+    const two = { image: randomFloat([2, 3, 15, 15], 7) };
+    const first = await context.run(two);
+    const code = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return KilnError.isInstance(error) ? error.code : String(error);
+      }
+      return 'no error';
+    };
+    const bad: [Record<string, Tensor>, string][] = [
+      [{ image: { type: 'int32', dims: [2, 3, 15, 15], data: new Int32Array(1350) } as Tensor }, 'ERR_INPUT_DTYPE'],
+      [{ image: { type: 'float32', dims: [2, 3, 15, 15], data: new Float64Array(1350) } as unknown as Tensor }, 'ERR_INPUT_DTYPE'],
+      [{ image: { type: 'float32', dims: [2, 3, 15, 15], data: new Float32Array(1349) } }, 'ERR_INPUT_SHAPE'],
+      [{ image: { type: 'float32', dims: [3, 3, 15, 15], data: new Float32Array(1350) } }, 'ERR_INPUT_SHAPE'],
+      [{ image: randomFloat([5, 3, 15, 15], 1) }, 'ERR_SHAPE_PROFILE'],
+      [{ ...two, other: two.image }, 'ERR_INPUT'],
+      [Object.assign(Object.create(two) as Record<string, Tensor>, { other: two.image }), 'ERR_INPUT'],
+      [{}, 'ERR_INPUT'],
+    ];
+    for (const [feeds, expected] of bad) {
+      expect(code(() => context.runSync(feeds))).toBe(expected);
+      await expect(context.run(feeds)).rejects.toSatisfy((error) => KilnError.isInstance(error, expected));
+    }
+    const three = { image: randomFloat([3, 3, 15, 15], 8) };
+    const other = await context.run(three);
+    expect(other.probabilities!.dims).toEqual([3, 5]);
+    const close = closeTo(other.probabilities!, (await reference(network, three)).probabilities!, 1e-5, 1e-4);
+    expect(close.ok, close.message).toBe(true);
+    const again = context.runSync(two);
+    expect(again.probabilities!.data).not.toBe(first.probabilities!.data);
+    expect(Array.from(again.probabilities!.data as Float32Array)).toEqual(Array.from(first.probabilities!.data as Float32Array));
+    context.runSync(three);
+    context.setInputShape('image', [2, 3, 15, 15]);
+    expect(code(() => context.runSync(three))).toBe('ERR_INPUT_SHAPE');
+    expect(context.runSync(two).probabilities!.dims).toEqual([2, 5]);
+  });
+
   it('eight contexts of one engine running concurrently give bit-identical results to one at a time', async () => {
     const config = new BuilderConfig();
     config.addOptimizationProfile({ image: { min: [1, 3, 15, 15], opt: [2, 3, 15, 15], max: [2, 3, 15, 15] } });

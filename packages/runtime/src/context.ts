@@ -3,6 +3,8 @@ import type { NativeContext } from '@kiln/core-native';
 import type { Tensor } from '@kiln/onnx-tools';
 import type { Engine, Specialization } from './engine.js';
 import { TYPED_ARRAYS, allocate, elementCount } from './internal/engine/dtypes.js';
+import { FeedCache } from './internal/engine/feed-cache.js';
+import type { NativeSegment } from './internal/engine/segments.js';
 import { checkFeed, checkFeedNames } from './internal/engine/tensor-checks.js';
 
 /** One layer's time in a profiled run (see {@link ExecutionContext.setProfiling}). */
@@ -37,9 +39,14 @@ export class ExecutionContext {
   private running = false;
   private profiling = false;
   private lastLayerTimes: LayerProfile[] | undefined;
+  private readonly feedCache: FeedCache<Specialization>;
+  private readonly outputSlots = new WeakMap<NativeSegment, OutputSlot[]>();
+  private readonly nativeProfiling = new WeakMap<NativeContext, boolean>();
 
   /** @internal Use `engine.createExecutionContext()`. */
-  constructor(readonly engine: Engine) {}
+  constructor(readonly engine: Engine) {
+    this.feedCache = new FeedCache(engine.header.inputs);
+  }
 
   /**
    * Select the optimization profile whose ranges the next input shapes must fall in.
@@ -75,6 +82,7 @@ export class ExecutionContext {
     const complete = this.engine.header.inputs.every((io) => next.has(io.name));
     if (complete) this.engine.shapeFunctions.bindInputs(next, this.profile);
     this.shapes.set(name, [...dims]);
+    this.feedCache.clear();
   }
 
   /**
@@ -145,8 +153,8 @@ export class ExecutionContext {
           if (times) times[segment.layer] = performance.now() - started;
           continue;
         }
-        const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
-        natives[index]!.setProfiling(times !== undefined);
+        const outputs = this.outputBuffers(segment, specialization, options, values);
+        this.setNativeProfiling(natives[index]!, times !== undefined);
         await natives[index]!.run(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
         if (times) this.readProfile(natives[index]!, segment.layers, times);
       }
@@ -182,8 +190,8 @@ export class ExecutionContext {
       const times = this.profiling ? new Float64Array(this.engine.header.layers.length) : undefined;
       for (const [index, segment] of specialization.segments.entries()) {
         if (segment.kind !== 'native') continue;
-        const outputs = this.outputBuffers(segment.outputs, specialization, options, values);
-        natives[index]!.setProfiling(times !== undefined);
+        const outputs = this.outputBuffers(segment, specialization, options, values);
+        this.setNativeProfiling(natives[index]!, times !== undefined);
         natives[index]!.runSync(segment.inputs.map((tensor) => values.get(tensor)!.data as ArrayBufferView), outputs);
         if (times) this.readProfile(natives[index]!, segment.layers, times);
       }
@@ -192,6 +200,12 @@ export class ExecutionContext {
     } finally {
       this.running = false;
     }
+  }
+
+  private setNativeProfiling(native: NativeContext, enabled: boolean): void {
+    if (this.nativeProfiling.get(native) === enabled) return;
+    native.setProfiling(enabled);
+    this.nativeProfiling.set(native, enabled);
   }
 
   private readProfile(native: NativeContext, layers: readonly number[], times: Float64Array): void {
@@ -210,6 +224,11 @@ export class ExecutionContext {
       });
     }
     if (typeof feeds !== 'object' || feeds === null) throw new KilnError('ERR_INPUT', 'Feeds must be an object of tensors by input name.', { found: typeof feeds });
+    const known = this.feedCache.match(feeds, this.profile);
+    if (known) {
+      this.addHostWeights(known.specialization, known.values);
+      return known;
+    }
     const header = this.engine.header;
     checkFeedNames(Object.keys(feeds), header.inputs);
     const values = new Map<number, Tensor>();
@@ -229,10 +248,15 @@ export class ExecutionContext {
     }
     const symbols = this.engine.shapeFunctions.bindInputs(shapes, this.profile);
     const specialization = this.engine.specialize(symbols);
-    // Native segments read weights in place; only reference layers and constant outputs need
-    // them as JS tensors (decoded once per engine).
-    for (const index of this.engine.hostWeights) values.set(index, this.engine.weightTensor(index, specialization.shapes[index]!));
+    this.feedCache.remember(header.inputs.map((io) => shapes.get(io.name)!), this.profile, specialization);
+    this.addHostWeights(specialization, values);
     return { specialization, values };
+  }
+
+  // Native segments read weights in place; only reference layers and constant outputs need
+  // them as JS tensors (decoded once per engine).
+  private addHostWeights(specialization: Specialization, values: Map<number, Tensor>): void {
+    for (const index of this.engine.hostWeights) values.set(index, this.engine.weightTensor(index, specialization.shapes[index]!));
   }
 
   private nativeContexts(specialization: Specialization): NativeContext[] {
@@ -244,30 +268,44 @@ export class ExecutionContext {
     return contexts;
   }
 
-  private outputBuffers(tensors: readonly number[], specialization: Specialization, options: RunOptions, values: Map<number, Tensor>): ArrayBufferView[] {
-    const header = this.engine.header;
-    const byTensor = new Map(header.outputs.map((io) => [io.tensor, io.name]));
-    return tensors.map((index) => {
-      const plan = header.tensors[index]!;
-      const dims = specialization.shapes[index]!;
-      const name = byTensor.get(index);
-      const given = name === undefined ? undefined : options.outputs?.[name];
+  // Allocates (or takes from options.outputs) every output slot of a native segment.
+  private outputBuffers(segment: NativeSegment, specialization: Specialization, options: RunOptions, values: Map<number, Tensor>): ArrayBufferView[] {
+    const slots = this.slotsOf(segment, specialization);
+    const buffers: ArrayBufferView[] = new Array(slots.length);
+    for (let position = 0; position < slots.length; position++) {
+      const slot = slots[position]!;
+      const given = slot.name === undefined ? undefined : options.outputs?.[slot.name];
       let data: ArrayBufferView;
       if (given) {
-        const make = TYPED_ARRAYS[plan.dtype];
-        if (given.type !== plan.dtype || (make && !(given.data instanceof make)) || (given.data as { length: number }).length !== elementCount(dims)) {
-          throw new KilnError('ERR_OUTPUT_BINDING', `Preallocated output "${name}" does not fit.`, {
-            expected: `${plan.dtype} with ${elementCount(dims)} elements (dims [${dims.join(', ')}])`,
+        if (given.type !== slot.dtype || (slot.make && !(given.data instanceof slot.make)) || (given.data as { length: number }).length !== slot.count) {
+          throw new KilnError('ERR_OUTPUT_BINDING', `Preallocated output "${slot.name}" does not fit.`, {
+            expected: `${slot.dtype} with ${slot.count} elements (dims [${slot.dims.join(', ')}])`,
             found: `${given.type} with ${(given.data as { length: number }).length} elements`,
           });
         }
         data = given.data as ArrayBufferView;
       } else {
-        data = allocate(plan.dtype, elementCount(dims));
+        data = allocate(slot.dtype, slot.count);
       }
-      values.set(index, { type: plan.dtype, dims, data } as unknown as Tensor);
-      return data;
-    });
+      values.set(slot.tensor, { type: slot.dtype, dims: slot.dims, data } as unknown as Tensor);
+      buffers[position] = data;
+    }
+    return buffers;
+  }
+
+  private slotsOf(segment: NativeSegment, specialization: Specialization): OutputSlot[] {
+    let slots = this.outputSlots.get(segment);
+    if (!slots) {
+      const header = this.engine.header;
+      const names = new Map(header.outputs.map((io) => [io.tensor, io.name]));
+      slots = segment.outputs.map((tensor) => {
+        const dtype = header.tensors[tensor]!.dtype;
+        const dims = specialization.shapes[tensor]!;
+        return { tensor, name: names.get(tensor), dtype, make: TYPED_ARRAYS[dtype], dims, count: elementCount(dims) };
+      });
+      this.outputSlots.set(segment, slots);
+    }
+    return slots;
   }
 
   private collect(values: Map<number, Tensor>): Record<string, Tensor> {
@@ -281,6 +319,17 @@ export class ExecutionContext {
     }
     return result;
   }
+}
+
+/** One output slot of a native segment, resolved once per specialization. */
+interface OutputSlot {
+  tensor: number;
+  /** The engine output's name, when the slot is one. */
+  name: string | undefined;
+  dtype: string;
+  make: (typeof TYPED_ARRAYS)[string] | undefined;
+  dims: number[];
+  count: number;
 }
 
 function missing(name: string): never {
