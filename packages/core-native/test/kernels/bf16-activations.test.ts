@@ -283,6 +283,32 @@ describe('bf16 activations: bf16_dwconv', () => {
   }
 });
 
+// The store of bf16_conv's epilogue: zero input and weight 1, so each output is its channel's
+// fp32 bias rounded once. Subnormals (vcvtneps2bf16 would flush them), ties, values rounding up
+// into the normal range or to infinity, NaN, infinities and signed zeros: every variant stores the
+// scalar variant's bits.
+describe('bf16 activations: bf16_conv rounding on store', () => {
+  const edge = [
+    0x3f808000, 0x3f818000, 0x3f808001, 0x3f80ffff, 0xbf818000, 0x00018000, 0x00008000, 0x007fffff, 0x80400001, 0x7f7fffff, 0xff7fffff, 0x7f800000,
+    0xff800000, 0x7fc00001, 0x40490fdb, 0x3eaaaaab, 0x00000001, 0x3f7fffff, 0x80000000, 0x00000000, 0x007fff80, 0x00800000,
+  ];
+  const bias = new Float32Array(new Uint32Array([...edge, ...edge.slice(0, 13)]).buffer);
+  const s = convShape('1x1 K=32', 3, 11, 32, bias.length, 1, 1, 0);
+  const out = [1, s.h, s.w, s.oc];
+  const bits = (kernel: string) => {
+    const step = { ...convStep(kernel, s, new Float32Array(s.oc * s.c).fill(1), bias, 'bfloat16'), epilogue: [] };
+    return new Uint32Array(chain({ data: new Float32Array(s.h * s.w * s.c), shape: [1, s.h, s.w, s.c] }, [step, copy(out, 'float32')]).buffer);
+  };
+  const scalar = convVariants.runnable.find((name) => name.endsWith('__scalar'));
+  for (const kernel of convVariants.runnable.filter((name) => name !== scalar)) {
+    it(`${kernel}: stores the scalar variant's bits`, () => {
+      setThreads(1);
+      expect(scalar).toBeDefined();
+      expect(bits(kernel)).toEqual(bits(scalar!));
+    });
+  }
+});
+
 const poolVariants = variantsOf('bf16_maxpool2d_nhwc');
 
 describe('bf16 activations: bf16_maxpool2d_nhwc', () => {

@@ -8,13 +8,8 @@
 namespace kiln::bf16_dwconv {
 namespace {
 
-constexpr int kDenormal = 0x20;  // fpclass: denormal
-
 struct ConvertRound {
-  static void store(__mmask16 m, uint16_t* p, __m512 v) {
-    if (__builtin_expect(_mm512_mask_fpclass_ps_mask(m, v, kDenormal) != 0, 0)) return lowp_gemm::bf16_store_16(m, p, v);
-    _mm256_mask_storeu_epi16(p, m, reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v)));
-  }
+  static void store(__mmask16 m, uint16_t* p, __m512 v) { lowp_gemm::bf16_store_16_cvt(m, p, v); }
 };
 
 }  // namespace

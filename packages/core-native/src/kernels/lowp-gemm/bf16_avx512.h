@@ -28,6 +28,18 @@ inline void bf16_store_16(__mmask16 mask, uint16_t* p, __m512 x) {
   _mm256_mask_storeu_epi16(p, mask, bf16_round_16(x));
 }
 
+#if defined(__AVX512BF16__)
+// The same store through vcvtneps2bf16 (AVX512-BF16), for files built with it: one instruction
+// rounds 16 values to nearest even and keeps NaN quiet as float_to_bf16 does, but flushes
+// subnormal inputs to zero, so a vector holding a subnormal (fpclass; almost never after a conv)
+// takes the integer rounding instead. Same bits as bf16_store_16, a third of its instructions.
+inline void bf16_store_16_cvt(__mmask16 mask, uint16_t* p, __m512 x) {
+  constexpr int kDenormal = 0x20;  // fpclass: denormal
+  if (__builtin_expect(_mm512_mask_fpclass_ps_mask(mask, x, kDenormal) != 0, 0)) return bf16_store_16(mask, p, x);
+  _mm256_mask_storeu_epi16(p, mask, reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(x)));
+}
+#endif
+
 inline __mmask16 lanes_16(int64_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
 }

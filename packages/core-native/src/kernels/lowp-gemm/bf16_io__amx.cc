@@ -100,8 +100,8 @@ void finish_tile(const LowpParams& p, const Bf16Io& io, const float* sums, int64
     }
     if (io.c != nullptr) {
       uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
-      bf16_store_16(lo, out, v0);
-      bf16_store_16(hi, out + 16, v1);
+      bf16_store_16_cvt(lo, out, v0);
+      bf16_store_16_cvt(hi, out + 16, v1);
     } else {
       float* out = p.c + (i0 + i) * p.ldc + jc;
       _mm512_mask_storeu_ps(out, lo, v0);
