@@ -53,7 +53,12 @@ const options = (format: Format, weightScales?: Float32Array): PackWeightsOption
   format === 'qu8' ? { ...INPUT, ...(weightScales ? { weightScales } : {}) } : undefined;
 const tolerance = (format: Format, k: number) => (format === 'f16' ? 2e-3 * Math.sqrt(k) + 1e-3 : 1e-5 * k + 2e-5);
 
-const GEMM_CASES: Array<[number[], number, number]> = [[[1], 1, 1], [[7], 13, 17], [[2, 3], 31, 29], [[37], 97, 53], [[2, 1, 7], 259, 33], [[61], 64, 101]];
+// M of 1, 2, 3, 5-9, 14 and their remainders past whole 14- and 8-row panels (16, 18, 37, 61):
+// every row count the AVX-512 micro-kernels have an instance for (1, 2, 4, 8, 14 rows).
+const GEMM_CASES: Array<[number[], number, number]> = [
+  [[1], 1, 1], [[7], 13, 17], [[2, 3], 31, 29], [[37], 97, 53], [[2, 1, 7], 259, 33], [[61], 64, 101],
+  [[1], 130, 70], [[2], 40, 35], [[3], 66, 31], [[16], 20, 40], [[18], 34, 64],
+];
 
 describe('kernels() lists the reduced-precision families', () => {
   it('bf16/f16/qu8 GEMM and conv variants, each with a scalar reference', () => {

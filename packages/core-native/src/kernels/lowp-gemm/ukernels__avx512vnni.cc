@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <type_traits>
 
 #include "finish__avx512.h"
 #include "lowp.h"
@@ -44,9 +45,27 @@ void store_f32(__m512 (&acc)[MR][2], float* c, int64_t ldc, int64_t mr, int64_t 
   }
 }
 
-template <int MR>
+// A panel holds PANEL rows (the variant's MR); a kernel instance computes its first MR of them.
+// A short panel (the last rows of M; M = 1 for a classifier at batch 1) takes the instance of the
+// fewest rows that covers mr (by_rows), so it does not multiply zero rows: at M = 1 the 14-row
+// kernel did 14 times the arithmetic for the same stream of B.
+template <int PANEL, class Call>
+void by_rows(int64_t mr, const Call& call) {
+  if (mr <= 1) return call(std::integral_constant<int, 1>());
+  if (mr <= 2) return call(std::integral_constant<int, 2>());
+  if constexpr (PANEL > 4) {
+    if (mr <= 4) return call(std::integral_constant<int, 4>());
+  }
+  if constexpr (PANEL > 8) {
+    if (mr <= 8) return call(std::integral_constant<int, 8>());
+  }
+  call(std::integral_constant<int, PANEL>());
+}
+
+template <int MR, int PANEL>
 void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
                   int64_t nr, bool accumulate) {
+  static_assert(MR <= PANEL);
   assert(kc >= 2 && kc % 2 == 0 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
   assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
   __m512 acc[MR][2];
@@ -62,15 +81,16 @@ void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, in
       acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
     }
-    pairs += MR;
+    pairs += PANEL;
     b += 64;
   }
   store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
 }
 
-template <int MR>
+template <int MR, int PANEL>
 void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
                  int64_t nr, bool accumulate) {
+  static_assert(MR <= PANEL);
   assert(kc >= 1 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
   assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
   __m512 acc[MR][2];
@@ -78,7 +98,7 @@ void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   const half_alias* ah = reinterpret_cast<const half_alias*>(a);
   float factors[MR];
-  std::memcpy(factors, a + kc * MR, sizeof(factors));  // row factors follow the panel
+  std::memcpy(factors, a + kc * PANEL, sizeof(factors));  // row factors follow the panel
   for (int64_t k0 = 0; k0 < kc; k0 += kF16Chunk) {
     const int64_t k1 = std::min<int64_t>(kc, k0 + kF16Chunk);
     __m512h part[MR];
@@ -87,7 +107,7 @@ void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int
     for (int64_t k = k0; k < k1; ++k) {
       const __m512h bv = _mm512_castsi512_ph(_mm512_load_si512(b + k * 32));
 #pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) part[i] = _mm512_fmadd_ph(_mm512_set1_ph(ah[k * MR + i]), bv, part[i]);
+      for (int i = 0; i < MR; ++i) part[i] = _mm512_fmadd_ph(_mm512_set1_ph(ah[k * PANEL + i]), bv, part[i]);
     }
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
@@ -100,9 +120,10 @@ void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int
   store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
 }
 
-template <int MR>
+template <int MR, int PANEL>
 void qu8_ukernel(int64_t kc, const uint8_t* a, const int8_t* b, int32_t* c, int64_t ldc, int64_t mr,
                  int64_t nr) {
+  static_assert(MR <= PANEL);
   assert(kc >= 4 && kc % 4 == 0 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
   assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
   __m512i acc[MR][2];
@@ -118,7 +139,7 @@ void qu8_ukernel(int64_t kc, const uint8_t* a, const int8_t* b, int32_t* c, int6
       acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], av, b0);
       acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], av, b1);
     }
-    quads += MR;
+    quads += PANEL;
     b += 128;
   }
   const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
@@ -215,26 +236,32 @@ void quantize_16(const float* src, int64_t count, const QuantizeVectors& q, uint
 
 void bf16_gemm_14x32c2__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
                                    int64_t mr, int64_t nr, bool accumulate) {
-  bf16_ukernel<14>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
-                   static_cast<float*>(c), ldc, mr, nr, accumulate);
+  by_rows<14>(mr, [&](auto rows) {
+    bf16_ukernel<decltype(rows)::value, 14>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
+                           static_cast<float*>(c), ldc, mr, nr, accumulate);
+  });
 }
 
 void f16_gemm_8x32__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
                                int64_t mr, int64_t nr, bool accumulate) {
-  f16_ukernel<8>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
-                 static_cast<float*>(c), ldc, mr, nr, accumulate);
+  by_rows<8>(mr, [&](auto rows) {
+    f16_ukernel<decltype(rows)::value, 8>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
+                         static_cast<float*>(c), ldc, mr, nr, accumulate);
+  });
 }
 
 void qu8_gemm_14x32c4__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
                                   int64_t mr, int64_t nr, bool accumulate) {
   assert(!accumulate);
-  qu8_ukernel<14>(kc, static_cast<const uint8_t*>(a), static_cast<const int8_t*>(b),
-                  static_cast<int32_t*>(c), ldc, mr, nr);
+  by_rows<14>(mr, [&](auto rows) {
+    qu8_ukernel<decltype(rows)::value, 14>(kc, static_cast<const uint8_t*>(a), static_cast<const int8_t*>(b),
+                          static_cast<int32_t*>(c), ldc, mr, nr);
+  });
 }
 
 void qu8_gemm_14x32c4_fused__avx512vnni(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
                                         const RowFinish& finish) {
-  qu8_fused_ukernel<14>(kc, tile, static_cast<const int8_t*>(b), mr, nr, finish);
+  by_rows<14>(mr, [&](auto rows) { qu8_fused_ukernel<decltype(rows)::value>(kc, tile, static_cast<const int8_t*>(b), mr, nr, finish); });
 }
 
 // [kpad/2][mr] dword pairs: each row is converted 32 values at a time, then its pairs are spread.
