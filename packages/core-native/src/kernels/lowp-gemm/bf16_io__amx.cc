@@ -9,10 +9,10 @@
 #include <cassert>
 #include <cstring>
 
-#include "activate__avx512.h"
 #include "bf16_avx512.h"
 #include "bf16_io.h"
 #include "kernels/f32-gemm/scratch.h"
+#include "kernels/f32-gemm/vmath-avx512.h"
 #include "ukernels.h"
 
 namespace kiln::lowp_gemm {
@@ -96,7 +96,7 @@ void finish_tile(const LowpParams& p, const Bf16Io& io, const float* sums, int64
         v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
         v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
       }
-      v0 = activate_16(v0, ep), v1 = activate_16(v1, ep);
+      v0 = f32_gemm::avx512::activate(v0, ep), v1 = f32_gemm::avx512::activate(v1, ep);
     }
     if (io.c != nullptr) {
       uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
