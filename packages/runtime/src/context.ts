@@ -140,7 +140,6 @@ export class ExecutionContext {
    * ```
    */
   async run(feeds: Record<string, Tensor>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
-    const trace = new Error();
     const { specialization, values } = this.prepare(feeds);
     this.running = true;
     try {
@@ -160,9 +159,6 @@ export class ExecutionContext {
       }
       if (times) this.lastLayerTimes = this.engine.header.layers.map((layer, index) => ({ name: layer.name, ms: times[index]! }));
       return this.collect(values);
-    } catch (error) {
-      if (KilnError.isInstance(error) && error.stack && trace.stack) error.stack += `\n    --- called from ---\n${trace.stack.split('\n').slice(1).join('\n')}`;
-      throw error;
     } finally {
       this.running = false;
     }

@@ -11,22 +11,13 @@ interface NativeErrorShape {
 }
 
 /**
- * Rewraps a coded error thrown by the native addon as a KilnError. `trace`, captured before a
- * job was queued, makes the stack point at the caller instead of the event loop.
+ * Rewraps a coded error thrown by the native addon as a KilnError, whose stack is where this is
+ * called (in an async function after an await, V8 adds the awaiting callers as `async` frames).
  */
-export function fromNative(error: unknown, trace?: Error): unknown {
+export function fromNative(error: unknown): unknown {
   const e = error as NativeErrorShape;
   if (typeof e !== 'object' || e === null || e.kilnNative !== true || typeof e.code !== 'string') return error;
-  const wrapped = new KilnError(e.code, e.message, {
-    expected: e.expected,
-    found: e.found,
-    where: e.where,
-    hint: e.hint,
-  });
-  if (trace?.stack !== undefined) {
-    wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${trace.stack.split('\n').slice(1).join('\n')}`;
-  }
-  return wrapped;
+  return new KilnError(e.code, e.message, { expected: e.expected, found: e.found, where: e.where, hint: e.hint });
 }
 
 /** Calls `fn`, converting native coded errors into KilnErrors. */

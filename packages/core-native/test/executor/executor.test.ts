@@ -151,5 +151,12 @@ describe('executor', () => {
     expect(Array.from(out)).toEqual([6, 7, 0, 1]);
     await expectKilnError(() => context.run([new Float32Array(8), new BigInt64Array([4n, 0n])], [out]), 'ERR_INDEX_OUT_OF_RANGE');
     expect(context.busy).toBe(false);
+    // The rejection's stack names the code that awaited the run (V8's async frames).
+    async function gatherWithBadIndex() {
+      await context.run([new Float32Array(8), new BigInt64Array([0n, 9n])], [out]);
+    }
+    const error = await gatherWithBadIndex().catch((caught: unknown) => caught);
+    expect(KilnError.isInstance(error, 'ERR_INDEX_OUT_OF_RANGE')).toBe(true);
+    expect((error as Error).stack).toMatch(/gatherWithBadIndex/);
   });
 });
