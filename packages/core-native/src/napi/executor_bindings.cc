@@ -104,13 +104,13 @@ std::vector<Binding> bindings_from(Napi::Env env, const Napi::Value& value, cons
   std::vector<Binding> out;
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value v = array.Get(i);
-    const std::string where = std::string(kind) + "[" + std::to_string(i) + "]";
     bool ok = v.IsTypedArray();
     DType dtype = DType::kFloat32;
     if (ok) dtype = dtype_of(v.As<Napi::TypedArray>().TypedArrayType(), &ok);
     if (!ok) {
       throw_js(env, KilnException("ERR_BINDING_INVALID", "Binding is not a supported typed array.",
-                                  "Float32Array, BigInt64Array, Int32Array or Uint8Array", "another value", where,
+                                  "Float32Array, BigInt64Array, Int32Array or Uint8Array", "another value",
+                                  std::string(kind) + "[" + std::to_string(i) + "]",
                                   "Wrap the data in the typed array matching the tensor's dtype."));
     }
     Napi::TypedArray typed = v.As<Napi::TypedArray>();
