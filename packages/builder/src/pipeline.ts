@@ -9,6 +9,7 @@ import { fuseGelu } from './passes/fuse/fuse-gelu.js';
 import { fuseHorizontal } from './passes/fuse/fuse-horizontal.js';
 import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
+import { fuseSoftmax } from './passes/fuse/fuse-softmax.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
 import { foldQdq } from './passes/quantize/fold-qdq.js';
 import type { Pass, PassContext } from './internal/pass.js';
@@ -30,6 +31,7 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: foldConvBatchnorm, minLevel: 0 },
   { pass: fuseGelu, minLevel: 0 },
   { pass: fuseLayerNorm, minLevel: 0 },
+  { pass: fuseSoftmax, minLevel: 0 },
   { pass: fuseConvBiasAct, minLevel: 0 },
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.
