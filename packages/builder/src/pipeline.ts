@@ -8,6 +8,7 @@ import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
 import { fuseHorizontal } from './passes/fuse/fuse-horizontal.js';
 import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
+import { fuseMatmulScale } from './passes/fuse/fuse-matmul-scale.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
 import { fuseSoftmax } from './passes/fuse/fuse-softmax.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
@@ -32,6 +33,7 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: fuseGelu, minLevel: 0 },
   { pass: fuseLayerNorm, minLevel: 0 },
   { pass: fuseSoftmax, minLevel: 0 },
+  { pass: fuseMatmulScale, minLevel: 0 },
   { pass: fuseConvBiasAct, minLevel: 0 },
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.

@@ -1,7 +1,9 @@
-// Attention's small layers: fuse-softmax (Softmax(Add(x, mask)), Where(IsNaN(y), 0, y)) on
-// hand-built graphs and on bert_mini; each rewrite fires, leaves graphs alone where an
-// intermediate has another reader, and the built engine matches the reference evaluator.
+// Attention's small layers: fuse-softmax (Softmax(Add(x, mask)), Where(IsNaN(y), 0, y)) and
+// fuse-matmul-scale (MatMul(Mul(A, c1), Mul(B, c2))) on hand-built graphs and on bert_mini; each
+// rewrite fires, leaves graphs alone where an intermediate has another reader, and the built
+// engine (fp32 and bf16) matches the reference evaluator.
 import fs from 'node:fs';
+import { kernels } from '@kiln/core-native';
 import { type Model, type Node, type Tensor, evaluate, inferShapes, load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { describe, expect, it } from 'vitest';
@@ -79,16 +81,16 @@ function expectClose(actual: Tensor, expected: Tensor, name: string, atol: numbe
   expect(result.ok, `${name}: ${result.message}`).toBe(true);
 }
 
-async function expectMatchesReference(network: NetworkDefinition, atol = 1e-6) {
+async function expectMatchesReference(network: NetworkDefinition, atol = 1e-6, inputs = feeds(21), setup: (config: BuilderConfig) => void = () => {}) {
   const config = new BuilderConfig();
   config.verifyPasses = true;
+  setup(config);
   const range = (dims: number[]) => ({ min: [1, ...dims], opt: [B, ...dims], max: [4, ...dims] });
   const inputNames = network.graph.inputs.map((input) => input.name);
-  config.addOptimizationProfile(Object.fromEntries(inputNames.map((name) => [name, range(name === 'scores' ? [H, S, S] : [1, S, S])])));
+  config.addOptimizationProfile(Object.fromEntries(inputNames.map((name) => [name, range(network.graph.inputs.find((input) => input.name === name)!.shape!.slice(1) as number[])])));
   const engine = new Runtime().deserializeEngine(await buildSerializedNetwork(network, config));
   expect(engine.inspect().layers.every((layer) => layer.tactic !== 'reference')).toBe(true);
   const context = engine.createExecutionContext();
-  const inputs = feeds(21);
   const usable = Object.fromEntries(Object.entries(inputs).filter(([name]) => engine.inputs.some((input) => input.name === name)));
   const [mine, theirs] = [context.runSync(usable), await evaluate(await load(save(network.model)), usable)];
   for (const name of Object.keys(theirs)) expectClose(mine[name]!, theirs[name]!, name, atol);
@@ -136,7 +138,7 @@ describe('fuse-softmax', () => {
     expect(ops(await optimize(wider))).toEqual(['Add', 'Softmax']);
   });
 
-  it.skipIf(!hasShared)('fuses every bert_mini attention softmax and still matches the reference evaluator', async () => {
+  it.skipIf(!hasShared)('fuses every bert_mini attention softmax and score scaling and still matches the reference evaluator', async () => {
     const file = sharedModel('bert_mini');
     const plan = await buildEngine(file, { shapes: { input_ids: [1, 16], attention_mask: [1, 16] } });
     const engine = new Runtime().deserializeEngine(plan);
@@ -148,7 +150,10 @@ describe('fuse-softmax', () => {
       expect(layer.sources.some((name) => /IsNaN$/.test(name))).toBe(true);
       expect(layer.sources.some((name) => /self\/Add$/.test(name))).toBe(true);
     }
-    expect(layers.some((layer) => /IsNaN|Where_1$/.test(layer.name))).toBe(false);
+    expect(layers.some((layer) => /IsNaN|Where_1$|self\/Mul(_1)?$/.test(layer.name))).toBe(false);
+    const scores = layers.filter((layer) => /self\/MatMul$/.test(layer.name));
+    expect(scores.length).toBe(softmaxes.length);
+    for (const layer of scores) expect(layer.sources.filter((name) => /self\/Mul(_1)?$/.test(name))).toHaveLength(2);
     const next = seeded(9);
     const mask = BigInt64Array.from({ length: 16 }, (_, i) => (i < 11 ? 1n : 0n));
     const inputs: Record<string, Tensor> = {
@@ -161,5 +166,80 @@ describe('fuse-softmax', () => {
       const result = closeTo(mine[name]!, theirs[name]!, 2e-4, 1e-3);
       expect(result.ok, `${name}: ${result.message}`).toBe(true);
     }
+  });
+});
+
+const D = 16;
+
+interface ScaledOptions {
+  /** Which operands get a Mul by a scalar (and on which side the constant sits). */
+  scaleA?: 'left' | 'right';
+  scaleB?: 'left' | 'right';
+  /** The A Mul's output is a graph output too. */
+  exposeA?: boolean;
+  /** A per-column [D] constant instead of a scalar on A. */
+  vectorA?: boolean;
+}
+
+/** MatMul(Mul(q, c1), Mul(c2, kᵀ)) over inputs q [B,H,S,D] and kt [B,H,D,S]: SDPA's split 1/√D. */
+function scaledNetwork(options: ScaledOptions = { scaleA: 'right', scaleB: 'left' }): NetworkDefinition {
+  const network = new NetworkDefinition();
+  const q = network.addInput('q', 'float32', ['B', H, S, D]);
+  const kt = network.addInput('kt', 'float32', ['B', H, D, S]);
+  const c = Math.sqrt(1 / Math.sqrt(D));
+  const scale = (value: NetworkTensor, side: 'left' | 'right' | undefined, vector = false) => {
+    if (side === undefined) return value;
+    const constant = vector ? network.addConstant(randomFloat([D], 8)) : scalar(network, c);
+    return side === 'left' ? network.addElementwise(constant, value, 'Mul') : network.addElementwise(value, constant, 'Mul');
+  };
+  const a = scale(q, options.scaleA, options.vectorA);
+  if (options.exposeA) network.markOutput(a, 'a');
+  network.markOutput(network.addMatrixMultiply(a, scale(kt, options.scaleB)), 'y');
+  return network;
+}
+
+const scaledFeeds = (seed: number): Record<string, Tensor> => ({ q: randomFloat([B, H, S, D], seed, 2), kt: randomFloat([B, H, D, S], seed + 1, 2) });
+
+describe('fuse-matmul-scale', () => {
+  it('makes MatMul(Mul(A, c1), Mul(c2, B)) one MatMul with alpha = c1 · c2, within a few ulps of the reference', async () => {
+    const nodes = await optimize(scaledNetwork());
+    expect(ops(nodes)).toEqual(['kiln.MatMul']);
+    const c = Math.fround(Math.sqrt(1 / Math.sqrt(D)));
+    expect(nodes[0]!.attributes.get('alpha')).toEqual({ type: 'float', value: c * c });
+    const engine = await expectMatchesReference(scaledNetwork(), 1e-5, scaledFeeds(31));
+    const layer = engine.inspect().layers.find((entry) => entry.type === 'MatrixMultiply')!;
+    expect(layer.tactic).toMatch(/^f32_matmul__/);
+    expect(layer.sources).toHaveLength(3);
+  });
+
+  it.each([
+    ['only A scaled, constant on the left', { scaleA: 'left' }],
+    ['only B scaled, constant on the right', { scaleB: 'right' }],
+  ] as const)('fires with %s', async (_, options) => {
+    expect(ops(await optimize(scaledNetwork(options)))).toEqual(['kiln.MatMul']);
+    await expectMatchesReference(scaledNetwork(options), 1e-5, scaledFeeds(32));
+  });
+
+  it('keeps a Mul whose output has another reader, and a Mul by a non-scalar', async () => {
+    expect(ops(await optimize(scaledNetwork({ scaleA: 'right', scaleB: 'left', exposeA: true })))).toEqual(['Mul', 'kiln.MatMul']);
+    await expectMatchesReference(scaledNetwork({ scaleA: 'right', scaleB: 'left', exposeA: true }), 1e-5, scaledFeeds(33));
+    expect(ops(await optimize(scaledNetwork({ scaleA: 'right', vectorA: true })))).toEqual(['Mul', 'MatMul']);
+  });
+
+  it('leaves a MatMul with constant weights to the GEMM fusion', async () => {
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', [4, D]);
+    network.markOutput(network.addMatrixMultiply(network.addElementwise(x, scalar(network, 0.5), 'Mul'), network.addConstant(randomFloat([D, 8], 2))), 'y');
+    expect(ops(await optimize(network))).not.toContain('kiln.MatMul');
+  });
+
+  it('runs alpha on the bf16 MatMul tactics in a bf16 build, within bf16 tolerance', async () => {
+    const engine = await expectMatchesReference(scaledNetwork(), 0.05, scaledFeeds(34), (config) => {
+      config.bf16 = true;
+      config.builderOptimizationLevel = 0;
+    });
+    const layer = engine.inspect().layers.find((entry) => entry.type === 'MatrixMultiply')!;
+    expect(layer.sources).toHaveLength(3);
+    if (kernels().some((kernel) => kernel.family === 'bf16_matmul' && kernel.runnable && kernel.isa !== 'scalar')) expect(layer.tactic).toMatch(/^bf16_matmul_/);
   });
 });

@@ -204,6 +204,12 @@ rules.MatMul = (node, sources) => {
   return layer(node, sources, 'MatrixMultiply', 'f32_matmul');
 };
 
+/** fuse-matmul-scale's node: MatMul with alpha multiplying the fp32 sums. */
+rules['kiln.MatMul'] = (node, sources) => {
+  if (!node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  return layer(node, sources, 'MatrixMultiply', 'f32_matmul', { params: [floatAttribute(node, 'alpha', 1)] });
+};
+
 
 rules.BatchNormalization = (node, sources) => {
   const rank = rankOf(node.inputs[0]);

@@ -1,6 +1,5 @@
 import { type Graph, Node, type Value } from '@kiln/onnx-tools';
-import { dimSymbols } from '@kiln/runtime';
-import { KILN_DOMAIN, intAttribute, isKilnOp, replaceNodes, scalarValue } from '../../internal/ir-helpers.js';
+import { KILN_DOMAIN, intAttribute, isKilnOp, nativeFloat, replaceNodes, sameShape, scalarValue } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 import { type NodePattern, type Rewrite, rewriteAll } from '../../internal/pattern.js';
 
@@ -96,21 +95,6 @@ function softmaxAxis(node: Node, rank: number, context: PassContext): number | u
   if (axis < 0 || axis >= rank) return undefined;
   // Before opset 13 the input is flattened to 2-D at `axis`: the same as one axis only for the last.
   return opset < 13 && axis !== rank - 1 ? undefined : axis;
-}
-
-/** float32 with every dim known, nonzero and computable from the graph inputs' dims: what native layers need. */
-function nativeFloat(graph: Graph): (value: Value | undefined) => boolean {
-  const symbols = new Set(graph.inputs.flatMap((input) => (input.shape ?? []).flatMap((dim) => (typeof dim === 'string' ? dimSymbols(dim) : []))));
-  return (value) =>
-    value?.dtype === 'float32' &&
-    value.shape !== undefined &&
-    value.shape.every((dim) => dim !== undefined && dim !== 0 && (typeof dim === 'number' || dimSymbols(dim).every((symbol) => symbols.has(symbol))));
-}
-
-function sameShape(a: Value, b: Value): boolean {
-  const x = a.shape;
-  const y = b.shape;
-  return x !== undefined && y !== undefined && x.length === y.length && x.every((dim, i) => dim !== undefined && dim === y[i]);
 }
 
 /** `bias` broadcasts to `target` (numpy, unidirectionally): each dim, aligned right, is 1 or the same. */

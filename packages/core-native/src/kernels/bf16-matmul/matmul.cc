@@ -76,6 +76,7 @@ void matmul(const MatmulVariant& variant, const lowp_gemm::LowpVariant& gemm, co
     g.a = p.a + entry.a, g.lda = p.k;
     g.packed_b = packed;
     g.c = p.c + entry.c, g.ldc = p.n;
+    g.epilogue.scale = p.alpha;
     lowp_gemm::gemm_block(gemm, g, m0, std::min(p.m, m0 + block_rows), 0, p.n);
   };
   const int64_t tasks = p.entry_count * per_entry;
