@@ -32,12 +32,13 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: foldConvBatchnorm, minLevel: 0 },
   { pass: fuseGelu, minLevel: 0 },
   { pass: fuseLayerNorm, minLevel: 0 },
-  { pass: fuseSoftmax, minLevel: 0 },
-  { pass: fuseMatmulScale, minLevel: 0 },
   { pass: fuseConvBiasAct, minLevel: 0 },
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.
   { pass: fuseConvBiasAct, minLevel: 0 },
+  // After the GEMM epilogues: a bias Add before a classifier's Softmax stays the GEMM's.
+  { pass: fuseSoftmax, minLevel: 0 },
+  { pass: fuseMatmulScale, minLevel: 0 },
   // After the epilogues are complete: branches must agree on them to share one wider layer.
   { pass: fuseHorizontal, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },

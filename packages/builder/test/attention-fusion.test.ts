@@ -12,7 +12,7 @@ import { BuilderConfig, NetworkDefinition, type NetworkTensor, buildEngine, buil
 import { runPipeline } from '../src/pipeline.js';
 import { closeTo, hasShared, randomFloat, seeded, sharedModel } from './helpers.js';
 
-const [B, H, S] = [2, 3, 9];
+const [B, H, S, D] = [2, 3, 9, 16];
 
 async function optimize(network: NetworkDefinition): Promise<Node[]> {
   const model: Model = await load(save(network.model));
@@ -127,6 +127,26 @@ describe('fuse-softmax', () => {
     await expectMatchesReference(attentionNetwork({ alsoOutput: ['sum', 'probabilities'] }));
   });
 
+  it("leaves a classifier's bias Add to the GEMM epilogue", async () => {
+    const network = new NetworkDefinition();
+    const x = network.addInput('x', 'float32', ['B', D]);
+    const logits = network.addMatrixMultiply(x, network.addConstant(randomFloat([D, 5], 6)));
+    network.markOutput(network.addSoftmax(network.addElementwise(logits, network.addConstant(randomFloat([5], 7)), 'Add'), -1), 'y');
+    expect(ops(await optimize(network))).toEqual(['kiln.FusedGemm', 'Softmax']);
+  });
+
+  it('takes the bias into a LogSoftmax too (NaN rows stay NaN: no flag there)', async () => {
+    const network = new NetworkDefinition();
+    const scores = network.addInput('scores', 'float32', ['B', H, S, S]);
+    const keep = network.addInput('keep', 'bool', ['B', 1, S, S]);
+    const mask = network.layer('Where', [keep, scalar(network, 0), scalar(network, -Infinity)], {});
+    network.markOutput(network.layer('LogSoftmax', [network.addElementwise(scores, mask, 'Add')], { axis: { type: 'int', value: -1 } }), 'y');
+    const nodes = await optimize(network);
+    expect(ops(nodes)).toEqual(['Where', 'kiln.Softmax']);
+    expect(nodes[1]!.attributes.get('log')).toEqual({ type: 'int', value: 1 });
+    await expectMatchesReference(network, 1e-5);
+  });
+
   it('leaves a softmax over an inner axis with its Add, and a bias that would broadcast the scores up', async () => {
     const inner = new NetworkDefinition();
     const x = inner.addInput('scores', 'float32', ['B', H, S, S]);
@@ -169,7 +189,6 @@ describe('fuse-softmax', () => {
   });
 });
 
-const D = 16;
 
 interface ScaledOptions {
   /** Which operands get a Mul by a scalar (and on which side the constant sits). */
