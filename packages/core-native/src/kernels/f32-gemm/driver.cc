@@ -64,9 +64,6 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
                             ep.activation != Activation::kNone || ep.scale != 1.0f;
-  // The in-register tile epilogue has no scale: a scaled epilogue runs on the tile's rows (still
-  // in L1) right after its last K block.
-  const bool rows_epilogue = has_epilogue && ep.scale != 1.0f;
   for (int64_t jc = n0; jc < n1; jc += nr) {
     const int64_t nb = std::min<int64_t>(nr, n1 - jc);
     const float* panel = p.packed_b + (jc / nr) * p.k * nr;
@@ -80,13 +77,7 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
         const int64_t rows = std::min<int64_t>(mr, m1 - ir);
         tile.residual = residual != nullptr ? residual + ir * ep.residual_stride + jc : nullptr;
         variant.direct(kb, p.a + ir * p.lda + pc, p.lda, panel + pc * nr, p.c + ir * p.ldc + jc,
-                       p.ldc, rows, nb, accumulate, last && has_epilogue && !rows_epilogue ? &tile : nullptr);
-        if (last && rows_epilogue) {
-          for (int64_t i = ir; i < ir + rows; ++i) {
-            variant.epilogue_row(p.c + i * p.ldc + jc, nb, tile.bias,
-                                 residual != nullptr ? residual + i * ep.residual_stride + jc : nullptr, ep);
-          }
-        }
+                       p.ldc, rows, nb, accumulate, last && has_epilogue ? &tile : nullptr);
       }
     }
   }
