@@ -8,7 +8,9 @@ import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
 import { fuseHorizontal } from './passes/fuse/fuse-horizontal.js';
 import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
+import { fuseMatmulScale } from './passes/fuse/fuse-matmul-scale.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
+import { fuseSoftmax } from './passes/fuse/fuse-softmax.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
 import { foldQdq } from './passes/quantize/fold-qdq.js';
 import type { Pass, PassContext } from './internal/pass.js';
@@ -34,6 +36,9 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.
   { pass: fuseConvBiasAct, minLevel: 0 },
+  // After the GEMM epilogues: a bias Add before a classifier's Softmax stays the GEMM's.
+  { pass: fuseSoftmax, minLevel: 0 },
+  { pass: fuseMatmulScale, minLevel: 0 },
   // After the epilogues are complete: branches must agree on them to share one wider layer.
   { pass: fuseHorizontal, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },

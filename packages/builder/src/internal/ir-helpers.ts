@@ -1,4 +1,5 @@
 import { Constant, type Graph, Node, type Value, Variable } from '@kiln/onnx-tools';
+import { dimSymbols } from '@kiln/runtime';
 import type { PassContext } from './pass.js';
 
 /** Kiln's own ops (fused layers) live in this domain. */
@@ -70,6 +71,22 @@ export function variableLike(context: PassContext, graph: Graph, like: Value, ba
 
 export function isKilnOp(node: Node, op: string): boolean {
   return node.domain === KILN_DOMAIN && node.op === op;
+}
+
+/** float32 with every dim known, nonzero and computable from the graph inputs' dims: what native layers need. */
+export function nativeFloat(graph: Graph): (value: Value | undefined) => boolean {
+  const symbols = new Set(graph.inputs.flatMap((input) => (input.shape ?? []).flatMap((dim) => (typeof dim === 'string' ? dimSymbols(dim) : []))));
+  return (value) =>
+    value?.dtype === 'float32' &&
+    value.shape !== undefined &&
+    value.shape.every((dim) => dim !== undefined && dim !== 0 && (typeof dim === 'number' || dimSymbols(dim).every((symbol) => symbols.has(symbol))));
+}
+
+/** Both shapes known and equal dim by dim (numbers or the same symbol). */
+export function sameShape(a: Value, b: Value): boolean {
+  const x = a.shape;
+  const y = b.shape;
+  return x !== undefined && y !== undefined && x.length === y.length && x.every((dim, i) => dim !== undefined && dim === y[i]);
 }
 
 export { Node };

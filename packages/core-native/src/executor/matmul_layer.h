@@ -1,9 +1,11 @@
 // The layer contract of the MatMul families between two activations (f32_matmul, bf16_matmul):
-// inputs [a [..., M, K], b [..., K, N]], outputs [y [..., M, N]], no params, no epilogue; numpy
+// inputs [a [..., M, K], b [..., K, N]], outputs [y [..., M, N]], params [] or [alpha] (Y = alpha ·
+// A·B, alpha multiplying the fp32 sums: Mul nodes by scalars folded in), no epilogue; numpy
 // broadcasting of the batch dims and ONNX's 1-D promotion (A [K] is [1, K] and B [K] is [K, 1],
 // the promoted dim dropped from Y). One check of the bindings for both families.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -18,13 +20,17 @@ struct MatmulBatchDim {
 
 struct MatmulLayer {
   int64_t m, n, k;
+  float alpha;
   // Batch dims, outermost first: size-1 dims dropped, neighbours merged where all strides line up.
   std::vector<MatmulBatchDim> batch;
 };
 
 inline MatmulLayer check_matmul_layer(const OpBuildArgs& args, const char* family) {
   require_arity(args, 2, 2, 1);
-  require_params(args, 0, "none");
+  require(args.layer.params.size() <= 1, args, "Wrong number of params.", "0 or 1 (alpha)",
+          std::to_string(args.layer.params.size()));
+  const double alpha = args.layer.params.empty() ? 1.0 : args.layer.params[0];
+  require(std::isfinite(alpha), args, "MatMul alpha must be finite.", "a finite number", std::to_string(alpha));
   require(args.layer.epilogue.empty(), args, std::string(family) + " takes no epilogue.", "no epilogue", "an epilogue");
   for (size_t i = 0; i < 2; ++i) require_dtype(args, args.in(i), DType::kFloat32, "MatMul inputs");
   require_dtype(args, args.out(0), DType::kFloat32, "output");
@@ -72,7 +78,7 @@ inline MatmulLayer check_matmul_layer(const OpBuildArgs& args, const char* famil
     }
     merged.push_back(d);
   }
-  return {m, n, k, std::move(merged)};
+  return {m, n, k, static_cast<float>(alpha), std::move(merged)};
 }
 
 }  // namespace kiln

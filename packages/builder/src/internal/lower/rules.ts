@@ -113,6 +113,15 @@ for (const op of ['Softmax', 'LogSoftmax']) {
   };
 }
 
+/** fuse-softmax's node: inputs [x, bias?], along the last axis when there is a bias. */
+rules['kiln.Softmax'] = (node, sources) => {
+  const rank = rankOf(node.inputs[0]);
+  if (!node.inputs.every(isFloat) || rank === undefined) return undefined;
+  const log = intAttribute(node, 'log', 0) === 1;
+  const params = [normalizeAxis(intAttribute(node, 'axis', -1), rank), intAttribute(node, 'nan_to_zero', 0)];
+  return layer(node, sources, 'Softmax', log ? 'f32_logsoftmax' : 'f32_softmax', { params });
+};
+
 rules.LayerNormalization = (node, sources) => {
   // Also kiln.LayerNorm (fuse-layernorm): the same inputs and attributes.
   const rank = rankOf(node.inputs[0]);
@@ -193,6 +202,12 @@ rules.Cast = (node, sources) => layer(node, sources, 'Cast', 'x_cast');
 rules.MatMul = (node, sources) => {
   if (!node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
   return layer(node, sources, 'MatrixMultiply', 'f32_matmul');
+};
+
+/** fuse-matmul-scale's node: MatMul with alpha multiplying the fp32 sums. */
+rules['kiln.MatMul'] = (node, sources) => {
+  if (!node.inputs.every(isFloat) || !isFloat(node.outputs[0])) return undefined;
+  return layer(node, sources, 'MatrixMultiply', 'f32_matmul', { params: [floatAttribute(node, 'alpha', 1)] });
 };
 
 

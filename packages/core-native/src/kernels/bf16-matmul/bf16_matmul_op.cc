@@ -86,7 +86,7 @@ std::unique_ptr<Op> make_bf16_matmul(const OpBuildArgs& args) {
     entries[e].b_slot = found.first->second;
   }
   bf16_matmul::MatmulParams p;
-  p.m = layer.m, p.n = layer.n, p.k = layer.k;
+  p.m = layer.m, p.n = layer.n, p.k = layer.k, p.alpha = layer.alpha;
   return std::make_unique<Bf16MatmulOp>(*variant, *gemm, p, std::move(entries), std::move(b_offsets),
                                         args.layer.inputs[0], args.layer.inputs[1], args.layer.outputs[0]);
 }

@@ -76,7 +76,17 @@ void matmul(const MatmulVariant& variant, const lowp_gemm::LowpVariant& gemm, co
     g.a = p.a + entry.a, g.lda = p.k;
     g.packed_b = packed;
     g.c = p.c + entry.c, g.ldc = p.n;
-    lowp_gemm::gemm_block(gemm, g, m0, std::min(p.m, m0 + block_rows), 0, p.n);
+    const int64_t m1 = std::min(p.m, m0 + block_rows);
+    lowp_gemm::gemm_block(gemm, g, m0, m1, 0, p.n);
+    // alpha on the finished fp32 sums, over the block's rows at once (contiguous: ldc = N) while
+    // they are in cache. Cheaper than the epilogue's per-tile pass, which reads each tile back
+    // right after the tile store (about 2x the cost on AMX).
+    if (p.alpha != 1.0f) {
+      const float alpha = p.alpha;  // a local: stores through c cannot change it, so the loop vectorizes
+      float* c = g.c + m0 * p.n;
+      const int64_t count = (m1 - m0) * p.n;
+      for (int64_t i = 0; i < count; ++i) c[i] *= alpha;
+    }
   };
   const int64_t tasks = p.entry_count * per_entry;
   if (pool == nullptr || threads == 1 || tasks == 1) {

@@ -37,6 +37,7 @@ struct BatchEntry {
 
 struct MatmulParams {
   int64_t m = 0, n = 0, k = 0;
+  float alpha = 1.0f;        // C = alpha · A·B, alpha multiplying the fp32 sums
   const float* a = nullptr;  // each entry's A [M, K] at a + entry.a, row stride K
   const float* b = nullptr;  // distinct B [K, N] i at b + b_offsets[i], row stride N
   float* c = nullptr;        // each entry's C [M, N] at c + entry.c, row stride N

@@ -63,7 +63,7 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
-                            ep.activation != Activation::kNone;
+                            ep.activation != Activation::kNone || ep.scale != 1.0f;
   for (int64_t jc = n0; jc < n1; jc += nr) {
     const int64_t nb = std::min<int64_t>(nr, n1 - jc);
     const float* panel = p.packed_b + (jc / nr) * p.k * nr;
@@ -90,6 +90,7 @@ void gemm_block(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
   assert(p.k >= 1 && p.a != nullptr && p.packed_b != nullptr && p.c != nullptr);
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
   assert(n0 % variant.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
+  assert(p.epilogue.scale == 1.0f || p.epilogue.residual == nullptr);
   if (use_direct(variant, p, m0, m1, n0, n1)) {
     gemm_block_direct(variant, p, m0, m1, n0, n1);
     return;
@@ -102,7 +103,7 @@ void gemm_block(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
-                            ep.activation != Activation::kNone;
+                            ep.activation != Activation::kNone || ep.scale != 1.0f;
   float* a_block = thread_scratch(static_cast<size_t>(std::min(mc, (m1 - m0 + mr - 1) / mr * mr)) *
                                       std::min(kc, p.k), 0);
   assert(a_block != nullptr);

@@ -60,6 +60,7 @@ std::unique_ptr<Op> make_f32_matmul(const OpBuildArgs& args) {
   require(variant != nullptr, args, "No GEMM variant for this ISA.", "avx512, avx2 or scalar", isa_name(args.isa));
   f32_gemm::BatchedMatmulParams p;
   p.m = m, p.n = n, p.k = k, p.lda = k, p.b_k_stride = n, p.b_n_stride = 1, p.ldc = n;
+  p.epilogue.scale = layer.alpha;
   if (!merged.empty()) {
     const BatchDim inner = merged.back();
     merged.pop_back();

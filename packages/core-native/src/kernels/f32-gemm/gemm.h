@@ -37,9 +37,13 @@ struct Epilogue {
   Activation activation = Activation::kNone;
   float alpha = 0.0f;  // Clip min, LeakyRelu slope
   float beta = 0.0f;   // Clip max
+  // Multiplies the finished fp32 sums first: act(scale · A·B + bias + residual). MatMul's alpha
+  // (a scalar folded from Mul nodes); honoured by gemm_block of f32_gemm and of the lowp bf16/f16
+  // tiles (epilogue_row), not by the conv families; only without a residual.
+  float scale = 1.0f;
 
   bool empty() const {
-    return bias == nullptr && residual == nullptr && activation == Activation::kNone;
+    return bias == nullptr && residual == nullptr && activation == Activation::kNone && scale == 1.0f;
   }
 };
 

@@ -27,7 +27,7 @@ inline const float* madd_rows(__m256 (&acc)[MR][2], const float* const (&a)[MR],
   return b;
 }
 
-// Stores the tile: + C (accumulate), then bias, residual, activation in registers; masked to nr.
+// Stores the tile: + C (accumulate), then scale, bias, residual, activation in registers; masked to nr.
 template <int MR>
 inline void store_tile(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
                        const TileEpilogue* tile) {
@@ -48,6 +48,7 @@ inline void store_tile(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, 
       __m256 v = acc[i][j];
       if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(row + 8 * j, mask[j]));
       if (tile != nullptr) {
+        if (tile->epilogue->scale != 1.0f) v = _mm256_mul_ps(v, _mm256_set1_ps(tile->epilogue->scale));
         v = _mm256_add_ps(v, bias[j]);
         if (res != nullptr) v = _mm256_add_ps(v, _mm256_maskload_ps(res + 8 * j, mask[j]));
         v = avx2::activate(v, *tile->epilogue);

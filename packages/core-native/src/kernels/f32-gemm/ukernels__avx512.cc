@@ -82,8 +82,8 @@ inline void madd_step(__m512 (&acc)[MR][NV], const float* b, RowValue a) {
 // each stored row (the exp-based ones), which keeps every tile instantiation small.
 enum class ActivationPath { kNone, kClamp, kLeaky, kRows };
 
-// Stores rows [0, mr) of an MR x (16*NV) accumulator tile: + C (accumulate), + bias, + residual,
-// then the activation; columns past nr are masked off.
+// Stores rows [0, mr) of an MR x (16*NV) accumulator tile: + C (accumulate), · scale, + bias,
+// + residual, then the activation; columns past nr are masked off.
 template <int MR, int NV>
 inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t mr, int64_t nr,
                        bool accumulate, const TileEpilogue* tile) {
@@ -114,6 +114,8 @@ inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t mr,
     }
   }
   const bool has_residual = tile != nullptr && tile->residual != nullptr;
+  const bool has_scale = tile != nullptr && tile->epilogue->scale != 1.0f;
+  const __m512 scale = _mm512_set1_ps(has_scale ? tile->epilogue->scale : 1.0f);
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
     if (i >= mr) break;
@@ -123,6 +125,7 @@ inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t mr,
     for (int j = 0; j < NV; ++j) {
       __m512 v = acc[i][j];
       if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], row + 16 * j));
+      if (has_scale) v = _mm512_mul_ps(v, scale);
       if (has_bias) v = _mm512_add_ps(v, bias[j]);
       if (has_residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], res + 16 * j));
       if (path == ActivationPath::kClamp) v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);

@@ -49,6 +49,7 @@ void f32_epilogue_row__scalar(float* c, int64_t n, const float* bias, const floa
   assert(c != nullptr && n >= 0);
   for (int64_t j = 0; j < n; ++j) {
     float v = c[j];
+    if (epilogue.scale != 1.0f) v *= epilogue.scale;
     if (bias != nullptr) v += bias[j];
     if (residual != nullptr) v += residual[j];
     c[j] = activate_scalar(v, epilogue);

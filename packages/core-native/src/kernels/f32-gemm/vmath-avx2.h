@@ -129,6 +129,7 @@ static inline void epilogue_row(float* c, int64_t n, const float* bias, const fl
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
     __m256 v = _mm256_loadu_ps(c + j);
+    if (e.scale != 1.0f) v = _mm256_mul_ps(v, _mm256_set1_ps(e.scale));
     if (bias != nullptr) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
     if (residual != nullptr) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + j));
     _mm256_storeu_ps(c + j, activate(v, e));
@@ -136,6 +137,7 @@ static inline void epilogue_row(float* c, int64_t n, const float* bias, const fl
   if (j < n) {
     const __m256i m = tail_mask(n - j);
     __m256 v = _mm256_maskload_ps(c + j, m);
+    if (e.scale != 1.0f) v = _mm256_mul_ps(v, _mm256_set1_ps(e.scale));
     if (bias != nullptr) v = _mm256_add_ps(v, _mm256_maskload_ps(bias + j, m));
     if (residual != nullptr) v = _mm256_add_ps(v, _mm256_maskload_ps(residual + j, m));
     _mm256_maskstore_ps(c + j, m, activate(v, e));

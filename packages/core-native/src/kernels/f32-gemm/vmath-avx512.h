@@ -128,6 +128,7 @@ static inline void epilogue_row(float* c, int64_t n, const float* bias, const fl
   for (int64_t j = 0; j < n; j += 16) {
     const __mmask16 m = n - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - j)) - 1);
     __m512 v = _mm512_maskz_loadu_ps(m, c + j);
+    if (e.scale != 1.0f) v = _mm512_mul_ps(v, _mm512_set1_ps(e.scale));
     if (bias != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
     if (residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + j));
     _mm512_mask_storeu_ps(c + j, m, activate(v, e));

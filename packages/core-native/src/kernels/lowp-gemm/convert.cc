@@ -73,6 +73,7 @@ void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, fl
 
 bool finishable(const Epilogue& epilogue, RowFinish* finish) {
   const float infinity = std::numeric_limits<float>::infinity();
+  if (epilogue.scale != 1.0f) return false;  // the one-pass finish has no scale: epilogue_row does it
   switch (epilogue.activation) {
     case Activation::kNone: finish->lo = -infinity, finish->hi = infinity; return true;
     case Activation::kRelu: finish->lo = 0.0f, finish->hi = infinity; return true;

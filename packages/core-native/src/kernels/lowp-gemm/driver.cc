@@ -74,6 +74,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   assert((p.a_u8 == nullptr && p.c_u8 == nullptr && p.residual_u8 == nullptr) || v.format == Format::kQu8);
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n);
   assert(n0 % v.nr == 0 && p.lda >= p.k && p.ldc >= p.n);
+  assert(p.epilogue.scale == 1.0f || p.epilogue.residual == nullptr);
   const int mr = v.mr, nr = v.nr;
   const bool quantized = v.format == Format::kQu8;
   const int64_t eb = element_bytes(v.format), kpad_total = padded_k(v, p.k);
@@ -83,7 +84,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c && !quantized ? nullptr : ep.residual;
   const bool has_epilogue = (!quantized && ep.bias != nullptr) || residual != nullptr || p.residual_u8 != nullptr ||
-                            ep.activation != Activation::kNone;
+                            ep.activation != Activation::kNone || ep.scale != 1.0f;
   const int64_t block_rows = std::min(mc, (m1 - m0 + mr - 1) / mr * mr);
   const int64_t a_bytes = block_rows / mr * a_panel_bytes(v, std::min(kc, kpad_total));
   uint8_t* a_block = reinterpret_cast<uint8_t*>(f32_gemm::thread_scratch((a_bytes + 3) / 4, 0));

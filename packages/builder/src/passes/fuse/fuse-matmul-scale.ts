@@ -1,0 +1,66 @@
+import { Constant, type Graph, Node, type Value } from '@kiln/onnx-tools';
+import { KILN_DOMAIN, nativeFloat, replaceNodes, sameShape, scalarValue } from '../../internal/ir-helpers.js';
+import type { Pass, PassContext } from '../../internal/pass.js';
+
+/**
+ * Scalar scales into a MatMul between two activations, as attention exports write the
+ * 1/√d scaling (torch's scaled-dot-product-attention splits it as √(1/√d) on Q and on Kᵀ):
+ *
+ *   MatMul(Mul(A, c1), Mul(B, c2))  →  kiln.MatMul(A, B) with alpha = c1 · c2
+ *
+ * for float32 scalar constants c1, c2 (either or both Muls, the constant on either side, Muls in
+ * a chain), when each Mul's output has no other reader and keeps its input's shape. Neither
+ * operand may be a constant (a constant B is fuse-conv-bias-act's, as a GEMM with packed weights).
+ * The fused layer (f32_matmul or bf16_matmul tactics) multiplies the fp32 sums by alpha:
+ * alpha · Σ a·b instead of Σ (a·c1)(b·c2), which rounds differently from the unfused graph, by a
+ * few ulps in fp32.
+ */
+function tryFuse(graph: Graph, matmul: Node, context: PassContext, isNativeFloat: (value: Value | undefined) => boolean): boolean {
+  const covered: Node[] = [];
+  let alpha = 1;
+  const operands = matmul.inputs.slice(0, 2).map((operand) => {
+    let value = operand;
+    for (let step = unscaled(graph, value); step !== undefined; step = unscaled(graph, value)) {
+      covered.push(step.mul);
+      alpha *= step.scale;
+      value = step.input;
+    }
+    return value;
+  });
+  const [a, b] = operands;
+  const output = matmul.outputs[0];
+  if (covered.length === 0 || !a || !b || !output || [a, b].some((value) => value.isConstant) || ![a, b, output].every(isNativeFloat)) return false;
+  if (!Number.isFinite(alpha)) return false;
+  const fused = new Node({ op: 'MatMul', domain: KILN_DOMAIN, name: matmul.name, inputs: [a, b], outputs: [] });
+  fused.attributes.set('alpha', { type: 'float', value: alpha });
+  replaceNodes(graph, [...covered, matmul], fused);
+  fused.setOutputs([output]);
+  graph.toposort();
+  context.fused(fused, [...covered, matmul]);
+  return true;
+}
+
+/** `value` = Mul(input, scale) (either order) with a float32 scalar constant scale and no other reader of value. */
+function unscaled(graph: Graph, value: Value | undefined): { mul: Node; input: Value; scale: number } | undefined {
+  const mul = value?.producer;
+  if (!value || !mul || mul.op !== 'Mul' || (mul.domain !== '' && mul.domain !== 'ai.onnx') || !graph.nodes.includes(mul)) return undefined;
+  if (value.consumers.length !== 1 || graph.outputs.includes(value)) return undefined;
+  for (const [index, input] of mul.inputs.entries()) {
+    const other = mul.inputs[1 - index];
+    const scale = scalarValue(other);
+    if (!input || input.isConstant || !(other instanceof Constant) || other.dtype !== 'float32' || scale === undefined) continue;
+    if (!sameShape(input, value)) continue;
+    return { mul, input, scale };
+  }
+  return undefined;
+}
+
+export const fuseMatmulScale: Pass = {
+  name: 'fuse-matmul-scale',
+  run(graph, context) {
+    const isNativeFloat = nativeFloat(graph);
+    for (const node of [...graph.nodes]) {
+      if (node.op === 'MatMul' && (node.domain === '' || node.domain === 'ai.onnx') && graph.nodes.includes(node)) tryFuse(graph, node, context, isNativeFloat);
+    }
+  },
+};
