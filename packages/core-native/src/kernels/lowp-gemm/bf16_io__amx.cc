@@ -32,12 +32,15 @@ struct ATile {
   const char* tail;
 };
 
-// sums[32][32] (+)= A[32][k0:k0+kb] · B[k0:k0+kb][32 panel columns].
-void tile_block(const ATile& a, const char* b, int64_t k0, int64_t kb, float* staging) {
+// sums[32][32] (+)= A[32][k0:k0+kb] · B[k0:k0+kb][32 panel columns]; right: the panel has
+// columns 16-31 (else tmm1 and tmm3 are skipped and those columns of `staging` left as they are).
+void tile_block(const ATile& a, const char* b, int64_t k0, int64_t kb, bool right, float* staging) {
   _tile_zero(0);
-  _tile_zero(1);
   _tile_zero(2);
-  _tile_zero(3);
+  if (right) {
+    _tile_zero(1);
+    _tile_zero(3);
+  }
   for (int64_t k = k0; k < k0 + kb; k += 32) {
     const bool in_rows = k < a.full;
     const char* a_rows = in_rows ? a.rows + k * 2 : a.tail + (k - a.full) * 2;
@@ -45,16 +48,20 @@ void tile_block(const ATile& a, const char* b, int64_t k0, int64_t kb, float* st
     _tile_loadd(4, a_rows, a_stride);
     _tile_loadd(5, a_rows + 16 * a_stride, a_stride);
     _tile_loadd(6, b + k / 2 * 128, 128);
-    _tile_loadd(7, b + k / 2 * 128 + 64, 128);
     _tile_dpbf16ps(0, 4, 6);
-    _tile_dpbf16ps(1, 4, 7);
     _tile_dpbf16ps(2, 5, 6);
-    _tile_dpbf16ps(3, 5, 7);
+    if (right) {
+      _tile_loadd(7, b + k / 2 * 128 + 64, 128);
+      _tile_dpbf16ps(1, 4, 7);
+      _tile_dpbf16ps(3, 5, 7);
+    }
   }
   _tile_stored(0, staging, 128);
-  _tile_stored(1, staging + 16, 128);
   _tile_stored(2, staging + 16 * 32, 128);
-  _tile_stored(3, staging + 16 * 32 + 16, 128);
+  if (right) {
+    _tile_stored(1, staging + 16, 128);
+    _tile_stored(3, staging + 16 * 32 + 16, 128);
+  }
 }
 
 // K of one 32-step (kpad 32): sums[32][32] = A · B for one B panel, the A tiles (tmm4-5) loaded
@@ -67,20 +74,21 @@ void load_a_k32(const ATile& a) {
   _tile_loadd(5, rows + 16 * stride, stride);
 }
 
-void panel_k32(const char* b, float* sums) {
+void panel_k32(const char* b, bool right, float* sums) {
   _tile_zero(0);
-  _tile_zero(1);
   _tile_zero(2);
-  _tile_zero(3);
   _tile_loadd(6, b, 128);
-  _tile_loadd(7, b + 64, 128);
   _tile_dpbf16ps(0, 4, 6);
-  _tile_dpbf16ps(1, 4, 7);
   _tile_dpbf16ps(2, 5, 6);
-  _tile_dpbf16ps(3, 5, 7);
   _tile_stored(0, sums, 128);
-  _tile_stored(1, sums + 16, 128);
   _tile_stored(2, sums + 16 * 32, 128);
+  if (!right) return;
+  _tile_zero(1);
+  _tile_zero(3);
+  _tile_loadd(7, b + 64, 128);
+  _tile_dpbf16ps(1, 4, 7);
+  _tile_dpbf16ps(3, 5, 7);
+  _tile_stored(1, sums + 16, 128);
   _tile_stored(3, sums + 16 * 32 + 16, 128);
 }
 
@@ -210,8 +218,9 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   uint16_t* a_buffer =
       reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(static_cast<size_t>(group_tiles * 16 * kpad), 0));
   assert(a_buffer != nullptr);
-  alignas(64) float sums[32 * 32];
-  alignas(64) float staging[32 * 32];
+  // Zeroed once: a panel of at most 16 columns leaves columns 16-31 as they are (never stored).
+  alignas(64) float sums[32 * 32] = {};
+  alignas(64) float staging[32 * 32] = {};
   ATile tiles[kGroupBytes / (32 * 32 * 2)];
   const AmxBlock amx;
   for (int64_t g0 = m0; g0 < m1; g0 += group_tiles * 32) {
@@ -226,8 +235,9 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
         const int64_t i0 = g0 + t * 32, rows = std::min<int64_t>(32, g1 - i0);
         load_a_k32(tiles[t]);
         for (int64_t jc = n0; jc < n1; jc += 32) {
-          panel_k32(static_cast<const char*>(p.packed_b) + (jc / 32) * 32 * 32 * 2, sums);
-          finish_tile(p, io, sums, i0, rows, jc, std::min<int64_t>(32, n1 - jc));
+          const int64_t nb = std::min<int64_t>(32, n1 - jc);
+          panel_k32(static_cast<const char*>(p.packed_b) + (jc / 32) * 32 * 32 * 2, nb > 16, sums);
+          finish_tile(p, io, sums, i0, rows, jc, nb);
         }
       }
       continue;
@@ -239,7 +249,7 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
         const int64_t i0 = g0 + t * 32, rows = std::min<int64_t>(32, g1 - i0);
         for (int64_t k0 = 0; k0 < kpad; k0 += v.kc) {
           const int64_t kb = std::min<int64_t>(v.kc, kpad - k0);
-          tile_block(tiles[t], b_panel, k0, kb, k0 == 0 ? sums : staging);
+          tile_block(tiles[t], b_panel, k0, kb, nb > 16, k0 == 0 ? sums : staging);
           if (k0 == 0) continue;
           for (int64_t i = 0; i < rows * 32; i += 16) {
             _mm512_store_ps(sums + i, _mm512_add_ps(_mm512_load_ps(staging + i), _mm512_load_ps(sums + i)));
