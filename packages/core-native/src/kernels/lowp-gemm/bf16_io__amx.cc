@@ -218,9 +218,15 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   uint16_t* a_buffer =
       reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(static_cast<size_t>(group_tiles * 16 * kpad), 0));
   assert(a_buffer != nullptr);
-  // Zeroed once: a panel of at most 16 columns leaves columns 16-31 as they are (never stored).
-  alignas(64) float sums[32 * 32] = {};
-  alignas(64) float staging[32 * 32] = {};
+  alignas(64) float sums[32 * 32];
+  alignas(64) float staging[32 * 32];
+  const int64_t last_panel = (n1 - n0) % 32;
+  // A panel of at most 16 columns leaves columns 16-31 of the blocks as they were (never stored):
+  // filled once, so the epilogue never reads uninitialized floats there.
+  if (last_panel > 0 && last_panel <= 16) {
+    std::fill(sums, sums + 32 * 32, 0.0f);
+    std::fill(staging, staging + 32 * 32, 0.0f);
+  }
   ATile tiles[kGroupBytes / (32 * 32 * 2)];
   const AmxBlock amx;
   for (int64_t g0 = m0; g0 < m1; g0 += group_tiles * 32) {
