@@ -81,6 +81,9 @@ const convShape = (label: string, h: number, w: number, c: number, oc: number, k
 const SHAPES: Shape[] = [
   convShape('1x1 K=40 (rows copied), 37 out', 7, 9, 40, 37, 1, 1, 0),
   convShape('1x1 K=64 (rows in place), 63 rows', 7, 9, 64, 48, 1, 1, 0),
+  convShape('1x1 K=24 (one K step, the tail copied alone), 70 rows', 7, 10, 24, 40, 1, 1, 0),
+  convShape('1x1 K=32 (one K step in place), 70 rows, 72 out', 7, 10, 32, 72, 1, 1, 0),
+  convShape('1x1 K=144 (128 columns in place + a copied tail), 99 rows', 9, 11, 144, 24, 1, 1, 0),
   convShape('3x3 s2 p1 K=216 (padded im2col)', 9, 11, 24, 20, 3, 2, 1),
   convShape('3x3 s1 p1 K=648 (two K blocks)', 6, 7, 72, 33, 3, 1, 1),
 ];

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 
 #include "bf16_avx512.h"
 #include "bf16_io.h"
@@ -23,91 +22,186 @@ struct AmxBlock {
   ~AmxBlock() { amx_release(); }
 };
 
-// sums[32][32] (+)= A[32][k0:k0+kb] · B[k0:k0+kb][32 panel columns]; a: row stride a_stride bytes.
-void tile_block(const char* a, int64_t a_stride, const char* b, int64_t k0, int64_t kb, float* staging) {
+// The A rows of one 32-row tile as AMX reads them: K columns [0, full) at `rows` (bf16 rows in
+// place, row stride `stride` bytes), columns [full, kpad) in `tail` ([32][32] bf16, zero past K
+// and below the last row). A copied or converted tile has full = kpad and no tail.
+struct ATile {
+  const char* rows;
+  int64_t stride;
+  int64_t full;
+  const char* tail;
+};
+
+// sums[32][32] (+)= A[32][k0:k0+kb] · B[k0:k0+kb][32 panel columns]; right: the panel has
+// columns 16-31 (else tmm1 and tmm3 are skipped and those columns of `staging` left as they are).
+void tile_block(const ATile& a, const char* b, int64_t k0, int64_t kb, bool right, float* staging) {
   _tile_zero(0);
-  _tile_zero(1);
   _tile_zero(2);
-  _tile_zero(3);
+  if (right) {
+    _tile_zero(1);
+    _tile_zero(3);
+  }
   for (int64_t k = k0; k < k0 + kb; k += 32) {
-    _tile_loadd(4, a + k * 2, a_stride);
-    _tile_loadd(5, a + 16 * a_stride + k * 2, a_stride);
+    const bool in_rows = k < a.full;
+    const char* a_rows = in_rows ? a.rows + k * 2 : a.tail + (k - a.full) * 2;
+    const int64_t a_stride = in_rows ? a.stride : 64;
+    _tile_loadd(4, a_rows, a_stride);
+    _tile_loadd(5, a_rows + 16 * a_stride, a_stride);
     _tile_loadd(6, b + k / 2 * 128, 128);
-    _tile_loadd(7, b + k / 2 * 128 + 64, 128);
     _tile_dpbf16ps(0, 4, 6);
-    _tile_dpbf16ps(1, 4, 7);
     _tile_dpbf16ps(2, 5, 6);
-    _tile_dpbf16ps(3, 5, 7);
+    if (right) {
+      _tile_loadd(7, b + k / 2 * 128 + 64, 128);
+      _tile_dpbf16ps(1, 4, 7);
+      _tile_dpbf16ps(3, 5, 7);
+    }
   }
   _tile_stored(0, staging, 128);
-  _tile_stored(1, staging + 16, 128);
   _tile_stored(2, staging + 16 * 32, 128);
-  _tile_stored(3, staging + 16 * 32 + 16, 128);
+  if (right) {
+    _tile_stored(1, staging + 16, 128);
+    _tile_stored(3, staging + 16 * 32 + 16, 128);
+  }
+}
+
+// K of one 32-step (kpad 32): sums[32][32] = A · B for one B panel, the A tiles (tmm4-5) loaded
+// by load_a_k32 and kept across the panels of their row tile. The same products and sums as
+// tile_block's one step.
+void load_a_k32(const ATile& a) {
+  const char* rows = a.full > 0 ? a.rows : a.tail;
+  const int64_t stride = a.full > 0 ? a.stride : 64;
+  _tile_loadd(4, rows, stride);
+  _tile_loadd(5, rows + 16 * stride, stride);
+}
+
+void panel_k32(const char* b, bool right, float* sums) {
+  _tile_zero(0);
+  _tile_zero(2);
+  _tile_loadd(6, b, 128);
+  _tile_dpbf16ps(0, 4, 6);
+  _tile_dpbf16ps(2, 5, 6);
+  _tile_stored(0, sums, 128);
+  _tile_stored(2, sums + 16 * 32, 128);
+  if (!right) return;
+  _tile_zero(1);
+  _tile_zero(3);
+  _tile_loadd(7, b + 64, 128);
+  _tile_dpbf16ps(1, 4, 7);
+  _tile_dpbf16ps(3, 5, 7);
+  _tile_stored(1, sums + 16, 128);
+  _tile_stored(3, sums + 16 * 32 + 16, 128);
 }
 
 // Row tiles that share each B panel while it is in L1: A of a group (at most this many bytes of
 // bf16 rows) is prepared once, then every 32-column panel runs over all of the group's row tiles.
 constexpr int64_t kGroupBytes = 48 * 1024;
 
-// The A rows of one 32-row tile as AMX reads them: bf16 rows in place, or copied / converted into
-// `buffer` ([32][kpad], zero past K and below the last row).
-struct ATile {
-  const char* rows;
-  int64_t stride;  // bytes
-};
+// Copies bf16 row columns [k0, k1) (at most 32) into 64 bytes, zero past k1.
+inline void copy_columns(const uint16_t* row, int64_t k0, int64_t k1, uint16_t* dst) {
+  const __mmask32 valid = k1 - k0 >= 32 ? ~__mmask32(0) : __mmask32((1u << (k1 - k0)) - 1);
+  _mm512_store_si512(dst, _mm512_maskz_loadu_epi16(valid, row + k0));
+}
 
+// A bf16 tile of 32 rows reads its whole 32-column blocks of K in place and copies only the K
+// tail (K % 32 columns) into `buffer`; a last tile of fewer rows is copied whole ([32][kpad]).
+// fp32 rows are converted by the variant's packer.
 ATile prepare_a(const LowpVariant& v, const LowpParams& p, const Bf16Io& io, bool in_place, int64_t kpad,
                 int64_t i0, int64_t rows, uint16_t* buffer) {
-  if (in_place && rows == 32) return {reinterpret_cast<const char*>(io.a + i0 * p.lda), p.lda * 2};
-  if (io.a != nullptr) {
-    for (int64_t r = 0; r < 32; ++r) {
-      uint16_t* dst = buffer + r * kpad;
-      const int64_t valid = r < rows ? p.k : 0;
-      if (valid > 0) std::memcpy(dst, io.a + (i0 + r) * p.lda, static_cast<size_t>(valid) * 2);
-      std::memset(dst + valid, 0, static_cast<size_t>(kpad - valid) * 2);
-    }
-  } else {
+  const char* bytes = reinterpret_cast<const char*>(buffer);
+  if (io.a == nullptr) {
     v.pack_a(p.a + i0 * p.lda, p.lda, rows, p.k, 32, p.quantization, buffer);
+    return {bytes, kpad * 2, kpad, nullptr};
   }
-  return {reinterpret_cast<const char*>(buffer), kpad * 2};
+  const uint16_t* a = io.a + i0 * p.lda;
+  if (in_place && rows == 32) return {reinterpret_cast<const char*>(a), p.lda * 2, kpad, nullptr};
+  if (rows == 32) {
+    const int64_t full = p.k / 32 * 32;
+    for (int64_t r = 0; r < 32; ++r) copy_columns(a + r * p.lda, full, p.k, buffer + r * 32);
+    return {reinterpret_cast<const char*>(a), p.lda * 2, full, bytes};
+  }
+  for (int64_t r = 0; r < 32; ++r) {
+    for (int64_t k = 0; k < kpad; k += 32) {
+      copy_columns(a + r * p.lda, k, r < rows ? std::min(p.k, k + 32) : k, buffer + r * kpad + k);
+    }
+  }
+  return {bytes, kpad * 2, kpad, nullptr};
+}
+
+// 32 values (lo: columns 0-15, hi: 16-31) rounded to bf16 as bf16_store_16_cvt rounds them, in
+// one vcvtne2ps2bf16 and one store: the same per-value rounding, half the instructions. A pair
+// holding a subnormal takes bf16_store_16's integer rounding, as bf16_store_16_cvt does.
+inline void bf16_store_32_cvt(__mmask16 lo_lanes, __mmask16 hi_lanes, uint16_t* p, __m512 lo, __m512 hi) {
+  constexpr int kDenormal = 0x20;  // fpclass: denormal
+  const __mmask16 denormal =
+      _mm512_mask_fpclass_ps_mask(lo_lanes, lo, kDenormal) | _mm512_mask_fpclass_ps_mask(hi_lanes, hi, kDenormal);
+  if (__builtin_expect(denormal != 0, 0)) {
+    bf16_store_16(lo_lanes, p, lo);
+    bf16_store_16(hi_lanes, p + 16, hi);
+    return;
+  }
+  const __mmask32 lanes = static_cast<__mmask32>(lo_lanes) | (static_cast<__mmask32>(hi_lanes) << 16);
+  _mm512_mask_storeu_epi16(p, lanes, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)));
+}
+
+// The activation as a function object, chosen once per tile: ReLU and Clip inlined (the same
+// instructions as f32_gemm::avx512::activate), the others through it.
+template <class Fn>
+void with_activation(const Epilogue& e, Fn&& fn) {
+  switch (e.activation) {
+    case Activation::kNone:
+      return fn([](__m512 v) { return v; });
+    case Activation::kRelu:
+      return fn([](__m512 v) { return _mm512_max_ps(v, _mm512_setzero_ps()); });
+    case Activation::kClip: {
+      const __m512 lo = _mm512_set1_ps(e.alpha), hi = _mm512_set1_ps(e.beta);
+      return fn([lo, hi](__m512 v) { return _mm512_min_ps(_mm512_max_ps(v, lo), hi); });
+    }
+    default:
+      return fn([&e](__m512 v) { return f32_gemm::avx512::activate(v, e); });
+  }
 }
 
 // The fp32 epilogue (bias, residual, activation: f32-gemm's epilogue_row, inlined) on each
-// finished row of a tile in registers, then one rounding to bf16 (or an fp32 store).
-void finish_tile(const LowpParams& p, const Bf16Io& io, const float* sums, int64_t i0, int64_t rows, int64_t jc,
-                 int64_t nb) {
+// finished row of a tile in registers, then one rounding to bf16 (or an fp32 store). Everything
+// that does not change per row is decided before the row loop.
+template <class Activate>
+void finish_rows(const LowpParams& p, const Bf16Io& io, const float* sums, int64_t i0, int64_t rows, int64_t jc,
+                 int64_t nb, const Activate& activate) {
   const Epilogue& ep = p.epilogue;
-  const bool has_epilogue = ep.bias != nullptr || ep.residual != nullptr || io.residual != nullptr ||
-                            ep.activation != Activation::kNone;
   const __mmask16 lo = lanes_16(nb), hi = lanes_16(nb - 16);
   const bool bias = ep.bias != nullptr;
   const __m512 bias_lo = bias ? _mm512_maskz_loadu_ps(lo, ep.bias + jc) : _mm512_setzero_ps();
   const __m512 bias_hi = bias ? _mm512_maskz_loadu_ps(hi, ep.bias + jc + 16) : _mm512_setzero_ps();
+  const int64_t residual_stride = ep.residual_stride, ldc = p.ldc;
+  const uint16_t* residual_bf16 = io.residual != nullptr ? io.residual + i0 * residual_stride + jc : nullptr;
+  const float* residual_f32 = io.residual == nullptr && ep.residual != nullptr ? ep.residual + i0 * residual_stride + jc : nullptr;
+  uint16_t* out_bf16 = io.c != nullptr ? io.c + i0 * ldc + jc : nullptr;
+  float* out_f32 = io.c == nullptr ? p.c + i0 * ldc + jc : nullptr;
   for (int64_t i = 0; i < rows; ++i) {
     __m512 v0 = _mm512_load_ps(sums + i * 32), v1 = _mm512_load_ps(sums + i * 32 + 16);
-    if (has_epilogue) {
-      if (bias) v0 = _mm512_add_ps(v0, bias_lo), v1 = _mm512_add_ps(v1, bias_hi);
-      if (io.residual != nullptr) {
-        const uint16_t* source = io.residual + (i0 + i) * ep.residual_stride + jc;
-        v0 = _mm512_add_ps(v0, bf16_load_16(lo, source));
-        v1 = _mm512_add_ps(v1, bf16_load_16(hi, source + 16));
-      } else if (ep.residual != nullptr) {
-        const float* source = ep.residual + (i0 + i) * ep.residual_stride + jc;
-        v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
-        v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
-      }
-      v0 = f32_gemm::avx512::activate(v0, ep), v1 = f32_gemm::avx512::activate(v1, ep);
+    if (bias) v0 = _mm512_add_ps(v0, bias_lo), v1 = _mm512_add_ps(v1, bias_hi);
+    if (residual_bf16 != nullptr) {
+      const uint16_t* source = residual_bf16 + i * residual_stride;
+      v0 = _mm512_add_ps(v0, bf16_load_16(lo, source));
+      v1 = _mm512_add_ps(v1, bf16_load_16(hi, source + 16));
+    } else if (residual_f32 != nullptr) {
+      const float* source = residual_f32 + i * residual_stride;
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(lo, source));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(hi, source + 16));
     }
-    if (io.c != nullptr) {
-      uint16_t* out = io.c + (i0 + i) * p.ldc + jc;
-      bf16_store_16_cvt(lo, out, v0);
-      bf16_store_16_cvt(hi, out + 16, v1);
+    v0 = activate(v0), v1 = activate(v1);
+    if (out_bf16 != nullptr) {
+      bf16_store_32_cvt(lo, hi, out_bf16 + i * ldc, v0, v1);
     } else {
-      float* out = p.c + (i0 + i) * p.ldc + jc;
-      _mm512_mask_storeu_ps(out, lo, v0);
-      _mm512_mask_storeu_ps(out + 16, hi, v1);
+      _mm512_mask_storeu_ps(out_f32 + i * ldc, lo, v0);
+      _mm512_mask_storeu_ps(out_f32 + i * ldc + 16, hi, v1);
     }
   }
+}
+
+void finish_tile(const LowpParams& p, const Bf16Io& io, const float* sums, int64_t i0, int64_t rows, int64_t jc,
+                 int64_t nb) {
+  with_activation(p.epilogue, [&](const auto& activate) { finish_rows(p, io, sums, i0, rows, jc, nb, activate); });
 }
 
 }  // namespace
@@ -126,6 +220,13 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   assert(a_buffer != nullptr);
   alignas(64) float sums[32 * 32];
   alignas(64) float staging[32 * 32];
+  const int64_t last_panel = (n1 - n0) % 32;
+  // A panel of at most 16 columns leaves columns 16-31 of the blocks as they were (never stored):
+  // filled once, so the epilogue never reads uninitialized floats there.
+  if (last_panel > 0 && last_panel <= 16) {
+    std::fill(sums, sums + 32 * 32, 0.0f);
+    std::fill(staging, staging + 32 * 32, 0.0f);
+  }
   ATile tiles[kGroupBytes / (32 * 32 * 2)];
   const AmxBlock amx;
   for (int64_t g0 = m0; g0 < m1; g0 += group_tiles * 32) {
@@ -135,6 +236,18 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
       const int64_t i0 = g0 + t * 32;
       tiles[t] = prepare_a(v, p, io, in_place, kpad, i0, std::min<int64_t>(32, g1 - i0), a_buffer + t * 32 * kpad);
     }
+    if (kpad == 32) {  // one K step: each row tile's A tiles stay loaded over all the panels
+      for (int64_t t = 0; t < count; ++t) {
+        const int64_t i0 = g0 + t * 32, rows = std::min<int64_t>(32, g1 - i0);
+        load_a_k32(tiles[t]);
+        for (int64_t jc = n0; jc < n1; jc += 32) {
+          const int64_t nb = std::min<int64_t>(32, n1 - jc);
+          panel_k32(static_cast<const char*>(p.packed_b) + (jc / 32) * 32 * 32 * 2, nb > 16, sums);
+          finish_tile(p, io, sums, i0, rows, jc, nb);
+        }
+      }
+      continue;
+    }
     for (int64_t jc = n0; jc < n1; jc += 32) {
       const int64_t nb = std::min<int64_t>(32, n1 - jc);
       const char* b_panel = static_cast<const char*>(p.packed_b) + (jc / 32) * kpad * 32 * 2;
@@ -142,7 +255,7 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
         const int64_t i0 = g0 + t * 32, rows = std::min<int64_t>(32, g1 - i0);
         for (int64_t k0 = 0; k0 < kpad; k0 += v.kc) {
           const int64_t kb = std::min<int64_t>(v.kc, kpad - k0);
-          tile_block(tiles[t].rows, tiles[t].stride, b_panel, k0, kb, k0 == 0 ? sums : staging);
+          tile_block(tiles[t], b_panel, k0, kb, nb > 16, k0 == 0 ? sums : staging);
           if (k0 == 0) continue;
           for (int64_t i = 0; i < rows * 32; i += 16) {
             _mm512_store_ps(sums + i, _mm512_add_ps(_mm512_load_ps(staging + i), _mm512_load_ps(sums + i)));
