@@ -53,7 +53,7 @@ class Context {
   // Throws ERR_BINDING_INVALID naming the slot when counts, dtypes or byte lengths differ.
   void check_bindings(const std::vector<Binding>& inputs, const std::vector<Binding>& outputs) const;
 
-  // Runs every layer. Call only while acquired; no N-API use (safe in AsyncWorker::Execute).
+  // Runs every layer. Call only while acquired; no N-API use (safe on a run thread).
   void run(const std::vector<Binding>& inputs, const std::vector<Binding>& outputs, ThreadPool* pool);
 
   const Engine& engine() const { return *engine_; }

@@ -1,6 +1,6 @@
 // The one error type native code throws on purpose. The N-API boundary (src/napi/errors.cc)
 // turns it into a JS Error carrying code/expected/found/where/hint, which the TS layer rewraps
-// as a KilnError. Thrown from plain C++ (no N-API), so it is safe inside AsyncWorker::Execute.
+// as a KilnError. Thrown from plain C++ (no N-API), so it is safe on a run thread (src/workers/run_queue.h).
 #pragma once
 
 #include <stdexcept>

@@ -19,6 +19,11 @@ void AddonState::set_threads(int threads) {
   pool_.reset();
 }
 
+RunQueue& AddonState::runs(Napi::Env env) {
+  if (!runs_) runs_ = std::make_unique<RunQueue>(env);
+  return *runs_;
+}
+
 int AddonState::threads() {
   std::lock_guard<std::mutex> lock(mutex_);
   return threads_;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "runtime/thread_pool.h"
+#include "workers/run_queue.h"
 
 namespace kiln {
 
@@ -22,6 +23,9 @@ class AddonState {
   void set_threads(int threads);
   int threads();
 
+  // Where run() jobs go (JS thread only; created on first use).
+  RunQueue& runs(Napi::Env env);
+
   Napi::FunctionReference engine_constructor;
   Napi::FunctionReference context_constructor;
 
@@ -29,6 +33,7 @@ class AddonState {
   std::mutex mutex_;
   std::shared_ptr<ThreadPool> pool_;
   int threads_;
+  std::unique_ptr<RunQueue> runs_;
 };
 
 }  // namespace kiln

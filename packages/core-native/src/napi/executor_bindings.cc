@@ -5,7 +5,7 @@
 #include "napi/addon_state.h"
 #include "napi/errors.h"
 #include "napi/program_from_js.h"
-#include "workers/run_worker.h"
+#include "workers/run_queue.h"
 
 namespace kiln {
 namespace {
@@ -162,10 +162,14 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
     std::vector<Binding> in, out;
     Napi::Array keep = Napi::Array::New(env);
     prepare(info, &in, &out, &keep);
-    auto* worker = new RunWorker(env, context_, AddonState::get(env).pool(), std::move(in), std::move(out), Value(), keep);
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
-    return promise;
+    auto job = std::make_unique<RunJob>(env);
+    job->context = context_;
+    job->pool = AddonState::get(env).pool();
+    job->inputs = std::move(in);
+    job->outputs = std::move(out);
+    job->context_ref = Napi::Persistent(Value());
+    job->views_ref = Napi::Persistent(static_cast<Napi::Object>(keep));
+    return AddonState::get(env).runs(env).submit(env, std::move(job));
   }
 
   Napi::Value run_sync(const Napi::CallbackInfo& info) {

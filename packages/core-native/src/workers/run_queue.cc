@@ -1,0 +1,181 @@
+#include "workers/run_queue.h"
+
+#include <condition_variable>
+#include <system_error>
+#include <thread>
+
+#include "napi/errors.h"
+
+namespace kiln {
+namespace {
+
+// A settle this long after its job ended means the JS thread was busy, not waiting (an idle
+// event loop wakes in well under this even from an idle core of the VM: 70-110 us).
+constexpr auto kBusyCallerSettle = std::chrono::microseconds(500);
+
+}  // namespace
+
+struct RunQueue::Worker {
+  std::thread thread;
+  std::condition_variable wake;
+  RunJob* job = nullptr;   // guarded by the queue's mutex_
+  long thread_id = 0;      // guarded by mutex_; 0 until the thread has started
+  bool placed = false;     // guarded by mutex_: restricted to the caller's core for this wake-up
+};
+
+void RunJob::execute() {
+  try {
+    context->run(inputs, outputs, pool.get());
+  } catch (const KilnException& e) {
+    failed = true;
+    failure = e;
+  } catch (const std::bad_alloc&) {
+    failed = true;
+    failure = KilnException("ERR_OUT_OF_MEMORY", "Out of memory while running the engine.");
+  } catch (const std::exception& e) {
+    failed = true;
+    failure = KilnException("ERR_INTERNAL", std::string("Native failure while running the engine: ") + e.what());
+  }
+  ended = std::chrono::steady_clock::now();
+}
+
+RunQueue::RunQueue(Napi::Env env) : env_(env), allowed_(CoreMask::of_this_thread()) {
+  napi_value name;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_string_utf8(env, "kiln.run", NAPI_AUTO_LENGTH, &name));
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr,
+                                                                 this, &RunQueue::settle, &settler_));
+  // Unref'ed while no run is in flight, so an idle queue never keeps the process alive.
+  napi_unref_threadsafe_function(env, settler_);
+  // Registered after the settler, so it runs before the settler's own teardown.
+  napi_add_env_cleanup_hook(env, &RunQueue::on_env_cleanup, this);
+}
+
+RunQueue::~RunQueue() {
+  if (!stopped_) {
+    napi_remove_env_cleanup_hook(env_, &RunQueue::on_env_cleanup, this);
+    shutdown();
+  }
+}
+
+void RunQueue::on_env_cleanup(void* self) { static_cast<RunQueue*>(self)->shutdown(); }
+
+// Environment teardown: waits for jobs in flight (their memory is still alive: the JS part holds
+// it), drops jobs not started, then aborts the settler, which hands every job not yet settled to
+// settle() without an environment.
+void RunQueue::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  for (auto& worker : workers_) worker->wake.notify_one();
+  for (auto& worker : workers_) worker->thread.join();
+  for (RunJob* job : waiting_) settle(nullptr, nullptr, this, job);
+  waiting_.clear();
+  napi_release_threadsafe_function(settler_, napi_tsfn_abort);
+}
+
+Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
+  Napi::Promise promise = job->deferred.Promise();
+  Worker* woken = nullptr;
+  std::unique_ptr<Worker> created;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      woken = idle_.back();  // the most recently used thread: its stack and caches are warmest
+      idle_.pop_back();
+      woken->job = job.get();
+      const int core = place_ ? this_core() : -1;
+      woken->placed = allowed_.contains(core) && pin_thread(woken->thread_id, core);
+    } else if (workers_.size() < kMaxThreads) {
+      created = std::make_unique<Worker>();
+      created->job = job.get();
+    } else {
+      waiting_.push_back(job.get());
+    }
+  }
+  if (created) {
+    Worker* worker = created.get();
+    try {
+      worker->thread = std::thread([this, worker] { loop(worker); });
+    } catch (const std::system_error& e) {  // nothing was handed over yet
+      job->context->release();
+      throw_js(env, KilnException("ERR_OUT_OF_RESOURCES", std::string("Could not start a run thread: ") + e.what(),
+                                  "a new thread", "the OS refused it", "context.run",
+                                  "Lower the number of contexts running at once, or use runSync()."));
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    workers_.push_back(std::move(created));
+  }
+  job.release();  // owned by the queue until settle()
+  if (in_flight_++ == 0) napi_ref_threadsafe_function(env, settler_);
+  if (woken) woken->wake.notify_one();  // after unlocking: the thread does not wake into a held mutex
+  return promise;
+}
+
+void RunQueue::loop(Worker* worker) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  worker->thread_id = this_thread_id();
+  for (;;) {
+    worker->wake.wait(lock, [&] { return worker->job != nullptr || stop_; });
+    if (worker->job == nullptr) return;
+    RunJob* job = worker->job;
+    worker->job = nullptr;
+    const bool placed = worker->placed;
+    worker->placed = false;
+    lock.unlock();
+    if (placed) allowed_.apply_to_this_thread();  // running now: let the scheduler move it again
+    for (; job != nullptr;) {
+      job->execute();
+      hand_back(job);
+      lock.lock();
+      job = nullptr;
+      if (!waiting_.empty() && !stop_) {
+        job = waiting_.front();
+        waiting_.pop_front();
+      }
+      if (job != nullptr) lock.unlock();
+    }
+    idle_.push_back(worker);
+  }
+}
+
+void RunQueue::hand_back(RunJob* job) {
+  // Fails only once the environment is being torn down (napi_closing): the job is then dropped
+  // as in shutdown(), never touching JS from this thread.
+  if (napi_call_threadsafe_function(settler_, job, napi_tsfn_nonblocking) != napi_ok) {
+    job->context->release();
+    job->context_ref.SuppressDestruct();
+    job->views_ref.SuppressDestruct();
+    delete job;
+  }
+}
+
+// JS thread. Without an environment (teardown) the job's JS handles are left to the dying
+// environment, which frees them; only its native part is released.
+void RunQueue::settle(napi_env env, napi_value /*js_callback*/, void* self, void* data) {
+  auto* queue = static_cast<RunQueue*>(self);
+  std::unique_ptr<RunJob> job(static_cast<RunJob*>(data));
+  job->context->release();
+  if (env == nullptr) {
+    job->context_ref.SuppressDestruct();
+    job->views_ref.SuppressDestruct();
+    return;
+  }
+  queue->place_ = std::chrono::steady_clock::now() - job->ended < kBusyCallerSettle;
+  if (--queue->in_flight_ == 0) napi_unref_threadsafe_function(env, queue->settler_);
+  // Settling fails only while the environment is being torn down: nobody is left to notify.
+  try {
+    Napi::Env js(env);
+    Napi::HandleScope scope(js);
+    if (job->failed) {
+      job->deferred.Reject(to_js_error(js, job->failure).Value());
+    } else {
+      job->deferred.Resolve(js.Undefined());
+    }
+  } catch (...) {
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,87 @@
+// Runs inferences off the JavaScript thread on Kiln's own run threads and settles their Promises
+// back on it (one queue per JS environment, owned by AddonState).
+//
+// Why not libuv's thread pool: an `await context.run()` hands the job to a sleeping thread and
+// the result back to a sleeping event loop. A thread woken on an idle core waits for that core to
+// wake (measured on the benchmark VM: 70-110 us in each direction, so 0.15-0.2 ms per run), while
+// the caller's own core is about to idle anyway, since the caller awaits. So before waking a run
+// thread the queue places it on the caller's core; once running, the thread widens its affinity
+// again so the scheduler may move it. Both wake-ups then cost a context switch (about 5-10 us).
+//
+// When the caller keeps its core busy after run() (JavaScript that does not await), a job placed
+// there would share the core with it instead of taking an idle one. The queue sees that case as a
+// late settle (the event loop picked the result up long after the job ended) and stops placing
+// jobs until a settle is prompt again.
+//
+// Runs of different contexts may be in flight at once: each takes an idle run thread (up to
+// kMaxThreads, created on demand); further jobs wait in FIFO order. Their layers share the one
+// intra-op ThreadPool as before.
+#pragma once
+
+#include <napi.h>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "executor/engine.h"
+#include "executor/error.h"
+#include "platform/affinity.h"
+#include "runtime/thread_pool.h"
+
+namespace kiln {
+
+// One inference: the native part is used on a run thread, the JS part only on the JS thread.
+struct RunJob {
+  explicit RunJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  void execute();  // run thread: every layer, no N-API
+
+  std::shared_ptr<Context> context;
+  std::shared_ptr<ThreadPool> pool;
+  std::vector<Binding> inputs, outputs;
+  bool failed = false;
+  KilnException failure{"", ""};
+  std::chrono::steady_clock::time_point ended;
+
+  Napi::Promise::Deferred deferred;
+  Napi::ObjectReference context_ref;  // the JS context (and through it the engine) stays alive
+  Napi::ObjectReference views_ref;    // every bound typed array stays alive
+};
+
+class RunQueue {
+ public:
+  explicit RunQueue(Napi::Env env);
+  ~RunQueue();
+  RunQueue(const RunQueue&) = delete;
+  RunQueue& operator=(const RunQueue&) = delete;
+
+  // Starts the job on a run thread and returns its Promise, settled on the JS thread. JS thread only.
+  Napi::Promise submit(Napi::Env env, std::unique_ptr<RunJob> job);
+
+ private:
+  struct Worker;
+  static constexpr size_t kMaxThreads = 4;
+
+  void loop(Worker* worker);
+  void hand_back(RunJob* job);
+  void shutdown();
+  static void settle(napi_env env, napi_value js_callback, void* self, void* data);
+  static void on_env_cleanup(void* self);
+
+  napi_env env_;
+  CoreMask allowed_;                            // the JS thread's cores: a run thread widens back to these
+  napi_threadsafe_function settler_ = nullptr;  // hands finished jobs to the JS thread
+  int in_flight_ = 0;                           // JS thread only: the settler is ref'ed while > 0
+  bool place_ = true;                           // JS thread only: place the next job on the caller's core
+  bool stopped_ = false;                        // JS thread only
+
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Worker*> idle_;
+  std::deque<RunJob*> waiting_;
+  bool stop_ = false;
+};
+
+}  // namespace kiln
