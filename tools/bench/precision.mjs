@@ -1,12 +1,23 @@
 #!/usr/bin/env node
 // Reduced-precision accuracy and speed: for each shared model, Kiln engines built with no flag
-// (fp32), --bf16, --fp16, --int8 (implicit: EntropyCalibrator2 over seeded random inputs, through
+// (fp32), --bf16, --fp16, --int8 (implicit: EntropyCalibrator2 over --calib seeded inputs, through
 // a calibration cache) and from the Q/DQ model @kiln/calib writes with those scales (explicit
-// int8), against Kiln fp32 (cosine, top-1 agreement) and against onnxruntime-node fp32 and
-// onnxruntime-node on the same Q/DQ model (median latency, interleaved in one process).
+// int8), against Kiln fp32 (cosine, top-1 agreement over --eval other inputs) and against
+// onnxruntime-node fp32 and onnxruntime-node on the same Q/DQ model (median latency, interleaved
+// in one process).
 //
 //   node tools/bench/precision.mjs [--threads=1,2] [--iterations=20] [--eval=16] [--calib=8]
+//                                  [--inputs=structured|random] [--images=DIR]
 //                                  [--only=mobilenet_v2,bert_mini] [--api=run|runSync] [--json]
+//
+// --inputs: what calibration and accuracy run on: structured (default; synthetic scenes and
+// Zipf-distributed token sequences, see inputs.mjs) or random (uniform noise, token ids < 4096).
+// --images=DIR: image models calibrate on crops of the even-numbered PNG files of DIR (by name)
+// and are evaluated on crops of the odd-numbered ones, which calibration never saw; e.g. the
+// sample photos of Debian's python3-skimage package:
+//   apt-get download python3-skimage && dpkg-deb -x python3-skimage_*.deb /tmp/skimage
+//   --images=/tmp/skimage/usr/lib/python3/dist-packages/skimage/data
+// Speed is always timed on the same seeded uniform inputs (cases.mjs), comparable between runs.
 //
 // --api: how Kiln's speed is timed, as in `pnpm bench`: run (default; `await context.run()`, off
 // the event loop) or runSync (`context.runSync()`, on the calling thread like onnxruntime-node's run).
@@ -26,6 +37,8 @@ import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
+import { imageInputs, isImage, structuredInputs } from './inputs.mjs';
+import { readPng } from '@kiln/demo/png';
 import { kilnCall, median, ortSession, profileLayers, toOrtFeeds } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,6 +49,9 @@ const evalCount = Number(flags.eval ?? 16);
 const calibCount = Number(flags.calib ?? 8);
 const only = flags.only?.split(',');
 const api = flags.api ?? 'run';
+const inputKind = flags.inputs ?? 'structured';
+if (!['structured', 'random'].includes(inputKind)) throw new Error(`--inputs must be structured or random, got ${inputKind}`);
+const imageFiles = flags.images ? usableImages(flags.images) : undefined;
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-precision-'));
 const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1', 'bert_mini seq 128'];
@@ -78,12 +94,35 @@ function precisionMix(engine) {
   return Object.entries(count).map(([prefix, n]) => `${n} ${prefix}`).join(', ');
 }
 
+/** The PNG files of `dir` this decoder reads and at least 128 pixels on their short side, by name. */
+function usableImages(dir) {
+  const files = [];
+  for (const name of fs.readdirSync(dir).filter((file) => file.endsWith('.png')).sort()) {
+    try {
+      const image = readPng(path.join(dir, name));
+      if (Math.min(image.width, image.height) >= 128) files.push(path.join(dir, name));
+    } catch {
+      console.error(`[precision] skipping ${name}: not a PNG this decoder reads`);
+    }
+  }
+  if (files.length < 2) throw new Error(`--images=${dir}: needs at least 2 PNG images of 128 pixels or more`);
+  return files;
+}
+
+/** `count` feeds from `seed` on: real image crops (calibration or evaluation half), or seeded inputs. */
+function inputsFor(benchCase, count, seed, half) {
+  const image = benchCase.model.inputs.length === 1 && isImage(benchCase.shapes[benchCase.model.inputs[0].name]);
+  if (imageFiles && image) return imageInputs(imageFiles.filter((_, i) => i % 2 === (half === 'calibration' ? 0 : 1)), benchCase.model, benchCase.shapes, count, seed);
+  const make = inputKind === 'structured' ? structuredInputs : makeInputs;
+  return Array.from({ length: count }, (_, i) => make(benchCase.model, benchCase.shapes, seed + i));
+}
+
 const results = [];
 
 for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name) && (!only || only.some((name) => c.name.startsWith(name))))) {
   const model = await load(new Uint8Array(fs.readFileSync(benchCase.file)));
   const cacheFile = path.join(work, `${benchCase.model.name}.calib`);
-  const batches = Array.from({ length: calibCount }, (_, i) => makeInputs(benchCase.model, benchCase.shapes, 1000 + i));
+  const batches = inputsFor(benchCase, calibCount, 1000, 'calibration');
   let started = performance.now();
   const { scales } = await calibrate(model, { calibrator: new EntropyCalibrator2(), loader: batches, cacheFile, tensors: calibrationTensors(model) });
   const calibrationMs = performance.now() - started;
@@ -115,8 +154,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
     const ortQdq = await ortSession(qdq, threads);
     // Accuracy against Kiln fp32 over evalCount seeded inputs (never the calibration inputs).
     const accuracy = Object.fromEntries([...kiln.map((k) => k.name), 'ORT fp32', 'ORT Q/DQ'].map((name) => [name, { cosines: [], same: 0, rows: 0 }]));
-    for (let e = 0; e < evalCount; e++) {
-      const feeds = makeInputs(benchCase.model, benchCase.shapes, 5000 + e);
+    for (const feeds of inputsFor(benchCase, evalCount, 5000, 'evaluation')) {
       const outputs = {};
       for (const k of kiln) outputs[k.name] = (await k.context.run(feeds))[outputName];
       outputs['ORT fp32'] = { data: (await ortFp32.run(toOrtFeeds(feeds)))[outputName].data };
@@ -176,7 +214,7 @@ if (flags.json) {
   for (const r of results) {
     console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% |`);
   }
-  console.log(`Kiln timed with context.${api}()`);
+  console.log(`Kiln timed with context.${api}(); calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${imageFiles ? ` (image models: crops of ${imageFiles.length} real images, calibration and evaluation on different images)` : ''}`);
   for (const threads of threadCounts) {
     for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ']) {
       const rows = results.filter((r) => r.threads === threads && r.variant === variant);
