@@ -127,22 +127,6 @@ ATile prepare_a(const LowpVariant& v, const LowpParams& p, const Bf16Io& io, boo
   return {bytes, kpad * 2, kpad, nullptr};
 }
 
-// 32 values (lo: columns 0-15, hi: 16-31) rounded to bf16 as bf16_store_16_cvt rounds them, in
-// one vcvtne2ps2bf16 and one store: the same per-value rounding, half the instructions. A pair
-// holding a subnormal takes bf16_store_16's integer rounding, as bf16_store_16_cvt does.
-inline void bf16_store_32_cvt(__mmask16 lo_lanes, __mmask16 hi_lanes, uint16_t* p, __m512 lo, __m512 hi) {
-  constexpr int kDenormal = 0x20;  // fpclass: denormal
-  const __mmask16 denormal =
-      _mm512_mask_fpclass_ps_mask(lo_lanes, lo, kDenormal) | _mm512_mask_fpclass_ps_mask(hi_lanes, hi, kDenormal);
-  if (__builtin_expect(denormal != 0, 0)) {
-    bf16_store_16(lo_lanes, p, lo);
-    bf16_store_16(hi_lanes, p + 16, hi);
-    return;
-  }
-  const __mmask32 lanes = static_cast<__mmask32>(lo_lanes) | (static_cast<__mmask32>(hi_lanes) << 16);
-  _mm512_mask_storeu_epi16(p, lanes, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)));
-}
-
 // The activation as a function object, chosen once per tile: ReLU and Clip inlined (the same
 // instructions as f32_gemm::avx512::activate), the others through it.
 template <class Fn>
