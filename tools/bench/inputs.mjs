@@ -33,18 +33,20 @@ export function structuredInputs(model, shapes, seed) {
   return feeds;
 }
 
+/** A PNG file as { width, height, rgb } with rgb in [0, 1] (HWC), for imageInputs. */
+export function readImage(file) {
+  const { width, height, rgb } = readPng(file);
+  return { width, height, rgb: Float32Array.from(rgb, (v) => v / 255) };
+}
+
 /**
- * `count` feeds for a model with one image input, each a seeded crop of one of `files` (cycling
- * through them). Throws if the model has another kind of input.
+ * `count` feeds for a model with one image input, each a seeded crop of one of `images` (from
+ * readImage, cycling through them). Throws if the model has another kind of input.
  */
-export function imageInputs(files, model, shapes, count, seed) {
+export function imageInputs(images, model, shapes, count, seed) {
   const [input] = model.inputs;
   const dims = shapes[input.name];
   if (model.inputs.length !== 1 || input.dtype !== 'float32' || !isImage(dims)) throw new Error(`${model.name}: real images need one [N, 3, H, W] float input`);
-  const images = files.map((file) => {
-    const { width, height, rgb } = readPng(file);
-    return { width, height, rgb: Float32Array.from(rgb, (v) => v / 255) };
-  });
   const next = seededRandom(seed);
   let index = 0;
   return Array.from({ length: count }, () => ({

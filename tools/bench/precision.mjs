@@ -40,8 +40,7 @@ import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, calibrationTensors, makeInputs } from './cases.mjs';
-import { imageInputs, isImage, structuredInputs } from './inputs.mjs';
-import { readPng } from '@kiln/demo/png';
+import { imageInputs, isImage, readImage, structuredInputs } from './inputs.mjs';
 import { kilnCall, median, ortSession, profileLayers, toOrtFeeds } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,7 +53,7 @@ const only = flags.only?.split(',');
 const api = flags.api ?? 'run';
 const inputKind = flags.inputs ?? 'structured';
 if (!['structured', 'random'].includes(inputKind)) throw new Error(`--inputs must be structured or random, got ${inputKind}`);
-const imageFiles = flags.images ? usableImages(flags.images) : undefined;
+const images = flags.images ? usableImages(flags.images) : undefined;
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(root, '../shared');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-precision-'));
 const WANTED = ['mobilenet_v2 batch 1', 'squeezenet1_1 batch 1', 'bert_mini seq 128'];
@@ -114,25 +113,25 @@ function precisionMix(engine) {
   return Object.entries(count).map(([prefix, n]) => `${n} ${prefix}`).join(', ');
 }
 
-/** The PNG files of `dir` this decoder reads and at least 128 pixels on their short side, by name. */
+/** The PNG images of `dir` this decoder reads and at least 128 pixels on their short side, by file name, decoded. */
 function usableImages(dir) {
-  const files = [];
+  const usable = [];
   for (const name of fs.readdirSync(dir).filter((file) => file.endsWith('.png')).sort()) {
     try {
-      const image = readPng(path.join(dir, name));
-      if (Math.min(image.width, image.height) >= 128) files.push(path.join(dir, name));
+      const image = readImage(path.join(dir, name));
+      if (Math.min(image.width, image.height) >= 128) usable.push(image);
     } catch {
       console.error(`[precision] skipping ${name}: not a PNG this decoder reads`);
     }
   }
-  if (files.length < 2) throw new Error(`--images=${dir}: needs at least 2 PNG images of 128 pixels or more`);
-  return files;
+  if (usable.length < 2) throw new Error(`--images=${dir}: needs at least 2 PNG images of 128 pixels or more`);
+  return usable;
 }
 
 /** `count` feeds from `seed` on: real image crops (calibration or evaluation half), or seeded inputs. */
 function inputsFor(benchCase, count, seed, half) {
-  const image = benchCase.model.inputs.length === 1 && isImage(benchCase.shapes[benchCase.model.inputs[0].name]);
-  if (imageFiles && image) return imageInputs(imageFiles.filter((_, i) => i % 2 === (half === 'calibration' ? 0 : 1)), benchCase.model, benchCase.shapes, count, seed);
+  const imageModel = benchCase.model.inputs.length === 1 && isImage(benchCase.shapes[benchCase.model.inputs[0].name]);
+  if (images && imageModel) return imageInputs(images.filter((_, i) => i % 2 === (half === 'calibration' ? 0 : 1)), benchCase.model, benchCase.shapes, count, seed);
   const make = inputKind === 'structured' ? structuredInputs : makeInputs;
   return Array.from({ length: count }, (_, i) => make(benchCase.model, benchCase.shapes, seed + i));
 }
@@ -237,7 +236,7 @@ if (flags.json) {
   for (const r of results) {
     console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% | ${r.top1Decisive === undefined ? '-' : `${(100 * r.top1Decisive).toFixed(1)}%`} (${r.nearTies}/${r.rows}) |`);
   }
-  console.log(`Kiln timed with context.${api}(); calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${imageFiles ? ` (image models: crops of ${imageFiles.length} real images, calibration and evaluation on different images)` : ''}`);
+  console.log(`Kiln timed with context.${api}(); calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${images ? ` (image models: crops of ${images.length} real images, calibration and evaluation on different images)` : ''}`);
   for (const threads of threadCounts) {
     for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ']) {
       const rows = results.filter((r) => r.threads === threads && r.variant === variant);
