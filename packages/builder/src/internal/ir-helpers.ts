@@ -73,6 +73,11 @@ export function isKilnOp(node: Node, op: string): boolean {
   return node.domain === KILN_DOMAIN && node.op === op;
 }
 
+/** `node` is the standard ONNX operator `op` (default domain, written '' or 'ai.onnx'). */
+export function isOnnxOp(node: Node, op: string): boolean {
+  return (node.domain === '' || node.domain === 'ai.onnx') && node.op === op;
+}
+
 /** float32 with every dim known, nonzero and computable from the graph inputs' dims: what native layers need. */
 export function nativeFloat(graph: Graph): (value: Value | undefined) => boolean {
   const symbols = new Set(graph.inputs.flatMap((input) => (input.shape ?? []).flatMap((dim) => (typeof dim === 'string' ? dimSymbols(dim) : []))));

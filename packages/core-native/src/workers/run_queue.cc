@@ -39,6 +39,12 @@ void RunJob::execute() {
   ended = std::chrono::steady_clock::now();
 }
 
+void RunJob::drop() {
+  context->release();
+  context_ref.SuppressDestruct();
+  views_ref.SuppressDestruct();
+}
+
 RunQueue::RunQueue(Napi::Env env) : env_(env), allowed_(CoreMask::of_this_thread()) {
   napi_value name;
   NAPI_THROW_IF_FAILED_VOID(env, napi_create_string_utf8(env, "kiln.run", NAPI_AUTO_LENGTH, &name));
@@ -145,24 +151,20 @@ void RunQueue::hand_back(RunJob* job) {
   // Fails only once the environment is being torn down (napi_closing): the job is then dropped
   // as in shutdown(), never touching JS from this thread.
   if (napi_call_threadsafe_function(settler_, job, napi_tsfn_nonblocking) != napi_ok) {
-    job->context->release();
-    job->context_ref.SuppressDestruct();
-    job->views_ref.SuppressDestruct();
+    job->drop();
     delete job;
   }
 }
 
-// JS thread. Without an environment (teardown) the job's JS handles are left to the dying
-// environment, which frees them; only its native part is released.
+// JS thread. Without an environment (teardown) the job is dropped.
 void RunQueue::settle(napi_env env, napi_value /*js_callback*/, void* self, void* data) {
   auto* queue = static_cast<RunQueue*>(self);
   std::unique_ptr<RunJob> job(static_cast<RunJob*>(data));
-  job->context->release();
   if (env == nullptr) {
-    job->context_ref.SuppressDestruct();
-    job->views_ref.SuppressDestruct();
+    job->drop();
     return;
   }
+  job->context->release();
   queue->place_ = std::chrono::steady_clock::now() - job->ended < kBusyCallerSettle;
   if (--queue->in_flight_ == 0) napi_unref_threadsafe_function(env, queue->settler_);
   // Settling fails only while the environment is being torn down: nobody is left to notify.

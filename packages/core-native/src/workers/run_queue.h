@@ -37,6 +37,9 @@ namespace kiln {
 struct RunJob {
   explicit RunJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   void execute();  // run thread: every layer, no N-API
+  // Teardown, on any thread: frees the context for another run and leaves the JS handles to the
+  // dying environment (which frees them) instead of deleting them here.
+  void drop();
 
   std::shared_ptr<Context> context;
   std::shared_ptr<ThreadPool> pool;

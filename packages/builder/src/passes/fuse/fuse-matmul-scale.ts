@@ -1,5 +1,5 @@
 import { Constant, type Graph, Node, type Value } from '@kiln/onnx-tools';
-import { KILN_DOMAIN, nativeFloat, replaceNodes, sameShape, scalarValue } from '../../internal/ir-helpers.js';
+import { KILN_DOMAIN, exclusive, isOnnxOp, nativeFloat, replaceNodes, sameShape, scalarValue } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 
 /**
@@ -43,8 +43,7 @@ function tryFuse(graph: Graph, matmul: Node, context: PassContext, isNativeFloat
 /** `value` = Mul(input, scale) (either order) with a float32 scalar constant scale and no other reader of value. */
 function unscaled(graph: Graph, value: Value | undefined): { mul: Node; input: Value; scale: number } | undefined {
   const mul = value?.producer;
-  if (!value || !mul || mul.op !== 'Mul' || (mul.domain !== '' && mul.domain !== 'ai.onnx') || !graph.nodes.includes(mul)) return undefined;
-  if (value.consumers.length !== 1 || graph.outputs.includes(value)) return undefined;
+  if (!value || !mul || !isOnnxOp(mul, 'Mul') || !graph.nodes.includes(mul) || !exclusive(graph, value)) return undefined;
   for (const [index, input] of mul.inputs.entries()) {
     const other = mul.inputs[1 - index];
     const scale = scalarValue(other);
@@ -60,7 +59,7 @@ export const fuseMatmulScale: Pass = {
   run(graph, context) {
     const isNativeFloat = nativeFloat(graph);
     for (const node of [...graph.nodes]) {
-      if (node.op === 'MatMul' && (node.domain === '' || node.domain === 'ai.onnx') && graph.nodes.includes(node)) tryFuse(graph, node, context, isNativeFloat);
+      if (isOnnxOp(node, 'MatMul') && graph.nodes.includes(node)) tryFuse(graph, node, context, isNativeFloat);
     }
   },
 };

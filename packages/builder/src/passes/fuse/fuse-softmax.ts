@@ -1,5 +1,5 @@
 import { type Graph, Node, type Value } from '@kiln/onnx-tools';
-import { KILN_DOMAIN, intAttribute, isKilnOp, nativeFloat, replaceNodes, sameShape, scalarValue } from '../../internal/ir-helpers.js';
+import { KILN_DOMAIN, intAttribute, isKilnOp, isOnnxOp, nativeFloat, replaceNodes, sameShape, scalarValue } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 import { type NodePattern, type Rewrite, rewriteAll } from '../../internal/pattern.js';
 
@@ -68,7 +68,7 @@ function fuseNanToZero(graph: Graph, context: PassContext): Rewrite {
     if (isKilnOp(softmax, 'Softmax')) {
       if (intAttribute(softmax, 'log', 0) !== 0) return false;
       axis = intAttribute(softmax, 'axis', rank - 1);
-    } else if (softmax.op === 'Softmax' && (softmax.domain === '' || softmax.domain === 'ai.onnx')) {
+    } else if (isOnnxOp(softmax, 'Softmax')) {
       axis = softmaxAxis(softmax, rank, context);
     }
     if (axis === undefined) return false;

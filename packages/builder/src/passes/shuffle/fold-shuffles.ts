@@ -1,5 +1,5 @@
 import type { Graph, Node, Value } from '@kiln/onnx-tools';
-import { constantNumbers, intAttribute, intsAttribute } from '../../internal/ir-helpers.js';
+import { constantNumbers, intAttribute, intsAttribute, isOnnxOp } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
 import { bypass } from '../cleanup/remove-identity.js';
 
@@ -15,7 +15,7 @@ import { bypass } from '../cleanup/remove-identity.js';
 const RESHAPES = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 
 function onnx(node: Node | undefined, op: string): boolean {
-  return node !== undefined && (node.domain === '' || node.domain === 'ai.onnx') && node.op === op;
+  return node !== undefined && isOnnxOp(node, op);
 }
 
 function permOf(node: Node): number[] | undefined {

@@ -195,6 +195,7 @@ void bf16_gemm_io__amx(const LowpVariant& v, const LowpParams& p, const Bf16Io& 
   assert(v.format == Format::kBf16 && v.amx && v.mr == 32 && v.nr == 32 && v.kc % 32 == 0);
   assert((p.a != nullptr || io.a != nullptr) && (p.c != nullptr || io.c != nullptr) && p.packed_b != nullptr);
   assert(0 <= m0 && m0 < m1 && m1 <= p.m && 0 <= n0 && n0 < n1 && n1 <= p.n && n0 % 32 == 0);
+  assert(p.epilogue.scale == 1.0f);  // finish_rows has no scale (bf16_matmul applies its alpha itself)
   const int64_t kpad = (p.k + 31) / 32 * 32;
   const bool in_place = io.a != nullptr && (p.k % 32 == 0 || io.a_padded);
   const int64_t group_tiles = std::max<int64_t>(1, kGroupBytes / (32 * kpad * 2));
