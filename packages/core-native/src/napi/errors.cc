@@ -16,4 +16,14 @@ Napi::Error to_js_error(Napi::Env env, const KilnException& error) {
 
 void throw_js(Napi::Env env, const KilnException& error) { throw to_js_error(env, error); }
 
+void rethrow_js(Napi::Env env, const std::string& during) {
+  try {
+    throw;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw_js(env, current_failure(during));
+  }
+}
+
 }  // namespace kiln

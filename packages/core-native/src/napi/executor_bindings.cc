@@ -42,8 +42,8 @@ class NativeEngine : public Napi::ObjectWrap<NativeEngine> {
     const bool copy = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
     try {
       engine_ = std::make_shared<Engine>(program_from_js(info[0]), data, bytes, copy);
-    } catch (const KilnException& e) {
-      throw_js(env, e);
+    } catch (...) {
+      rethrow_js(env, "creating the engine");
     }
     if (!buffer_.IsEmpty() && !engine_->weights_copied()) weights_ref_ = Napi::Persistent(buffer_);
   }
@@ -135,7 +135,11 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
     Napi::Object engine_object = info[0].As<Napi::Object>();
     engine_ = NativeEngine::Unwrap(engine_object);
     engine_ref_ = Napi::Persistent(engine_object);
-    context_ = std::make_shared<Context>(engine_->engine());
+    try {
+      context_ = std::make_shared<Context>(engine_->engine());
+    } catch (...) {
+      rethrow_js(info.Env(), "creating the execution context");
+    }
   }
 
  private:
@@ -147,8 +151,8 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
     *out = bindings_from(env, info[1], "outputs", *keep);
     try {
       context_->check_bindings(*in, *out);
-    } catch (const KilnException& e) {
-      throw_js(env, e);
+    } catch (...) {
+      rethrow_js(env, "checking the bindings");
     }
     if (!context_->try_acquire()) {
       throw_js(env, KilnException("ERR_CONTEXT_BUSY", "This execution context is already running an inference.",
@@ -179,12 +183,9 @@ class NativeContext : public Napi::ObjectWrap<NativeContext> {
     prepare(info, &in, &out, &keep);
     try {
       context_->run(in, out, AddonState::get(env).pool().get());
-    } catch (const KilnException& e) {
-      context_->release();
-      throw_js(env, e);
     } catch (...) {
       context_->release();
-      throw;
+      rethrow_js(env, "running the engine");
     }
     context_->release();
     return env.Undefined();

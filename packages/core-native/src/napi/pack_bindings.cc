@@ -61,8 +61,8 @@ Napi::Value js_pack_weights(const Napi::CallbackInfo& info) {
     Napi::Float32Array out = Napi::Float32Array::New(env, packed.size() / sizeof(float));
     if (packed.size() > 0) std::memcpy(out.Data(), packed.data(), packed.size());
     return out;
-  } catch (const KilnException& e) {
-    throw_js(env, e);
+  } catch (...) {
+    rethrow_js(env, "packing the weights");
   }
 }
 

@@ -26,15 +26,9 @@ struct RunQueue::Worker {
 void RunJob::execute() {
   try {
     context->run(inputs, outputs, pool.get());
-  } catch (const KilnException& e) {
+  } catch (...) {
     failed = true;
-    failure = e;
-  } catch (const std::bad_alloc&) {
-    failed = true;
-    failure = KilnException("ERR_OUT_OF_MEMORY", "Out of memory while running the engine.");
-  } catch (const std::exception& e) {
-    failed = true;
-    failure = KilnException("ERR_INTERNAL", std::string("Native failure while running the engine: ") + e.what());
+    failure = current_failure("running the engine");
   }
   ended = std::chrono::steady_clock::now();
 }

@@ -125,6 +125,15 @@ describe('executor', () => {
     await expectKilnError(() => createEngine(p, weights(bias)), code, text);
   });
 
+  it('a context whose arena cannot be allocated is ERR_OUT_OF_MEMORY, not a crash', async () => {
+    // 32 TiB passes the program checks (< 2^46) but no allocator here can give it.
+    const engine = createEngine({ ...program(), arenaBytes: 2 ** 45 }, weights(bias));
+    await expectKilnError(() => engine.createContext(), 'ERR_OUT_OF_MEMORY', /creating the execution context/);
+    const out = new Float32Array(ROWS * COLS);
+    createEngine(program(), weights(bias)).createContext().runSync([x], [out]);
+    expectClose(out, reference(x, bias), 'after the failure', 1e-6, 1e-5);
+  });
+
   it('copies unaligned weights and keeps working', async () => {
     const backing = new Uint8Array(4 + weights(bias).byteLength);
     backing.set(new Uint8Array(weights(bias).buffer), 4);
