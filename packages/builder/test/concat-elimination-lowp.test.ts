@@ -179,11 +179,11 @@ describe('eliminateConcats on narrow dtypes (hand-made layer lists)', () => {
   it('bfloat16 and fp32 written by reduced-precision tactics are eliminated; a producer without strides keeps the copy', () => {
     const bf16 = layers('bfloat16', [['bf16_conv_1x1_32x32__amx', []], ['bf16_conv_im2col_4x4c2__scalar', []]]);
     expect(run(bf16.list).size).toBe(2);
-    const fp32 = layers('float32', [['qu8_conv_nchw_6x64__avx512vnni', []], ['f16_conv_1x1_8x32__avx512vnni', []]]);
+    const fp32 = layers('float32', [['qu8_conv_nchw_6x64__avx512vnni', []], ['f16_conv_1x1_8x32__avx512fp16', []]]);
     expect(run(fp32.list).size).toBe(2);
     const depthwise = layers('bfloat16', [['bf16_conv_1x1_32x32__amx', []], ['bf16_dwconv_3x3__avx512', []]]);
     expect(run(depthwise.list).size).toBe(0);
-    const f16 = layers('float16', [['f16_conv_1x1_8x32__avx512vnni', []], ['f16_conv_1x1_8x32__avx512vnni', []]]);
+    const f16 = layers('float16', [['f16_conv_1x1_8x32__avx512fp16', []], ['f16_conv_1x1_8x32__avx512fp16', []]]);
     expect(run(f16.list).size).toBe(0);
   });
 });

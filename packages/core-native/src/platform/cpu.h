@@ -8,9 +8,11 @@
 namespace kiln {
 
 // Ordered: a higher value implies every lower one is usable.
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAmx = 4 };
+// avx512vnni: AVX512-VNNI and AVX512-BF16 (Cooper Lake, Zen 4); avx512fp16 adds AVX512-FP16
+// (Sapphire Rapids); amx adds AMX tile, int8 and bf16.
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAvx512Fp16 = 4, kAmx = 5 };
 
-constexpr int kIsaCount = 5;
+constexpr int kIsaCount = 6;
 
 struct CpuFeatures {
   bool avx2, fma, f16c;
@@ -31,7 +33,7 @@ Isa max_isa();
 // Caps max_isa(). Passing Isa::kAmx removes the cap.
 void set_isa_cap(Isa cap);
 
-// "scalar", "avx2", "avx512", "avx512vnni", "amx".
+// "scalar", "avx2", "avx512", "avx512vnni", "avx512fp16", "amx".
 const char* isa_name(Isa isa);
 
 // Parses an isa_name() string; returns false when unknown.

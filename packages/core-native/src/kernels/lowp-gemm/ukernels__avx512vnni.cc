@@ -1,6 +1,6 @@
-// AVX512-VNNI / AVX512-BF16 / AVX512-FP16 microkernels of the reduced-precision GEMM families:
+// AVX512-VNNI / AVX512-BF16 microkernels of the reduced-precision GEMM families (the fp16 one is
+// in ukernels__avx512fp16.cc, built with AVX512-FP16, which Zen 4 lacks):
 //   bf16_gemm_14x32c2  vdpbf16ps on bf16 pairs (fp32 accumulators), A pairs broadcast as dwords
-//   f16_gemm_8x32      vfmadd231ph on 32 fp16 lanes, folded into fp32 every kF16Chunk k steps
 //   qu8_gemm_14x32c4   vpdpbusd (u8 x s8 quads -> s32, no saturation), int32 tile out
 // plus the vectorized A packers and the dequantize row.
 #include <immintrin.h>
@@ -13,54 +13,16 @@
 #include "finish__avx512.h"
 #include "lowp.h"
 #include "pack.h"
+#include "tile__avx512.h"
 #include "ukernels.h"
 
 namespace kiln::lowp_gemm {
 namespace {
 
-typedef _Float16 half_alias __attribute__((may_alias));
 typedef int32_t dword_alias __attribute__((may_alias));
 // uint8 A read in place: a row's quads start at any byte (row stride lda), so the dword load
 // must not assume 4-byte alignment.
 typedef int32_t unaligned_dword __attribute__((may_alias, aligned(1)));
-
-__mmask16 tail_mask(int64_t left) {
-  return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
-}
-
-template <int MR>
-void store_f32(__m512 (&acc)[MR][2], float* c, int64_t ldc, int64_t mr, int64_t nr, bool accumulate) {
-  const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
-    if (i >= mr) break;
-    float* row = c + i * ldc;
-    __m512 v0 = acc[i][0], v1 = acc[i][1];
-    if (accumulate) {
-      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
-      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
-    }
-    _mm512_mask_storeu_ps(row, m0, v0);
-    _mm512_mask_storeu_ps(row + 16, m1, v1);
-  }
-}
-
-// A panel holds PANEL rows (the variant's MR); a kernel instance computes its first MR of them.
-// A short panel (the last rows of M; M = 1 for a classifier at batch 1) takes the instance of the
-// fewest rows that covers mr (by_rows), so it does not multiply zero rows: at M = 1 the 14-row
-// kernel did 14 times the arithmetic for the same stream of B.
-template <int PANEL, class Call>
-void by_rows(int64_t mr, const Call& call) {
-  if (mr <= 1) return call(std::integral_constant<int, 1>());
-  if (mr <= 2) return call(std::integral_constant<int, 2>());
-  if constexpr (PANEL > 4) {
-    if (mr <= 4) return call(std::integral_constant<int, 4>());
-  }
-  if constexpr (PANEL > 8) {
-    if (mr <= 8) return call(std::integral_constant<int, 8>());
-  }
-  call(std::integral_constant<int, PANEL>());
-}
 
 template <int MR, int PANEL>
 void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
@@ -83,39 +45,6 @@ void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, in
     }
     pairs += PANEL;
     b += 64;
-  }
-  store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
-}
-
-template <int MR, int PANEL>
-void f16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
-                 int64_t nr, bool accumulate) {
-  static_assert(MR <= PANEL);
-  assert(kc >= 1 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
-  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
-  __m512 acc[MR][2];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  const half_alias* ah = reinterpret_cast<const half_alias*>(a);
-  float factors[MR];
-  std::memcpy(factors, a + kc * PANEL, sizeof(factors));  // row factors follow the panel
-  for (int64_t k0 = 0; k0 < kc; k0 += kF16Chunk) {
-    const int64_t k1 = std::min<int64_t>(kc, k0 + kF16Chunk);
-    __m512h part[MR];
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) part[i] = _mm512_setzero_ph();
-    for (int64_t k = k0; k < k1; ++k) {
-      const __m512h bv = _mm512_castsi512_ph(_mm512_load_si512(b + k * 32));
-#pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) part[i] = _mm512_fmadd_ph(_mm512_set1_ph(ah[k * PANEL + i]), bv, part[i]);
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const __m512i bits = _mm512_castph_si512(part[i]);
-      const __m512 factor = _mm512_set1_ps(factors[i]);
-      acc[i][0] = _mm512_fmadd_ps(_mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_castsi512_si256(bits))), factor, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(_mm512_cvtxph_ps(_mm256_castsi256_ph(_mm512_extracti64x4_epi64(bits, 1))), factor, acc[i][1]);
-    }
   }
   store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
 }
@@ -208,22 +137,11 @@ void qu8_fused_ukernel(int64_t kc, const FusedTile& t, const int8_t* b, int64_t 
   }
 }
 
-// Converts up to 32 floats of one A row (k0..k0+count) into `out` as 16-bit values (bf16 or f16).
-template <Format kFormat>
-void convert_16bit(const float* src, int64_t count, uint16_t* out, float scale = 1.0f) {
+// Converts up to 32 floats of one A row (k0..k0+count) into `out` as bf16.
+void convert_bf16(const float* src, int64_t count, uint16_t* out) {
   const __mmask16 m0 = tail_mask(count), m1 = tail_mask(count - 16);
-  __m512 lo = _mm512_maskz_loadu_ps(m0, src), hi = _mm512_maskz_loadu_ps(m1, src + 16);
-  if (kFormat == Format::kF16) {
-    lo = _mm512_mul_ps(lo, _mm512_set1_ps(scale));
-    hi = _mm512_mul_ps(hi, _mm512_set1_ps(scale));
-  }
-  if (kFormat == Format::kBf16) {
-    const __m512bh packed = _mm512_cvtne2ps_pbh(hi, lo);  // low half from lo
-    _mm512_storeu_si512(out, (__m512i)packed);
-  } else {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtps_ph(lo, _MM_FROUND_TO_NEAREST_INT));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), _mm512_cvtps_ph(hi, _MM_FROUND_TO_NEAREST_INT));
-  }
+  const __m512bh packed = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, src + 16), _mm512_maskz_loadu_ps(m0, src));
+  _mm512_storeu_si512(out, (__m512i)packed);  // low half from the first 16
 }
 
 // Quantizes up to 16 floats to uint8 (q = clamp(rne(x / scale) + zero_point, 0, 255)).
@@ -239,14 +157,6 @@ void bf16_gemm_14x32c2__avx512vnni(int64_t kc, const void* a, const void* b, voi
   by_rows<14>(mr, [&](auto rows) {
     bf16_ukernel<decltype(rows)::value, 14>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
                            static_cast<float*>(c), ldc, mr, nr, accumulate);
-  });
-}
-
-void f16_gemm_8x32__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
-                               int64_t mr, int64_t nr, bool accumulate) {
-  by_rows<8>(mr, [&](auto rows) {
-    f16_ukernel<decltype(rows)::value, 8>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
-                         static_cast<float*>(c), ldc, mr, nr, accumulate);
   });
 }
 
@@ -276,39 +186,13 @@ void pack_a_bf16_pairs__avx512vnni(const float* a, int64_t lda, int64_t rows, in
       const int64_t row = p * mr + i;
       for (int64_t k0 = 0; k0 < 2 * pairs; k0 += 32) {
         const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
-        convert_16bit<Format::kBf16>(a + row * lda + k0, count, converted);
+        convert_bf16(a + row * lda + k0, count, converted);
         const int64_t n_pairs = std::min<int64_t>(16, pairs - k0 / 2);
         for (int64_t q = 0; q < n_pairs; ++q) {
           uint32_t pair;
           std::memcpy(&pair, converted + 2 * q, 4);
           panel[(k0 / 2 + q) * mr + i] = pair;
         }
-      }
-    }
-  }
-}
-
-// [k][mr] fp16 of row-scaled A, then mr fp32 row factors (see f16_row_scaling in pack.h).
-void pack_a_f16__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
-                            const Quantization&, void* packed) {
-  const int64_t panel_bytes = mr * k * 2 + mr * 4;
-  alignas(64) uint16_t converted[32];
-  for (int64_t p = 0; p * mr < rows; ++p) {
-    uint16_t* panel = reinterpret_cast<uint16_t*>(static_cast<uint8_t*>(packed) + p * panel_bytes);
-    float* factors = reinterpret_cast<float*>(panel + mr * k);
-    for (int i = 0; i < mr; ++i) {
-      const int64_t row = p * mr + i;
-      __m512 max_abs = _mm512_setzero_ps();
-      for (int64_t k0 = 0; row < rows && k0 < k; k0 += 16) {
-        max_abs = _mm512_max_ps(max_abs, _mm512_abs_ps(_mm512_maskz_loadu_ps(tail_mask(k - k0), a + row * lda + k0)));
-      }
-      float scale = 1.0f;
-      f16_row_scaling(_mm512_reduce_max_ps(max_abs), &scale, &factors[i]);
-      for (int64_t k0 = 0; k0 < k; k0 += 32) {
-        const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
-        convert_16bit<Format::kF16>(a + row * lda + k0, count, converted, scale);
-        const int64_t n = std::min<int64_t>(32, k - k0);
-        for (int64_t q = 0; q < n; ++q) panel[(k0 + q) * mr + i] = converted[q];
       }
     }
   }
