@@ -114,6 +114,21 @@ describe('bf16 activations between bf16 layers', () => {
     expect(readsOrWritesBf16(kept)).toBe(false);
   });
 
+  it('prefer: a precision no kernel of the layer takes falls back to fp32 instead of failing the build', async () => {
+    const { layers } = await build(config((c) => { c.bf16 = true; }));
+    const dw = layers.find((layer) => layer.tactic.startsWith('bf16_dwconv') || layer.tactic.startsWith('f32_dwconv'))!;
+    // The bf16 conv tactics are GEMM-based and take no depthwise convolution.
+    const { layers: preferred, logits, lines } = await build(config((c) => {
+      c.bf16 = true;
+      c.precisionConstraints = 'prefer';
+      c.layerPrecisions = { [dw.name]: 'bf16' };
+    }));
+    expect(preferred.find((layer) => layer.name === dw.name)!.tactic).toMatch(/^(f32|bf16)_dwconv/);
+    expect(lines.some((line) => line.includes(dw.name) && line.includes('its precision was only preferred'))).toBe(true);
+    const fp32 = (await evaluate(await load(save(network().model)), feeds)).logits!.data as Float32Array;
+    expect(cosine(logits, fp32)).toBeGreaterThan(0.999);
+  });
+
   it('timed builds (level 3) re-time in bf16 form and stay close to fp32', async () => {
     const { logits, layers, lines } = await build((() => { const c = new BuilderConfig(); c.bf16 = true; return c; })());
     for (const layer of layers.filter(readsOrWritesBf16)) expect(layer.tactic).toMatch(/^(bf16_conv|bf16_dwconv|x_concat)/);

@@ -89,6 +89,17 @@ export class PrecisionPlan {
   }
 
   /**
+   * The fp32 tactics a `conv` or `gemm` layer falls back to when none of its candidates takes its
+   * shape: only where a per-layer precision other than fp32 is a preference (precisionConstraints
+   * `prefer`); under `obey`, and for the model's own Q/DQ, there is no fallback.
+   */
+  fallback(op: 'conv' | 'gemm', layer: string, quantization: LayerQuantization | undefined): string[] | undefined {
+    if (quantization?.explicit || this.config.precisionConstraints !== 'prefer') return undefined;
+    const requested = this.config.layerPrecisions[layer];
+    return requested === undefined || requested === 'fp32' ? undefined : runnableTactics(`f32_${op}`);
+  }
+
+  /**
    * Tactic ids for a MatMul of two activations when a reduced precision has a kernel for it
    * (bf16_matmul where bf16 may run; there are no fp16 or int8 ones), the fp32 ones last, and
    * the precisions they span (the timing-cache key); undefined when only fp32 applies, so fp32

@@ -50,7 +50,8 @@ function precisionOf(op: 'conv' | 'gemm', node: Node, name: string, input: Value
       ? { inputScale: quantization.inputScale, inputZeroPoint: quantization.inputZeroPoint, ...(quantization.weightScales ? { weightScales: quantization.weightScales } : {}) }
       : undefined;
   const grid = quantization && key.split('+').includes('int8') ? { inputGrid: { scale: quantization.inputScale, zeroPoint: quantization.inputZeroPoint } } : {};
-  return { candidates: plan.candidates(op, name, quantization), precisions: key, options, ...grid };
+  const fallbackCandidates = plan.fallback(op, name, quantization);
+  return { candidates: plan.candidates(op, name, quantization), precisions: key, options, ...grid, ...(fallbackCandidates ? { fallbackCandidates } : {}) };
 }
 
 function lowerConv(node: Node, sources: string[], plan?: PrecisionPlan): LoweredLayer[] | undefined {

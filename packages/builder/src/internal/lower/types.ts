@@ -30,6 +30,12 @@ export interface LoweredLayer {
   candidates?: string[];
   /** The precisions the candidates span (`int8+bf16+fp32`), part of the timing-cache signature. */
   precisions?: string;
+  /**
+   * Tried, in order, when no candidate takes the layer's shape: the fp32 tactics of a layer whose
+   * per-layer precision is only preferred (precisionConstraints `prefer`), e.g. bf16 requested for
+   * a depthwise convolution, which the bf16 GEMM-based conv kernels do not take.
+   */
+  fallbackCandidates?: string[];
   inputs: (Value | undefined)[];
   outputs: Value[];
   params?: (number | string)[];

@@ -81,6 +81,12 @@ function firstApplicable(layer: LoweredLayer, candidates: string[], options: Sel
 
 /** No native tactic takes this layer: it becomes a reference layer of its node (or the build fails). */
 function fallBack(layer: LoweredLayer, options: SelectionOptions): void {
+  const fallback = layer.fallbackCandidates && firstApplicable(layer, layer.fallbackCandidates, options);
+  if (fallback) {
+    layer.tactic = fallback;
+    options.log(`Tactic: ${layer.name} → ${fallback} (no ${layer.precisions} tactic takes this layer; its precision was only preferred)`);
+    return;
+  }
   if (!layer.origin) {
     throw new KilnError('ERR_NO_TACTIC', `No tactic applies to layer "${layer.name}".`, {
       found: candidatesFor(layer).join(', '),
