@@ -144,3 +144,13 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
     expect(convs(layers).map((layer) => layer.tactic)).toEqual(convs(layers).map(() => 'f32_conv_a__fake'));
   });
 });
+
+describe('implicit int8 grids', () => {
+  it('an input that is never negative (after ReLU) takes all 256 levels of [0, threshold]; a signed one stays symmetric', async () => {
+    const { layers } = await lowered(block());
+    const unsigned = { scale: (0.05 * 127) / 255, zeroPoint: 0 };
+    const symmetric = { scale: 0.05, zeroPoint: 128 };
+    // expand reads the image, depthwise and project read ReLU outputs, head reads project's linear output.
+    expect(convs(layers).map((layer) => layer.inputGrid)).toEqual([symmetric, unsigned, unsigned, symmetric]);
+  });
+});

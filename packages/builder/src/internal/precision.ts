@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { type CalibrationLoader, calibrate, checkCalibrationCache, readCalibrationCache } from '@kiln/calib';
 import { KilnError } from '@kiln/common';
-import type { Model, Node } from '@kiln/onnx-tools';
+import type { Model, Node, Value } from '@kiln/onnx-tools';
 import type { BuilderConfig, Int8Calibration, Precision } from '../config.js';
+import { isNonNegative } from './non-negative.js';
 import { runnableTactics } from './tactics/runnable.js';
 
 /** The uint8 grid a qu8 layer quantizes its fp32 input to, and its weight scales when the model gives them. */
@@ -36,8 +37,8 @@ export class PrecisionPlan {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** The input quantization of a fused node: its Q/DQ attributes, else the calibrated scale of `input`. */
-  quantization(node: Node, input: string): LayerQuantization | undefined {
+  /** The input quantization of a fused node: its Q/DQ attributes, else the calibrated grid of `input`. */
+  quantization(node: Node, input: Value): LayerQuantization | undefined {
     const scale = node.attributes.get('kiln_input_scale');
     if (scale?.type === 'float') {
       const zeroPoint = node.attributes.get('kiln_input_zero_point');
@@ -49,8 +50,22 @@ export class PrecisionPlan {
         explicit: true,
       };
     }
-    const calibrated = this.scales.get(input);
-    return calibrated === undefined ? undefined : { inputScale: calibrated, inputZeroPoint: 128, explicit: false };
+    const grid = this.calibratedGrid(input);
+    return grid === undefined ? undefined : { inputScale: grid.scale, inputZeroPoint: grid.zeroPoint, explicit: false };
+  }
+
+  /**
+   * The uint8 grid implicit int8 quantizes a calibrated tensor to. The calibration scale s comes
+   * with the threshold T = 127·s (TensorRT's symmetric int8): the grid is s with zero point 128,
+   * [-128·s, 127·s]. A tensor that is never negative (a ReLU or ReLU6 output, see isNonNegative)
+   * would use only half of those levels, so it gets [0, T] over all 256 instead: scale T / 255,
+   * zero point 0, twice the resolution for the same threshold (onnxruntime quantizes ReLU outputs
+   * to uint8 the same way). The calibration cache keeps TensorRT's meaning either way.
+   */
+  private calibratedGrid(input: Value): { scale: number; zeroPoint: number } | undefined {
+    const calibrated = this.scales.get(input.name);
+    if (calibrated === undefined) return undefined;
+    return isNonNegative(input) ? { scale: (calibrated * 127) / 255, zeroPoint: 0 } : { scale: calibrated, zeroPoint: 128 };
   }
 
   /**
@@ -58,7 +73,7 @@ export class PrecisionPlan {
    * layers): the model's Q/DQ pair on that input (fold-qdq leaves it as attributes), else the
    * calibrated scale when int8 is allowed and no per-layer constraint says otherwise.
    */
-  depthwiseGrid(node: Node, layer: string, input: string): { scale: number; zeroPoint: number } | undefined {
+  depthwiseGrid(node: Node, layer: string, input: Value): { scale: number; zeroPoint: number } | undefined {
     const scale = node.attributes.get('kiln_activation_scale');
     if (scale?.type === 'float') {
       const zeroPoint = node.attributes.get('kiln_activation_zero_point');
@@ -66,8 +81,7 @@ export class PrecisionPlan {
     }
     const requested = this.config.precisionConstraints === 'none' ? undefined : this.config.layerPrecisions[layer];
     if (!this.allowed.has('int8') || (requested !== undefined && requested !== 'int8')) return undefined;
-    const calibrated = this.scales.get(input);
-    return calibrated === undefined ? undefined : { scale: calibrated, zeroPoint: 128 };
+    return this.calibratedGrid(input);
   }
 
   /** Tactic ids for a `conv` or `gemm` layer, narrowest precision first, highest ISA first within one. */

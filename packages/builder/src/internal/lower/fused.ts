@@ -41,7 +41,7 @@ export function lowerFused(node: Node, sources: string[], _graph: Graph, precisi
  * the pack options of its int8 tactics.
  */
 function precisionOf(op: 'conv' | 'gemm', node: Node, name: string, input: Value, plan: PrecisionPlan | undefined): Partial<LoweredLayer> & { options: (tactic: string) => PackWeightsOptions | undefined } {
-  const quantization: LayerQuantization | undefined = plan?.quantization(node, input.name);
+  const quantization: LayerQuantization | undefined = plan?.quantization(node, input);
   if (!plan) return { options: () => undefined };
   const key = plan.key(name, quantization);
   if (key === 'fp32') return { options: () => undefined };
@@ -81,7 +81,7 @@ function lowerConv(node: Node, sources: string[], plan?: PrecisionPlan): Lowered
   const convShape = [outChannels!, inPerGroup! * group, ...params.slice(0, 11)];
   const { options, ...precision } = precisionOf('conv', node, name, x, plan);
   // Depthwise layers have no qu8_conv tactic, but may read int8 activations (qu8_dwconv).
-  const depthwiseGrid = group > 1 && group === outChannels && inPerGroup === 1 ? plan?.depthwiseGrid(node, name, x.name) : undefined;
+  const depthwiseGrid = group > 1 && group === outChannels && inPerGroup === 1 ? plan?.depthwiseGrid(node, name, x) : undefined;
   if (depthwiseGrid) precision.inputGrid = depthwiseGrid;
   layers.push({
     name,
