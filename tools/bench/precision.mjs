@@ -9,6 +9,7 @@
 //   node tools/bench/precision.mjs [--threads=1,2] [--iterations=20] [--eval=16] [--calib=8]
 //                                  [--inputs=structured|random] [--images=DIR]
 //                                  [--only=mobilenet_v2,bert_mini] [--api=run|runSync] [--json]
+//                                  [--sensitivity=8]
 //
 // --inputs: what calibration and accuracy run on: structured (default; synthetic scenes and
 // Zipf-distributed token sequences, see inputs.mjs) or random (uniform noise, token ids < 4096).
@@ -18,6 +19,11 @@
 //   apt-get download python3-skimage && dpkg-deb -x python3-skimage_*.deb /tmp/skimage
 //   --images=/tmp/skimage/usr/lib/python3/dist-packages/skimage/data
 // Speed is always timed on the same seeded uniform inputs (cases.mjs), comparable between runs.
+//
+// --sensitivity=N (default 8; 0: off): @kiln/builder's int8Sensitivity, run on the first N
+// calibration inputs (never the evaluation ones), picks the int8 layers that cost the most
+// accuracy; the engine "int8 + sensitivity" is built with int8 and bf16 allowed and those layers
+// preferring bf16 (precisionConstraints 'prefer').
 //
 // --api: how Kiln's speed is timed, as in `pnpm bench`: run (default; `await context.run()`, off
 // the event loop) or runSync (`context.runSync()`, on the calling thread like onnxruntime-node's run).
@@ -34,7 +40,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildEngine } from '@kiln/builder';
+import { buildEngine, int8Sensitivity } from '@kiln/builder';
 import { calibrate, EntropyCalibrator2, quantizeModel } from '@kiln/calib';
 import { readFlag } from '@kiln/common';
 import { load, save } from '@kiln/onnx-tools';
@@ -51,6 +57,7 @@ const evalCount = Number(flags.eval ?? 16);
 const calibCount = Number(flags.calib ?? 8);
 const only = flags.only?.split(',');
 const api = flags.api ?? 'run';
+const sensitivityCount = Number(flags.sensitivity ?? 8);
 const inputKind = flags.inputs ?? 'structured';
 if (!['structured', 'random'].includes(inputKind)) throw new Error(`--inputs must be structured or random, got ${inputKind}`);
 const images = flags.images ? usableImages(flags.images) : undefined;
@@ -148,6 +155,13 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
   console.error(`[precision] ${benchCase.name}: calibrated ${scales.size} tensors in ${(calibrationMs / 1000).toFixed(1)} s`);
   const qdq = save(await quantizeModel(model, scales));
   const outputName = benchCase.model.outputs[0];
+  let sensitive;
+  if (sensitivityCount > 0) {
+    started = performance.now();
+    sensitive = await int8Sensitivity(benchCase.file, { shapes: benchCase.shapes, threads: Math.max(...threadCounts), calibrator: { cacheFile }, feeds: batches.slice(0, sensitivityCount) });
+    const moved = Object.keys(sensitive.layerPrecisions);
+    console.error(`[precision] ${benchCase.name}: int8Sensitivity in ${((performance.now() - started) / 1000).toFixed(0)} s: worst cosine on ${sensitivityCount} calibration inputs ${sensitive.baselineCosine.toFixed(4)} → ${sensitive.cosine.toFixed(4)} with ${moved.length} layer(s) in bf16${moved.length ? `: ${moved.join(', ')}` : ''}`);
+  }
   for (const threads of threadCounts) {
     const variants = [
       ['fp32', benchCase.file, {}],
@@ -155,6 +169,7 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
       ['fp16', benchCase.file, { fp16: true }],
       ['int8', benchCase.file, { int8: true, calibrator: { cacheFile } }],
       ['int8 Q/DQ', qdq, {}],
+      ...(sensitive ? [['int8 + sensitivity', benchCase.file, { int8: true, bf16: true, calibrator: { cacheFile }, precisionConstraints: 'prefer', layerPrecisions: sensitive.layerPrecisions }]] : []),
     ];
     const runtime = new Runtime({ threads });
     const kiln = [];
@@ -238,7 +253,7 @@ if (flags.json) {
   }
   console.log(`Kiln timed with context.${api}(); calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${images ? ` (image models: crops of ${images.length} real images, calibration and evaluation on different images)` : ''}`);
   for (const threads of threadCounts) {
-    for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ']) {
+    for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ', 'int8 + sensitivity']) {
       const rows = results.filter((r) => r.threads === threads && r.variant === variant);
       if (rows.length === 0) continue;
       const geomean = Math.exp(rows.reduce((sum, r) => sum + Math.log(r.vsOrtFp32), 0) / rows.length);
