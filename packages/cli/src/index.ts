@@ -7,6 +7,7 @@ import { compareCommand } from './commands/compare.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { runCommand } from './commands/run.js';
+import { sensitivityCommand } from './commands/sensitivity.js';
 
 export { parseArgs, checkFlags, type ParsedArgs } from './args.js';
 export { createProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.js';
@@ -22,6 +23,8 @@ Commands:
   inspect   --onnx=M.onnx | --loadEngine=M.plan describe a model or an engine
   compare   --onnx=M.onnx                       compare Kiln with onnxruntime-node
   quantize  --onnx=M.onnx --calib=M.calib --saveOnnx=Q.onnx   write a Q/DQ (int8) model from calibration
+  sensitivity --onnx=M.onnx --calibData=input:b0.npy,...   the int8 layers that cost the most accuracy
+            (--calib=M.calib --feeds=8 --targetCosine=0.995 --maxLayers=N --fallback=bf16|fp16|fp32)
   version                                       print the Kiln version
 
 Precision (build, bench, compare): --fp16 --bf16 --int8 --best --stronglyTyped
@@ -39,6 +42,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<n
   inspect: inspectCommand,
   compare: compareCommand,
   quantize: quantizeCommand,
+  sensitivity: sensitivityCommand,
 };
 
 /**
@@ -65,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = COMMANDS[parsed.command];
     if (command) return await command(parsed);
     throw new KilnError('ERR_CLI_USAGE', `Unknown command \`${parsed.command}\`.`, {
-      expected: 'one of build, run, bench, inspect, compare, quantize, version',
+      expected: 'one of build, run, bench, inspect, compare, quantize, sensitivity, version',
       found: parsed.command,
       hint: 'Run `kiln help`.',
     });

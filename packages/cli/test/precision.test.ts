@@ -8,7 +8,7 @@ import { seededRandom } from '@kiln/common';
 import { kernels } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/index.js';
 import { encodeNpy } from '../src/internal/npy.js';
 
@@ -58,6 +58,22 @@ describe('kiln build precision flags', () => {
       expect(tactics(file('mixed.plan')).filter((t) => /^(f16|bf16|qu8)_/.test(t))).toHaveLength(1);
     }
     expect(await main(['build', `--onnx=${onnx}`, `--saveEngine=${file('best.plan')}`, '--best', '--quiet'])).toBe(0);
+  });
+
+  it('kiln sensitivity ranks every int8 layer and prints the --layerPrecisions that reach the target', async () => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(await main(['sensitivity', `--onnx=${onnx}`, calibData, '--calibAlgorithm=minmax', '--feeds=2', '--targetCosine=1', '--quiet'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed[0]).toMatch(/^worst cosine to fp32 over 2 input\(s\): all int8 0\.\d+, with the layers below in bf16 [01]\.\d+$/);
+    expect(printed.filter((line) => /^\| \S+ \| qu8_conv/.test(line))).toHaveLength(2);
+    // A target of 1 is out of reach: it moves at most a quarter of the layers (here one), when that helps.
+    expect(printed.at(-1)).toMatch(/^(--precisionConstraints=prefer --layerPrecisions=\S+:bf16|No layer needs to leave int8\.)$/);
+    expect(await main(['sensitivity', `--onnx=${onnx}`, '--quiet'])).toBe(1);
+    expect(await main(['sensitivity', `--onnx=${onnx}`, calibData, '--fallback=int4', '--quiet'])).toBe(1);
   });
 
   it('bad precision flags and a missing cache without data exit non-zero', async () => {
