@@ -50,7 +50,7 @@ export interface LayerSensitivity {
  * ```
  */
 export interface Int8SensitivityResult {
-  /** Worst cosine similarity to fp32 over the feeds (and outputs) of the engine with every layer it can in int8. */
+  /** Worst cosine similarity to fp32 over the feeds (and float outputs) of the engine with every layer it can in int8. */
   baselineCosine: number;
   /** Every int8 layer, most sensitive first (highest cosine when moved out of int8). */
   layers: LayerSensitivity[];
@@ -60,11 +60,12 @@ export interface Int8SensitivityResult {
   cosine: number;
 }
 
-/** Worst cosine similarity between two runs' outputs, over every output of every feed. */
+/** Worst cosine similarity between two runs' float outputs, over every such output of every feed. */
 function worstCosine(runs: readonly Record<string, Tensor>[], reference: readonly Record<string, Tensor>[]): number {
   let worst = 1;
   runs.forEach((outputs, index) => {
     for (const [name, tensor] of Object.entries(outputs)) {
+      if (!(tensor.data instanceof Float32Array)) continue;  // integer outputs (argmax, ids) are not compared
       const a = tensor.data as ArrayLike<number>;
       const b = reference[index]![name]!.data as ArrayLike<number>;
       let dot = 0;

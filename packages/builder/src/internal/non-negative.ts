@@ -2,8 +2,12 @@ import type { Value } from '@kiln/onnx-tools';
 import { activationOf } from './activations.js';
 import { isKilnOp, isOnnxOp, stringAttribute } from './ir-helpers.js';
 
-/** Ops whose output holds only values of their first input (or, for Concat, of every input). */
-const PASS_THROUGH = new Set(['MaxPool', 'AveragePool', 'GlobalMaxPool', 'GlobalAveragePool', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Slice', 'Concat', 'Resize']);
+/**
+ * Ops whose output is never negative when their first input (for Concat, every input) is not:
+ * they move, select, take the maximum of or average such values. (Not Resize: cubic
+ * interpolation overshoots below zero.)
+ */
+const PASS_THROUGH = new Set(['MaxPool', 'AveragePool', 'GlobalMaxPool', 'GlobalAveragePool', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Slice', 'Concat']);
 /** Ops whose output is never negative, whatever their input. */
 const NEVER_NEGATIVE = new Set(['Relu', 'Sigmoid', 'Softmax', 'Exp', 'Abs']);
 
