@@ -125,10 +125,9 @@ export async function int8Sensitivity(onnxPathOrBytes: string | Uint8Array, opti
     for (const feed of feeds) runs.push(await context.run(feed));
     return runs;
   };
-  const engineWith = async (moved: readonly string[]) => {
-    const layerPrecisions = Object.fromEntries(moved.map((layer) => [layer, fallback]));
-    return runtime.deserializeEngine(await buildEngine(onnxPathOrBytes, { ...common, ...flags, calibrator: { cacheFile }, precisionConstraints: 'prefer', layerPrecisions }));
-  };
+  const precisionsOf = (moved: readonly string[]): Record<string, Precision> => Object.fromEntries(moved.map((layer) => [layer, fallback]));
+  const engineWith = async (moved: readonly string[]) =>
+    runtime.deserializeEngine(await buildEngine(onnxPathOrBytes, { ...common, ...flags, calibrator: { cacheFile }, precisionConstraints: 'prefer', layerPrecisions: precisionsOf(moved) }));
   try {
     const reference = await outputsOf(runtime.deserializeEngine(await buildEngine(onnxPathOrBytes, common)));
     // The first int8 build calibrates (or reads the user's cache); the others reuse that cache.
@@ -155,7 +154,7 @@ export async function int8Sensitivity(onnxPathOrBytes: string | Uint8Array, opti
       cosine = next;
       log(`Sensitivity: ${moved.length} layer(s) in ${fallback}, worst cosine ${cosine.toFixed(5)} (added ${layer})`);
     }
-    return { baselineCosine, layers, layerPrecisions: Object.fromEntries(moved.map((layer) => [layer, fallback])), cosine };
+    return { baselineCosine, layers, layerPrecisions: precisionsOf(moved), cosine };
   } finally {
     if (ownCache) await rm(cacheFile, { force: true });
   }

@@ -4,7 +4,7 @@ import { KilnError } from '@kiln/common';
 import { type Engine, Runtime } from '@kiln/runtime';
 import { checkFlags, type ParsedArgs } from '../args.js';
 import { readFile } from '../internal/files.js';
-import { parseNumber, parseShapes } from '../internal/flags.js';
+import { parseNumber, parseShapes, parseThreads } from '../internal/flags.js';
 import { makeFeeds } from '../internal/inputs.js';
 import { collectProfile, formatProfile, profileToJson } from '../internal/profile.js';
 import { formatSummary, summarize } from '../internal/summary.js';
@@ -14,7 +14,7 @@ export const BENCH_FLAGS = [...new Set([...BUILD_FLAGS, 'loadEngine', 'iteration
 
 /** Load or build the engine a command works on (`--loadEngine` or `--onnx`). */
 export async function engineFrom(args: ParsedArgs, command: string, log: (line: string) => void): Promise<{ engine: Engine; buildMs?: number }> {
-  const threads = args.flags.has('threads') ? parseNumber(args.flags.get('threads'), 'threads', 1, (value) => Number.isInteger(value) && value >= 1) : undefined;
+  const threads = parseThreads(args.flags.get('threads'));
   const runtime = new Runtime(threads === undefined ? {} : { threads });
   const planFile = args.flags.get('loadEngine');
   const onnx = args.flags.get('onnx');

@@ -1,7 +1,7 @@
 import { buildEngine } from '@kiln/builder';
 import { checkFlags, type ParsedArgs } from '../args.js';
 import { writePlanFile } from '../internal/files.js';
-import { parseNumber, parseShapes } from '../internal/flags.js';
+import { parseNumber, parseShapes, parseThreads } from '../internal/flags.js';
 import { PRECISION_FLAGS, precisionOptions } from '../internal/precision.js';
 import { requireFlag } from '../internal/require.js';
 import { createProgressBar } from '../progress.js';
@@ -18,7 +18,7 @@ export function buildOptions(args: ParsedArgs, log: (line: string) => void) {
     ...optional('maxShapes', parseShapes(args.flags.get('maxShapes'), 'maxShapes')),
     ...optional('timingCacheFile', args.flags.get('timingCacheFile')),
     ...optional('builderOptimizationLevel', args.flags.has('builderOptimizationLevel') ? parseNumber(args.flags.get('builderOptimizationLevel'), 'builderOptimizationLevel', 3, Number.isInteger) : undefined),
-    ...optional('threads', args.flags.has('threads') ? parseNumber(args.flags.get('threads'), 'threads', 1, (value) => Number.isInteger(value) && value >= 1) : undefined),
+    ...optional('threads', parseThreads(args.flags.get('threads'))),
     ...precisionOptions(args),
     log,
     progress: createProgressBar({ quiet: args.switches.has('quiet') }),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Runtime } from '@kiln/runtime';
 import { checkFlags, type ParsedArgs } from '../args.js';
 import { readFile } from '../internal/files.js';
-import { parseFileList, parseNumber, parseShapes, safeFileName } from '../internal/flags.js';
+import { parseFileList, parseNumber, parseShapes, parseThreads, safeFileName } from '../internal/flags.js';
 import { makeFeeds } from '../internal/inputs.js';
 import { encodeNpy, type NpyTensor } from '../internal/npy.js';
 import { requireFlag } from '../internal/require.js';
@@ -14,7 +14,7 @@ export const RUN_FLAGS = ['loadEngine', 'shapes', 'loadInputs', 'exportOutput', 
 export async function runCommand(args: ParsedArgs): Promise<number> {
   checkFlags('run', args, RUN_FLAGS);
   const planFile = requireFlag(args, 'run', 'loadEngine', 'the plan to run, e.g. --loadEngine=model.plan');
-  const threads = args.flags.has('threads') ? parseNumber(args.flags.get('threads'), 'threads', 1, (value) => Number.isInteger(value) && value >= 1) : undefined;
+  const threads = parseThreads(args.flags.get('threads'));
   const engine = new Runtime(threads === undefined ? {} : { threads }).deserializeEngine(readFile(planFile, 'plan'));
   const feeds = makeFeeds(engine, parseShapes(args.flags.get('shapes'), 'shapes'), parseFileList(args.flags.get('loadInputs'), 'loadInputs'), parseNumber(args.flags.get('seed'), 'seed', 1));
   const outputs = await engine.createExecutionContext().run(feeds);

@@ -2,7 +2,7 @@ import { type Precision, int8Sensitivity } from '@kiln/builder';
 import { KilnError } from '@kiln/common';
 import type { Tensor } from '@kiln/onnx-tools';
 import { checkFlags, type ParsedArgs } from '../args.js';
-import { parseNumber, parseShapes } from '../internal/flags.js';
+import { parseNumber, parseShapes, parseThreads } from '../internal/flags.js';
 import { calibrationOptions } from '../internal/precision.js';
 import { requireFlag } from '../internal/require.js';
 
@@ -33,7 +33,7 @@ export async function sensitivityCommand(args: ParsedArgs): Promise<number> {
   const quiet = args.switches.has('quiet');
   const result = await int8Sensitivity(onnx, {
     ...(shapes ? { shapes } : {}),
-    ...(args.flags.has('threads') ? { threads: parseNumber(args.flags.get('threads'), 'threads', 1, (value) => Number.isInteger(value) && value >= 1) } : {}),
+    threads: parseThreads(args.flags.get('threads')),
     calibrator,  // the comparison runs on the first --feeds batches
     feeds: batches.slice(0, feedCount),
     fallback: fallback as Exclude<Precision, 'int8'>,

@@ -38,6 +38,11 @@ export function parseNumber(text: string | undefined, flag: string, fallback: nu
   return value;
 }
 
+/** `--threads=N` (an integer ≥ 1), or undefined when the flag is absent. */
+export function parseThreads(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseNumber(text, 'threads', 1, (value) => Number.isInteger(value) && value >= 1);
+}
+
 /** Output file name for a tensor: characters outside [A-Za-z0-9._-] become '_'. */
 export function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
