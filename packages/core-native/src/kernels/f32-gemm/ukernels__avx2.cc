@@ -9,20 +9,36 @@
 namespace kiln::f32_gemm {
 namespace {
 
-// Multiply-adds kc steps of MR rows (row i at a[i] + k) into a 6x16 accumulator tile.
+// Multiply-adds kc steps of MR rows (row i at a[i] + k) into a 6x16 accumulator tile. Out of line,
+// on local copies of the accumulators: inlined into its callers, GCC 12 kept the tile's home on the
+// stack (the epilogue's masks and bias are live across the loop and 16 ymm registers do not hold
+// them all) and stored every accumulator on every k step.
 template <int MR>
-inline const float* madd_rows(__m256 (&acc)[MR][2], const float* const (&a)[MR], int64_t kc,
-                              const float* b) {
+__attribute__((noinline)) const float* madd_rows(__m256 (&acc)[MR][2], const float* const (&a)[MR], int64_t kc,
+                                                 const float* b) {
+  __m256 sum[MR][2];
+  const float* row[MR];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    sum[i][0] = acc[i][0];
+    sum[i][1] = acc[i][1];
+    row[i] = a[i];
+  }
   for (int64_t k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
-      const __m256 av = _mm256_broadcast_ss(a[i] + k);
-      acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
+      const __m256 av = _mm256_broadcast_ss(row[i] + k);
+      sum[i][0] = _mm256_fmadd_ps(av, b0, sum[i][0]);
+      sum[i][1] = _mm256_fmadd_ps(av, b1, sum[i][1]);
     }
     b += 16;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    acc[i][0] = sum[i][0];
+    acc[i][1] = sum[i][1];
   }
   return b;
 }
