@@ -9,7 +9,8 @@
     'kiln_version': '<!(node -p "require(\'./package.json\').version")',
     'avx2_flags': ['-mavx2', '-mfma', '-mf16c'],
     'avx512_flags': ['-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mfma', '-mf16c'],
-    'vnni_extra': ['-mavx512vnni', '-mavx512bf16'],
+    'vnni_extra': ['-mavx512vnni'],
+    'bf16_extra': ['-mavx512bf16'],
     'fp16_extra': ['-mavx512fp16'],
     'amx_extra': ['-mamx-tile', '-mamx-int8', '-mamx-bf16'],
   },
@@ -57,7 +58,7 @@
       'dependencies': ['kiln_scalar'],
       'conditions': [
         ['target_arch=="x64"', {
-          'dependencies': ['kiln_avx2', 'kiln_avx512', 'kiln_avx512vnni', 'kiln_avx512fp16', 'kiln_amx'],
+          'dependencies': ['kiln_avx2', 'kiln_avx512', 'kiln_avx512vnni', 'kiln_avx512bf16', 'kiln_avx512fp16', 'kiln_amx'],
         }],
       ],
     },
@@ -84,16 +85,22 @@
           'cflags': ['<@(avx512_flags)', '<@(vnni_extra)'],
         },
         {
+          'target_name': 'kiln_avx512bf16',
+          'type': 'static_library',
+          'sources': ['<!@(node scripts/list-sources.mjs avx512bf16)'],
+          'cflags': ['<@(avx512_flags)', '<@(vnni_extra)', '<@(bf16_extra)'],
+        },
+        {
           'target_name': 'kiln_avx512fp16',
           'type': 'static_library',
           'sources': ['<!@(node scripts/list-sources.mjs avx512fp16)'],
-          'cflags': ['<@(avx512_flags)', '<@(vnni_extra)', '<@(fp16_extra)'],
+          'cflags': ['<@(avx512_flags)', '<@(vnni_extra)', '<@(bf16_extra)', '<@(fp16_extra)'],
         },
         {
           'target_name': 'kiln_amx',
           'type': 'static_library',
           'sources': ['<!@(node scripts/list-sources.mjs amx)'],
-          'cflags': ['<@(avx512_flags)', '<@(vnni_extra)', '<@(fp16_extra)', '<@(amx_extra)'],
+          'cflags': ['<@(avx512_flags)', '<@(vnni_extra)', '<@(bf16_extra)', '<@(fp16_extra)', '<@(amx_extra)'],
         },
       ],
     }],

@@ -139,7 +139,7 @@ describe('bf16 decisions that count the neighbours', () => {
 
   it('times a bf16 NCHW stem whose output cannot stay bf16 on its fp32 tactic', () => {
     const { network, layer } = fire();
-    const [STEM_BF16, STEM_F32] = ['bf16_conv_nchw_6x64__avx512vnni', 'f32_conv_nchw_6x64__avx512'];
+    const [STEM_BF16, STEM_F32] = ['bf16_conv_nchw_6x64__avx512bf16', 'f32_conv_nchw_6x64__avx512'];
     layer('squeeze').tactic = STEM_BF16;
     const withStem: Bf16Network = { ...network, fp32Tactics: new Map([[layer('squeeze'), STEM_F32]]) };
     const { time, calls } = timings({ ...FEATURES_3, [`squeeze ${STEM_BF16} -w`]: 0.05, [`squeeze ${STEM_F32} --`]: 0.06 });

@@ -162,7 +162,7 @@ describe('the stem of reduced-precision engines reads NCHW', () => {
     const view = new DataView(plan.buffer, plan.byteOffset, plan.byteLength);
     const weights = plan.subarray(Number(view.getBigUint64(16, true)), Number(view.getBigUint64(16, true) + view.getBigUint64(24, true)));
     const edits: ((copy: typeof header) => void)[] = [
-      (copy) => (copy.layers[at]!.kernel = copy.layers[at]!.kernel.replace(/^bf16_/, 'f32_').replace(/__avx512vnni$/, '__avx512')),
+      (copy) => (copy.layers[at]!.kernel = copy.layers[at]!.kernel.replace(/^bf16_/, 'f32_').replace(/__avx512bf16$/, '__avx512')),
       (copy) => (copy.tensors[copy.layers[at]!.outputs[0]!]!.dtype = 'float32'),
       (copy) => (copy.tensors[copy.layers[at]!.inputs[0]!]!.dtype = 'bfloat16'),
     ];

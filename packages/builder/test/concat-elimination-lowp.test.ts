@@ -41,7 +41,7 @@ function fireNetwork(): NetworkDefinition {
 }
 
 const amx = (name: string) => kernels().some((kernel) => kernel.name === name && kernel.runnable);
-const bf16Runs = amx('bf16_conv_1x1_32x32__amx') || amx('bf16_conv_1x1_14x32c2__avx512vnni');
+const bf16Runs = amx('bf16_conv_1x1_32x32__amx') || amx('bf16_conv_1x1_14x32c2__avx512bf16');
 const int8Runs = kernels().some((kernel) => kernel.family === 'qu8_conv' && kernel.runnable && kernel.isa !== 'scalar');
 
 function config(setup: (c: BuilderConfig) => void): BuilderConfig {

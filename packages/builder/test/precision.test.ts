@@ -91,12 +91,12 @@ describe('reduced-precision flags', () => {
     const { target, layers } = new Runtime().deserializeEngine(plan).inspect();
     const isas = new Set(layers.map((layer) => layer.tactic.split('__')[1]));
     if (isas.has('amx')) expect(target.features).toEqual(expect.arrayContaining(['amxTile', 'amxBf16', 'amxInt8', 'avx512bf16']));
-    else if (isas.has('avx512vnni')) {
-      // bf16 needs VNNI-level AVX512-BF16, not AVX512-FP16: a Zen 4 CPU (BF16 without FP16) loads the plan.
+    else if (isas.has('avx512bf16')) {
+      // bf16 needs AVX512-BF16, not AVX512-FP16: a Zen 4 CPU (BF16 without FP16) loads the plan.
       expect(target.features).toEqual(expect.arrayContaining(['avx512bf16', 'avx512vnni']));
       expect(target.features).not.toContain('avx512fp16');
     }
-    expect(target.isa).toBe(isas.has('amx') ? 'amx' : isas.has('avx512vnni') ? 'avx512vnni' : target.isa);
+    expect(target.isa).toBe(isas.has('amx') ? 'amx' : isas.has('avx512bf16') ? 'avx512bf16' : target.isa);
   });
 
   it('stronglyTyped with a precision flag is ERR_ARGUMENT', async () => {

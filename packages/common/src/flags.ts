@@ -29,7 +29,7 @@ export const FLAGS = {
   KILN_MAX_ISA: {
     name: 'KILN_MAX_ISA',
     kind: 'enum',
-    values: ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512fp16', 'amx'],
+    values: ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512bf16', 'avx512fp16', 'amx'],
     description:
       'Cap kernel dispatch at this instruction set, so lower paths can be tested on a newer CPU. Plans built under a cap only use tactics within it.',
     defaultValue: undefined,

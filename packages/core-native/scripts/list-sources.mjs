@@ -9,7 +9,7 @@ import { readdirSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ISAS = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512fp16', 'amx'];
+export const ISAS = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512bf16', 'avx512fp16', 'amx'];
 const SUFFIX = /__([a-z0-9]+)\.cc$/;
 
 /** Every `.cc` under `src/` for `group` (an ISA name or `common`), sorted, relative to `root`. */

@@ -18,7 +18,7 @@ export type {
 } from './internal/types.js';
 
 /** ISA levels, lowest first. */
-export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512fp16', 'amx'];
+export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512bf16', 'avx512fp16', 'amx'];
 
 /**
  * CPU features this process can use: present per cpuid AND enabled by the OS (xgetbv), and for
@@ -41,7 +41,7 @@ export function cpuFeatures(): CpuFeatures {
  * @example
  * ```ts
  * import { maxIsa } from '@kiln/core-native';
- * console.log(maxIsa()); // 'avx512vnni' on Zen 4, 'amx' on Sapphire Rapids, 'avx2' with KILN_MAX_ISA=avx2
+ * console.log(maxIsa()); // 'avx512vnni' on Ice Lake, 'avx512bf16' on Zen 4, 'amx' on Sapphire Rapids, 'avx2' with KILN_MAX_ISA=avx2
  * ```
  */
 export function maxIsa(): Isa {

@@ -1,5 +1,5 @@
 /** Instruction-set levels kernels dispatch on, lowest first. */
-export type Isa = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'avx512fp16' | 'amx';
+export type Isa = 'scalar' | 'avx2' | 'avx512' | 'avx512vnni' | 'avx512bf16' | 'avx512fp16' | 'amx';
 
 /** CPU features usable by this process (present on the CPU and enabled by the OS). */
 export interface CpuFeatures {

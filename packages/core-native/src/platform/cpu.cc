@@ -97,8 +97,9 @@ Isa level_of(const CpuFeatures& f) {
   // Each level requires every feature its translation units are compiled with (binding.gyp).
   if (!(f.avx2 && f.fma && f.f16c)) return Isa::kScalar;
   if (!(f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq)) return Isa::kAvx2;
-  if (!(f.avx512vnni && f.avx512bf16)) return Isa::kAvx512;
-  if (!f.avx512fp16) return Isa::kAvx512Vnni;
+  if (!f.avx512vnni) return Isa::kAvx512;
+  if (!f.avx512bf16) return Isa::kAvx512Vnni;
+  if (!f.avx512fp16) return Isa::kAvx512Bf16;
   if (!(f.amx_tile && f.amx_int8 && f.amx_bf16)) return Isa::kAvx512Fp16;
   return Isa::kAmx;
 }
@@ -131,6 +132,7 @@ const char* isa_name(Isa isa) {
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAvx512Bf16: return "avx512bf16";
     case Isa::kAvx512Fp16: return "avx512fp16";
     case Isa::kAmx: return "amx";
   }

@@ -8,11 +8,19 @@
 namespace kiln {
 
 // Ordered: a higher value implies every lower one is usable.
-// avx512vnni: AVX512-VNNI and AVX512-BF16 (Cooper Lake, Zen 4); avx512fp16 adds AVX512-FP16
-// (Sapphire Rapids); amx adds AMX tile, int8 and bf16.
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAvx512Fp16 = 4, kAmx = 5 };
+// avx512vnni: AVX512-VNNI (Cascade Lake, Ice Lake); avx512bf16 adds AVX512-BF16 (Cooper Lake,
+// Zen 4); avx512fp16 adds AVX512-FP16 (Sapphire Rapids); amx adds AMX tile, int8 and bf16.
+enum class Isa : int {
+  kScalar = 0,
+  kAvx2 = 1,
+  kAvx512 = 2,
+  kAvx512Vnni = 3,
+  kAvx512Bf16 = 4,
+  kAvx512Fp16 = 5,
+  kAmx = 6
+};
 
-constexpr int kIsaCount = 6;
+constexpr int kIsaCount = 7;
 
 struct CpuFeatures {
   bool avx2, fma, f16c;
@@ -33,7 +41,7 @@ Isa max_isa();
 // Caps max_isa(). Passing Isa::kAmx removes the cap.
 void set_isa_cap(Isa cap);
 
-// "scalar", "avx2", "avx512", "avx512vnni", "avx512fp16", "amx".
+// "scalar", "avx2", "avx512", "avx512vnni", "avx512bf16", "avx512fp16", "amx".
 const char* isa_name(Isa isa);
 
 // Parses an isa_name() string; returns false when unknown.

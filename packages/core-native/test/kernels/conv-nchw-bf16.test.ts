@@ -116,8 +116,8 @@ function runStem(r: StemRun): Float32Array {
   return result;
 }
 
-/** The f32_conv_nchw variant with the same tiles (the __avx512vnni ones only round with AVX512-BF16). */
-const fp32Twin = (variant: string) => variant.replace(/^bf16_/, 'f32_').replace(/__avx512vnni$/, '__avx512');
+/** The f32_conv_nchw variant with the same tiles (the __avx512bf16 ones only round with AVX512-BF16). */
+const fp32Twin = (variant: string) => variant.replace(/^bf16_/, 'f32_').replace(/__avx512bf16$/, '__avx512');
 
 describe('bf16_conv_nchw through the executor', () => {
   const { runnable, skipped } = variantsOf('bf16_conv_nchw');
@@ -128,7 +128,7 @@ describe('bf16_conv_nchw through the executor', () => {
   it('lists the AVX512-BF16 stores, then one variant per f32_conv_nchw tile in the same order, the reference last', () => {
     const names = kernels().filter((k) => k.family === 'bf16_conv_nchw').map((k) => k.name);
     const tiles = kernels().filter((k) => k.family === 'f32_conv_nchw').map((k) => k.name.replace(/^f32_/, 'bf16_'));
-    expect(names).toEqual(['bf16_conv_nchw_6x64__avx512vnni', 'bf16_conv_nchw_14x32__avx512vnni', ...tiles]);
+    expect(names).toEqual(['bf16_conv_nchw_6x64__avx512bf16', 'bf16_conv_nchw_14x32__avx512bf16', ...tiles]);
     expect(names.at(-1)).toBe('bf16_conv_nchw_direct__scalar');
   });
 

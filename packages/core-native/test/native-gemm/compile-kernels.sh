@@ -22,7 +22,8 @@ flags_for() {
     *__scalar.cc) echo "" ;;
     *__avx2.cc) echo "-mavx2 -mfma -mf16c" ;;
     *__avx512.cc) echo "$avx512" ;;
-    *__avx512vnni.cc) echo "$avx512 -mavx512vnni -mavx512bf16" ;;
+    *__avx512vnni.cc) echo "$avx512 -mavx512vnni" ;;
+    *__avx512bf16.cc) echo "$avx512 -mavx512vnni -mavx512bf16" ;;
     *__avx512fp16.cc) echo "$avx512 -mavx512vnni -mavx512bf16 -mavx512fp16" ;;
     *__amx.cc) echo "$avx512 -mavx512vnni -mavx512bf16 -mavx512fp16 -mamx-tile -mamx-int8 -mamx-bf16" ;;
     *) echo "" ;;

@@ -45,8 +45,8 @@ export interface Bf16ActivationOptions {
  */
 export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, options: Bf16ActivationOptions): void {
   // The AVX512-BF16 rows first (same bits, a cheaper bf16 store), then the AVX-512 ones.
-  const any = runnable('bf16_dwconv__avx512vnni') ?? runnable('bf16_dwconv__avx512');
-  const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512vnni') ?? runnable('bf16_dwconv_3x3__avx512') ?? any, any };
+  const any = runnable('bf16_dwconv__avx512bf16') ?? runnable('bf16_dwconv__avx512');
+  const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512bf16') ?? runnable('bf16_dwconv_3x3__avx512') ?? any, any };
   if (!dwTactics.any && !layers.some(isBf16Conv)) return;
   const readers = readersOf(layers);
   const promoted = options.retime ? promote(layers, options) : new Map<LoweredLayer, string>();

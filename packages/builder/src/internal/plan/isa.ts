@@ -3,11 +3,12 @@ const FEATURES: Record<string, string[]> = {
   scalar: [],
   avx2: ['avx2', 'fma', 'f16c'],
   avx512: ['avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq'],
-  avx512vnni: ['avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512vnni', 'avx512bf16'],
+  avx512vnni: ['avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512vnni'],
+  avx512bf16: ['avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512vnni', 'avx512bf16'],
   avx512fp16: ['avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512vnni', 'avx512bf16', 'avx512fp16'],
   amx: ['avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512vnni', 'avx512bf16', 'avx512fp16', 'amxTile', 'amxInt8', 'amxBf16'],
 };
-const ORDER = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512fp16', 'amx'];
+const ORDER = ['scalar', 'avx2', 'avx512', 'avx512vnni', 'avx512bf16', 'avx512fp16', 'amx'];
 
 /** The ISA level a tactic id names (`f32_gemm_14x32__avx512` → `avx512`; none → scalar). */
 export function tacticIsa(tactic: string): string {

@@ -1,7 +1,7 @@
 import { kernels } from '@kiln/core-native';
 
 /** Heuristic ISA order: a family's variants from the highest ISA this CPU runs down to scalar. */
-const ISA_ORDER = ['amx', 'avx512fp16', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
+const ISA_ORDER = ['amx', 'avx512fp16', 'avx512bf16', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
 
 /**
  * The tactic ids of a kernel family that this CPU runs, highest ISA first (each family lists its

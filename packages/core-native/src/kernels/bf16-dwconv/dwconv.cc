@@ -15,8 +15,8 @@ namespace kiln::bf16_dwconv {
 namespace {
 
 const DwVariant kVariants[] = {
-    {"bf16_dwconv_3x3__avx512vnni", Isa::kAvx512Vnni, true, bf16_dwconv_3x3__avx512vnni},
-    {"bf16_dwconv__avx512vnni", Isa::kAvx512Vnni, false, bf16_dwconv__avx512vnni},
+    {"bf16_dwconv_3x3__avx512bf16", Isa::kAvx512Bf16, true, bf16_dwconv_3x3__avx512bf16},
+    {"bf16_dwconv__avx512bf16", Isa::kAvx512Bf16, false, bf16_dwconv__avx512bf16},
     {"bf16_dwconv_3x3__avx512", Isa::kAvx512, true, bf16_dwconv_3x3__avx512},
     {"bf16_dwconv__avx512", Isa::kAvx512, false, bf16_dwconv__avx512},
     {"bf16_dwconv__scalar", Isa::kScalar, false, bf16_dwconv__scalar},

@@ -54,7 +54,7 @@ struct RowArgs {
 using RowFn = void (*)(const RowArgs& args);
 
 struct DwVariant {
-  const char* name;  // bf16_dwconv_3x3__avx512vnni, bf16_dwconv__avx512vnni, bf16_dwconv_3x3__avx512, ...
+  const char* name;  // bf16_dwconv_3x3__avx512bf16, bf16_dwconv__avx512bf16, bf16_dwconv_3x3__avx512, ...
   Isa isa;
   bool three_by_three;  // 3x3 kernels only
   RowFn row;
@@ -67,8 +67,8 @@ bool applies(const DwVariant& variant, const ConvShape& shape);
 
 void bf16_dwconv__scalar(const RowArgs& args);
 void bf16_dwconv_3x3__avx512(const RowArgs& args);
-void bf16_dwconv_3x3__avx512vnni(const RowArgs& args);
-void bf16_dwconv__avx512vnni(const RowArgs& args);
+void bf16_dwconv_3x3__avx512bf16(const RowArgs& args);
+void bf16_dwconv__avx512bf16(const RowArgs& args);
 void bf16_dwconv__avx512(const RowArgs& args);
 
 // Output rows split over the pool as f32_dwconv splits them.

@@ -1,5 +1,5 @@
 // Internal: the AVX-512 bf16_dwconv rows, shared by the ISA files that instantiate them
-// (dwconv__avx512.cc: the integer rounding of lowp-gemm/bf16_avx512.h; dwconv__avx512vnni.cc:
+// (dwconv__avx512.cc: the integer rounding of lowp-gemm/bf16_avx512.h; dwconv__avx512bf16.cc:
 // vcvtneps2bf16, same bits). f32_dwconv's AVX-512 rows with bf16 loads (exact widening) and stores
 // (rounded to nearest even by the Round policy, `static void store(__mmask16, uint16_t*, __m512)`)
 // where the tensors are bf16. 3x3 at stride 1 or 2 across the row runs the register-blocked row of

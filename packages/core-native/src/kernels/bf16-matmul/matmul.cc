@@ -20,7 +20,7 @@ namespace {
 // name, isa, lowp-gemm bf16 variant, B packer
 const MatmulVariant kVariants[] = {
     {"bf16_matmul_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", pack_b_bf16_32__avx512},
-    {"bf16_matmul_14x32c2__avx512vnni", Isa::kAvx512Vnni, "bf16_gemm_14x32c2__avx512vnni", pack_b_bf16_32__avx512},
+    {"bf16_matmul_14x32c2__avx512bf16", Isa::kAvx512Bf16, "bf16_gemm_14x32c2__avx512bf16", pack_b_bf16_32__avx512},
     {"bf16_matmul_4x4c2__scalar", Isa::kScalar, "bf16_gemm_4x4c2__scalar", nullptr},
 };
 

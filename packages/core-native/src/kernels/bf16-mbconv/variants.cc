@@ -9,10 +9,10 @@ namespace {
 
 // name, isa, bf16 GEMM variant of the 1x1 convs, bf16-dwconv variant for 3x3, for any kernel
 const MbconvVariant kVariants[] = {
-    {"bf16_mbconv_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", "bf16_dwconv_3x3__avx512vnni",
-     "bf16_dwconv__avx512vnni"},
-    {"bf16_mbconv_14x32c2__avx512vnni", Isa::kAvx512Vnni, "bf16_gemm_14x32c2__avx512vnni", "bf16_dwconv_3x3__avx512vnni",
-     "bf16_dwconv__avx512vnni"},
+    {"bf16_mbconv_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", "bf16_dwconv_3x3__avx512bf16",
+     "bf16_dwconv__avx512bf16"},
+    {"bf16_mbconv_14x32c2__avx512bf16", Isa::kAvx512Bf16, "bf16_gemm_14x32c2__avx512bf16", "bf16_dwconv_3x3__avx512bf16",
+     "bf16_dwconv__avx512bf16"},
     {"bf16_mbconv_4x4c2__scalar", Isa::kScalar, "bf16_gemm_4x4c2__scalar", nullptr, "bf16_dwconv__scalar"},
 };
 

@@ -1,5 +1,5 @@
 // The AVX-512 NCHW-input convolution rows, shared by the ISA files that instantiate them
-// (stem__avx512.cc: fp32 and exactly rounded bf16 stores; stem__avx512vnni.cc: bf16 stores through
+// (stem__avx512.cc: fp32 and exactly rounded bf16 stores; stem__avx512bf16.cc: bf16 stores through
 // vcvtne2ps2bf16): MR output pixels x NR output channels per register tile (NR / 16 vectors), one
 // broadcast input tap per pixel and step, bias / residual / activation applied in registers, then
 // each pixel's NV vectors handed to a Store policy:

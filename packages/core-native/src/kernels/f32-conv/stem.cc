@@ -27,8 +27,8 @@ const NchwConvVariant kVariants[] = {
 // The same tiles with a bfloat16 store (AVX512-BF16's conversion first: fewer instructions than
 // the integer rounding, the same bytes).
 const NchwConvVariant kBf16Variants[] = {
-    {"bf16_conv_nchw_6x64__avx512vnni", Isa::kAvx512Vnni, true, 64, 16, bf16_conv_nchw_6x64__avx512vnni},
-    {"bf16_conv_nchw_14x32__avx512vnni", Isa::kAvx512Vnni, true, 32, 16, bf16_conv_nchw_14x32__avx512vnni},
+    {"bf16_conv_nchw_6x64__avx512bf16", Isa::kAvx512Bf16, true, 64, 16, bf16_conv_nchw_6x64__avx512bf16},
+    {"bf16_conv_nchw_14x32__avx512bf16", Isa::kAvx512Bf16, true, 32, 16, bf16_conv_nchw_14x32__avx512bf16},
     {"bf16_conv_nchw_6x64__avx512", Isa::kAvx512, true, 64, 16, bf16_conv_nchw_6x64__avx512},
     {"bf16_conv_nchw_14x32__avx512", Isa::kAvx512, true, 32, 16, bf16_conv_nchw_14x32__avx512},
     {"bf16_conv_nchw_6x16__avx2", Isa::kAvx2, true, 16, 8, bf16_conv_nchw_6x16__avx2},

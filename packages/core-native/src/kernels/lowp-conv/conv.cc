@@ -22,8 +22,8 @@ using lowp_gemm::LowpVariant;
 const ConvVariant kVariants[] = {
     {"bf16_conv_1x1_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", true},
     {"bf16_conv_im2col_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", false},
-    {"bf16_conv_1x1_14x32c2__avx512vnni", Isa::kAvx512Vnni, "bf16_gemm_14x32c2__avx512vnni", true},
-    {"bf16_conv_im2col_14x32c2__avx512vnni", Isa::kAvx512Vnni, "bf16_gemm_14x32c2__avx512vnni", false},
+    {"bf16_conv_1x1_14x32c2__avx512bf16", Isa::kAvx512Bf16, "bf16_gemm_14x32c2__avx512bf16", true},
+    {"bf16_conv_im2col_14x32c2__avx512bf16", Isa::kAvx512Bf16, "bf16_gemm_14x32c2__avx512bf16", false},
     {"bf16_conv_im2col_4x4c2__scalar", Isa::kScalar, "bf16_gemm_4x4c2__scalar", false},
     {"f16_conv_1x1_8x32__avx512fp16", Isa::kAvx512Fp16, "f16_gemm_8x32__avx512fp16", true},
     {"f16_conv_im2col_8x32__avx512fp16", Isa::kAvx512Fp16, "f16_gemm_8x32__avx512fp16", false},

@@ -78,7 +78,7 @@ using FusedUkernelFn = void (*)(int64_t kc, const FusedTile& tile, const void* b
                                 const RowFinish& finish);
 
 struct LowpVariant {
-  const char* name;  // bf16_gemm_14x32__avx512vnni, qu8_gemm_32x32c4__amx, ...
+  const char* name;  // bf16_gemm_14x32__avx512bf16, qu8_gemm_32x32c4__amx, ...
   Isa isa;
   Format format;
   int mr, nr;     // register (or tile) block

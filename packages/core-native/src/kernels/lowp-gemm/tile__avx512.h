@@ -1,5 +1,5 @@
 // Tile helpers shared by the AVX-512 reduced-precision microkernel files (include only from files
-// built with the AVX-512 flags). Internal linkage on purpose: each ISA file (avx512vnni,
+// built with the AVX-512 flags). Internal linkage on purpose: each ISA file (avx512vnni, avx512bf16,
 // avx512fp16) keeps its own copy compiled with its own flags, so the linker can never hand one
 // file a copy that uses instructions its CPU level does not have.
 #pragma once

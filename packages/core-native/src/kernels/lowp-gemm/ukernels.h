@@ -17,14 +17,14 @@ KILN_LOWP_UKERNEL(bf16_gemm_4x4c2__scalar);
 KILN_LOWP_UKERNEL(f16_gemm_4x4__scalar);
 KILN_LOWP_UKERNEL(qu8_gemm_4x4c4__scalar);
 KILN_LOWP_UKERNEL(qu8_gemm_6x8c4__avx2);
-KILN_LOWP_UKERNEL(bf16_gemm_14x32c2__avx512vnni);
+KILN_LOWP_UKERNEL(bf16_gemm_14x32c2__avx512bf16);
 KILN_LOWP_UKERNEL(f16_gemm_8x32__avx512fp16);
 KILN_LOWP_UKERNEL(qu8_gemm_14x32c4__avx512vnni);
 KILN_LOWP_UKERNEL(bf16_gemm_32x32__amx);
 KILN_LOWP_UKERNEL(qu8_gemm_32x32__amx);
 
 KILN_LOWP_PACK_A(pack_a_u8_quads__avx2);
-KILN_LOWP_PACK_A(pack_a_bf16_pairs__avx512vnni);
+KILN_LOWP_PACK_A(pack_a_bf16_pairs__avx512bf16);
 KILN_LOWP_PACK_A(pack_a_f16__avx512fp16);
 KILN_LOWP_PACK_A(pack_a_u8_quads__avx512vnni);
 KILN_LOWP_PACK_A(pack_a_bf16_rows__amx);

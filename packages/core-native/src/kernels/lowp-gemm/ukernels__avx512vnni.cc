@@ -1,8 +1,8 @@
-// AVX512-VNNI / AVX512-BF16 microkernels of the reduced-precision GEMM families (the fp16 one is
-// in ukernels__avx512fp16.cc, built with AVX512-FP16, which Zen 4 lacks):
-//   bf16_gemm_14x32c2  vdpbf16ps on bf16 pairs (fp32 accumulators), A pairs broadcast as dwords
+// AVX512-VNNI microkernel of the int8 GEMM family (built with AVX512-VNNI only, so Cascade Lake and
+// Ice Lake, which lack AVX512-BF16, run it; bf16 is in ukernels__avx512bf16.cc, fp16 in
+// ukernels__avx512fp16.cc):
 //   qu8_gemm_14x32c4   vpdpbusd (u8 x s8 quads -> s32, no saturation), int32 tile out
-// plus the vectorized A packers and the dequantize row.
+// plus its A packer (quantize to uint8 quads) and the dequantize row.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -23,31 +23,6 @@ typedef int32_t dword_alias __attribute__((may_alias));
 // uint8 A read in place: a row's quads start at any byte (row stride lda), so the dword load
 // must not assume 4-byte alignment.
 typedef int32_t unaligned_dword __attribute__((may_alias, aligned(1)));
-
-template <int MR, int PANEL>
-void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc, int64_t mr,
-                  int64_t nr, bool accumulate) {
-  static_assert(MR <= PANEL);
-  assert(kc >= 2 && kc % 2 == 0 && mr >= 1 && mr <= MR && nr >= 1 && nr <= 32);
-  assert((reinterpret_cast<uintptr_t>(b) & 63) == 0);
-  __m512 acc[MR][2];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  const dword_alias* pairs = reinterpret_cast<const dword_alias*>(a);
-  for (int64_t p = 0; p < kc / 2; ++p) {
-    const __m512bh b0 = (__m512bh)_mm512_load_si512(b);
-    const __m512bh b1 = (__m512bh)_mm512_load_si512(b + 32);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const __m512bh av = (__m512bh)_mm512_set1_epi32(pairs[i]);
-      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
-      acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
-    }
-    pairs += PANEL;
-    b += 64;
-  }
-  store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
-}
 
 template <int MR, int PANEL>
 void qu8_ukernel(int64_t kc, const uint8_t* a, const int8_t* b, int32_t* c, int64_t ldc, int64_t mr,
@@ -155,13 +130,6 @@ void qu8_fused_ukernel(int64_t kc, const FusedTile& t, const int8_t* b, int64_t 
   }
 }
 
-// Converts up to 32 floats of one A row (k0..k0+count) into `out` as bf16.
-void convert_bf16(const float* src, int64_t count, uint16_t* out) {
-  const __mmask16 m0 = tail_mask(count), m1 = tail_mask(count - 16);
-  const __m512bh packed = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, src + 16), _mm512_maskz_loadu_ps(m0, src));
-  _mm512_storeu_si512(out, (__m512i)packed);  // low half from the first 16
-}
-
 // Quantizes up to 16 floats to uint8 (q = clamp(rne(x / scale) + zero_point, 0, 255)).
 void quantize_16(const float* src, int64_t count, const QuantizeVectors& q, uint8_t* out) {
   const __mmask16 m = tail_mask(count);
@@ -169,14 +137,6 @@ void quantize_16(const float* src, int64_t count, const QuantizeVectors& q, uint
 }
 
 }  // namespace
-
-void bf16_gemm_14x32c2__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
-                                   int64_t mr, int64_t nr, bool accumulate) {
-  by_rows<14>(mr, [&](auto rows) {
-    bf16_ukernel<decltype(rows)::value, 14>(kc, static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
-                           static_cast<float*>(c), ldc, mr, nr, accumulate);
-  });
-}
 
 void qu8_gemm_14x32c4__avx512vnni(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
                                   int64_t mr, int64_t nr, bool accumulate) {
@@ -190,30 +150,6 @@ void qu8_gemm_14x32c4__avx512vnni(int64_t kc, const void* a, const void* b, void
 void qu8_gemm_14x32c4_fused__avx512vnni(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
                                         const RowFinish& finish) {
   by_rows<14>(mr, [&](auto rows) { qu8_fused_ukernel<decltype(rows)::value>(kc, tile, static_cast<const int8_t*>(b), mr, nr, finish); });
-}
-
-// [kpad/2][mr] dword pairs: each row is converted 32 values at a time, then its pairs are spread.
-void pack_a_bf16_pairs__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,
-                                   const Quantization&, void* packed) {
-  const int64_t pairs = (k + 1) / 2;
-  uint32_t* out = static_cast<uint32_t*>(packed);
-  alignas(64) uint16_t converted[32];
-  for (int64_t p = 0; p * mr < rows; ++p) {
-    uint32_t* panel = out + p * mr * pairs;
-    for (int i = 0; i < mr; ++i) {
-      const int64_t row = p * mr + i;
-      for (int64_t k0 = 0; k0 < 2 * pairs; k0 += 32) {
-        const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
-        convert_bf16(a + row * lda + k0, count, converted);
-        const int64_t n_pairs = std::min<int64_t>(16, pairs - k0 / 2);
-        for (int64_t q = 0; q < n_pairs; ++q) {
-          uint32_t pair;
-          std::memcpy(&pair, converted + 2 * q, 4);
-          panel[(k0 / 2 + q) * mr + i] = pair;
-        }
-      }
-    }
-  }
 }
 
 void pack_a_u8_quads__avx512vnni(const float* a, int64_t lda, int64_t rows, int64_t k, int mr,

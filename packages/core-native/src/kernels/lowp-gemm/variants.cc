@@ -18,8 +18,8 @@ using f32_gemm::f32_epilogue_row__scalar;
 const LowpVariant kVariants[] = {
     {"bf16_gemm_32x32__amx", Isa::kAmx, Format::kBf16, 32, 32, 512, 256, 32, true,
      pack_a_bf16_rows__amx, bf16_gemm_32x32__amx, f32_epilogue_row__avx512, nullptr},
-    {"bf16_gemm_14x32c2__avx512vnni", Isa::kAvx512Vnni, Format::kBf16, 14, 32, 256, 700, 2, false,
-     pack_a_bf16_pairs__avx512vnni, bf16_gemm_14x32c2__avx512vnni, f32_epilogue_row__avx512, nullptr},
+    {"bf16_gemm_14x32c2__avx512bf16", Isa::kAvx512Bf16, Format::kBf16, 14, 32, 256, 700, 2, false,
+     pack_a_bf16_pairs__avx512bf16, bf16_gemm_14x32c2__avx512bf16, f32_epilogue_row__avx512, nullptr},
     {"bf16_gemm_4x4c2__scalar", Isa::kScalar, Format::kBf16, 4, 4, 256, 256, 2, false,
      pack_a_bf16_pairs, bf16_gemm_4x4c2__scalar, f32_epilogue_row__scalar, nullptr},
     {"f16_gemm_8x32__avx512fp16", Isa::kAvx512Fp16, Format::kF16, 8, 32, 256, 512, 1, false,

@@ -11,7 +11,7 @@ export interface PlanWeight {
 
 /** What the plan's tactics need from the CPU, checked on load. */
 export interface PlanTarget {
-  /** Highest kernel ISA any tactic uses (`scalar`, `avx2`, `avx512`, `avx512vnni`, `avx512fp16`, `amx`). */
+  /** Highest kernel ISA any tactic uses (`scalar`, `avx2`, `avx512`, `avx512vnni`, `avx512bf16`, `avx512fp16`, `amx`). */
   isa: string;
   /** CPU features the tactics need, as `cpuFeatures()` names them (e.g. `avx512f`). */
   features: string[];

@@ -4,13 +4,14 @@
 
 namespace kiln {
 
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAvx512Fp16 = 4, kAmx = 5 };
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Vnni = 3, kAvx512Bf16 = 4, kAvx512Fp16 = 5, kAmx = 6 };
 
 struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
   bool avx512 = false;
   bool avx512vnni = false;
+  bool avx512bf16 = false;
   bool avx512fp16 = false;
   bool amx = false;
 };
@@ -23,8 +24,9 @@ inline const CpuFeatures& cpu_features() {
     f.fma = __builtin_cpu_supports("fma");
     f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    f.avx512vnni = f.avx512 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bf16");
-    f.avx512fp16 = f.avx512vnni && __builtin_cpu_supports("avx512fp16");
+    f.avx512vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
+    f.avx512bf16 = f.avx512vnni && __builtin_cpu_supports("avx512bf16");
+    f.avx512fp16 = f.avx512bf16 && __builtin_cpu_supports("avx512fp16");
     return f;
   }();
   return features;
@@ -33,6 +35,7 @@ inline const CpuFeatures& cpu_features() {
 inline Isa max_isa() {
   const CpuFeatures& f = cpu_features();
   if (f.avx512fp16) return Isa::kAvx512Fp16;
+  if (f.avx512bf16) return Isa::kAvx512Bf16;
   if (f.avx512vnni) return Isa::kAvx512Vnni;
   if (f.avx512) return Isa::kAvx512;
   if (f.avx2 && f.fma) return Isa::kAvx2;
@@ -45,6 +48,7 @@ inline const char* isa_name(Isa isa) {
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAvx512Bf16: return "avx512bf16";
     case Isa::kAvx512Fp16: return "avx512fp16";
     case Isa::kAmx: return "amx";
   }

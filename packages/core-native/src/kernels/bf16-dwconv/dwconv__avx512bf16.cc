@@ -14,7 +14,7 @@ struct ConvertRound {
 
 }  // namespace
 
-void bf16_dwconv_3x3__avx512vnni(const RowArgs& args) { dispatch<ConvertRound, 3, 3>(args); }
-void bf16_dwconv__avx512vnni(const RowArgs& args) { dispatch<ConvertRound, 0, 0>(args); }
+void bf16_dwconv_3x3__avx512bf16(const RowArgs& args) { dispatch<ConvertRound, 3, 3>(args); }
+void bf16_dwconv__avx512bf16(const RowArgs& args) { dispatch<ConvertRound, 0, 0>(args); }
 
 }  // namespace kiln::bf16_dwconv

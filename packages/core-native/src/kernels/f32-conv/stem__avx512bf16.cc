@@ -27,7 +27,7 @@ struct StoreBf16Convert {
 
 }  // namespace
 
-void bf16_conv_nchw_6x64__avx512vnni(const NchwRowArgs& args) { row<6, 64, StoreBf16Convert>(args); }
-void bf16_conv_nchw_14x32__avx512vnni(const NchwRowArgs& args) { row<14, 32, StoreBf16Convert>(args); }
+void bf16_conv_nchw_6x64__avx512bf16(const NchwRowArgs& args) { row<6, 64, StoreBf16Convert>(args); }
+void bf16_conv_nchw_14x32__avx512bf16(const NchwRowArgs& args) { row<14, 32, StoreBf16Convert>(args); }
 
 }  // namespace kiln::f32_conv
