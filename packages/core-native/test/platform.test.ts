@@ -74,3 +74,42 @@ describe('platform', () => {
     for (const kernel of bf16) expect(kernel.isa, kernel.name).toBe('avx512bf16');
   });
 });
+
+describe('alignedBytes', () => {
+  it('returns aligned memory with the same bytes, and an aligned view unchanged', async () => {
+    const { alignedBytes } = await import('../src/index.js');
+    const source = new Uint8Array(4099).map((_, i) => (i * 31) & 255);
+    for (const offset of [0, 1, 3, 17]) {
+      const view = source.subarray(offset);
+      const aligned = alignedBytes(view);
+      expect(Array.from(aligned)).toEqual(Array.from(view));
+      // Aligned memory comes back as is: no second copy.
+      expect(alignedBytes(aligned)).toBe(aligned);
+    }
+    expect(() => alignedBytes([1, 2, 3] as unknown as Uint8Array)).toThrow(/Uint8Array/);
+  });
+});
+
+describe('checksum (CRC-32C)', () => {
+  function crc32cTable(bytes: Uint8Array): number {
+    let crc = 0xffffffff;
+    for (const byte of bytes) {
+      crc ^= byte;
+      for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  }
+
+  it('matches the standard check value and a bitwise reference at every length and offset', async () => {
+    const { checksum } = await import('../src/index.js');
+    expect(checksum(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
+    expect(checksum(new Uint8Array(0))).toBe(0);
+    const data = new Uint8Array(300).map((_, i) => (i * 131 + 7) & 255);
+    for (let offset = 0; offset < 9; offset++) {
+      for (const length of [0, 1, 7, 8, 9, 31, 32, 33, 64, 100, 291 - offset]) {
+        const view = data.subarray(offset, offset + length);
+        expect(checksum(view), `offset ${offset} length ${length}`).toBe(crc32cTable(view));
+      }
+    }
+  });
+});
