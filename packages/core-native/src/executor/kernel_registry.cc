@@ -177,7 +177,7 @@ std::unique_ptr<Op> build_op(const Program& program, int layer_index, std::strin
     base = layer.kernel.substr(0, split);
     if (!parse_isa(layer.kernel.substr(split + 2).c_str(), &isa)) {
       throw KilnException("ERR_PROGRAM_INVALID", "Unknown ISA suffix in kernel id.",
-                          "<family>__scalar|avx2|avx512|avx512vnni|avx512bf16|avx512fp16|amx", layer.kernel, where,
+                          "<family>__" + isa_names("|", "|"), layer.kernel, where,
                           "Use a tactic id from kernels(), or the family name alone for the best variant.");
     }
     exact = true;

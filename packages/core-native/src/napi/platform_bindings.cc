@@ -38,7 +38,7 @@ Napi::Value js_set_isa_cap(const Napi::CallbackInfo& info) {
   const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
   Isa cap;
   if (!parse_isa(name.c_str(), &cap)) {
-    throw_js(env, KilnException("ERR_INVALID_ARGUMENT", "Unknown ISA cap.", "scalar, avx2, avx512, avx512vnni, avx512bf16, avx512fp16 or amx",
+    throw_js(env, KilnException("ERR_INVALID_ARGUMENT", "Unknown ISA cap.", isa_names(", ", " or "),
                                 name, "setIsaCap", "Pass one of the listed ISA names."));
   }
   set_isa_cap(cap);

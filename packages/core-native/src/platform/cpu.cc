@@ -139,6 +139,12 @@ const char* isa_name(Isa isa) {
   return "unknown";
 }
 
+std::string isa_names(const char* separator, const char* last) {
+  std::string names = isa_name(static_cast<Isa>(0));
+  for (int i = 1; i < kIsaCount; ++i) names += std::string(i + 1 == kIsaCount ? last : separator) + isa_name(static_cast<Isa>(i));
+  return names;
+}
+
 bool parse_isa(const char* name, Isa* out) {
   for (int i = 0; i < kIsaCount; ++i) {
     if (std::strcmp(name, isa_name(static_cast<Isa>(i))) == 0) {

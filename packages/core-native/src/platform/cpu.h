@@ -5,6 +5,8 @@
 // max_isa() reports so lower kernel paths can be exercised on a newer CPU.
 #pragma once
 
+#include <string>
+
 namespace kiln {
 
 // Ordered: a higher value implies every lower one is usable.
@@ -43,6 +45,10 @@ void set_isa_cap(Isa cap);
 
 // "scalar", "avx2", "avx512", "avx512vnni", "avx512bf16", "avx512fp16", "amx".
 const char* isa_name(Isa isa);
+
+// Every isa_name(), lowest first, joined by `separator` (`last` before the final one), for error
+// messages: isa_names(", ", " or ") is "scalar, avx2, ... or amx".
+std::string isa_names(const char* separator, const char* last);
 
 // Parses an isa_name() string; returns false when unknown.
 bool parse_isa(const char* name, Isa* out);

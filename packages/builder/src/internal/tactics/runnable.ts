@@ -1,7 +1,4 @@
-import { kernels } from '@kiln/core-native';
-
-/** Heuristic ISA order: a family's variants from the highest ISA this CPU runs down to scalar. */
-const ISA_ORDER = ['amx', 'avx512fp16', 'avx512bf16', 'avx512vnni', 'avx512', 'avx2', 'scalar'];
+import { ISAS, kernels } from '@kiln/core-native';
 
 /**
  * The tactic ids of a kernel family that this CPU runs, highest ISA first (each family lists its
@@ -12,6 +9,6 @@ const ISA_ORDER = ['amx', 'avx512fp16', 'avx512bf16', 'avx512vnni', 'avx512', 'a
 export function runnableTactics(family: string): string[] {
   return kernels()
     .filter((kernel) => kernel.runnable && kernel.family === family)
-    .sort((a, b) => ISA_ORDER.indexOf(a.isa) - ISA_ORDER.indexOf(b.isa))
+    .sort((a, b) => ISAS.indexOf(b.isa) - ISAS.indexOf(a.isa))
     .map((kernel) => kernel.name);
 }
