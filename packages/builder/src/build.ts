@@ -4,7 +4,7 @@ import { load, save } from '@kiln/onnx-tools';
 import { type BuildProgress, BuilderConfig, type Int8Calibration, type Precision, type PrecisionConstraints, type ShapeRange } from './config.js';
 import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { eliminateConcats } from './internal/lower/eliminate-concats.js';
-import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals } from './internal/lower/fuse-inverted-residual.js';
+import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals, selectFused } from './internal/lower/fuse-inverted-residual.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
 import { keepBf16Activations } from './internal/lower/bf16-activations.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
@@ -81,6 +81,7 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
       allowsBf16: (layer) => requested(layer.name) === undefined || requested(layer.name) === 'bf16',
       optSymbols: selection.optSymbols,
       retime: config.builderOptimizationLevel > 0,
+      selectBlock: disabledPasses().has(FUSE_INVERTED_RESIDUAL) || disabledPasses().has('decide-bf16-blocks') ? undefined : (layer) => selectFused(layer, selection),
       log,
     });
   }

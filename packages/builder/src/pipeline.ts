@@ -56,7 +56,7 @@ export async function runPipeline(context: PassContext): Promise<void> {
   context.currentPass = '';
 }
 
-/** Pass names KILN_DISABLE_PASSES lists (`eliminate-concats`, `read-nchw-inputs` and `keep-bf16-activations` name lowered-program passes). */
+/** Pass names KILN_DISABLE_PASSES lists (`eliminate-concats`, `read-nchw-inputs`, `keep-bf16-activations` and `decide-bf16-blocks` name lowered-program passes). */
 export function disabledPasses(): Set<string> {
   return new Set((readFlag('KILN_DISABLE_PASSES') ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
 }

@@ -118,6 +118,17 @@ describe.skipIf(!bf16Convs)('fuse-inverted-residual in bf16 engines', () => {
     // Each block is one bf16_mbconv layer or its three (two) layers, whichever was faster.
     const kept = fusedLayers(layers).length;
     expect(lines.filter((line) => line.startsWith('Fused:') && line.includes('bf16_mbconv'))).toHaveLength(kept);
+    // Each block with a conv on a bf16 tactic is also weighed whole against its fused fp32 layer
+    // (decideBf16Blocks); one that went back to fp32 keeps no bf16 layer.
+    const decisions = lines.flatMap((line) => {
+      const match = /^Precision: inverted residual (.*): bf16 .* ms, fp32 fused \(f32_mbconv_\w+\) [\d.]+ ms \(\d+ neighbours\): (bf16|fp32)$/.exec(line);
+      return match ? [{ convs: match[1]!.split(' + '), choice: match[2] }] : [];
+    });
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const { convs, choice } of decisions.filter((decision) => decision.choice === 'fp32')) {
+      const bf16Layers = layers.filter((layer) => layer.tactic.startsWith('bf16_') && layer.sources.some((source) => convs.includes(source)));
+      expect(bf16Layers, `${convs.join(' + ')} went back to ${choice}`).toEqual([]);
+    }
     const fp32 = (await evaluate(await load(save(network(BLOCKS, SIZE).model)), feeds)).logits!.data as Float32Array;
     expect(cosine(logits, fp32)).toBeGreaterThan(0.999);
   });

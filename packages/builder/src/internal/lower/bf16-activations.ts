@@ -1,7 +1,8 @@
 import type { Value } from '@kiln/onnx-tools';
 import { runnableTactics } from '../tactics/runnable.js';
 import { timeAlternatives } from '../tactics/select.js';
-import { type Bf16Network, bf16Forms, decideBf16Convs, formKey, isBf16Conv, isBf16Stem, type LayerForm, type TimeAlternatives } from './bf16-forms.js';
+import { type MutableBf16Network, decideBf16Blocks } from './bf16-blocks.js';
+import { type Bf16Forms, bf16Forms, decideBf16Convs, formKey, isBf16Conv, isBf16Stem, type LayerForm, type TimeAlternatives } from './bf16-forms.js';
 import { variable } from './layout.js';
 import { narrowValue, readersOf, runnable } from './narrow-activations.js';
 import type { LoweredLayer } from './types.js';
@@ -14,6 +15,11 @@ export interface Bf16ActivationOptions {
   optSymbols: ReadonlyMap<string, number>;
   /** Re-time layers whose form changed (builder optimization level > 0). */
   retime: boolean;
+  /**
+   * Picks a fused inverted-residual layer's tactic by timing it, false when no kernel takes it
+   * (decideBf16Blocks; without it, blocks are not decided as a whole).
+   */
+  selectBlock?(layer: LoweredLayer): boolean;
   log(line: string): void;
 }
 
@@ -53,7 +59,7 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
   const poolTactic = runnable('bf16_maxpool2d_nhwc__avx512') ?? runnable('bf16_maxpool2d_nhwc__scalar');
   const dwTactic = (layer: LoweredLayer) => (layer.params?.[0] === 3 && layer.params[1] === 3 ? dwTactics.three : dwTactics.any);
   const depthwise = new Set(dwTactics.any ? layers.filter((layer) => isDepthwise(layer) && options.allowsBf16(layer)) : []);
-  const network: Bf16Network = {
+  const network: MutableBf16Network = {
     layers,
     graphOutputs,
     readers,
@@ -70,7 +76,7 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
     if (!timings.has(key)) timings.set(key, timeAlternatives(alternatives.map(inForm), options.optSymbols));
     return timings.get(key)!;
   };
-  let { bf16, depthwise: bf16Depthwise, passThrough } = decideBf16Convs(network, promoted, bf16Tactics, time, options.log);
+  let { bf16, depthwise: bf16Depthwise, passThrough } = decideConvsAndBlocks(network, promoted, time, options);
   let reverted = false;
   for (const [layer, fp32] of promoted) {
     if (layer.inputs.some((input) => input && bf16.has(input)) || bf16.has(layer.outputs[0]!)) continue;
@@ -94,6 +100,21 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
   if (bf16.size > 0) {
     options.log(`Precision: ${bf16.size} activation tensors stay bf16 between layers; ${bf16Depthwise.size} depthwise layers run bf16_dwconv; ${passThrough.size} pooling/concat layers move bf16; ${promoted.size} convs moved from fp32 to bf16 tactics`);
   }
+}
+
+/**
+ * decideBf16Convs, then decideBf16Blocks; when a block went back to fp32, its neighbours' forms
+ * changed, so the convs are decided again (the alternatives that did not change come from `time`'s
+ * cache). Only the last round's conv decisions are logged.
+ */
+function decideConvsAndBlocks(network: MutableBf16Network, promoted: Map<LoweredLayer, string>, time: TimeAlternatives, options: Bf16ActivationOptions): Bf16Forms {
+  const lines: string[] = [];
+  const forms = decideBf16Convs(network, promoted, bf16Tactics, time, (line) => lines.push(line));
+  if (!options.selectBlock || !decideBf16Blocks(network, promoted, options.selectBlock, time, options.log)) {
+    for (const line of lines) options.log(line);
+    return forms;
+  }
+  return decideBf16Convs(network, promoted, bf16Tactics, time, options.log);
 }
 
 /**

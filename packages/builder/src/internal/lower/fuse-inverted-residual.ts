@@ -13,10 +13,10 @@ export const FUSE_INVERTED_RESIDUAL = 'fuse-inverted-residual';
  * The precision a block runs in: fp32 convs (f32_conv tactics, fp32 tensors), or bf16 ones after
  * keepBf16Activations (bf16_conv 1x1 convs, a bf16_dwconv depthwise conv, bf16 tensors between).
  */
-type Precision = 'fp32' | 'bf16';
+export type Precision = 'fp32' | 'bf16';
 
-/** An NHWC convolution layer, as lowerConv emits it (or keepBf16Activations left it), with its geometry. */
-interface Conv {
+/** An NHWC convolution layer, as lowerConv emits it (or keepBf16Activations left it), with its geometry. @internal */
+export interface Conv {
   layer: LoweredLayer;
   precision: Precision;
   weights: Float32Array;
@@ -85,24 +85,9 @@ const isDepthwise = (c: Conv) => c.group === c.inChannels && c.outChannels === c
  * KILN_DISABLE_PASSES=fuse-inverted-residual skips it.
  */
 export function fuseInvertedResiduals(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, selection: SelectionOptions, note: (line: string) => void): LoweredLayer[] {
-  const producer = new Map<Value, LoweredLayer>();
-  const readers = new Map<Value, number>();
-  for (const layer of layers) {
-    for (const output of layer.outputs) producer.set(output, layer);
-    for (const input of layer.inputs) if (input) readers.set(input, (readers.get(input) ?? 0) + 1);
-  }
-  const privateTo = (value: Value | undefined) => value !== undefined && readers.get(value) === 1 && !graphOutputs.has(value);
   const replaced = new Map<LoweredLayer, LoweredLayer | undefined>();
-  for (const layer of layers) {
-    const project = convOf(layer);
-    if (!project || !isPointwise(project) || project.layer.outputs.length !== 1) continue;
-    // Between the stages of a block: a tensor only the next conv reads, of the block's precision.
-    const between = (value: Value | undefined) => privateTo(value) && value?.dtype === BETWEEN[project.precision];
-    const depthwise = convOf(producer.get(project.layer.inputs[0]!));
-    if (!depthwise || depthwise.precision !== project.precision || !isDepthwise(depthwise) || depthwise.residual || !between(project.layer.inputs[0]) || replaced.has(depthwise.layer)) continue;
-    if (depthwise.outChannels !== project.inChannels) continue;
-    const candidate = convOf(producer.get(depthwise.layer.inputs[0]!));
-    const expand = candidate && candidate.precision === project.precision && isPointwise(candidate) && !candidate.residual && between(depthwise.layer.inputs[0]) && !replaced.has(candidate.layer) && candidate.outChannels === depthwise.inChannels ? candidate : undefined;
+  for (const chain of invertedResidualChains(layers, graphOutputs, replaced, true)) {
+    const { expand, depthwise, project } = chain;
     const fused = fusedLayer(expand, depthwise, project);
     if (!fused || !keepFused(fused, [expand, depthwise, project], selection)) continue;
     replaced.set(project.layer, fused);
@@ -115,6 +100,53 @@ export function fuseInvertedResiduals(layers: readonly LoweredLayer[], graphOutp
     const fused = replaced.get(layer);
     return fused ? [fused] : [];
   });
+}
+
+/** An inverted-residual block's convs: [1x1 expand →] depthwise → 1x1 project. @internal */
+export interface Chain {
+  expand?: Conv;
+  depthwise: Conv;
+  project: Conv;
+}
+
+/**
+ * The inverted-residual chains of `layers`, in layer order, none with a layer of `taken` (the
+ * caller adds a chain's layers as it takes them). Each intermediate tensor is read by the next conv
+ * only and is not a graph output. `fusable`: the convs also have the project conv's precision and
+ * the tensors between them its dtype, as a fused kernel needs; otherwise any mix (for deciding
+ * precisions, before the tensors are narrowed). @internal
+ */
+export function* invertedResidualChains(layers: readonly LoweredLayer[], graphOutputs: ReadonlySet<Value>, taken: { has(layer: LoweredLayer): boolean }, fusable: boolean): Generator<Chain> {
+  const producer = new Map<Value, LoweredLayer>();
+  const readers = new Map<Value, number>();
+  for (const layer of layers) {
+    for (const output of layer.outputs) producer.set(output, layer);
+    for (const input of layer.inputs) if (input) readers.set(input, (readers.get(input) ?? 0) + 1);
+  }
+  const privateTo = (value: Value | undefined) => value !== undefined && readers.get(value) === 1 && !graphOutputs.has(value);
+  for (const layer of layers) {
+    const project = convOf(layer);
+    if (!project || !isPointwise(project) || project.layer.outputs.length !== 1) continue;
+    // Between the stages of a block: a tensor only the next conv reads (of the block's precision).
+    const between = (value: Value | undefined) => privateTo(value) && (!fusable || value?.dtype === BETWEEN[project.precision]);
+    const sameAs = (conv: Conv) => !fusable || conv.precision === project.precision;
+    const depthwise = convOf(producer.get(project.layer.inputs[0]!));
+    if (!depthwise || !sameAs(depthwise) || !isDepthwise(depthwise) || depthwise.residual || !between(project.layer.inputs[0]) || taken.has(depthwise.layer)) continue;
+    if (depthwise.outChannels !== project.inChannels) continue;
+    const candidate = convOf(producer.get(depthwise.layer.inputs[0]!));
+    const expand = candidate && sameAs(candidate) && isPointwise(candidate) && !candidate.residual && between(depthwise.layer.inputs[0]) && !taken.has(candidate.layer) && candidate.outChannels === depthwise.inChannels ? candidate : undefined;
+    yield expand ? { expand, depthwise, project } : { depthwise, project };
+  }
+}
+
+/**
+ * A chain as one fused layer of `precision` (an `f32_mbconv`, or a `bf16_mbconv` on its 1x1
+ * convs' bf16 GEMM variant), its tactic not chosen; undefined when no kernel of that precision
+ * runs it here. @internal
+ */
+export function blockLayer(chain: Chain, precision: Precision): LoweredLayer | undefined {
+  const as = (conv: Conv | undefined) => conv && { ...conv, precision };
+  return fusedLayer(as(chain.expand), as(chain.depthwise)!, as(chain.project)!);
 }
 
 /** The dtype of the expanded and depthwise tensors of a block of each precision. */
@@ -183,25 +215,35 @@ function fusedLayer(expand: Conv | undefined, depthwise: Conv, project: Conv): L
  */
 function keepFused(fused: LoweredLayer, parts: readonly (Conv | undefined)[], selection: SelectionOptions): boolean {
   const family = fused.family;
-  try {
-    selectTactics([fused], { ...selection, progress: undefined });
-  } catch (error) {
-    if (KilnError.isInstance(error)) return false;
-    throw error;
-  }
-  if (!fused.tactic || fused.family !== family) return false;
+  if (!selectFused(fused, selection)) return false;
   if (selection.level === 0) return true;
+  const tactic = fused.tactic!;
   const present = parts.filter((part): part is Conv => part !== undefined);
   const [fusedMs, unfusedMs] =
     family === 'bf16_mbconv'
-      ? timeAlternatives([[[fused, fused.tactic]], present.map((part) => [part.layer, part.layer.tactic!] as const)], selection.optSymbols)
-      : [fused.timings?.[fused.tactic], sumOf(present.map((part) => part.layer.timings?.[part.layer.tactic!]))];
+      ? timeAlternatives([[[fused, tactic]], present.map((part) => [part.layer, part.layer.tactic!] as const)], selection.optSymbols)
+      : [fused.timings?.[tactic], sumOf(present.map((part) => part.layer.timings?.[part.layer.tactic!]))];
   // fp32: picked untimed (one candidate or a timing-cache entry without timings), as at level 0;
   // bf16: its tactic rejected the block.
   if (fusedMs === undefined) return family === 'f32_mbconv';
   if (unfusedMs === undefined) return true;
   selection.log(`Inverted residual ${fused.name}: fused ${fusedMs.toFixed(4)} ms vs unfused ${unfusedMs.toFixed(4)} ms`);
   return fusedMs <= unfusedMs * (family === 'bf16_mbconv' ? BF16_TOLERANCE : 1);
+}
+
+/**
+ * Picks a fused layer's tactic as selectTactics does for every layer (timed above level 0);
+ * false when no kernel of its family takes it. @internal
+ */
+export function selectFused(fused: LoweredLayer, selection: SelectionOptions): boolean {
+  const family = fused.family;
+  try {
+    selectTactics([fused], { ...selection, progress: undefined });
+  } catch (error) {
+    if (KilnError.isInstance(error)) return false;
+    throw error;
+  }
+  return fused.tactic !== undefined && fused.family === family;
 }
 
 /**
