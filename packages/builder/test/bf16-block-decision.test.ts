@@ -37,7 +37,7 @@ async function lowered(): Promise<{ layers: LoweredLayer[]; outputs: Set<never> 
   return { layers: cancelReformats(sinkLayouts(lowerGraph(context.model, context)), outputs), outputs: outputs as Set<never> };
 }
 
-const convs = (layers: LoweredLayer[]) => layers.filter((layer) => layer.type === 'Convolution');
+const convs = (layers: readonly LoweredLayer[]) => layers.filter((layer) => layer.type === 'Convolution');
 
 /**
  * As tactic selection and decideBf16Convs leave them: expand and project on a bf16 tactic
