@@ -86,6 +86,10 @@ const SHAPES: Shape[] = [
   convShape('1x1 K=144 (128 columns in place + a copied tail), 99 rows', 9, 11, 144, 24, 1, 1, 0),
   convShape('3x3 s2 p1 K=216 (padded im2col)', 9, 11, 24, 20, 3, 2, 1),
   convShape('3x3 s1 p1 K=648 (two K blocks)', 6, 7, 72, 33, 3, 1, 1),
+  // AVX512-BF16 reads pairs of a row: an odd K (and odd row stride) copies rows with a zero pair
+  // tail; bf16 im2col rows are zero-padded, so an odd K there is read in place.
+  convShape('1x1 K=37 (odd: rows copied, a zero past K), 41 out', 5, 9, 37, 41, 1, 1, 0),
+  convShape('3x3 s1 p1 K=27 (odd, padded im2col)', 8, 9, 3, 35, 3, 1, 1),
 ];
 
 function convStep(kernel: string, s: Shape, weights: Float32Array, bias: Float32Array, y: DType, residual?: number): Step {

@@ -47,9 +47,9 @@ struct Pointwise {
   const Epilogue* epilogue;
 };
 
-// AMX: bf16_gemm_io__amx (bf16 rows read in place or copied, fp32 rows converted as packed, one
-// rounding on store), as the bf16_conv layers run. Other variants: widen the bf16 operands, run
-// the fp32-boundary GEMM and narrow its output, as their bf16_conv layers do (conv_bf16.cc).
+// Variants with a bf16-io kernel (AMX, AVX512-BF16: bf16 rows read in place or copied, fp32 rows
+// converted once, one rounding on store), as the bf16_conv layers run. The scalar variant: widen
+// the bf16 operands, run the fp32-boundary GEMM and narrow its output, as its bf16_conv layers do.
 void pointwise(const LowpVariant& gemm, const Pointwise& p) {
   lowp_gemm::LowpParams g;
   g.m = p.m, g.n = p.n, g.k = p.k, g.lda = p.k, g.ldc = p.n;
@@ -57,7 +57,7 @@ void pointwise(const LowpVariant& gemm, const Pointwise& p) {
   g.epilogue = *p.epilogue;
   g.epilogue.residual = nullptr;
   g.epilogue.residual_stride = p.n;
-  if (gemm.amx) {
+  if (gemm.io != nullptr) {
     lowp_gemm::Bf16Io io;
     if (p.a.bf16) {
       io.a = static_cast<const uint16_t*>(p.a.data);
@@ -74,7 +74,7 @@ void pointwise(const LowpVariant& gemm, const Pointwise& p) {
     } else if (p.residual.data != nullptr) {
       g.epilogue.residual = static_cast<const float*>(p.residual.data);
     }
-    lowp_gemm::bf16_gemm_io__amx(gemm, g, io, 0, p.m, 0, p.n);
+    gemm.io(gemm, g, io, 0, p.m, 0, p.n);
     return;
   }
   thread_local std::vector<float> a_wide, c_wide, residual_wide;

@@ -3,8 +3,8 @@
 // the input, output and residual each fp32 or bfloat16 (bf16 activations between bf16 layers).
 // f32_mbconv's band scheme: the output is produced in bands of rows; each band's expanded rows
 // (with their halo) and depthwise rows are held as bf16 in small per-thread buffers that stay in
-// cache. The 1x1 convs run on a lowp-gemm bf16 variant (AMX: bf16_gemm_io__amx, bf16 rows in,
-// epilogue rounded once on store), the depthwise rows on bf16-dwconv's row kernels. Every stage
+// cache. The 1x1 convs run on a lowp-gemm bf16 variant (its bf16-io kernel where it has one:
+// bf16 rows in, epilogue rounded once on store), the depthwise rows on bf16-dwconv's row kernels. Every stage
 // rounds to bf16 exactly where the three unfused bf16 layers do, so the output is bit for bit the
 // unfused layers' output. See README.md.
 #pragma once

@@ -71,9 +71,10 @@ void run(const ConvVariant& variant, const ConvShape& shape, const ConvParams& p
 f32_gemm::TileGrid conv_task_grid(const lowp_gemm::LowpVariant& gemm, const ConvShape& shape, int64_t m, int64_t n,
                                   int64_t k, bool direct, int threads);
 
-// run() for a bf16 variant with any bfloat16 tensor (conv_bf16.cc): the AMX variant reads bf16
-// input rows (or bf16 im2col rows) in place and rounds its fp32 epilogue to bf16 on store
-// (lowp_gemm::bf16_gemm_io__amx); other variants widen and narrow around the fp32 path. Either
+// run() for a bf16 variant with any bfloat16 tensor (conv_bf16.cc), and for the AVX512-BF16
+// variants always: variants with a bf16-io kernel (LowpVariant::io: AMX, AVX512-BF16) read bf16
+// input rows (or bf16 im2col rows) in place and round their fp32 epilogue to bf16 on store; the
+// scalar variant widens and narrows around the fp32 path. Either
 // way each output is bit for bit float_to_bf16 of the fp32-path result on the widened tensors.
 void run_bf16_io(const ConvVariant& variant, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
 

@@ -1,7 +1,8 @@
 // bf16_conv with bf16 activations (conv.h, run_bf16_io): the input, output and/or residual stored
-// as bfloat16 between bf16 layers. On AMX the GEMM reads bf16 rows (the input itself for a direct
-// 1x1, else bf16 im2col rows padded to whole 32-steps of K) and rounds its epilogue to bf16; other
-// bf16 variants widen the bf16 tensors, run the fp32 path and narrow its output.
+// as bfloat16 between bf16 layers. With a bf16-io kernel (AMX, AVX512-BF16) the GEMM reads bf16
+// rows (the input itself for a direct 1x1, else bf16 im2col rows padded to whole 32-steps of K)
+// and rounds its epilogue to bf16; the scalar variant widens the bf16 tensors, runs the fp32 path
+// and narrows its output.
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -57,7 +58,7 @@ void im2col_bf16(const ConvShape& s, const uint16_t* input, int64_t g, int64_t m
   }
 }
 
-// Widen the bf16 tensors, run the fp32 path, narrow the output (variants without AMX).
+// Widen the bf16 tensors, run the fp32 path, narrow the output (variants without a bf16-io kernel).
 void run_widened(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
   thread_local std::vector<float> input, output, residual;
   const int64_t in_count = s.batch * s.in_h * s.in_w * s.in_c;
@@ -98,7 +99,7 @@ void run_bf16_io(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
   const lowp_gemm::LowpVariant& gemm = gemm_of(v);
   assert(applies(v, s) && gemm.format == lowp_gemm::Format::kBf16 && p.packed_weights != nullptr);
   assert((p.input != nullptr || p.input_bf16 != nullptr) && (p.output != nullptr || p.output_bf16 != nullptr));
-  if (!gemm.amx) return run_widened(v, s, p, pool);
+  if (gemm.io == nullptr) return run_widened(v, s, p, pool);
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   const int64_t k = s.kernel_h * s.kernel_w * cin_g;
   const int64_t m = s.batch * s.out_h() * s.out_w();
@@ -154,7 +155,7 @@ void run_bf16_io(const ConvVariant& v, const ConvShape& s, const ConvParams& p, 
       gp.epilogue.residual = p.epilogue.residual + first;
       gp.epilogue.residual_stride = s.out_c;
     }
-    lowp_gemm::bf16_gemm_io__amx(gemm, gp, io, 0, rows, n0, std::min(cout_g, n0 + grid.n_chunk));
+    gemm.io(gemm, gp, io, 0, rows, n0, std::min(cout_g, n0 + grid.n_chunk));
   };
   const int64_t tasks = s.groups * tasks_per_group;
   if (pool == nullptr || tasks == 1) {

@@ -25,6 +25,12 @@ struct Bf16Io {
 void bf16_gemm_io__amx(const LowpVariant& variant, const LowpParams& params, const Bf16Io& io, int64_t m0,
                        int64_t m1, int64_t n0, int64_t n1);
 
+// The same on the AVX512-BF16 variant (bf16_gemm_14x32c2__avx512bf16; n0 a multiple of 32):
+// tiles of 14 x 32 read bf16 A rows in place (whole pairs) or convert fp32 ones once, sum over K
+// blocks of variant.kc as bf16_gemm does, and finish each row as above.
+void bf16_gemm_io__avx512bf16(const LowpVariant& variant, const LowpParams& params, const Bf16Io& io, int64_t m0,
+                              int64_t m1, int64_t n0, int64_t n1);
+
 // Row conversions (scalar: float_to_bf16 / bf16_to_float; AVX-512: bit-identical).
 void widen_bf16_row(const uint16_t* x, int64_t n, float* y);
 void narrow_bf16_row(const float* x, int64_t n, uint16_t* y);

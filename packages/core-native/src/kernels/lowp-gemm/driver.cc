@@ -215,13 +215,14 @@ void gemm(const LowpVariant& v, const LowpParams& p, ThreadPool* pool) {
   const int threads = pool != nullptr ? pool->size() : 1;
   const f32_gemm::TileGrid grid = task_grid(v, p, threads);
   const int64_t tasks = grid.m_tasks * grid.n_tasks;
-  // AMX bf16 finishes each 32 x 32 tile in registers (bf16_gemm_io__amx with fp32 A and C).
-  const bool amx_bf16 = v.amx && v.format == Format::kBf16;
+  // bf16 variants with a bf16-io kernel finish each tile in registers from fp32 A and C too
+  // (AMX: bf16_gemm_io__amx; AVX512-BF16: bf16_gemm_io__avx512bf16, which reads A unpacked).
+  const bool io = v.io != nullptr;
   auto run = [&](int64_t task) {
     const int64_t m0 = task / grid.n_tasks * grid.m_chunk, m1 = std::min(p.m, m0 + grid.m_chunk);
     const int64_t n0 = task % grid.n_tasks * grid.n_chunk, n1 = std::min(p.n, n0 + grid.n_chunk);
-    if (amx_bf16) {
-      bf16_gemm_io__amx(v, p, Bf16Io{}, m0, m1, n0, n1);
+    if (io) {
+      v.io(v, p, Bf16Io{}, m0, m1, n0, n1);
     } else {
       gemm_block(v, p, m0, m1, n0, n1);
     }

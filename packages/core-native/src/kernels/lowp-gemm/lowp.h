@@ -77,6 +77,12 @@ struct RowFinish;
 using FusedUkernelFn = void (*)(int64_t kc, const FusedTile& tile, const void* b, int64_t mr, int64_t nr,
                                 const RowFinish& finish);
 
+// bf16 only: C[m0:m1, n0:n1] with bf16 activations (A, C and/or the residual; bf16_io.h).
+struct Bf16Io;
+struct LowpVariant;
+using Bf16IoFn = void (*)(const LowpVariant& variant, const LowpParams& params, const Bf16Io& io, int64_t m0,
+                          int64_t m1, int64_t n0, int64_t n1);
+
 struct LowpVariant {
   const char* name;  // bf16_gemm_14x32__avx512bf16, qu8_gemm_32x32c4__amx, ...
   Isa isa;
@@ -90,6 +96,9 @@ struct LowpVariant {
   f32_gemm::EpilogueRowFn epilogue_row;
   DequantRowFn dequant_row;  // qu8 only
   FusedUkernelFn fused = nullptr;  // qu8 only, optional: the tile finished in registers
+  // bf16 only, optional: bf16 operands read and written as they are (without it, a bf16 operand
+  // is widened to fp32 around gemm_block, and a bf16 C narrowed after it).
+  Bf16IoFn io = nullptr;
 };
 
 // Bytes of pack_b's output (64-byte multiple). For qu8 it includes the int32 column sums and fp32

@@ -2,6 +2,7 @@
 // each format's scalar reference last among its own.
 #include <cstring>
 
+#include "bf16_io.h"
 #include "lowp.h"
 #include "pack.h"
 #include "kernels/f32-gemm/ukernels.h"
@@ -14,12 +15,13 @@ using f32_gemm::f32_epilogue_row__avx2;
 using f32_gemm::f32_epilogue_row__avx512;
 using f32_gemm::f32_epilogue_row__scalar;
 
-// name, isa, format, mr, nr, kc, mc, k_align, amx, pack_a, ukernel, epilogue_row, dequant_row[, fused]
+// name, isa, format, mr, nr, kc, mc, k_align, amx, pack_a, ukernel, epilogue_row, dequant_row[, fused[, io]]
 const LowpVariant kVariants[] = {
     {"bf16_gemm_32x32__amx", Isa::kAmx, Format::kBf16, 32, 32, 512, 256, 32, true,
-     pack_a_bf16_rows__amx, bf16_gemm_32x32__amx, f32_epilogue_row__avx512, nullptr},
+     pack_a_bf16_rows__amx, bf16_gemm_32x32__amx, f32_epilogue_row__avx512, nullptr, nullptr, bf16_gemm_io__amx},
     {"bf16_gemm_14x32c2__avx512bf16", Isa::kAvx512Bf16, Format::kBf16, 14, 32, 256, 700, 2, false,
-     pack_a_bf16_pairs__avx512bf16, bf16_gemm_14x32c2__avx512bf16, f32_epilogue_row__avx512, nullptr},
+     pack_a_bf16_pairs__avx512bf16, bf16_gemm_14x32c2__avx512bf16, f32_epilogue_row__avx512, nullptr, nullptr,
+     bf16_gemm_io__avx512bf16},
     {"bf16_gemm_4x4c2__scalar", Isa::kScalar, Format::kBf16, 4, 4, 256, 256, 2, false,
      pack_a_bf16_pairs, bf16_gemm_4x4c2__scalar, f32_epilogue_row__scalar, nullptr},
     {"f16_gemm_8x32__avx512fp16", Isa::kAvx512Fp16, Format::kF16, 8, 32, 256, 512, 1, false,
