@@ -2,8 +2,9 @@
 // data, so the pool's home ranges give each thread whole entries where there are enough of them;
 // a thread packs the B of an entry the first time one of its tasks needs it and keeps it for its
 // next task of the same B (one packed B per thread: entries sharing a B are neighbours, as are
-// the row blocks of one entry). Each row block then runs lowp-gemm's gemm_block on the packed B:
-// A rounded to bf16 as it is packed, the variant's tiles, fp32 C.
+// the row blocks of one entry). Each row block then runs lowp-gemm's gemm_block on the packed B
+// (A rounded to bf16 as it is packed, the variant's tiles, fp32 C), or on AVX512-BF16 its bf16-io
+// kernel (the same sums, A rows converted once and read unpacked).
 #include "matmul.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstring>
 
 #include "kernels/f32-gemm/scratch.h"
+#include "kernels/lowp-gemm/bf16_io.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln::bf16_matmul {
@@ -77,7 +79,13 @@ void matmul(const MatmulVariant& variant, const lowp_gemm::LowpVariant& gemm, co
     g.packed_b = packed;
     g.c = p.c + entry.c, g.ldc = p.n;
     const int64_t m1 = std::min(p.m, m0 + block_rows);
-    lowp_gemm::gemm_block(gemm, g, m0, m1, 0, p.n);
+    // AVX512-BF16 reads the fp32 A rows unpacked (converted once per block of rows, not scattered
+    // into pair panels); AMX keeps its packed panels here.
+    if (gemm.io != nullptr && !gemm.amx) {
+      gemm.io(gemm, g, lowp_gemm::Bf16Io{}, m0, m1, 0, p.n);
+    } else {
+      lowp_gemm::gemm_block(gemm, g, m0, m1, 0, p.n);
+    }
     // alpha on the finished fp32 sums, over the block's rows at once (contiguous: ldc = N) while
     // they are in cache. Cheaper than the epilogue's per-tile pass, which reads each tile back
     // right after the tile store (about 2x the cost on AMX).
