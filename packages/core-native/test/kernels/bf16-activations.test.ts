@@ -90,6 +90,7 @@ const SHAPES: Shape[] = [
   // tail; bf16 im2col rows are zero-padded, so an odd K there is read in place.
   convShape('1x1 K=37 (odd: rows copied, a zero past K), 41 out', 5, 9, 37, 41, 1, 1, 0),
   convShape('3x3 s1 p1 K=27 (odd, padded im2col)', 8, 9, 3, 35, 3, 1, 1),
+  convShape('1x1 K=1024 (AVX512-BF16: blocks of 126 rows, 4 K blocks), 300 rows', 15, 20, 1024, 40, 1, 1, 0),
 ];
 
 function convStep(kernel: string, s: Shape, weights: Float32Array, bias: Float32Array, y: DType, residual?: number): Step {

@@ -32,7 +32,8 @@ inline int32_t pair_at(const int32_t* p) {
 constexpr int kMr = 14;
 constexpr int64_t kNr = 32;
 
-// Rows of bf16 A converted or copied per block (their buffer stays in L2 next to the B panels).
+// Rows of bf16 A per block (read in place, converted or copied): they stay in L2 next to the B
+// panels.
 constexpr int64_t kBlockBytes = 256 * 1024;
 
 // sums[MR][32] (+)= A[MR rows][pairs] · B[pairs][32]: row i's pair p is the dword at
@@ -112,7 +113,8 @@ void bf16_gemm_io__avx512bf16(const LowpVariant& v, const LowpParams& p, const B
   const int64_t kpad = (p.k + 1) / 2 * 2;
   // In place: whole pairs at even offsets (an odd row stride would split them).
   const bool in_place = io.a != nullptr && p.lda % 2 == 0 && (p.k % 2 == 0 || io.a_padded);
-  const int64_t block_rows = in_place ? m1 - m0 : std::max<int64_t>(kMr, kBlockBytes / (kpad * 2) / kMr * kMr);
+  // Blocks of rows whose bf16 A stays in L2 while every B panel runs over them.
+  const int64_t block_rows = std::max<int64_t>(kMr, kBlockBytes / (kpad * 2) / kMr * kMr);
   uint16_t* buffer = in_place ? nullptr
                               : reinterpret_cast<uint16_t*>(f32_gemm::thread_scratch(
                                     static_cast<size_t>((std::min(block_rows, m1 - m0) * kpad + 1) / 2), 0));
@@ -132,7 +134,8 @@ void bf16_gemm_io__avx512bf16(const LowpVariant& v, const LowpParams& p, const B
       }
       a = buffer, lda = kpad;
     }
-    // Tiles of equal height (as gemm_block's in-place tiles): 50 rows run as 13 + 13 + 12 + 12.
+    // Tiles of equal height (as f32-gemm's in-place tiles): 50 rows run as 13 + 13 + 13 + 11, not
+    // 14 + 14 + 14 + 8.
     const int64_t tiles = (b1 - b0 + kMr - 1) / kMr, height = (b1 - b0 + tiles - 1) / tiles;
     for (int64_t jc = n0; jc < n1; jc += kNr) {
       const int64_t nb = std::min<int64_t>(kNr, n1 - jc);
