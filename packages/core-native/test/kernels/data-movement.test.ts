@@ -153,7 +153,10 @@ describe('data movement and pooling', () => {
     const x = randomFloats(60, random);
     const y = runLayer({ kernel: 'f32_reduce_sum__scalar', inputs: [{ data: x, shape }], output: { shape: [4] }, params: [0, 2] }) as Float32Array;
     const expected = new Float32Array(4);
-    for (let i = 0; i < 60; i++) expected[unravel(i, shape)[1]!]! += x[i]!;
+    for (let i = 0; i < 60; i++) {
+      const j = unravel(i, shape)[1]!;
+      expected[j] = expected[j]! + x[i]!;
+    }
     expectClose(y, expected, 'reduce_sum axes 0,2', 1e-5, 1e-5);
   });
 });
