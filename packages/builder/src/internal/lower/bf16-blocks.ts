@@ -1,4 +1,4 @@
-import { type Bf16Forms, type Bf16Network, bf16Forms, formKey, isBf16Conv, type LayerForm, tacticIn, type TimeAlternatives } from './bf16-forms.js';
+import { type Bf16Forms, type Bf16Network, bf16Forms, changedLayers, isBf16Conv, type LayerForm, tacticIn, type TimeAlternatives } from './bf16-forms.js';
 import { blockLayer, type Chain, invertedResidualChains } from './fuse-inverted-residual.js';
 import type { LoweredLayer } from './types.js';
 
@@ -44,11 +44,7 @@ export function decideBf16Blocks(network: MutableBf16Network, promoted: Map<Lowe
     if (!fp32Block || !select(fp32Block)) continue;
     const bf16Block = isBf16Chain(chain, parts, now) ? blockLayer(chain, 'bf16') : undefined;
     const fusedBf16 = bf16Block && select(bf16Block) ? bf16Block : undefined;
-    const neighbours = network.layers.filter((layer) => {
-      if (parts.includes(layer) || layer.family === 'x_concat') return false;
-      const [narrowTactic, wideTactic] = [tacticIn(network, now, layer), tacticIn(wideNetwork, wide, layer)];
-      return narrowTactic !== undefined && wideTactic !== undefined && formKey(layer, narrowTactic, now.bf16) !== formKey(layer, wideTactic, wide.bf16);
-    });
+    const neighbours = changedLayers(network.layers, parts, [network, now], [wideNetwork, wide]);
     const steps = (forms: Bf16Forms, within: Bf16Network, block: LoweredLayer | undefined): LayerForm[] =>
       network.layers.flatMap((layer) => {
         if (neighbours.includes(layer)) return [{ layer, tactic: tacticIn(within, forms, layer)!, bf16: forms.bf16 }];

@@ -103,11 +103,7 @@ export function timeJointly(network: Bf16Network, conv: LoweredLayer, bf16Tactic
     }
   };
   const [narrow, wide] = [formsWith(bf16Tactics[0]), formsWith(fp32Tactic)];
-  const neighbours = network.layers.filter((layer) => {
-    if (layer === conv || layer.family === 'x_concat') return false;
-    const [narrowTactic, wideTactic] = [tacticIn(network, narrow, layer), tacticIn(network, wide, layer)];
-    return narrowTactic !== undefined && wideTactic !== undefined && formKey(layer, narrowTactic, narrow.bf16) !== formKey(layer, wideTactic, wide.bf16);
-  });
+  const neighbours = changedLayers(network.layers, [conv], [network, narrow], [network, wide]);
   const steps = (forms: Bf16Forms, tactic: string) =>
     network.layers.filter((layer) => layer === conv || neighbours.includes(layer)).map((layer) => ({ layer, tactic: layer === conv ? tactic : tacticIn(network, forms, layer)!, bf16: forms.bf16 }));
   // An NCHW stem's bf16 tactics write bf16: they run only where its output stays bf16.
@@ -117,6 +113,20 @@ export function timeJointly(network: Bf16Network, conv: LoweredLayer, bf16Tactic
   const fp32Ms = times.at(-1) ?? Number.POSITIVE_INFINITY;
   const best = tactics.map((tactic, i) => [tactic, times[i]] as const).filter((entry): entry is readonly [string, number] => entry[1] !== undefined).sort((a, b) => a[1] - b[1])[0];
   return { ...(best ? { tactic: best[0] } : {}), bf16Ms: best?.[1] ?? Number.POSITIVE_INFINITY, fp32Ms, neighbours };
+}
+
+/**
+ * The layers other than `deciding` whose form (tactic, bf16 tensors) differs between two choices,
+ * each given as the network and the forms it runs with; a layer with no tactic in either is left
+ * out, and so are Concats (eliminateConcats makes the fire-module Concats views that move nothing
+ * in either precision). @internal
+ */
+export function changedLayers(layers: readonly LoweredLayer[], deciding: readonly LoweredLayer[], a: readonly [Bf16Network, Bf16Forms], b: readonly [Bf16Network, Bf16Forms]): LoweredLayer[] {
+  return layers.filter((layer) => {
+    if (deciding.includes(layer) || layer.family === 'x_concat') return false;
+    const [tacticA, tacticB] = [tacticIn(a[0], a[1], layer), tacticIn(b[0], b[1], layer)];
+    return tacticA !== undefined && tacticB !== undefined && formKey(layer, tacticA, a[1].bf16) !== formKey(layer, tacticB, b[1].bf16);
+  });
 }
 
 /**

@@ -79,9 +79,7 @@ void matmul(const MatmulVariant& variant, const lowp_gemm::LowpVariant& gemm, co
     g.packed_b = packed;
     g.c = p.c + entry.c, g.ldc = p.n;
     const int64_t m1 = std::min(p.m, m0 + block_rows);
-    // AVX512-BF16 reads the fp32 A rows unpacked (converted once per block of rows, not scattered
-    // into pair panels); AMX keeps its packed panels here.
-    if (gemm.io != nullptr && !gemm.amx) {
+    if (lowp_gemm::io_for_fp32(gemm)) {
       gemm.io(gemm, g, lowp_gemm::Bf16Io{}, m0, m1, 0, p.n);
     } else {
       lowp_gemm::gemm_block(gemm, g, m0, m1, 0, p.n);

@@ -11,6 +11,7 @@
 #include "conv_1x1_small_k.h"
 #include "kernels/f32-conv/conv-gemm.h"
 #include "kernels/f32-gemm/scratch.h"
+#include "kernels/lowp-gemm/bf16_io.h"
 #include "kernels/lowp-gemm/pack.h"
 #include "runtime/thread_pool.h"
 
@@ -232,9 +233,7 @@ void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const 
 
 void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
   if (p.input_bf16 != nullptr || p.output_bf16 != nullptr || p.residual_bf16 != nullptr) return run_bf16_io(v, s, p, pool);
-  // AVX512-BF16 reads fp32 A rows unpacked too (converted once per block of rows, not scattered
-  // into pair panels); AMX keeps its packed panels here.
-  if (gemm_of(v).io != nullptr && !gemm_of(v).amx) return run_bf16_io(v, s, p, pool);
+  if (lowp_gemm::io_for_fp32(gemm_of(v))) return run_bf16_io(v, s, p, pool);
   assert(applies(v, s) && (p.input != nullptr || p.input_u8 != nullptr) && p.packed_weights != nullptr &&
          (p.output != nullptr || p.output_u8 != nullptr) && (p.output_stride == 0 || p.output_stride >= s.out_c));
   const LowpVariant& gemm = gemm_of(v);

@@ -54,6 +54,15 @@ inline void bf16_store_32_cvt(__mmask16 lo_lanes, __mmask16 hi_lanes, uint16_t* 
   const __mmask32 lanes = static_cast<__mmask32>(lo_lanes) | (static_cast<__mmask32>(hi_lanes) << 16);
   _mm512_mask_storeu_epi16(p, lanes, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)));
 }
+
+// Up to 32 floats of an A row (`count` of them, zero past it) rounded to bf16 as the A operands
+// of the AVX512-BF16 GEMM are: vcvtne2ps2bf16 (nearest even, subnormals flushed; vdpbf16ps reads
+// a subnormal as zero anyway). Value i in 16-bit lane i.
+inline __m512i bf16_convert_32(const float* x, int64_t count) {
+  const __mmask16 lo = count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
+  const __mmask16 hi = count >= 32 ? __mmask16(0xFFFF) : count <= 16 ? __mmask16(0) : __mmask16((1u << (count - 16)) - 1);
+  return reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(hi, x + 16), _mm512_maskz_loadu_ps(lo, x)));
+}
 #endif
 
 inline __mmask16 lanes_16(int64_t left) {

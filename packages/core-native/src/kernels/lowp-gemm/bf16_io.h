@@ -31,6 +31,12 @@ void bf16_gemm_io__amx(const LowpVariant& variant, const LowpParams& params, con
 void bf16_gemm_io__avx512bf16(const LowpVariant& variant, const LowpParams& params, const Bf16Io& io, int64_t m0,
                               int64_t m1, int64_t n0, int64_t n1);
 
+// Whether a conv or MatMul with fp32 A runs `variant`'s bf16-io kernel rather than gemm_block:
+// AVX512-BF16 reads fp32 A rows converted once per block of rows (gemm_block would scatter them
+// into pair panels one dword at a time); AMX keeps its packed panels there (its gemm() takes the
+// bf16-io kernel for fp32 A and C either way).
+inline bool io_for_fp32(const LowpVariant& variant) { return variant.io != nullptr && !variant.amx; }
+
 // Row conversions (scalar: float_to_bf16 / bf16_to_float; AVX-512: bit-identical).
 void widen_bf16_row(const uint16_t* x, int64_t n, float* y);
 void narrow_bf16_row(const float* x, int64_t n, uint16_t* y);

@@ -83,11 +83,9 @@ void accumulate_rows(int64_t mr, int64_t pairs, const int32_t* a, int64_t lda, c
 // fp32 row -> bf16 row of `kpad` values (zero past k), rounded as the A packer rounds.
 void convert_row(const float* x, int64_t k, int64_t kpad, uint16_t* y) {
   for (int64_t k0 = 0; k0 < kpad; k0 += 32) {
-    const __mmask16 m0 = lanes_16(k - k0), m1 = lanes_16(k - k0 - 16);
-    const __m512bh packed = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, x + k0 + 16), _mm512_maskz_loadu_ps(m0, x + k0));
     const int64_t left = kpad - k0;
     const __mmask32 store = left >= 32 ? ~__mmask32(0) : __mmask32((1u << left) - 1);
-    _mm512_mask_storeu_epi16(y + k0, store, (__m512i)packed);
+    _mm512_mask_storeu_epi16(y + k0, store, bf16_convert_32(x + k0, k - k0));
   }
 }
 

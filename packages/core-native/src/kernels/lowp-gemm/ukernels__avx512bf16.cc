@@ -8,6 +8,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "bf16_avx512.h"
 #include "lowp.h"
 #include "pack.h"
 #include "tile__avx512.h"
@@ -43,13 +44,6 @@ void bf16_ukernel(int64_t kc, const uint16_t* a, const uint16_t* b, float* c, in
   store_f32<MR>(acc, c, ldc, mr, nr, accumulate);
 }
 
-// Converts up to 32 floats of one A row (k0..k0+count) into `out` as bf16.
-void convert_bf16(const float* src, int64_t count, uint16_t* out) {
-  const __mmask16 m0 = tail_mask(count), m1 = tail_mask(count - 16);
-  const __m512bh packed = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, src + 16), _mm512_maskz_loadu_ps(m0, src));
-  _mm512_storeu_si512(out, (__m512i)packed);  // low half from the first 16
-}
-
 }  // namespace
 
 void bf16_gemm_14x32c2__avx512bf16(int64_t kc, const void* a, const void* b, void* c, int64_t ldc,
@@ -72,7 +66,7 @@ void pack_a_bf16_pairs__avx512bf16(const float* a, int64_t lda, int64_t rows, in
       const int64_t row = p * mr + i;
       for (int64_t k0 = 0; k0 < 2 * pairs; k0 += 32) {
         const int64_t count = row < rows ? std::min<int64_t>(32, k - k0) : 0;
-        convert_bf16(a + row * lda + k0, count, converted);
+        _mm512_store_si512(converted, bf16_convert_32(a + row * lda + k0, count));
         const int64_t n_pairs = std::min<int64_t>(16, pairs - k0 / 2);
         for (int64_t q = 0; q < n_pairs; ++q) {
           uint32_t pair;
