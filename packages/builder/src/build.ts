@@ -68,7 +68,11 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   const cpu = `${maxIsa()}:${Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(',')}`;
   const cacheRead = config.timingCacheFile ? TimingCache.read(config.timingCacheFile, version(), cpu) : undefined;
   if (cacheRead?.note) log(cacheRead.note);
-  const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache: cacheRead?.cache, log };
+  // Without a cache file the build still keeps its timings in memory, as TensorRT's builder does:
+  // layers of the same signature (bert's encoder layers, a block retimed after a precision
+  // decision) are timed once and take the same tactic.
+  const cache = cacheRead?.cache ?? new TimingCache(version(), cpu);
+  const selection = { level: config.builderOptimizationLevel, optSymbols: bindProfile(graph, profiles[0]!, 'opt'), cache, log };
   selectTactics(layers, { ...selection, progress: (done: number, total: number, layer?: string) => progress('tactics', done, total, layer) });
   revisitNchwConvs(layers, (some) => selectTactics(some, selection), log);
   timeInt8Forms(layers, graphOutputs, (some) => selectTactics(some, selection), log);

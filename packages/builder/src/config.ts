@@ -78,7 +78,7 @@ export class BuilderConfig {
   private level = 3;
   /** Largest activation arena the engine may use, in bytes (the build fails above it). */
   memoryPoolLimit: number | undefined = undefined;
-  /** Where to read and write the timing cache; none when undefined. */
+  /** Where to read and write the timing cache; when undefined the timings last only for this build. */
   timingCacheFile: string | undefined = undefined;
   profilingVerbosity: ProfilingVerbosity = 'layer_names_only';
   /** Threads to time tactics with (use the thread count you will run with). */

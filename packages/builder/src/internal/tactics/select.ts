@@ -56,7 +56,8 @@ export function selectTactics(layers: readonly LoweredLayer[], options: Selectio
     if (cached && candidates.includes(cached.tactic)) {
       layer.tactic = cached.tactic;
       layer.timings = cached.candidates;
-      options.log(`Tactic: ${layer.name} → ${layer.tactic} (timing cache, ${cached.ms.toFixed(4)} ms)`);
+      const source = options.cache?.timedThisBuild(signature) ? 'timed earlier in this build for the same signature' : 'timing cache';
+      options.log(`Tactic: ${layer.name} → ${layer.tactic} (${source}, ${cached.ms.toFixed(4)} ms)`);
       continue;
     }
     const timings = timeTactics(layer, candidates, options.optSymbols, options.level >= 4 ? 15 : 5);

@@ -30,6 +30,7 @@ interface TimingCacheFile {
 
 export class TimingCache {
   private readonly entries = new Map<string, TimingEntry>();
+  private readonly timedHere = new Set<string>();
   hits = 0;
   misses = 0;
 
@@ -60,6 +61,12 @@ export class TimingCache {
 
   set(signature: string, entry: TimingEntry): void {
     this.entries.set(signature, entry);
+    this.timedHere.add(signature);
+  }
+
+  /** Whether the entry was timed during this build (else it came from the file). */
+  timedThisBuild(signature: string): boolean {
+    return this.timedHere.has(signature);
   }
 
   get size(): number {
