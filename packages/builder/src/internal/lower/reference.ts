@@ -1,4 +1,5 @@
 import { Constant, Graph, Model, Node, type Value, Variable, save } from '@kiln/onnx-tools';
+import { STANDARD_OPSET, standardNodes } from './standard-nodes.js';
 import type { LoweredLayer } from './types.js';
 
 /**
@@ -42,10 +43,18 @@ export function referenceModel(node: Node, opsetImports: ReadonlyMap<string, num
   for (const implicit of node.implicitInputs()) copy(implicit);
   const outputs = node.outputs.map((value) => (value === undefined ? undefined : new Variable(value.name, value.dtype, value.shape)));
   const twin = new Node({ op: node.op, name: node.name, domain: node.domain, inputs, outputs, attributes: new Map(node.attributes) });
-  graph.addNode(twin);
+  // A Kiln node (a fusion whose native lowering did not apply) goes as the standard nodes it
+  // stands for: the reference evaluator knows only ONNX's ops.
+  const standard = standardNodes(twin, graph);
+  if (standard === undefined) graph.addNode(twin);
   graph.outputs = outputs.filter((value): value is Variable => value !== undefined);
   const model = new Model(graph);
   for (const [domain, version] of opsetImports) model.opsetImports.set(domain, version);
+  if (standard !== undefined) {
+    const opset = Math.max(model.opset('') ?? 1, STANDARD_OPSET);
+    model.opsetImports.delete('ai.onnx');
+    model.opsetImports.set('', opset);
+  }
   model.producerName = 'kiln';
   return save(model);
 }
