@@ -11,7 +11,7 @@ import { fuseLayerNorm } from './passes/fuse/fuse-layernorm.js';
 import { fuseMatmulScale } from './passes/fuse/fuse-matmul-scale.js';
 import { fuseResidualAdd } from './passes/fuse/fuse-residual-add.js';
 import { fuseSoftmax } from './passes/fuse/fuse-softmax.js';
-import { conv1dAsConv2d } from './passes/shuffle/conv1d-as-conv2d.js';
+import { lift1d } from './passes/shuffle/lift-1d.js';
 import { foldShuffles } from './passes/shuffle/fold-shuffles.js';
 import { foldQdq } from './passes/quantize/fold-qdq.js';
 import type { Pass, PassContext } from './internal/pass.js';
@@ -42,8 +42,8 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: fuseMatmulScale, minLevel: 0 },
   // After the epilogues are complete: branches must agree on them to share one wider layer.
   { pass: fuseHorizontal, minLevel: 0 },
-  // After every fusion: the fused 1-D convolution is what goes 2-D.
-  { pass: conv1dAsConv2d, minLevel: 0 },
+  // After every fusion: the fused 1-D convolution is what goes 2-D (with the 1-D pools).
+  { pass: lift1d, minLevel: 0 },
   { pass: eliminateDeadNodes, minLevel: 0 },
 ];
 

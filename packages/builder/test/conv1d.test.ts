@@ -5,7 +5,7 @@ import { buildEngine } from '../src/index.js';
 import { closeTo, randomFloat } from './helpers.js';
 
 /**
- * 1-D convolutions run as 2-D ones over a height of 1 (conv1d-as-conv2d): native kernels, the
+ * 1-D convolutions and pools run as 2-D ones over a height of 1 (lift-1d): native kernels, the
  * reference evaluator's results.
  */
 function conv1dNetwork(opset: number): Model {
@@ -21,22 +21,25 @@ function conv1dNetwork(opset: number): Model {
   y = g.layer('Relu', [g.layer('Add', [g.layer('Conv', [y, g.constant(randomFloat([8, 8, 3], 3, 0.3))], { pads: [1, 1] }), y])]);
   y = g.layer('Conv', [y, g.constant(randomFloat([12, 8, 3], 4, 0.3)), g.constant(randomFloat([12], 5))], { strides: [2], dilations: [2], pads: [1, 3] });
   y = g.layer('Sigmoid', [g.layer('Conv', [y, g.constant(randomFloat([12, 1, 3], 6, 0.5))], { group: 12, pads: [1, 1] })]);
+  y = g.layer('MaxPool', [y], { kernel_shape: [3], strides: [2], pads: [1, 1] });
+  y = g.layer('AveragePool', [g.layer('Conv', [y, g.constant(randomFloat([12, 12, 1], 8, 0.3))])], { kernel_shape: [2], strides: [2] });
   g.output(y);
+  g.output(g.layer('GlobalAveragePool', [y]));
   return g.toModel({ opset });
 }
 
-describe('Conv1d', () => {
+describe('1-D convolutions and pools', () => {
   for (const opset of [11, 17]) {
-    it(`runs on native convolution kernels and matches the reference evaluator (opset ${opset})`, async () => {
+    it(`runs on native convolution and pooling kernels and matches the reference evaluator (opset ${opset})`, async () => {
       const model = conv1dNetwork(opset);
       const log: string[] = [];
       const engine = new Runtime().deserializeEngine(await buildEngine(save(model), { log: (line) => log.push(line) }));
       const layers = engine.inspect().layers;
       expect(layers.filter((layer) => layer.tactic === 'reference')).toEqual([]);
-      expect(layers.filter((layer) => layer.type === 'Convolution').length).toBe(4);
-      expect(log.filter((line) => line.startsWith('Conv1d as Conv2d')).length).toBe(4);
-      // Between the convolutions the tensors stay NHWC: one reformat in, one per 3-D reader out.
-      expect(layers.filter((layer) => layer.type === 'Reformat').length).toBeLessThanOrEqual(3);
+      expect(layers.filter((layer) => layer.type === 'Convolution').length).toBe(5);
+      expect(log.filter((line) => line.startsWith('1-D as 2-D')).length).toBe(8);
+      // Between the lifted layers the tensors stay NHWC: one reformat in, one per 3-D reader out.
+      expect(layers.filter((layer) => layer.type === 'Reformat').length).toBeLessThanOrEqual(4);
       const feeds = { x: randomFloat([2, 6, 40], 7) };
       const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
       for (const name of Object.keys(theirs)) {
