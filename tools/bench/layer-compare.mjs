@@ -6,8 +6,8 @@
 // joins them with " + "; onnxruntime keeps the first node's name for its fusions, sometimes with a
 // suffix). onnxruntime's own nodes (layout reorders, nodes it renamed) are listed apart.
 //
-//   node tools/bench/layer-compare.mjs [--case='mobilenet_v2 batch 1'] [--threads=1]
-//     [--iterations=50] [--bf16] [--top=30]
+//   node tools/bench/layer-compare.mjs [--case='mobilenet_v2 batch 1' | --model=FILE.onnx]
+//     [--threads=1] [--iterations=50] [--bf16] [--top=30]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,8 +27,15 @@ const caseName = String(args.get('case') ?? 'mobilenet_v2 batch 1');
 const threads = Number(args.get('threads') ?? 1);
 const iterations = Number(args.get('iterations') ?? 50);
 const top = Number(args.get('top') ?? 30);
-const benchCase = benchCases(shared).find((c) => c.name === caseName);
+const benchCase = args.has('model') ? await modelCase(String(args.get('model'))) : benchCases(shared).find((c) => c.name === caseName);
 if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
+
+/** A case for any ONNX file with static input shapes (--model=FILE), e.g. a zoo model. */
+async function modelCase(file) {
+  const inputs = (await load(file)).graph.inputs.map((input) => ({ name: input.name, dtype: input.dtype, shape: input.shape }));
+  if (inputs.some((input) => !input.shape?.every((dim) => typeof dim === 'number'))) throw new Error(`${file}: --model needs static input shapes`);
+  return { name: path.basename(file), file, model: { inputs }, shapes: Object.fromEntries(inputs.map((input) => [input.name, input.shape])) };
+}
 
 const feeds = makeInputs(benchCase.model, benchCase.shapes);
 const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });
@@ -102,7 +109,7 @@ for (const [name, ms] of ortFastest) {
 
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-console.log(`${caseName}, ${threads} thread(s)${args.has('bf16') ? ', Kiln bf16' : ''}, ${iterations} interleaved runs`);
+console.log(`${benchCase.name}, ${threads} thread(s)${args.has('bf16') ? ', Kiln bf16' : ''}, ${iterations} interleaved runs`);
 console.log(`run medians: Kiln ${median(totals.kiln).toFixed(3)} ms, onnxruntime ${median(totals.ort).toFixed(3)} ms (both profiling)`);
 console.log(`sum of minima: Kiln ${sum(kilnFastest).toFixed(3)} ms, onnxruntime ${sum([...ortFastest.values()]).toFixed(3)} ms`);
 console.log('\nKiln ms  ORT ms  ORT-Kiln  tactic  layer');

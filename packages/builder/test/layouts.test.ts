@@ -1,7 +1,7 @@
-import { type Tensor, evaluate, load, save } from '@kiln/onnx-tools';
+import { GraphBuilder, type Tensor, evaluate, load, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { describe, expect, it } from 'vitest';
-import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
+import { BuilderConfig, NetworkDefinition, buildEngine, buildSerializedNetwork } from '../src/index.js';
 import { closeTo, randomFloat } from './helpers.js';
 
 /** A squeezenet-style fire module: conv → max pool → squeeze → two expands → concat → pools. */
@@ -42,6 +42,43 @@ describe('layout sinking', () => {
       const feeds: Record<string, Tensor> = { image: randomFloat([batch, 3, 17, 17], 200 + batch) };
       const [mine, theirs] = [await context.run(feeds), await evaluate(await load(save(network.model)), feeds)];
       const result = closeTo(mine.features!, theirs.features!, 1e-5, 1e-4);
+      expect(result.ok, result.message).toBe(true);
+    }
+  });
+
+  it('keeps elementwise layers between convolutions in NHWC: gates, constants of every broadcast shape', async () => {
+    const g = new GraphBuilder('gates');
+    const x = g.input('x', 'float32', ['N', 6, 9, 7]);
+    const conv = (input: typeof x, cin: number, cout: number, seed: number) =>
+      g.layer('Conv', [input, g.constant(randomFloat([cout, cin, 1, 1], seed, 0.5)), g.constant(randomFloat([cout], seed + 1))]);
+    let y = g.layer('Relu', [conv(x, 6, 8, 1)]);
+    // Squeeze-and-excitation: the gate is per channel ([N, 8, 1, 1]).
+    const gate = g.layer('Sigmoid', [conv(g.layer('Relu', [conv(g.layer('GlobalAveragePool', [y]), 8, 4, 3)]), 4, 8, 5)]);
+    y = g.layer('Mul', [y, gate]);
+    // Constants broadcast as [C, 1, 1], [1, C, 1, 1], [W], [H, W], one value; a standalone unary.
+    y = g.layer('Mul', [conv(y, 8, 8, 7), g.constant(randomFloat([8, 1, 1], 9))]);
+    y = g.layer('Sub', [g.constant(randomFloat([1, 8, 1, 1], 10)), y]);
+    y = g.layer('Add', [y, g.constant(randomFloat([7], 11))]);
+    y = g.layer('Div', [y, g.layer('Add', [g.constant(randomFloat([9, 7], 12, 0.5)), g.floats([2], [])])]);
+    y = g.layer('Tanh', [g.layer('Max', [y, g.floats([-0.25], [])])]);
+    // Two NHWC tensors.
+    y = g.layer('Mul', [conv(y, 8, 8, 13), conv(y, 8, 8, 15)]);
+    g.output(conv(y, 8, 3, 17));
+    const model = g.toModel({ opset: 17 });
+    const engine = new Runtime().deserializeEngine(await buildEngine(save(model), { minShapes: { x: [1, 6, 9, 7] }, optShapes: { x: [2, 6, 9, 7] }, maxShapes: { x: [2, 6, 9, 7] } }));
+    const layers = engine.inspect().layers;
+    const elementwise = layers.filter((layer) => layer.type === 'ElementWise' || layer.type === 'Activation');
+    expect(elementwise.length).toBeGreaterThanOrEqual(6);
+    // Every elementwise layer works on NHWC tensors ([N, H, W, C], or [N, 1, 1, C] for the gate).
+    for (const layer of elementwise) expect([7, 1]).toContain(layer.outputs[0]!.dims[2]);
+    // Full-size reformats: the input and the output only (per-channel ones move C values).
+    const big = layers.filter((layer) => layer.type === 'Reformat' && layer.outputs[0]!.dims.slice(1).reduce((a, b) => Number(a) * Number(b), 1) > 8);
+    expect(big).toHaveLength(2);
+    for (const batch of [1, 2]) {
+      const feeds: Record<string, Tensor> = { x: randomFloat([batch, 6, 9, 7], 300 + batch) };
+      const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
+      const name = engine.outputs[0]!.name;
+      const result = closeTo(mine[name]!, theirs[name]!, 1e-5, 1e-4);
       expect(result.ok, result.message).toBe(true);
     }
   });

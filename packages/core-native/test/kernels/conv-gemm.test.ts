@@ -98,6 +98,27 @@ describe('f32_conv through the executor', () => {
     });
   });
 
+  it('narrow outputs (1, 3, 5 channels): each activation on every variant, with and without bias and residual', () => {
+    // Rows of a narrow output lie back to back; the exp-based activations then run once per tile.
+    const random = rng(91);
+    for (const oc of [1, 3, 5]) {
+      for (const c of [conv({ h: 6, w: 9, c: 7, oc, kh: 1, kw: 1 }), conv({ h: 7, w: 8, c: 4, oc, kh: 3, kw: 3, pads: [1, 1, 1, 1] })]) {
+        const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
+        const w = randomFloats(c.oc * c.c * c.kh * c.kw, random, -1, 1);
+        const out = convOut(c);
+        for (const variant of runnable.filter((name) => expectedToApply(name, c))) {
+          ACTIVATIONS.forEach((step, index) => {
+            const bias = index % 2 === 0 ? randomFloats(oc, random, -1, 1) : undefined;
+            const residual = index % 3 === 0 ? randomFloats(out.reduce((a, b) => a * b, 1), random, -1, 1) : undefined;
+            const packed = packWeights(variant, convShape(c), w);
+            const { y } = runPacked({ kernel: variant, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed, bias, residual, outShape: out, params: convParams(c, bias !== undefined, residual !== undefined), epilogue: [step] });
+            expectClose(y, convReference(c, x, w, bias, residual, step), `Conv ${c.kh}x${c.kw} oc=${oc} ${variant} ${step.op}`, 2e-4, 2e-4);
+          });
+        }
+      }
+    }
+  });
+
   it('fuses each activation (family name f32_conv, bias and residual)', () => {
     const c = CONV_CASES[2]![1];
     const random = rng(77);
@@ -181,6 +202,24 @@ describe('f32_gemm through the executor', () => {
         expectClose(y, gemmReference(m, k, n, a, b, transB, bias, residual, step), `Gemm ${m}x${k}x${n} ${variant} ${step.op} transB=${transB}`, 3e-4, 3e-4);
       });
     });
+  });
+
+  it('narrow outputs (N = 1, 3, 5): each activation on every variant, with and without bias and residual', () => {
+    const random = rng(92);
+    const [m, k] = [45, 19];
+    for (const n of [1, 3, 5]) {
+      const a = randomFloats(m * k, random, -1, 1);
+      const b = randomFloats(k * n, random, -1, 1);
+      for (const variant of runnable) {
+        ACTIVATIONS.forEach((step, index) => {
+          const bias = index % 2 === 0 ? randomFloats(n, random, -1, 1) : undefined;
+          const residual = index % 3 === 0 ? randomFloats(m * n, random, -1, 1) : undefined;
+          const packed = packWeights(variant, [k, n, 0], b);
+          const { y } = runPacked({ kernel: variant, x: { data: a, shape: [m, k] }, packed, bias, residual, outShape: [m, n], params: [k, n, bias ? 1 : 0, residual ? 1 : 0], epilogue: [step] });
+          expectClose(y, gemmReference(m, k, n, a, b, false, bias, residual, step), `Gemm ${m}x${k}x${n} ${variant} ${step.op}`, 3e-4, 3e-4);
+        });
+      }
+    }
   });
 
   it('family name f32_gemm resolves to the first runnable variant, each activation', () => {

@@ -1,4 +1,4 @@
-import type { Value } from '@kiln/onnx-tools';
+import { Constant, type Value } from '@kiln/onnx-tools';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, transpose, variable } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
@@ -8,6 +8,12 @@ import type { LoweredLayer } from './types.js';
  * NHWC→NCHW Reformats runs in NHWC on those Reformats' inputs instead, and a single Reformat
  * moves after it. cancelReformats then drops the pairs this leaves back to back, so
  * conv → pool → concat → conv chains (squeezenet's fire modules) stay NHWC end to end.
+ *
+ * Elementwise layers (f32_vunary, f32_vbinary_*) sink too when an input comes out of such a
+ * Reformat and every other input is cheap to have in NHWC: another such Reformat's input, a
+ * constant (permuted at build time), a tensor of one value, or a per-channel [N, C, 1, 1] tensor
+ * (the same bytes in both layouts: a transpose of C values). So squeeze-and-excitation's gate
+ * (Mul(y, Sigmoid(Conv(GlobalAveragePool(y))))) no longer takes y out of NHWC and back.
  */
 export function sinkLayouts(layers: readonly LoweredLayer[]): LoweredLayer[] {
   const producer = new Map<Value, LoweredLayer>();
@@ -52,10 +58,56 @@ function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): 
     const source = nhwcSource(layer.inputs[0], producer);
     return source ? rebuilt({ type: 'Reduce', family: 'f32_reduce_mean', inputs: [source], params: [1, 2] }) : undefined;
   }
+  if (layer.family === 'f32_vunary' || (layer.family.startsWith('f32_vbinary_') && layer.inputs.length === 2)) {
+    const operands = layer.inputs.map((input) => nhwcOperand(input, producer, layer.name));
+    if (operands.some((operand) => operand === undefined) || !operands.some((operand) => operand!.sunk)) return undefined;
+    const [moved, back] = rebuilt({ inputs: operands.map((operand) => operand!.value) });
+    return [...operands.flatMap((operand) => operand!.before), moved!, back!];
+  }
   if (layer.family === 'x_concat' && layer.params?.[0] === 1) {
     const sources = layer.inputs.map((input) => nhwcSource(input, producer));
     if (sources.some((source) => source === undefined)) return undefined;
     return rebuilt({ inputs: sources, params: [3] });
   }
   return undefined;
+}
+
+interface Operand {
+  value: Value;
+  /** Layers that make the NHWC operand (a transpose of a per-channel tensor). */
+  before: LoweredLayer[];
+  /** The operand was an NHWC tensor already (the input of an NHWC→NCHW Reformat). */
+  sunk: boolean;
+}
+
+/** An elementwise layer's 4-D-broadcast input in NHWC, when that is cheap (see sinkLayouts). */
+function nhwcOperand(value: Value | undefined, producer: ReadonlyMap<Value, LoweredLayer>, name: string): Operand | undefined {
+  if (value === undefined || value.dtype !== 'float32' || value.shape === undefined) return undefined;
+  const source = nhwcSource(value, producer);
+  if (source) return { value: source, before: [], sunk: true };
+  const shape = value.shape;
+  if (shape.length > 4 || shape.some((dim) => typeof dim !== 'number')) return undefined;
+  const dims = [...new Array(4 - shape.length).fill(1), ...shape] as number[];
+  if (dims.every((dim) => dim === 1)) return { value, before: [], sunk: false };
+  if (value instanceof Constant) return { value: nhwcConstant(value, dims), before: [], sunk: false };
+  if (shape.length === 4 && dims[2] === 1 && dims[3] === 1) {
+    const { layer, output } = transpose(`${name}_${value.name}_reformat`, value, NCHW_TO_NHWC, []);
+    return { value: output, before: [layer], sunk: false };
+  }
+  return undefined;
+}
+
+/** A float32 constant broadcast against NCHW ([a, b, c, d] after leading 1s), as [a, c, d, b]. */
+function nhwcConstant(value: Constant, dims: readonly number[]): Constant {
+  const [a, b, c, d] = dims as [number, number, number, number];
+  const data = value.values.data as Float32Array;
+  const out = new Float32Array(data.length);
+  for (let n = 0; n < a; n++) {
+    for (let h = 0; h < c; h++) {
+      for (let w = 0; w < d; w++) {
+        for (let ch = 0; ch < b; ch++) out[((n * c + h) * d + w) * b + ch] = data[((n * b + ch) * c + h) * d + w]!;
+      }
+    }
+  }
+  return new Constant(`${value.name}_nhwc`, { type: 'float32', dims: [a, c, d, b], data: out });
 }

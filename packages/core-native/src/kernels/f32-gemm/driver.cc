@@ -123,11 +123,21 @@ void gemm_block(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
           variant.ukernel(kb, a_block + ir * kb, b_panel, c_tile, p.ldc, rows, nb, accumulate);
           if (last && has_epilogue) {
             const float* bias = ep.bias != nullptr ? ep.bias + jc : nullptr;
+            // Narrow rows back to back (ldc == nb < 16): bias and residual per row, then the
+            // activation once over the whole tile instead of a part-filled vector per row.
+            const bool contiguous = nb < 16 && p.ldc == nb;
+            Epilogue per_row = ep;
+            if (contiguous) per_row.activation = Activation::kNone;
             for (int64_t i = 0; i < rows; ++i) {
               const float* res = residual != nullptr
                                      ? residual + (ic + ir + i) * ep.residual_stride + jc
                                      : nullptr;
-              variant.epilogue_row(c_tile + i * p.ldc, nb, bias, res, ep);
+              if (!contiguous || bias != nullptr || res != nullptr || per_row.scale != 1.0f) variant.epilogue_row(c_tile + i * p.ldc, nb, bias, res, per_row);
+            }
+            if (contiguous && ep.activation != Activation::kNone) {
+              Epilogue activation_only = ep;
+              activation_only.scale = 1.0f;
+              variant.epilogue_row(c_tile, rows * nb, nullptr, nullptr, activation_only);
             }
           }
         }

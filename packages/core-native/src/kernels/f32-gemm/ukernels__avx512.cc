@@ -95,6 +95,9 @@ inline void store_tile(__m512 (&acc)[MR][NV], float* c, int64_t ldc, int64_t mr,
     }
   }
   if (path == ActivationPath::kRows) {
+    // Rows back to back (a narrow output: ldc == nr, e.g. a conv with one to a few channels)
+    // take one call over all of them: per row, each call would fill a vector for nr values.
+    if (ldc == nr) return f32_epilogue_row__avx512(c, mr * nr, nullptr, nullptr, *tile->epilogue);
     for (int64_t i = 0; i < mr; ++i) {
       f32_epilogue_row__avx512(c + i * ldc, nr, nullptr, nullptr, *tile->epilogue);
     }
