@@ -72,7 +72,7 @@ describe('layout sinking', () => {
     // Every elementwise layer works on NHWC tensors ([N, H, W, C], or [N, 1, 1, C] for the gate).
     for (const layer of elementwise) expect([7, 1]).toContain(layer.outputs[0]!.dims[2]);
     // Full-size reformats: the input and the output only (per-channel ones move C values).
-    const big = layers.filter((layer) => layer.type === 'Reformat' && layer.outputs[0]!.dims.slice(1).reduce((a, b) => Number(a) * Number(b), 1) > 8);
+    const big = layers.filter((layer) => layer.type === 'Reformat' && layer.outputs[0]!.dims.slice(1).reduce<number>((a, b) => a * Number(b), 1) > 8);
     expect(big).toHaveLength(2);
     for (const batch of [1, 2]) {
       const feeds: Record<string, Tensor> = { x: randomFloat([batch, 6, 9, 7], 300 + batch) };
@@ -80,6 +80,32 @@ describe('layout sinking', () => {
       const name = engine.outputs[0]!.name;
       const result = closeTo(mine[name]!, theirs[name]!, 1e-5, 1e-4);
       expect(result.ok, result.message).toBe(true);
+    }
+  });
+
+  it('resizes in NHWC between convolutions (nearest and linear upsampling, then a skip Concat)', async () => {
+    for (const [mode, coordinate] of [['nearest', 'asymmetric'], ['linear', 'half_pixel'], ['linear', 'align_corners']] as const) {
+      const g = new GraphBuilder('upsample');
+      const x = g.input('x', 'float32', [1, 5, 8, 6]);
+      const conv = (input: typeof x, cin: number, cout: number, seed: number, stride = 1) =>
+        g.layer('Relu', [g.layer('Conv', [input, g.constant(randomFloat([cout, cin, 3, 3], seed, 0.4))], { pads: [1, 1, 1, 1], strides: [stride, stride] })]);
+      const skip = conv(x, 5, 8, 1);
+      const down = conv(skip, 8, 8, 2, 2);
+      const up = g.layer('Resize', [down, undefined, g.floats([1, 1, 2, 2])], { mode, coordinate_transformation_mode: coordinate });
+      g.output(conv(g.layer('Concat', [skip, up], { axis: 1 }), 16, 4, 3));
+      const model = g.toModel({ opset: 17 });
+      const engine = new Runtime().deserializeEngine(await buildEngine(save(model)));
+      const layers = engine.inspect().layers;
+      const resize = layers.find((layer) => layer.type === 'Resize')!;
+      expect(resize.inputs[0]!.dims).toEqual([1, 4, 3, 8]);
+      expect(resize.outputs[0]!.dims).toEqual([1, 8, 6, 8]);
+      // NHWC from the first convolution to the last: reformats only at the input and the output.
+      expect(layers.filter((layer) => layer.type === 'Reformat').length).toBeLessThanOrEqual(2);
+      const feeds = { x: randomFloat([1, 5, 8, 6], 4) };
+      const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
+      const name = engine.outputs[0]!.name;
+      const result = closeTo(mine[name]!, theirs[name]!, 1e-5, 1e-4);
+      expect(result.ok, `${mode} ${coordinate}: ${result.message}`).toBe(true);
     }
   });
 });

@@ -125,6 +125,31 @@ describe.each([{ isa: 'scalar', runnable: true }, ...allIsas('f32_resize')])('f3
   });
 });
 
+/** [N, C, H, W] <-> [N, H, W, C]. */
+function toNhwc(x: Float32Array, [n, c, h, w]: number[]): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let b = 0; b < n!; b++) for (let k = 0; k < c!; k++) for (let i = 0; i < h! * w!; i++) y[(b * h! * w! + i) * c! + k] = x[(b * c! + k) * h! * w! + i]!;
+  return y;
+}
+
+describe.each([{ isa: 'scalar', runnable: true }, ...allIsas('f32_resize')])('f32_resize__$isa, NHWC layout', ({ isa, runnable }) => {
+  it.skipIf(!runnable).each([0, 1])('mode %i gives the NCHW result, transposed', (mode) => {
+    const random = rng();
+    for (const [shape, sh, sw] of RESIZES.filter(([dims]) => dims.length === 4)) {
+      const outShape = [shape[0]!, shape[1]!, Math.floor(shape[2]! * sh), Math.floor(shape[3]! * sw)];
+      const nhwc = (dims: number[]) => [dims[0]!, dims[2]!, dims[3]!, dims[1]!];
+      const x = randomFloats(count(shape), random);
+      for (let coordinate = 0; coordinate <= 4; coordinate++) {
+        for (const nearest of mode === 0 ? [0, 1, 2, 3] : [0]) {
+          const params = [mode, coordinate, nearest, sh, sw];
+          const y = runLayer({ kernel: `f32_resize__${isa}`, inputs: [{ data: toNhwc(x, shape), shape: nhwc(shape) }], output: { shape: nhwc(outShape) }, params: [...params, 1] }) as Float32Array;
+          expectClose(y, toNhwc(resize(x, shape, outShape, params), outShape), `f32_resize ${isa} NHWC ${JSON.stringify(shape)} ${params}`, 1e-5, 1e-5);
+        }
+      }
+    }
+  });
+});
+
 /** numpy.pad's reflect by repeated mirroring (not the periodic formula the kernel uses). */
 function reflect(i: number, n: number): number {
   if (n === 1) return 0;
@@ -207,6 +232,8 @@ describe('x_pad and x_split', () => {
     expect(() => runLayer({ kernel: 'x_pad', inputs: [{ data: x, shape: [3, 4] }], output: { shape: [3, 4] }, params: [0, 0] })).toThrow(/params/);
     expect(() => runLayer({ kernel: 'x_split', inputs: [{ data: x, shape: [3, 4] }], output: { shape: [2, 4] }, params: [0] })).toThrow(/add up/);
     expect(() => runLayer({ kernel: 'f32_resize', inputs: [{ data: x, shape: [3, 4] }], output: { shape: [6, 8] }, params: [0, 0, 0, -2, 2] })).toThrow(/positive/);
+    expect(() => runLayer({ kernel: 'f32_resize', inputs: [{ data: x, shape: [3, 4] }], output: { shape: [6, 8] }, params: [0, 0, 0, 2, 2, 2] })).toThrow(/layout/);
+    expect(() => runLayer({ kernel: 'f32_resize', inputs: [{ data: x, shape: [3, 4] }], output: { shape: [6, 8] }, params: [0, 0, 0, 2, 2, 1] })).toThrow(/NHWC resize takes a 4-D/);
     expect(() => runLayer({ kernel: 'f32_batchnorm', inputs: [{ data: x, shape: [1, 3, 4] }, { data: x, shape: [12] }, { data: x, shape: [12] }, { data: x, shape: [12] }, { data: x, shape: [12] }], output: { shape: [1, 3, 4] }, params: [1e-5] })).toThrow(/per channel/);
   });
 });

@@ -4,7 +4,7 @@ import type { LoweredLayer } from './types.js';
 
 /**
  * Layout sinking over lowered layers. Convolutions run NHWC between two Reformats; a pooling
- * layer, a global average pooling or a channel Concat whose 4-D inputs all come out of
+ * layer, a global average pooling, a Resize or a channel Concat whose 4-D inputs all come out of
  * NHWC→NCHW Reformats runs in NHWC on those Reformats' inputs instead, and a single Reformat
  * moves after it. cancelReformats then drops the pairs this leaves back to back, so
  * conv → pool → concat → conv chains (squeezenet's fire modules) stay NHWC end to end.
@@ -63,6 +63,11 @@ function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): 
     if (operands.some((operand) => operand === undefined) || !operands.some((operand) => operand!.sunk)) return undefined;
     const [moved, back] = rebuilt({ inputs: operands.map((operand) => operand!.value) });
     return [...operands.flatMap((operand) => operand!.before), moved!, back!];
+  }
+  if (layer.family === 'f32_resize' && layer.params?.length === 5) {
+    // The same resize of H and W, over [N, H, W, C] (layout param 1).
+    const source = nhwcSource(layer.inputs[0], producer);
+    return source ? rebuilt({ inputs: [source], params: [...layer.params, 1] }) : undefined;
   }
   if (layer.family === 'x_concat' && layer.params?.[0] === 1) {
     const sources = layer.inputs.map((input) => nhwcSource(input, producer));

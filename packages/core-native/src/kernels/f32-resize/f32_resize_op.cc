@@ -3,8 +3,12 @@
 // params [mode (0 nearest, 1 linear), coordinate_transformation_mode (0 half_pixel,
 // 1 pytorch_half_pixel, 2 align_corners, 3 asymmetric, 4 half_pixel_symmetric), nearest_mode
 // (0 round_prefer_floor, 1 round_prefer_ceil, 2 floor, 3 ceil), scale_h, scale_w]. The scales are
-// the ones ONNX's formulas use (the `scales` input, or output / input size when `sizes` was given).
+// the ones ONNX's formulas use (the `scales` input, or output / input size when `sizes` was given),
+// and optionally layout: 0 (the default) resizes the last two dims, 1 (NHWC: the builder's layout
+// sinking) resizes dims 1 and 2 of x [N, H, W, C], each output pixel taking C values from its
+// source pixels with the same formulas.
 #include <cmath>
+#include <cstring>
 
 #include "configs/pick.h"
 #include "executor/factories.h"
@@ -64,9 +68,13 @@ class F32ResizeOp final : public Op {
       : kernel_(kernel), linear_(linear), planes_(planes), in_h_(in_h), in_w_(in_w), rows_(std::move(rows)),
         columns_(std::move(columns)), x_(x), y_(y) {}
 
+  // NHWC: `channels` values per pixel (0: the NCHW-style last-two-dims layout).
+  void set_channels(int64_t channels) { channels_ = channels; }
+
   void run(const RunState& state) const override {
     const float* x = state.at<const float>(x_);
     float* y = state.at<float>(y_);
+    if (channels_ > 0) return run_nhwc(x, y, state.pool);
     const int64_t out_h = static_cast<int64_t>(rows_.i0.size()), out_w = static_cast<int64_t>(columns_.i0.size());
     parallel_chunks(state.pool, planes_ * out_h, std::max<int64_t>(1, 8192 / out_w), [&](int64_t begin, int64_t end) {
       for (int64_t item = begin; item < end; ++item) {
@@ -84,9 +92,40 @@ class F32ResizeOp final : public Op {
   }
 
  private:
+  // Rows of [N, OH, OW, C] over the pool: nearest copies each pixel's C values, linear blends the
+  // four source pixels' as the row kernels do (lerp(a, b, w) = b * w + a * (1 - w), columns first).
+  void run_nhwc(const float* x, float* y, ThreadPool* pool) const {
+    const int64_t c = channels_, out_h = static_cast<int64_t>(rows_.i0.size()), out_w = static_cast<int64_t>(columns_.i0.size());
+    parallel_chunks(pool, planes_ * out_h, std::max<int64_t>(1, 8192 / (out_w * c)), [&](int64_t begin, int64_t end) {
+      for (int64_t item = begin; item < end; ++item) {
+        const int64_t n = item / out_h, r = item % out_h;
+        const float* image = x + n * in_h_ * in_w_ * c;
+        float* out = y + item * out_w * c;
+        if (!linear_) {
+          const float* row = image + rows_.i0[r] * in_w_ * c;
+          for (int64_t j = 0; j < out_w; ++j) std::memcpy(out + j * c, row + columns_.i0[j] * c, sizeof(float) * c);
+          continue;
+        }
+        const float* top = image + rows_.i0[r] * in_w_ * c;
+        const float* bottom = image + rows_.i1[r] * in_w_ * c;
+        const float wy = rows_.weight[r];
+        for (int64_t j = 0; j < out_w; ++j) {
+          const float wx = columns_.weight[j];
+          const float *t0 = top + columns_.i0[j] * c, *t1 = top + columns_.i1[j] * c;
+          const float *b0 = bottom + columns_.i0[j] * c, *b1 = bottom + columns_.i1[j] * c;
+          float* o = out + j * c;
+          for (int64_t k = 0; k < c; ++k) {
+            const float t = std::fma(t1[k], wx, t0[k] * (1.0f - wx)), b = std::fma(b1[k], wx, b0[k] * (1.0f - wx));
+            o[k] = std::fma(b, wy, t * (1.0f - wy));
+          }
+        }
+      }
+    });
+  }
+
   const F32ResizeVariant& kernel_;
   bool linear_;
-  int64_t planes_, in_h_, in_w_;
+  int64_t planes_, in_h_, in_w_, channels_ = 0;
   AxisMap rows_, columns_;
   int x_, y_;
 };
@@ -95,16 +134,25 @@ class F32ResizeOp final : public Op {
 
 std::unique_ptr<Op> make_f32_resize(const OpBuildArgs& args) {
   require_arity(args, 1, 1, 1);
-  require_params(args, 5, "mode, coordinate_transformation_mode, nearest_mode, scale_h, scale_w");
+  require(args.layer.params.size() == 5 || args.layer.params.size() == 6, args, "Wrong number of params.",
+          "mode, coordinate_transformation_mode, nearest_mode, scale_h, scale_w[, layout]",
+          std::to_string(args.layer.params.size()) + " params");
+  const int64_t layout = args.layer.params.size() == 6 ? param_int(args, 5) : 0;
+  require(layout == 0 || layout == 1, args, "Unknown resize layout.", "0 (last two dims) or 1 (NHWC)",
+          std::to_string(layout));
+  const bool nhwc = layout == 1;
   const TensorDesc &x = args.in(0), &y = args.out(0);
   require_dtype(args, x, DType::kFloat32, "input");
   require_dtype(args, y, DType::kFloat32, "output");
   const size_t rank = x.shape.size();
   require(rank >= 2 && y.shape.size() == rank, args, "Resize input and output must have one rank >= 2.",
           "rank >= 2", shape_string(x.shape) + " -> " + shape_string(y.shape));
-  for (size_t d = 0; d + 2 < rank; ++d) {
-    require(x.shape[d] == y.shape[d], args, "Resize changes only the last two dims.", shape_string(x.shape),
-            shape_string(y.shape));
+  // The two resized dims: H and W of [.., H, W], or of [N, H, W, C].
+  const size_t hd = nhwc ? 1 : rank - 2, wd = hd + 1;
+  require(!nhwc || rank == 4, args, "An NHWC resize takes a 4-D tensor.", "[N, H, W, C]", shape_string(x.shape));
+  for (size_t d = 0; d < rank; ++d) {
+    require(d == hd || d == wd || x.shape[d] == y.shape[d], args, "Resize changes only H and W.",
+            shape_string(x.shape), shape_string(y.shape));
   }
   const int64_t mode = param_int(args, 0), coordinate_mode = param_int(args, 1), nearest_mode = param_int(args, 2);
   require(mode == 0 || mode == 1, args, "Unknown resize mode.", "0 nearest or 1 linear", std::to_string(mode));
@@ -114,13 +162,15 @@ std::unique_ptr<Op> make_f32_resize(const OpBuildArgs& args) {
   const double scale_h = args.layer.params[3], scale_w = args.layer.params[4];
   require(std::isfinite(scale_h) && std::isfinite(scale_w) && scale_h > 0 && scale_w > 0, args,
           "Resize scales must be finite and positive.", "> 0", std::to_string(scale_h) + ", " + std::to_string(scale_w));
-  const int64_t in_h = x.shape[rank - 2], in_w = x.shape[rank - 1], out_h = y.shape[rank - 2], out_w = y.shape[rank - 1];
+  const int64_t in_h = x.shape[hd], in_w = x.shape[wd], out_h = y.shape[hd], out_w = y.shape[wd];
   require(in_h < INT32_MAX && in_w < INT32_MAX, args, "Resize dims too large.", "< 2^31", shape_string(x.shape));
-  return std::make_unique<F32ResizeOp>(pick_variant(kF32ResizeVariants, args.isa), mode == 1,
-                                       product(x.shape, 0, rank - 2), in_h, in_w,
-                                       map_axis(mode, coordinate_mode, nearest_mode, scale_h, out_h, in_h),
-                                       map_axis(mode, coordinate_mode, nearest_mode, scale_w, out_w, in_w),
-                                       args.layer.inputs[0], args.layer.outputs[0]);
+  auto op = std::make_unique<F32ResizeOp>(pick_variant(kF32ResizeVariants, args.isa), mode == 1,
+                                          nhwc ? x.shape[0] : product(x.shape, 0, rank - 2), in_h, in_w,
+                                          map_axis(mode, coordinate_mode, nearest_mode, scale_h, out_h, in_h),
+                                          map_axis(mode, coordinate_mode, nearest_mode, scale_w, out_w, in_w),
+                                          args.layer.inputs[0], args.layer.outputs[0]);
+  if (nhwc) op->set_channels(x.shape[3]);
+  return op;
 }
 
 }  // namespace kiln
