@@ -89,7 +89,8 @@ function reference(c: RnnCase, d: Data): Float32Array[] {
   return c.lstm ? [Y, Yh, Yc] : [Y, Yh];
 }
 
-function run(c: RnnCase, d: Data, kernel: string): Float32Array[] {
+/** Runs the layer (`runs` times on one context); with `weights`, W and R are engine weights, not inputs. */
+function run(c: RnnCase, d: Data, kernel: string, { weights = false, runs = 1 } = {}): Float32Array[] {
   const dirs = c.direction === 2 ? 2 : 1;
   const gh = (c.lstm ? 4 : 3) * c.hidden;
   const state = [dirs, c.batch, c.hidden];
@@ -100,8 +101,17 @@ function run(c: RnnCase, d: Data, kernel: string): Float32Array[] {
   if (c.lstm && c.c0) inputs.push([d.c0, state]);
   if (c.lstm && c.peepholes) inputs.push([d.p, [dirs, 3 * c.hidden]]);
   const outShapes = [[c.seq, dirs, c.batch, c.hidden], state, ...(c.lstm ? [state] : [])];
+  // W and R as weights: one buffer, R at a 64-byte boundary; the other inputs keep their slots.
+  const rOffset = Math.ceil((d.w.length * 4) / 64) * 64;
+  const weightBytes = new Uint8Array(rOffset + d.r.length * 4);
+  new Float32Array(weightBytes.buffer, 0, d.w.length).set(d.w);
+  new Float32Array(weightBytes.buffer, rOffset, d.r.length).set(d.r);
+  const bound = weights ? inputs.filter((_, i) => i !== 1 && i !== 2) : inputs;
   const tensors: NativeTensor[] = [
-    ...inputs.map(([data, shape], slot): NativeTensor => ({ dtype: data instanceof Int32Array ? 'int32' : 'float32', shape, location: 'input', slot })),
+    ...inputs.map(([data, shape], i): NativeTensor => {
+      if (weights && (i === 1 || i === 2)) return { dtype: 'float32', shape, location: 'weights', offset: i === 1 ? 0 : rOffset };
+      return { dtype: data instanceof Int32Array ? 'int32' : 'float32', shape, location: 'input', slot: bound.indexOf(inputs[i]!) };
+    }),
     ...outShapes.map((shape, slot): NativeTensor => ({ dtype: 'float32', shape, location: 'output', slot })),
   ];
   const flags = c.lstm
@@ -110,7 +120,11 @@ function run(c: RnnCase, d: Data, kernel: string): Float32Array[] {
   const params = [c.direction, c.hidden, c.clip ?? 0, ...flags.map((f) => (f ? 1 : 0))];
   const layer = { kernel, inputs: inputs.map((_, i) => i), outputs: outShapes.map((_, i) => inputs.length + i), params };
   const outs = outShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
-  createEngine({ arenaBytes: 0, tensors, layers: [layer] }).createContext().runSync(inputs.map(([data]) => data), outs);
+  const context = createEngine({ arenaBytes: 0, tensors, layers: [layer] }, weights ? weightBytes : undefined).createContext();
+  for (let i = 0; i < runs; i++) {
+    outs.forEach((out) => out.fill(Number.NaN));
+    context.runSync(bound.map(([data]) => data), outs);
+  }
   return outs;
 }
 
@@ -131,6 +145,16 @@ describe.each([{ isa: 'scalar', runnable: true }, ...allIsas('f32_lstm')])('f32_
     const got = run(c, data, kernel);
     const expected = isa === 'scalar' ? reference(c, data) : run(c, data, kernel.replace(`__${isa}`, '__scalar'));
     got.forEach((output, k) => expectClose(output, expected[k]!, `${label(c)} ${isa} output ${k}`, 2e-5, 1e-4));
+  });
+});
+
+describe.each([{ isa: 'scalar', runnable: true }, ...allIsas('f32_lstm')])('f32_lstm / f32_gru __$isa, W and R as weights', ({ isa, runnable }) => {
+  // Packed (and transposed) once on the first run, then reused: the second run must agree too.
+  it.skipIf(!runnable).each(CASES.map((c) => ({ c, name: label(c) })))('$name', ({ c }) => {
+    const data = makeData(c, rng());
+    const kernel = `${c.lstm ? 'f32_lstm' : 'f32_gru'}__${isa}`;
+    const expected = run(c, data, kernel);
+    run(c, data, kernel, { weights: true, runs: 2 }).forEach((output, k) => expectClose(output, expected[k]!, `${label(c)} ${isa} weights output ${k}`, 1e-6, 1e-6));
   });
 });
 

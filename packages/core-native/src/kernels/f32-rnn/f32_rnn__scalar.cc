@@ -40,4 +40,12 @@ void f32_gru_output__scalar(size_t n, const float* z, const float* x_h, const fl
   }
 }
 
+void f32_rnn_gemv__scalar(size_t k, size_t n, const float* x, const float* m, size_t ldm, const float* add, float* y) {
+  for (size_t j = 0; j < n; ++j) {
+    float sum = add != nullptr ? add[j] : 0.0f;
+    for (size_t i = 0; i < k; ++i) sum += x[i] * m[i * ldm + j];
+    y[j] = sum;
+  }
+}
+
 }  // namespace kiln

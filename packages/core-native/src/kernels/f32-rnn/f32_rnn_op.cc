@@ -2,7 +2,9 @@
 // whole time loop in one layer. Per direction: the input projection of every step at once is one
 // f32-gemm call (X [seq*batch, I] · W^T plus biases); then per step one (GRU with
 // linear_before_reset = 0: two) GEMM of the hidden state with R^T, and the cell math of
-// f32-rnn. W and R are packed for the GEMM at the start of each run (they may be run-time inputs).
+// f32-rnn. A batch of at most kGemvRows rows takes the recurrent product row by row on f32-rnn's
+// gemv over R^T instead (a GEMM tile of one row is latency-bound). W and R are packed (and R
+// transposed) once when they are weights, else at the start of each run (run-time inputs).
 //
 // f32_lstm: inputs [X [seq,batch,I], W [D,4H,I], R [D,4H,H], B? [D,8H], sequence_lens? [batch],
 //           initial_h? [D,batch,H], initial_c? [D,batch,H], P? [D,3H]], outputs [Y? [seq,D,batch,H],
@@ -17,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 
 #include "configs/pick.h"
 #include "executor/factories.h"
@@ -59,10 +62,20 @@ void run_gemm(const GemmVariant& gemm, ThreadPool* pool, int64_t m, int64_t n, i
   f32_gemm::gemm(gemm, params, pool);
 }
 
+// Batches up to this many rows run the recurrent product as one gemv per row.
+constexpr int64_t kGemvRows = 2;
+
+// One direction's weights as the run uses them.
+struct DirectionWeights {
+  AlignedBuffer w;          // W^T packed for the GEMM (the input projection)
+  AlignedBuffer r, rh;      // R^T packed for the GEMM (GRU default: its z/r rows, then its h rows)
+  std::vector<float> r_t;   // R^T row-major [hidden, gates * hidden], for gemv
+};
+
 class F32RnnOp final : public Op {
  public:
-  F32RnnOp(RnnDesc desc, const GemmVariant& gemm, const F32RnnVariant& cell, std::string where)
-      : d_(desc), gemm_(gemm), cell_(cell), where_(std::move(where)) {}
+  F32RnnOp(RnnDesc desc, const GemmVariant& gemm, const F32RnnVariant& cell, bool constant_weights, std::string where)
+      : d_(desc), gemm_(gemm), cell_(cell), constant_weights_(constant_weights), where_(std::move(where)) {}
 
   void run(const RunState& state) const override {
     const int64_t seq = d_.seq, batch = d_.batch, in = d_.input, hid = d_.hidden, gh = d_.gates * hid;
@@ -83,10 +96,13 @@ class F32RnnOp final : public Op {
     std::vector<float> xg(static_cast<size_t>(seq * batch * gh)), rec(static_cast<size_t>(batch * gh));
     std::vector<float> h(static_cast<size_t>(batch * hid)), c(h.size()), z(h.size()), rh(h.size()), a(h.size());
     std::vector<float> x_bias(static_cast<size_t>(gh)), rec_bias(static_cast<size_t>(gh));
+    // Weights are immutable for the engine's life: prepared on the first run, shared by every context.
+    std::vector<DirectionWeights> per_run;
+    if (constant_weights_) std::call_once(prepared_once_, [&] { prepared_ = prepare(state); });
+    else per_run = prepare(state);
+    const std::vector<DirectionWeights>& weights = constant_weights_ ? prepared_ : per_run;
     for (int dir = 0; dir < d_.directions; ++dir) {
       const bool reverse = d_.direction == 1 || dir == 1;
-      const float* w = state.at<const float>(d_.w) + dir * gh * in;
-      const float* r = state.at<const float>(d_.r) + dir * gh * hid;
       // Biases: Wb (+ Rb, except the GRU's linear_before_reset, which adds Rb inside the reset product).
       const float* bias = d_.b >= 0 ? state.at<const float>(d_.b) + dir * 2 * gh : nullptr;
       for (int64_t j = 0; j < gh; ++j) {
@@ -94,11 +110,7 @@ class F32RnnOp final : public Op {
         x_bias[j] = d_.lbr ? wb : wb + rb;
         rec_bias[j] = rb;
       }
-      run_gemm(gemm_, state.pool, seq * batch, gh, in, x, in, pack_transposed(gemm_, w, 0, gh, in), xg.data(),
-               x_bias.data(), nullptr, 0);
-      const bool split_r = !d_.lstm && !d_.lbr;  // GRU default: z,r from H, then h from r ⊙ H
-      const AlignedBuffer packed_r = pack_transposed(gemm_, r, 0, split_r ? 2 * hid : gh, hid);
-      const AlignedBuffer packed_rh = split_r ? pack_transposed(gemm_, r, 2 * hid, hid, hid) : AlignedBuffer();
+      run_gemm(gemm_, state.pool, seq * batch, gh, in, x, in, weights[dir].w, xg.data(), x_bias.data(), nullptr, 0);
       for (int64_t i = 0; i < batch * hid; ++i) {
         h[i] = d_.h0 >= 0 ? state.at<const float>(d_.h0)[dir * batch * hid + i] : 0.0f;
         c[i] = d_.c0 >= 0 ? state.at<const float>(d_.c0)[dir * batch * hid + i] : 0.0f;
@@ -107,7 +119,7 @@ class F32RnnOp final : public Op {
       for (int64_t s = 0; s < seq; ++s) {
         const int64_t t = reverse ? seq - 1 - s : s;
         const float* xt = xg.data() + t * batch * gh;
-        step(state.pool, t, xt, packed_r, packed_rh, peephole, lens, h, c, z, rh, a, rec, rec_bias);
+        step(state.pool, t, xt, weights[dir], peephole, lens, h, c, z, rh, a, rec, rec_bias);
         if (d_.y >= 0) {
           float* y = state.at<float>(d_.y);
           for (int64_t b = 0; b < batch; ++b) {
@@ -123,22 +135,57 @@ class F32RnnOp final : public Op {
   }
 
  private:
-  // One time step for every batch row: recurrent GEMM(s) on the pool, then the cell per active row.
-  void step(ThreadPool* pool, int64_t t, const float* xt, const AlignedBuffer& packed_r, const AlignedBuffer& packed_rh,
-            const float* peephole, const std::vector<int64_t>& lens, std::vector<float>& h, std::vector<float>& c,
-            std::vector<float>& z, std::vector<float>& rh, std::vector<float>& a, std::vector<float>& rec,
+  std::vector<DirectionWeights> prepare(const RunState& state) const {
+    const int64_t in = d_.input, hid = d_.hidden, gh = d_.gates * hid;
+    const bool split_r = !d_.lstm && !d_.lbr;  // GRU default: z,r from H, then h from r ⊙ H
+    std::vector<DirectionWeights> all(static_cast<size_t>(d_.directions));
+    for (int dir = 0; dir < d_.directions; ++dir) {
+      const float* w = state.at<const float>(d_.w) + dir * gh * in;
+      const float* r = state.at<const float>(d_.r) + dir * gh * hid;
+      DirectionWeights& dw = all[static_cast<size_t>(dir)];
+      dw.w = pack_transposed(gemm_, w, 0, gh, in);
+      if (d_.batch <= kGemvRows) {
+        dw.r_t.resize(static_cast<size_t>(hid * gh));
+        for (int64_t j = 0; j < gh; ++j) {
+          for (int64_t i = 0; i < hid; ++i) dw.r_t[static_cast<size_t>(i * gh + j)] = r[j * hid + i];
+        }
+      } else {
+        dw.r = pack_transposed(gemm_, r, 0, split_r ? 2 * hid : gh, hid);
+        if (split_r) dw.rh = pack_transposed(gemm_, r, 2 * hid, hid, hid);
+      }
+    }
+    return all;
+  }
+
+  // rec[b, col0 : col0 + n] = add[b] + h[b] · R^T[:, col0 : col0 + n] (add: row stride add_stride,
+  // or null): the GEMM on the pool, or gemv per row for a small batch.
+  void recurrent(ThreadPool* pool, const DirectionWeights& dw, const AlignedBuffer& packed, int64_t col0, int64_t n,
+                 const float* hx, float* out, const float* bias, const float* add, int64_t add_stride) const {
+    const int64_t batch = d_.batch, hid = d_.hidden, gh = d_.gates * hid;
+    if (batch > kGemvRows) return run_gemm(gemm_, pool, batch, n, hid, hx, hid, packed, out, bias, add, add_stride);
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* row_add = add != nullptr ? add + b * add_stride : bias;
+      cell_.gemv(static_cast<size_t>(hid), static_cast<size_t>(n), hx + b * hid, dw.r_t.data() + col0, static_cast<size_t>(gh),
+                 row_add, out + b * n);
+    }
+  }
+
+  // One time step for every batch row: recurrent product(s), then the cell per active row.
+  void step(ThreadPool* pool, int64_t t, const float* xt, const DirectionWeights& dw, const float* peephole,
+            const std::vector<int64_t>& lens, std::vector<float>& h, std::vector<float>& c, std::vector<float>& z,
+            std::vector<float>& rh, std::vector<float>& a, std::vector<float>& rec,
             const std::vector<float>& rec_bias) const {
     const int64_t batch = d_.batch, hid = d_.hidden, gh = d_.gates * hid;
     const float clip = d_.clip;
     if (d_.lstm) {
-      run_gemm(gemm_, pool, batch, gh, hid, h.data(), hid, packed_r, rec.data(), nullptr, xt, gh);
+      recurrent(pool, dw, dw.r, 0, gh, h.data(), rec.data(), nullptr, xt, gh);
       for (int64_t b = 0; b < batch; ++b) {
         if (t < lens[b]) cell_.lstm_cell(hid, rec.data() + b * gh, peephole, clip, c.data() + b * hid, h.data() + b * hid);
       }
       return;
     }
     if (d_.lbr) {
-      run_gemm(gemm_, pool, batch, gh, hid, h.data(), hid, packed_r, rec.data(), rec_bias.data(), nullptr, 0);
+      recurrent(pool, dw, dw.r, 0, gh, h.data(), rec.data(), rec_bias.data(), nullptr, 0);
       for (int64_t b = 0; b < batch; ++b) {
         if (t >= lens[b]) continue;
         const float* rr = rec.data() + b * gh;
@@ -148,12 +195,12 @@ class F32RnnOp final : public Op {
       }
       return;
     }
-    run_gemm(gemm_, pool, batch, 2 * hid, hid, h.data(), hid, packed_r, rec.data(), nullptr, nullptr, 0);
+    recurrent(pool, dw, dw.r, 0, 2 * hid, h.data(), rec.data(), nullptr, nullptr, 0);
     for (int64_t b = 0; b < batch; ++b) {
       cell_.gru_gates(hid, xt + b * gh, rec.data() + b * 2 * hid, h.data() + b * hid, clip, z.data() + b * hid,
                       rh.data() + b * hid);
     }
-    run_gemm(gemm_, pool, batch, hid, hid, rh.data(), hid, packed_rh, a.data(), nullptr, nullptr, 0);
+    recurrent(pool, dw, dw.rh, 2 * hid, hid, rh.data(), a.data(), nullptr, nullptr, 0);
     for (int64_t b = 0; b < batch; ++b) {
       if (t < lens[b]) {
         cell_.gru_output(hid, z.data() + b * hid, xt + b * gh + 2 * hid, a.data() + b * hid, h.data() + b * hid, clip,
@@ -165,7 +212,10 @@ class F32RnnOp final : public Op {
   RnnDesc d_;
   const GemmVariant& gemm_;
   const F32RnnVariant& cell_;
+  bool constant_weights_;
   std::string where_;
+  mutable std::once_flag prepared_once_;
+  mutable std::vector<DirectionWeights> prepared_;
 };
 
 void require_shape(const OpBuildArgs& args, const TensorDesc& t, const std::vector<int64_t>& expected, const char* role) {
@@ -252,7 +302,8 @@ std::unique_ptr<Op> make_f32_rnn(const OpBuildArgs& args) {
   }
   require(gemm != nullptr, args, "No GEMM variant for this ISA.", "a GEMM variant at or below the layer's ISA",
           isa_name(args.isa));
-  return std::make_unique<F32RnnOp>(d, *gemm, pick_variant(kF32RnnVariants, args.isa), args.where);
+  const bool constant_weights = tensor(d.w).location == Location::kWeights && tensor(d.r).location == Location::kWeights;
+  return std::make_unique<F32RnnOp>(d, *gemm, pick_variant(kF32RnnVariants, args.isa), constant_weights, args.where);
 }
 
 }  // namespace kiln

@@ -61,6 +61,28 @@ inline void gru_output_impl(size_t n, const float* z, const float* x_h, const fl
   });
 }
 
+// Column blocks of kBlock vectors, each summed over all of k in kBlock independent accumulators
+// (the FMA latency times the FMA ports); a last partial block in single vectors with a tail.
+inline void gemv_impl(size_t k, size_t n, const float* x, const float* m, size_t ldm, const float* add, float* y) {
+  constexpr size_t kBlock = 8;
+  size_t j = 0;
+  for (; j + kBlock * W <= n; j += kBlock * W) {
+    V acc[kBlock];
+    for (size_t b = 0; b < kBlock; ++b) acc[b] = add != nullptr ? V::load(add + j + b * W) : V::zero();
+    for (size_t i = 0; i < k; ++i) {
+      const V xi = V::set1(x[i]);
+      const float* row = m + i * ldm + j;
+      for (size_t b = 0; b < kBlock; ++b) acc[b] = fmadd(xi, V::load(row + b * W), acc[b]);
+    }
+    for (size_t b = 0; b < kBlock; ++b) acc[b].store(y + j + b * W);
+  }
+  for_runs(n - j, [&](Run r) {
+    V acc = add != nullptr ? r.load(add + j) : V::zero();
+    for (size_t i = 0; i < k; ++i) acc = fmadd(V::set1(x[i]), r.load(m + i * ldm + j), acc);
+    r.store(acc, y + j);
+  });
+}
+
 }  // namespace
 }  // namespace kiln
 
@@ -76,5 +98,9 @@ inline void gru_output_impl(size_t n, const float* z, const float* x_h, const fl
   void f32_gru_output__##isa(size_t n, const float* z, const float* x_h, const float* a, const float* h_prev,    \
                              float clip, float* h) {                                                              \
     gru_output_impl(n, z, x_h, a, h_prev, clip, h);                                                               \
+  }                                                                                                               \
+  void f32_rnn_gemv__##isa(size_t k, size_t n, const float* x, const float* m, size_t ldm, const float* add,      \
+                           float* y) {                                                                            \
+    gemv_impl(k, n, x, m, ldm, add, y);                                                                           \
   }                                                                                                               \
   }
