@@ -5,6 +5,7 @@ import type { Model, Node, Value } from '@kiln/onnx-tools';
 import type { BuilderConfig, Int8Calibration, Precision } from '../config.js';
 import { isNonNegative } from './non-negative.js';
 import { runnableTactics } from './tactics/runnable.js';
+import { originalOf } from './same-data.js';
 
 /** The uint8 grid a qu8 layer quantizes its fp32 input to, and its weight scales when the model gives them. */
 export interface LayerQuantization {
@@ -63,7 +64,8 @@ export class PrecisionPlan {
    * to uint8 the same way). The calibration cache keeps TensorRT's meaning either way.
    */
   private calibratedGrid(input: Value): { scale: number; zeroPoint: number } | undefined {
-    const calibrated = this.scales.get(input.name);
+    // A lifted 1-D tensor (lift-1d) is calibrated under its original name.
+    const calibrated = this.scales.get(input.name) ?? this.scales.get(originalOf(input).name);
     if (calibrated === undefined) return undefined;
     return isNonNegative(input) ? { scale: (calibrated * 127) / 255, zeroPoint: 0 } : { scale: calibrated, zeroPoint: 128 };
   }

@@ -1,6 +1,7 @@
 import { Constant, type Graph, Node, type Value, Variable } from '@kiln/onnx-tools';
 import { intsAttribute, isKilnOp, isOnnxOp } from '../../internal/ir-helpers.js';
 import type { Pass, PassContext } from '../../internal/pass.js';
+import { markSameData } from '../../internal/same-data.js';
 
 const POOLS = ['MaxPool', 'AveragePool'];
 const GLOBAL_POOLS = ['GlobalAveragePool', 'GlobalMaxPool'];
@@ -38,6 +39,7 @@ export const lift1d: Pass = {
       const output = new Variable(context.freshName(graph, `${value.name}_2d`), value.dtype, [n, c, 1, l]);
       graph.nodes.splice(graph.nodes.indexOf(before), 0, withAxes('Unsqueeze', value, output, `${value.name}_unsqueeze`));
       fourD.set(value, output);
+      markSameData(output, value);
       return output;
     };
     for (const node of lifted) {
@@ -56,6 +58,7 @@ export const lift1d: Pass = {
       const y4 = new Variable(context.freshName(graph, `${y.name}_2d`), y.dtype, [n, c, 1, length]);
       node.setOutputs([y4]);
       fourD.set(y, y4);
+      markSameData(y4, y);
       // Readers that are not lifted (and a graph output) still get the 3-D tensor.
       if (graph.outputs.includes(y) || y.consumers.some((reader) => !lifted.has(reader))) {
         graph.nodes.splice(graph.nodes.indexOf(node) + 1, 0, withAxes('Squeeze', y4, y, `${y.name}_squeeze`));
