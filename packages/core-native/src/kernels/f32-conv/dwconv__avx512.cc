@@ -1,6 +1,6 @@
 // AVX-512 depthwise Conv2D rows: 16 channels per vector. 3x3 at stride 1 or 2 across the row:
 // the register-blocked row of dwconv-3x3-avx512.h; other kernels, strides and dilations: weights
-// held in registers (3x3) or loaded per tap, four interior output pixels per step.
+// held in registers (3x3, 5x5) or loaded per tap, four interior output pixels per step.
 #include <immintrin.h>
 
 #include <cassert>
@@ -50,12 +50,15 @@ void dw_row_avx512(const DwRowArgs& r) {
 #pragma GCC unroll 7
         for (int64_t kw = 0; kw < kw_count; ++kw) {
           const int64_t iw = iw0 + kw * s.dilation_w;
-          if (!interior && (iw < 0 || iw >= s.in_w)) continue;
+          if (!interior && NB == 1 && (iw < 0 || iw >= s.in_w)) continue;
           const __m512 wt = KH > 0 ? w[kh * KW + kw]
                                    : _mm512_load_ps(r.weights + (kh * kw_count + kw) * cpad + c0);
 #pragma GCC unroll 4
           for (int j = 0; j < NB; ++j) {
-            const __m512 x = _mm512_maskz_loadu_ps(m, in_row + (iw + j * s.stride_w) * channels);
+            const int64_t column = iw + j * s.stride_w;
+            // A block at the border checks each pixel's tap (a padding tap adds nothing).
+            if (!interior && NB > 1 && (column < 0 || column >= s.in_w)) continue;
+            const __m512 x = _mm512_maskz_loadu_ps(m, in_row + column * channels);
             acc[j] = _mm512_fmadd_ps(x, wt, acc[j]);
           }
         }
@@ -67,9 +70,11 @@ void dw_row_avx512(const DwRowArgs& r) {
         _mm512_mask_storeu_ps(r.output + at, m, f32_gemm::avx512::activate(acc[j], *r.epilogue));
       }
     };
+    // Blocks of four pixels (checked taps at the borders, where one accumulator per pixel would
+    // wait on a chain of dependent FMAs), then single pixels for the last few.
     for (int64_t ow = 0; ow < ow_count;) {
-      if (ow >= interior_begin && ow + 4 <= interior_end) {
-        pixels(ow, std::integral_constant<int, 4>(), true);
+      if (ow + 4 <= ow_count) {
+        pixels(ow, std::integral_constant<int, 4>(), ow >= interior_begin && ow + 4 <= interior_end);
         ow += 4;
       } else {
         pixels(ow, std::integral_constant<int, 1>(), ow >= interior_begin && ow < interior_end);
@@ -99,6 +104,11 @@ void f32_dwconv_3x3__avx512(const DwRowArgs& args) {
     dw3x3::row(s, args.input, args.weights, args.bias, args.oh, finish);
   });
 }
-void f32_dwconv__avx512(const DwRowArgs& args) { dw_row_avx512<0, 0>(args); }
+// 5x5 (EfficientNet's, MobileNetV3's and MnasNet's depthwise layers) with its 25 weight vectors
+// in registers and the taps unrolled; other kernels load each tap's weights per pixel block.
+void f32_dwconv__avx512(const DwRowArgs& args) {
+  if (args.shape->kernel_h == 5 && args.shape->kernel_w == 5) return dw_row_avx512<5, 5>(args);
+  dw_row_avx512<0, 0>(args);
+}
 
 }  // namespace kiln::f32_conv
