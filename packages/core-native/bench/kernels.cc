@@ -90,6 +90,10 @@ void bench_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
       {"bert_mini ffn down", 1, 128, 256, 1024, false},
       {"bert_mini attention QK^T", 4, 128, 128, 64, true},
       {"bert_mini attention PV", 4, 128, 64, 128, false},
+      {"resnet50 1x1 56x56 64->256", 1, 3136, 256, 64, false},
+      {"resnet50 1x1 14x14 1024->256", 1, 196, 256, 1024, false},
+      {"resnet50 1x1 14x14 256->1024", 1, 196, 1024, 256, false},
+      {"resnet50 1x1 7x7 2048->512", 1, 49, 512, 2048, false},
       {"square 1024", 1, 1024, 1024, 1024, false},
   };
   const kiln::Isa host = kiln::max_isa();

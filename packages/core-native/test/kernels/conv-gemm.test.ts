@@ -58,6 +58,7 @@ describe('kernels() families', () => {
       'f32_dwconv_3x3__avx512', 'f32_dwconv__avx512', 'f32_conv_1x1_14x32__avx512', 'f32_conv_winograd_4x4_14x32__avx512',
       'f32_conv_winograd_2x2_14x32__avx512', 'f32_conv_im2col_14x32__avx512',
       'f32_conv_1x1_28x16__avx512', 'f32_conv_im2col_28x16__avx512', 'f32_conv_1x1_8x48__avx512', 'f32_conv_im2col_8x48__avx512',
+      'f32_conv_1x1_12x32__avx512', 'f32_conv_1x1_6x32__avx512',
       'f32_dwconv_3x3__avx2', 'f32_dwconv__avx2', 'f32_conv_1x1_6x16__avx2', 'f32_conv_winograd_4x4_6x16__avx2',
       'f32_conv_winograd_2x2_6x16__avx2', 'f32_conv_im2col_6x16__avx2',
       'f32_dwconv__scalar', 'f32_conv_winograd_4x4_4x4__scalar', 'f32_conv_im2col_4x4__scalar', 'f32_conv_direct__scalar',
