@@ -1,6 +1,7 @@
 // The benchmark cases: every shared model at batch 1, mobilenet_v2 at batch 8, bert_mini at
-// sequence 32 and 128. Inputs are seeded random data of each input's dtype (token ids < 4096,
-// attention masks of ones), the same for both runtimes.
+// sequence 32 and 128. Inputs are seeded random data of each input's dtype, as models.json's
+// `values` describes them (token ids in [0, 4096), attention masks of ones), the same for both
+// runtimes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '@kiln/common';
@@ -9,8 +10,11 @@ export function benchCases(shared) {
   const spec = JSON.parse(fs.readFileSync(path.join(shared, 'models', 'models.json'), 'utf8'));
   const cases = [];
   for (const model of spec.models) {
-    const file = path.join(shared, 'models', model.file);
-    if (!fs.existsSync(file)) continue;
+    // A model announced before its file is there (`file` then says how to export it) runs once
+    // <name>.onnx is put in the folder.
+    const named = [model.file, `${model.name}.onnx`].map((name) => path.join(shared, 'models', name));
+    const file = named.find((candidate) => fs.existsSync(candidate));
+    if (file === undefined) continue;
     const shapes = (override) => Object.fromEntries(model.inputs.map((input) => [input.name, input.shape.map((dim, axis) => override(input, axis) ?? dim)]));
     const sequenceAxis = (input) => Object.entries(input.dynamic ?? {}).find(([, name]) => /^S/.test(name))?.[0];
     if (model.inputs.some((input) => sequenceAxis(input) !== undefined)) {
@@ -25,14 +29,29 @@ export function benchCases(shared) {
   return cases;
 }
 
+/**
+ * Seeded inputs for a models.json entry. An input's `values` says what it holds, when given:
+ * "ones", "zeros", or a range "… in [lo, hi)" (integers for integer dtypes). Without it: floats
+ * in [-1, 1), and for integer inputs ones for a mask (by name) and ids in [0, 4096) otherwise.
+ */
 export function makeInputs(model, shapes, seed = 7) {
   const next = seededRandom(seed);
   const feeds = {};
   for (const input of model.inputs) {
     const dims = shapes[input.name];
     const count = dims.reduce((a, b) => a * b, 1);
-    if (input.dtype === 'float32') feeds[input.name] = { type: 'float32', dims, data: Float32Array.from({ length: count }, () => next() * 2 - 1) };
-    else feeds[input.name] = { type: 'int64', dims, data: BigInt64Array.from({ length: count }, () => (/mask/.test(input.name) ? 1n : BigInt(Math.floor(next() * 4096)))) };
+    const values = String(input.values ?? '');
+    const range = /\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)/.exec(values);
+    const integer = ['int64', 'int32', 'bool'].includes(input.dtype);
+    let value;
+    if (/^\s*ones?\b/i.test(values) || (!values && integer && /mask/.test(input.name))) value = () => 1;
+    else if (/^\s*zeros?\b/i.test(values)) value = () => 0;
+    else if (range) value = () => (integer ? Math.floor(Number(range[1]) + next() * (Number(range[2]) - Number(range[1]))) : Number(range[1]) + next() * (Number(range[2]) - Number(range[1])));
+    else value = integer ? () => Math.floor(next() * 4096) : () => next() * 2 - 1;
+    if (input.dtype === 'int64') feeds[input.name] = { type: 'int64', dims, data: BigInt64Array.from({ length: count }, () => BigInt(value())) };
+    else if (input.dtype === 'int32') feeds[input.name] = { type: 'int32', dims, data: Int32Array.from({ length: count }, value) };
+    else if (input.dtype === 'bool') feeds[input.name] = { type: 'bool', dims, data: Uint8Array.from({ length: count }, () => (value() ? 1 : 0)) };
+    else feeds[input.name] = { type: 'float32', dims, data: Float32Array.from({ length: count }, value) };
   }
   return feeds;
 }

@@ -29,6 +29,37 @@ export function resnet18(seed = 18) {
 }
 
 /**
+ * ResNet-50 as torchvision builds it (v1.5: the stride on the 3x3 convolution): 7x7 stem, max pool,
+ * bottleneck blocks [3, 4, 6, 3] of 1x1 → 3x3 → 1x1 (x4 expansion) with a 1x1 projection shortcut
+ * at each stage's first block, global average pool, Gemm to 1000 classes. The model
+ * ../shared/models/models.json announces and the benchmarks will time.
+ */
+export function resnet50(seed = 50) {
+  const net = new Net('resnet50', seed);
+  const { g } = net;
+  let x = g.input('input', 'float32', [1, 3, 224, 224]);
+  x = net.relu(net.bn(net.conv(x, 3, 64, 7, { stride: 2, pad: 3 }), 64));
+  x = g.maxPool(x, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  let channels = 64;
+  for (const [width, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]]) {
+    for (let block = 0; block < blocks; block++) {
+      const s = block === 0 ? stride : 1;
+      const out = width * 4;
+      let y = net.relu(net.bn(net.conv(x, channels, width, 1), width));
+      y = net.relu(net.bn(net.conv(y, width, width, 3, { stride: s, pad: 1 }), width));
+      // Small last BN (zero-init-residual style) so the sums keep their scale over 16 blocks.
+      const branch = net.bn(net.conv(y, width, out, 1), out, { gamma: [0.2, 0.5] });
+      const shortcut = block === 0 ? net.bn(net.conv(x, channels, out, 1, { stride: s }), out) : x;
+      x = net.relu(g.add(branch, shortcut));
+      channels = out;
+    }
+  }
+  const logits = net.linear(g.flatten(g.globalAveragePool(x)), 2048, 1000, { gain: 1 });
+  g.output(logits, 'float32', [1, 1000]);
+  return net.toModel();
+}
+
+/**
  * A ViT-Tiny-like encoder at 224x224: 16x16 patch Conv to 192 channels, class token, position
  * embedding, 4 pre-norm blocks of 3 heads (even blocks: one fused QKV MatMul split by Gather, as
  * timm exports; odd blocks: separate Q, K, V MatMuls, as Hugging Face exports), GELU MLP, final
@@ -190,6 +221,7 @@ export const zoo = [
   { name: 'vit_tiny', build: vit_tiny, inputs: [{ name: 'pixel_values', dtype: 'float32', shape: [1, 3, 224, 224] }] },
   { name: 'efficientnet_like', build: efficientnet_like, inputs: [{ name: 'input', dtype: 'float32', shape: [1, 3, 224, 224] }] },
   { name: 'unet_small', build: unet_small, inputs: [{ name: 'image', dtype: 'float32', shape: [1, 3, 128, 128] }] },
+  { name: 'resnet50', build: resnet50, inputs: [{ name: 'input', dtype: 'float32', shape: [1, 3, 224, 224] }] },
   { name: 'mlp_tabular', build: mlp_tabular, inputs: [{ name: 'features', dtype: 'float32', shape: [64, 256] }] },
   { name: 'conv1d_audio', build: conv1d_audio, inputs: [{ name: 'waveform', dtype: 'float32', shape: [1, 1, 16000] }] },
   { name: 'conv1d_audio_as_2d', build: () => conv1d_audio(16000, '2d'), inputs: [{ name: 'waveform', dtype: 'float32', shape: [1, 1, 1, 16000] }] },
