@@ -28,10 +28,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildEngine } from '@kiln/builder';
 import { EntropyCalibrator2 } from '@kiln/calib';
-import { seededRandom } from '@kiln/common';
 import { save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
-import { parseArgs } from '../cases.mjs';
+import { makeInputs, parseArgs } from '../cases.mjs';
 import { kilnCall, median, ortSession, profileLayers, toOrtFeeds } from '../measure.mjs';
 import { zoo } from './models.mjs';
 
@@ -52,13 +51,9 @@ for (const name of only ?? []) if (!zoo.some((entry) => entry.name === name)) th
 const out = args.has('out') ? path.resolve(String(args.get('out'))) : fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-zoo-'));
 fs.mkdirSync(out, { recursive: true });
 
-/** Seeded uniform [-1, 1) feeds ({ type, dims, data }) for every input of a zoo entry. */
+/** Seeded feeds for every input of a zoo entry (cases.mjs's: uniform [-1, 1) for float32). */
 function makeFeeds(entry, seed) {
-  const next = seededRandom(seed);
-  return Object.fromEntries(entry.inputs.map((input) => {
-    const count = input.shape.reduce((a, b) => a * b, 1);
-    return [input.name, { type: 'float32', dims: input.shape, data: Float32Array.from({ length: count }, () => next() * 2 - 1) }];
-  }));
+  return makeInputs(entry, Object.fromEntries(entry.inputs.map((input) => [input.name, input.shape])), seed);
 }
 
 /** max|Δ|, max|ref|, cosine and the count of non-finite values of `actual` against `expected`. */
