@@ -72,7 +72,7 @@ class Writer {
     private readonly prefix: string,
   ) {}
 
-  /** A node; its one output is a fresh float32 tensor unless `outputs` are given. */
+  /** A node; its one output is a fresh float32 tensor unless `outputs` are given (the first is returned). */
   node(op: string, inputs: readonly (Value | undefined)[], attributes?: Node['attributes'], outputs?: readonly Value[]): Value {
     const results = outputs ?? [new Variable(this.name(op), 'float32', undefined)];
     const node = new Node({ op, name: this.name(op), inputs: [...inputs], outputs: [...results], attributes: attributes ?? new Map() });
@@ -93,19 +93,17 @@ class Writer {
    */
   epilogue(node: Node, y: Value, residual: Value | undefined, outputs: readonly Value[]): void {
     const sum = residual === undefined ? y : this.node('Add', [y, residual]);
+    const kind = stringAttribute(node, 'activation', 'none');
     const params = node.attributes.get('activation_params');
     const values = params?.type === 'floats' ? params.value : [];
     const columns = node.attributes.get('output_columns');
     if (columns?.type !== 'ints' || outputs.length < 2) {
-      this.activation(stringAttribute(node, 'activation', 'none'), values, sum, outputs);
+      this.activation(kind, values, sum, outputs);
       return;
     }
-    const activated = this.activation(stringAttribute(node, 'activation', 'none'), values, sum);
     const splits = new Constant(this.name('splits'), { type: 'int64', dims: [columns.value.length], data: BigInt64Array.from(columns.value.map(BigInt)) });
     this.graph.initializers.push(splits);
-    const split = new Node({ op: 'Split', name: this.name('Split'), inputs: [activated, splits], outputs: [...outputs], attributes: new Map([['axis', { type: 'int', value: -1 }]]) });
-    this.graph.addNode(split);
-    this.nodes.push(split);
+    this.node('Split', [this.activation(kind, values, sum), splits], new Map([['axis', { type: 'int', value: -1 }]]), outputs);
   }
 
   /** An epilogue activation (activations.ts's kinds) of x, into `outputs` when given. */
