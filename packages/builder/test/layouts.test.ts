@@ -83,6 +83,40 @@ describe('layout sinking', () => {
     }
   });
 
+  it('reduces in NHWC between convolutions: ReduceMean gates, channel pooling, a pooled head without keepdims', async () => {
+    const g = new GraphBuilder('reduces');
+    const x = g.input('x', 'float32', ['N', 6, 9, 7]);
+    const conv = (input: typeof x, cin: number, cout: number, seed: number) =>
+      g.layer('Conv', [input, g.constant(randomFloat([cout, cin, 1, 1], seed, 0.5)), g.constant(randomFloat([cout], seed + 1))]);
+    let y = g.layer('Relu', [conv(x, 6, 8, 1)]);
+    // Squeeze-and-excitation as PyTorch writes x.mean((2, 3), keepdim=True).
+    const pooled = g.layer('ReduceMean', [y], { axes: [2, 3], keepdims: 1 });
+    y = g.layer('Mul', [y, g.layer('Sigmoid', [conv(g.layer('Relu', [conv(pooled, 8, 4, 3)]), 4, 8, 5)])]);
+    // Channel pooling (CBAM's spatial attention input): max and sum over C, kept as [N, 1, H, W].
+    const spatial = g.layer('Concat', [g.layer('ReduceMax', [y], { axes: [1], keepdims: 1 }), g.layer('ReduceSum', [y, g.ints([1])], { keepdims: 1 })], { axis: 1 });
+    y = g.layer('Mul', [y, g.layer('Sigmoid', [conv(spatial, 2, 1, 7)])]);
+    y = g.layer('Add', [conv(y, 8, 8, 9), g.layer('GlobalMaxPool', [y])]);
+    // The head: a mean over H and W without keepdims ([N, C]), then a Gemm.
+    const head = g.layer('ReduceMean', [y], { axes: [-1, -2], keepdims: 0 });
+    g.output(g.layer('Gemm', [head, g.constant(randomFloat([8, 5], 11, 0.5))]));
+    const model = g.toModel({ opset: 17 });
+    const engine = new Runtime().deserializeEngine(await buildEngine(save(model), { minShapes: { x: [1, 6, 9, 7] }, optShapes: { x: [2, 6, 9, 7] }, maxShapes: { x: [2, 6, 9, 7] } }));
+    const layers = engine.inspect().layers;
+    const reduces = layers.filter((layer) => layer.type === 'Reduce');
+    expect(reduces).toHaveLength(5);
+    for (const reduce of reduces) expect(reduce.inputs[0]!.dims).toEqual(['N', 9, 7, 8]);
+    // The one full-size reformat is the input's: every NCHW tensor left holds one value per pixel or per channel.
+    const big = layers.filter((layer) => layer.type === 'Reformat' && layer.outputs[0]!.dims.slice(1).reduce<number>((a, b) => a * Number(b), 1) > 63);
+    expect(big.map((layer) => layer.inputs[0]!.name)).toEqual(['x']);
+    for (const batch of [1, 2]) {
+      const feeds: Record<string, Tensor> = { x: randomFloat([batch, 6, 9, 7], 400 + batch) };
+      const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
+      const name = engine.outputs[0]!.name;
+      const result = closeTo(mine[name]!, theirs[name]!, 1e-5, 1e-4);
+      expect(result.ok, result.message).toBe(true);
+    }
+  });
+
   it('resizes in NHWC between convolutions (nearest and linear upsampling, then a skip Concat)', async () => {
     for (const [mode, coordinate] of [['nearest', 'asymmetric'], ['linear', 'half_pixel'], ['linear', 'align_corners']] as const) {
       const g = new GraphBuilder('upsample');

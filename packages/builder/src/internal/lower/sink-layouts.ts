@@ -38,6 +38,7 @@ function samePerm(params: readonly (number | string)[] | undefined, perm: readon
 }
 
 function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): LoweredLayer[] | undefined {
+  if (REDUCE_FAMILIES.has(layer.family) && layer.inputs[0]?.shape?.length === 4) return sinkReduce(layer, producer);
   const y = layer.outputs[0];
   if (layer.outputs.length !== 1 || y?.shape?.length !== 4 || y.dtype !== 'float32') return undefined;
   const nhwcShape = NCHW_TO_NHWC.map((axis) => y.shape![axis]);
@@ -53,10 +54,11 @@ function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): 
     const source = nhwcSource(layer.inputs[0], producer);
     return source ? rebuilt({ family: `${layer.family}_nhwc`, inputs: [source] }) : undefined;
   }
-  if (layer.family === 'f32_globalavgpool') {
-    // Mean over H and W of [N, H, W, C]: the reduce family's vectorized [kept, reduced, kept] case.
+  if (layer.family === 'f32_globalavgpool' || layer.family === 'f32_globalmaxpool') {
+    // Mean (max) over H and W of [N, H, W, C]: the reduce family's vectorized [kept, reduced, kept] case.
     const source = nhwcSource(layer.inputs[0], producer);
-    return source ? rebuilt({ type: 'Reduce', family: 'f32_reduce_mean', inputs: [source], params: [1, 2] }) : undefined;
+    const family = layer.family === 'f32_globalavgpool' ? 'f32_reduce_mean' : 'f32_reduce_max';
+    return source ? rebuilt({ type: 'Reduce', family, inputs: [source], params: [1, 2] }) : undefined;
   }
   if (layer.family === 'f32_vunary' || (layer.family.startsWith('f32_vbinary_') && layer.inputs.length === 2)) {
     const operands = layer.inputs.map((input) => nhwcOperand(input, producer, layer.name));
@@ -75,6 +77,34 @@ function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): 
     return rebuilt({ inputs: sources, params: [3] });
   }
   return undefined;
+}
+
+const REDUCE_FAMILIES = new Set(['f32_reduce_mean', 'f32_reduce_sum', 'f32_reduce_max']);
+
+/**
+ * A ReduceMean/Sum/Max of an NCHW tensor that an NHWC→NCHW Reformat made runs on the Reformat's
+ * input, over the same axes in NHWC: PyTorch writes squeeze-and-excitation's pooling as
+ * `x.mean((2, 3), keepdim=True)`, a ReduceMean, not a GlobalAveragePool. With keepdims the
+ * NHWC result goes through one Reformat back (which cancels against the next conv's); without,
+ * when the kept axes come in the same order in both layouts (C reduced, or H and W both), the
+ * NHWC result is the output as it is.
+ */
+function sinkReduce(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): LoweredLayer[] | undefined {
+  const source = nhwcSource(layer.inputs[0], producer);
+  const y = layer.outputs[0];
+  const axes = layer.params;
+  if (!source || layer.outputs.length !== 1 || y?.shape === undefined || !axes?.every((axis) => typeof axis === 'number')) return undefined;
+  const nhwcAxes = (axes as number[]).map((axis) => NCHW_TO_NHWC.indexOf(axis)).sort((a, b) => a - b);
+  const moved: LoweredLayer = { ...layer, inputs: [source], params: nhwcAxes, origin: undefined };
+  if (y.shape.length === 4) {
+    const yNhwc = variable(`${y.name}_nhwc`, y.dtype!, NCHW_TO_NHWC.map((axis) => y.shape![axis]));
+    const back = transpose(`${layer.name}_output_reformat`, yNhwc, NHWC_TO_NCHW, layer.sources).layer;
+    back.outputs = [y];
+    return [{ ...moved, outputs: [yNhwc] }, back];
+  }
+  const kept = [0, 1, 2, 3].filter((axis) => !axes.includes(axis));
+  const keptNhwc = NCHW_TO_NHWC.filter((axis) => kept.includes(axis));
+  return kept.every((axis, i) => keptNhwc[i] === axis) ? [moved] : undefined;
 }
 
 interface Operand {
