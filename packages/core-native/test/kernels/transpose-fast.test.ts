@@ -14,6 +14,13 @@ const CASES: Array<[number[], number[]]> = [
   [[33, 47], [1, 0]],
   [[4, 6, 5], [1, 0, 2]],
   [[2, 3, 4, 5], [3, 1, 0, 2]],
+  // Two to four planes interleaved (an image's input reformat) and back, with ragged ends.
+  [[2, 3, 37, 41], [0, 2, 3, 1]],
+  [[1, 2, 16, 16], [0, 2, 3, 1]],
+  [[1, 4, 9, 9], [0, 2, 3, 1]],
+  [[1, 33, 35, 3], [0, 3, 1, 2]],
+  [[2, 16, 2, 2], [0, 3, 1, 2]],
+  [[3, 1500, 4], [0, 2, 1]],
 ];
 
 describe('x_transpose fast variants', () => {

@@ -3,7 +3,7 @@
 // runs of dims that stay adjacent in order are merged first, so e.g. NCHW->NHWC is a 3-D transpose.
 // Variants: x_transpose__scalar (the generic strided row copy, the reference) and __avx2/__avx512,
 // which run a batch of 2-D transposes of 4-byte elements (every perm whose merged form swaps the
-// last two dims: NCHW<->NHWC, [.., S, D] <-> [.., D, S]) as 64x64 cache tiles of in-register
+// last two dims: NCHW<->NHWC, [.., S, D] <-> [.., D, S]) as cache tiles of in-register
 // transposes over the pool; other perms and element sizes take the generic path.
 #include <cstring>
 
@@ -15,7 +15,10 @@
 namespace kiln {
 namespace {
 
-constexpr int64_t kTileRows = 32, kTileCols = 32;
+// 64 input rows x 16 input columns: a tile writes 16 output rows a full cache line (16 floats) at a
+// time, so a sweep over the row tiles keeps 16 write streams open. On Zen 4 32x32 tiles (32
+// streams) took 1.8x as long for a 12544x96 input, 16x16 ones 1.2x.
+constexpr int64_t kTileRows = 64, kTileCols = 16;
 
 class XTransposeOp final : public Op {
  public:
@@ -45,14 +48,17 @@ class XTransposeOp final : public Op {
 
  private:
   // Output [batch..., d1, d2] = input [batch..., d2, d1] (d2 input rows of d1 elements), in tiles
-  // of kTileRows input rows x tile_cols input columns. Row tiles are innermost so each output row
+  // of tile_rows input rows x tile_cols input columns. Row tiles are innermost so each output row
   // segment and each input row is completed while in cache (no line is fetched twice from memory);
   // a narrow input (d1 <= 64) is one column tile so its rows are read whole.
   void run_tiled(const uint32_t* x, uint32_t* y, ThreadPool* pool) const {
     const size_t rank = out_dims_.size();
     const int64_t d1 = out_dims_[rank - 2], d2 = out_dims_[rank - 1];
-    const int64_t tile_cols = d1 <= 64 ? d1 : kTileCols;
-    const int64_t row_tiles = (d2 + kTileRows - 1) / kTileRows, col_tiles = (d1 + tile_cols - 1) / tile_cols;
+    // Two to four rows (or columns) interleave (deinterleave) in long strips instead: one call per
+    // strip of 1024 keeps the per-call setup small.
+    const int64_t tile_rows = d1 <= 4 ? 1024 : kTileRows;
+    const int64_t tile_cols = d1 <= 64 ? d1 : d2 <= 4 ? 1024 : kTileCols;
+    const int64_t row_tiles = (d2 + tile_rows - 1) / tile_rows, col_tiles = (d1 + tile_cols - 1) / tile_cols;
     const int64_t batch = product(out_dims_, 0, rank - 2), per_batch = row_tiles * col_tiles;
     parallel_chunks(pool, batch * per_batch, 8, [&](int64_t begin, int64_t end) {
       for (int64_t task = begin; task < end; ++task) {
@@ -61,8 +67,8 @@ class XTransposeOp final : public Op {
           offset += (rest % out_dims_[d]) * in_strides_[d];
           rest /= out_dims_[d];
         }
-        const int64_t i0 = task % row_tiles * kTileRows, j0 = task % per_batch / row_tiles * tile_cols;
-        tile_(x + offset + i0 * d1 + j0, d1, std::min(kTileRows, d2 - i0), std::min(tile_cols, d1 - j0),
+        const int64_t i0 = task % row_tiles * tile_rows, j0 = task % per_batch / row_tiles * tile_cols;
+        tile_(x + offset + i0 * d1 + j0, d1, std::min(tile_rows, d2 - i0), std::min(tile_cols, d1 - j0),
               y + task / per_batch * d1 * d2 + j0 * d2 + i0, d2);
       }
     });
@@ -127,11 +133,10 @@ std::unique_ptr<Op> make_x_transpose(const OpBuildArgs& args) {
                                            args.layer.outputs[0]);
   const size_t r = dims.size();
   const bool swaps_last_two = r >= 2 && in_strides[r - 2] == 1 && in_strides[r - 1] == dims[r - 2];
-  // Measured on Sapphire Rapids (2 threads): the tiles win for narrow outputs rows (d2 <= 64:
-  // NCHW->NHWC with few channels, 2-3x) and for cache-sized tensors; the strided row copy stays
-  // ahead for large NHWC->NCHW (long output rows streamed from memory), so those keep it.
-  const bool tiles_win = r >= 2 && (dims[r - 1] <= 64 || x.elements <= (int64_t{1} << 18));
-  if (dtype_size(x.dtype) == 4 && swaps_last_two && tiles_win) {
+  // The tiled variants are not always faster than the strided row copy (__scalar): on Sapphire
+  // Rapids the copy won for large NHWC->NCHW (long output rows streamed from memory), on Zen 4 the
+  // tiles took a third to a half of its time there. The builder times the variants per layer.
+  if (dtype_size(x.dtype) == 4 && swaps_last_two) {
 #if defined(KILN_X86)
     if (args.isa >= Isa::kAvx512) op->set_tile(transpose_tile_4byte__avx512);
     else if (args.isa == Isa::kAvx2) op->set_tile(transpose_tile_4byte__avx2);
