@@ -104,6 +104,30 @@ export class Net {
     return this.g.layer('LayerNormalization', [x, scale, shift], { axis: -1, epsilon: 1e-5 });
   }
 
+  /** GPT-2's tanh GELU as Hugging Face writes it out: 0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 * x^3))). */
+  geluTanh(x) {
+    const cube = this.g.layer('Pow', [x, this.scalar(3, 'three')]);
+    const inner = this.g.mul(this.g.add(x, this.g.mul(cube, this.scalar(0.044715, 'gelu_c'))), this.scalar(Math.sqrt(2 / Math.PI), 'sqrt_2_pi'));
+    return this.g.mul(this.g.mul(x, this.scalar(0.5, 'half')), this.g.add(this.g.layer('Tanh', [inner]), this.scalar(1, 'one')));
+  }
+
+  /** HardSwish (opset 14), as PyTorch's nn.Hardswish exports. */
+  hardSwish(x) {
+    return this.g.layer('HardSwish', [x]);
+  }
+
+  /** HardSigmoid with PyTorch's constants (relu6(x + 3) / 6), as nn.Hardsigmoid exports. */
+  hardSigmoid(x) {
+    return this.g.layer('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 });
+  }
+
+  /** InstanceNormalization with an affine weight near 1 and a bias near 0. */
+  instanceNorm(x, channels) {
+    const scale = this.randomUniform([channels], 0.8, 1.2, 'in_scale');
+    const shift = this.randomNormal([channels], 0.1, 'in_bias');
+    return this.g.layer('InstanceNormalization', [x, scale, shift], { epsilon: 1e-5 });
+  }
+
   /** The model at `opset` (default 17). */
   toModel(opset = 17) {
     return this.g.toModel({ opset });

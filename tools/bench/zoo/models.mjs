@@ -2,6 +2,7 @@
 // batch 1 unless said), for checking Kiln on models the benchmarks never see (check.mjs). The
 // shapes and op patterns follow what PyTorch's exporter writes for each architecture.
 import { Net } from './layers.mjs';
+import { moreZoo } from './models-more.mjs';
 
 /** ResNet-18 at 224x224: Conv+BN+Relu, BasicBlocks with strided 1x1 downsample convs, residual Add, 1000 classes. */
 export function resnet18(seed = 18) {
@@ -226,4 +227,5 @@ export const zoo = [
   { name: 'conv1d_audio', build: conv1d_audio, inputs: [{ name: 'waveform', dtype: 'float32', shape: [1, 1, 16000] }] },
   { name: 'conv1d_audio_as_2d', build: () => conv1d_audio(16000, '2d'), inputs: [{ name: 'waveform', dtype: 'float32', shape: [1, 1, 1, 16000] }] },
   { name: 'lstm_small', build: lstm_small, inputs: [{ name: 'sequence', dtype: 'float32', shape: [32, 1, 64] }] },
+  ...moreZoo,
 ];
