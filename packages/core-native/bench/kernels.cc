@@ -3,6 +3,7 @@
 // 3x3 convolutions, batch 1, 224x224 input) plus M=N=K=1024, at 1 and 2 threads.
 // Usage: kernels [--json] [--filter[=]SUBSTRING] [--min-time SECONDS] [--a-path packed|direct]
 //                [--im2col]   (the last two force a lever off or on, to measure its effect)
+//                [--conv-activation relu6|silu|none]   (the convs' epilogue; default relu6)
 // --json prints one object per line: {"kernel": ..., "dtype": "float32", "M": .., "N": ..,
 // "K": .., "threads": .., "gflops": ..} (+ "batch" for batched MatMul, "shape" for convs). Conv
 // GFLOP/s count the direct convolution's multiply-adds (Winograd's are fewer: effective rate).
@@ -34,6 +35,7 @@ struct Options {
   // Levers, to measure each one's effect: how GEMMs read A, and im2col instead of indirect conv.
   kiln::f32_gemm::APath a_path = kiln::f32_gemm::APath::kAuto;
   bool im2col = false;
+  kiln::f32_gemm::Activation conv_activation = kiln::f32_gemm::Activation::kClip;
 };
 
 float* random_floats(size_t count) {
@@ -201,6 +203,7 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       {"mobilenet_v2 dw3x3 112x112x32", conv(112, 32, 32, 3, 1, 1, 32)},
       {"mobilenet_v2 pw 112x112x32->16", conv(112, 32, 16, 1, 1, 0, 1)},
       {"mobilenet_v2 pw 112x112x16->96", conv(112, 16, 96, 1, 1, 0, 1)},
+      {"efficientnet pw 56x56x24->144", conv(56, 24, 144, 1, 1, 0, 1)},
       {"mobilenet_v2 dw3x3s2 112x112x96", conv(112, 96, 96, 3, 2, 1, 96)},
       {"mobilenet_v2 pw 56x56x24->144", conv(56, 24, 144, 1, 1, 0, 1)},
       {"mobilenet_v2 dw3x3 56x56x144", conv(56, 144, 144, 3, 1, 1, 144)},
@@ -244,7 +247,7 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       kiln::f32_conv::ConvParams p;
       p.input = input, p.packed_weights = packed, p.output = output;
       p.epilogue.bias = bias;
-      p.epilogue.activation = kiln::f32_gemm::Activation::kClip;  // ReLU6, as in mobilenet_v2
+      p.epilogue.activation = o.conv_activation;  // ReLU6 (as in mobilenet_v2) unless told
       p.epilogue.alpha = 0.0f, p.epilogue.beta = 6.0f;
       p.a_path = o.a_path;
       p.force_im2col = o.im2col;
@@ -314,6 +317,11 @@ int main(int argc, char** argv) {
     else if (!std::strncmp(argv[i], "--filter=", 9)) o.filter = argv[i] + 9;
     else if (!std::strcmp(argv[i], "--min-time") && i + 1 < argc) o.min_time = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--im2col")) o.im2col = true;
+    else if (!std::strcmp(argv[i], "--conv-activation") && i + 1 < argc) {
+      const std::string name = argv[++i];
+      using kiln::f32_gemm::Activation;
+      o.conv_activation = name == "silu" ? Activation::kSilu : name == "none" ? Activation::kNone : Activation::kClip;
+    }
     else if (!std::strcmp(argv[i], "--a-path") && i + 1 < argc) {
       const std::string path = argv[++i];
       o.a_path = path == "packed" ? kiln::f32_gemm::APath::kPacked

@@ -27,12 +27,10 @@ static inline __m256 exp_ps(__m256 x) {
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  __m256 p = _mm256_set1_ps(kExpC5);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpC4));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpC3));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpC2));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
   // n in [-126, 128]; split 2^n = 2^(n/2) * 2^(n - n/2) so n = 128 does not overflow the exponent.
@@ -48,6 +46,12 @@ static inline __m256 exp_ps(__m256 x) {
 static inline __m256 sigmoid_ps(__m256 x) {
   const __m256 one = _mm256_set1_ps(1.0f);
   return _mm256_div_ps(one, _mm256_add_ps(one, exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+// x * sigmoid(x) as x / (1 + e^-x): one division, no multiply.
+static inline __m256 silu_ps(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  return _mm256_div_ps(x, _mm256_add_ps(one, exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x))));
 }
 
 static inline __m256 tanh_ps(__m256 x) {
@@ -96,7 +100,7 @@ static inline __m256 activate(__m256 v, const Epilogue& e) {
     }
     case Activation::kSigmoid: return sigmoid_ps(v);
     case Activation::kTanh: return tanh_ps(v);
-    case Activation::kSilu: return _mm256_mul_ps(v, sigmoid_ps(v));
+    case Activation::kSilu: return silu_ps(v);
     case Activation::kHardSwish: {
       __m256 g = _mm256_add_ps(v, _mm256_set1_ps(3.0f));
       g = _mm256_min_ps(_mm256_max_ps(g, _mm256_setzero_ps()), _mm256_set1_ps(6.0f));
