@@ -3,6 +3,7 @@ import { foldConstants } from './passes/cleanup/fold-constants.js';
 import { eliminateDeadNodes } from './passes/cleanup/eliminate-dead-nodes.js';
 import { inferAllShapes } from './passes/cleanup/infer-shapes.js';
 import { removeIdentity } from './passes/cleanup/remove-identity.js';
+import { simplifyPow } from './passes/cleanup/simplify-pow.js';
 import { foldConvBatchnorm } from './passes/fuse/fold-conv-batchnorm.js';
 import { fuseConvBiasAct } from './passes/fuse/fuse-conv-bias-act.js';
 import { fuseGelu } from './passes/fuse/fuse-gelu.js';
@@ -33,6 +34,8 @@ export const PIPELINE: readonly { pass: Pass; minLevel: number }[] = [
   { pass: foldConvBatchnorm, minLevel: 0 },
   { pass: fuseGelu, minLevel: 0 },
   { pass: fuseLayerNorm, minLevel: 0 },
+  // After the fusions that read Pow(x, 2) and Pow(x, 3) themselves.
+  { pass: simplifyPow, minLevel: 0 },
   { pass: fuseConvBiasAct, minLevel: 0 },
   { pass: fuseResidualAdd, minLevel: 0 },
   // Again: an activation that followed a residual Add is now next to the fused layer.

@@ -7,7 +7,9 @@ import type { Pass, PassContext } from '../../internal/pass.js';
  * 1/√d scaling (torch's scaled-dot-product-attention splits it as √(1/√d) on Q and on Kᵀ):
  *
  *   MatMul(Mul(A, c1), Mul(B, c2))  →  kiln.MatMul(A, B) with alpha = c1 · c2
+ *   Div(MatMul(A, B), c)  or  Mul(MatMul(A, B), c)  →  kiln.MatMul(A, B) with alpha = 1/c or c
  *
+ * (the second as BERT's and GPT-2's exports write the scaling: after the scores' MatMul)
  * for float32 scalar constants c1, c2 (either or both Muls, the constant on either side, Muls in
  * a chain), when each Mul's output has no other reader and keeps its input's shape. Neither
  * operand may be a constant (a constant B is fuse-conv-bias-act's, as a GEMM with packed weights).
@@ -28,7 +30,12 @@ function tryFuse(graph: Graph, matmul: Node, context: PassContext, isNativeFloat
     return value;
   });
   const [a, b] = operands;
-  const output = matmul.outputs[0];
+  let output = matmul.outputs[0];
+  for (let step = scaledAfter(graph, output); step !== undefined; step = scaledAfter(graph, output)) {
+    covered.push(step.node);
+    alpha *= step.scale;
+    output = step.output;
+  }
   if (covered.length === 0 || !a || !b || !output || [a, b].some((value) => value.isConstant) || ![a, b, output].every(isNativeFloat)) return false;
   if (!Number.isFinite(alpha)) return false;
   const fused = new Node({ op: 'MatMul', domain: KILN_DOMAIN, name: matmul.name, inputs: [a, b], outputs: [] });
@@ -52,6 +59,18 @@ function unscaled(graph: Graph, value: Value | undefined): { mul: Node; input: V
     return { mul, input, scale };
   }
   return undefined;
+}
+
+/** The only reader of `value`: Mul(value, c) or Div(value, c) (c a float32 scalar constant) keeping its shape, as a factor. */
+function scaledAfter(graph: Graph, value: Value | undefined): { node: Node; output: Value; scale: number } | undefined {
+  const node = value && exclusive(graph, value) && !graph.outputs.includes(value) ? value.consumers[0] : undefined;
+  const output = node?.outputs[0];
+  if (!node || !output || !(isOnnxOp(node, 'Mul') || isOnnxOp(node, 'Div')) || !sameShape(value!, output)) return undefined;
+  const index = node.inputs.indexOf(value!);
+  const other = node.inputs[1 - index];
+  const c = scalarValue(other);
+  if (!(other instanceof Constant) || other.dtype !== 'float32' || c === undefined || (isOnnxOp(node, 'Div') && index !== 0)) return undefined;
+  return { node, output, scale: isOnnxOp(node, 'Div') ? 1 / c : c };
 }
 
 export const fuseMatmulScale: Pass = {
