@@ -27,9 +27,10 @@ export function sinkLayouts(layers: readonly LoweredLayer[]): LoweredLayer[] {
   return result;
 }
 
+/** The NHWC tensor an NHWC→NCHW transpose made `value` from: a Reformat's, or the model's own Transpose's (ConvNeXt writes them around its channels-last MLPs). */
 function nhwcSource(value: Value | undefined, producer: ReadonlyMap<Value, LoweredLayer>): Value | undefined {
   const source = value ? producer.get(value) : undefined;
-  if (!source || source.type !== 'Reformat' || !samePerm(source.params, NHWC_TO_NCHW)) return undefined;
+  if (!source || (source.type !== 'Reformat' && source.family !== 'x_transpose') || !samePerm(source.params, NHWC_TO_NCHW)) return undefined;
   return source.inputs[0];
 }
 
