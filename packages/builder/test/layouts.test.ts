@@ -117,6 +117,30 @@ describe('layout sinking', () => {
     }
   });
 
+  it("cancels the model's own Transposes against the convolutions' Reformats (ConvNeXt's channels-last MLP)", async () => {
+    const g = new GraphBuilder('convnext');
+    const x = g.input('x', 'float32', [1, 8, 6, 5]);
+    let y = g.layer('Conv', [x, g.constant(randomFloat([8, 8, 1, 1], 1, 0.5))]);
+    for (let block = 0; block < 2; block++) {
+      const dw = g.layer('Conv', [y, g.constant(randomFloat([8, 1, 3, 3], 10 + block, 0.5))], { group: 8, pads: [1, 1, 1, 1] });
+      let t = g.layer('Transpose', [dw], { perm: [0, 2, 3, 1] });
+      t = g.layer('LayerNormalization', [t, g.constant(randomFloat([8], 20 + block)), g.constant(randomFloat([8], 30 + block))], { axis: -1 });
+      t = g.layer('MatMul', [g.layer('Relu', [g.layer('MatMul', [t, g.constant(randomFloat([8, 16], 40 + block, 0.5))])]), g.constant(randomFloat([16, 8], 50 + block, 0.5))]);
+      y = g.layer('Add', [y, g.layer('Transpose', [t], { perm: [0, 3, 1, 2] })]);
+    }
+    g.output(g.layer('Conv', [y, g.constant(randomFloat([4, 8, 1, 1], 2, 0.5))]));
+    const model = g.toModel({ opset: 17 });
+    const engine = new Runtime().deserializeEngine(await buildEngine(save(model)));
+    const layers = engine.inspect().layers;
+    // Transposes left: at most the input's and the output's.
+    expect(layers.filter((layer) => layer.tactic.startsWith('x_transpose')).length).toBeLessThanOrEqual(2);
+    const feeds = { x: randomFloat([1, 8, 6, 5], 3) };
+    const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
+    const name = engine.outputs[0]!.name;
+    const result = closeTo(mine[name]!, theirs[name]!, 1e-5, 1e-4);
+    expect(result.ok, result.message).toBe(true);
+  });
+
   it('resizes in NHWC between convolutions (nearest and linear upsampling, then a skip Concat)', async () => {
     for (const [mode, coordinate] of [['nearest', 'asymmetric'], ['linear', 'half_pixel'], ['linear', 'align_corners']] as const) {
       const g = new GraphBuilder('upsample');
