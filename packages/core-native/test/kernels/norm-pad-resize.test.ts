@@ -135,7 +135,9 @@ function toNhwc(x: Float32Array, [n, c, h, w]: number[]): Float32Array {
 describe.each([{ isa: 'scalar', runnable: true }, ...allIsas('f32_resize')])('f32_resize__$isa, NHWC layout', ({ isa, runnable }) => {
   it.skipIf(!runnable).each([0, 1])('mode %i gives the NCHW result, transposed', (mode) => {
     const random = rng();
-    for (const [shape, sh, sw] of RESIZES.filter(([dims]) => dims.length === 4)) {
+    // Channel counts past one vector and with ragged ends (21: deeplab's classes; 40).
+    const wide: Array<[number[], number, number]> = [[[1, 21, 5, 4], 2, 3.5], [[2, 40, 3, 3], 1.5, 0.8]];
+    for (const [shape, sh, sw] of [...RESIZES.filter(([dims]) => dims.length === 4), ...wide]) {
       const outShape = [shape[0]!, shape[1]!, Math.floor(shape[2]! * sh), Math.floor(shape[3]! * sw)];
       const nhwc = (dims: number[]) => [dims[0]!, dims[2]!, dims[3]!, dims[1]!];
       const x = randomFloats(count(shape), random);

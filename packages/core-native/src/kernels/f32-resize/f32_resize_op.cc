@@ -92,8 +92,7 @@ class F32ResizeOp final : public Op {
   }
 
  private:
-  // Rows of [N, OH, OW, C] over the pool: nearest copies each pixel's C values, linear blends the
-  // four source pixels' as the row kernels do (lerp(a, b, w) = b * w + a * (1 - w), columns first).
+  // Rows of [N, OH, OW, C] over the pool: the variant's NHWC row kernels (per pixel, C values).
   void run_nhwc(const float* x, float* y, ThreadPool* pool) const {
     const int64_t c = channels_, out_h = static_cast<int64_t>(rows_.i0.size()), out_w = static_cast<int64_t>(columns_.i0.size());
     parallel_chunks(pool, planes_ * out_h, std::max<int64_t>(1, 8192 / (out_w * c)), [&](int64_t begin, int64_t end) {
@@ -102,22 +101,10 @@ class F32ResizeOp final : public Op {
         const float* image = x + n * in_h_ * in_w_ * c;
         float* out = y + item * out_w * c;
         if (!linear_) {
-          const float* row = image + rows_.i0[r] * in_w_ * c;
-          for (int64_t j = 0; j < out_w; ++j) std::memcpy(out + j * c, row + columns_.i0[j] * c, sizeof(float) * c);
-          continue;
-        }
-        const float* top = image + rows_.i0[r] * in_w_ * c;
-        const float* bottom = image + rows_.i1[r] * in_w_ * c;
-        const float wy = rows_.weight[r];
-        for (int64_t j = 0; j < out_w; ++j) {
-          const float wx = columns_.weight[j];
-          const float *t0 = top + columns_.i0[j] * c, *t1 = top + columns_.i1[j] * c;
-          const float *b0 = bottom + columns_.i0[j] * c, *b1 = bottom + columns_.i1[j] * c;
-          float* o = out + j * c;
-          for (int64_t k = 0; k < c; ++k) {
-            const float t = std::fma(t1[k], wx, t0[k] * (1.0f - wx)), b = std::fma(b1[k], wx, b0[k] * (1.0f - wx));
-            o[k] = std::fma(b, wy, t * (1.0f - wy));
-          }
+          kernel_.nearest_nhwc(c, out_w, image + rows_.i0[r] * in_w_ * c, columns_.i0.data(), out);
+        } else {
+          kernel_.linear_nhwc(c, out_w, image + rows_.i0[r] * in_w_ * c, image + rows_.i1[r] * in_w_ * c, rows_.weight[r],
+                              columns_.i0.data(), columns_.i1.data(), columns_.weight.data(), out);
         }
       }
     });
