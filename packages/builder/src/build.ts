@@ -6,6 +6,7 @@ import { cancelReformats } from './internal/lower/cancel-reformats.js';
 import { eliminateConcats } from './internal/lower/eliminate-concats.js';
 import { FUSE_INVERTED_RESIDUAL, fuseInvertedResiduals, selectFused } from './internal/lower/fuse-inverted-residual.js';
 import { fusePointwise } from './internal/lower/fuse-pointwise.js';
+import type { LoweredLayer } from './internal/lower/types.js';
 import { keepBf16Activations } from './internal/lower/bf16-activations.js';
 import { keepInt8Activations } from './internal/lower/int8-activations.js';
 import { timeInt8Forms } from './internal/lower/int8-tactics.js';
@@ -54,7 +55,10 @@ export async function buildSerializedNetwork(network: NetworkDefinition, config:
   await runPipeline(context);
   const graph = context.model.graph;
   const graphOutputs = new Set(graph.outputs);
-  let layers = cancelReformats(sinkLayouts(fusePointwise(lowerGraph(context.model, context, precision), graphOutputs, (line) => context.note(line))), graphOutputs, { readNchw: !disabledPasses().has('read-nchw-inputs') });
+  const fuse = (some: LoweredLayer[]) => fusePointwise(some, graphOutputs, (line) => context.note(line));
+  // Pointwise fusion again once the layouts settled: layout sinking turns a BatchNormalization
+  // into a Mul and an Add next to its ReLU.
+  let layers = fuse(cancelReformats(sinkLayouts(fuse(lowerGraph(context.model, context, precision))), graphOutputs, { readNchw: !disabledPasses().has('read-nchw-inputs') }));
   const unmatched = Object.keys(config.layerPrecisions).filter((name) => config.precisionConstraints !== 'none' && !precision.used.has(name));
   if (unmatched.length > 0) {
     const message = `No GEMM or convolution layer is named ${unmatched.map((name) => `"${name}"`).join(', ')}`;

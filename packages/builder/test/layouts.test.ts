@@ -141,6 +141,33 @@ describe('layout sinking', () => {
     expect(result.ok, result.message).toBe(true);
   });
 
+  it("runs DenseNet's pre-activation BatchNormalization after a Concat in NHWC, its ReLU fused into the Add", async () => {
+    const g = new GraphBuilder('dense');
+    const x = g.input('x', 'float32', [1, 6, 7, 5]);
+    const c = (values: Tensor<'float32'>) => g.constant(values);
+    let features = g.layer('Relu', [g.layer('Conv', [x, c(randomFloat([8, 6, 3, 3], 1, 0.4))], { pads: [1, 1, 1, 1] })]);
+    for (let layer = 0; layer < 2; layer++) {
+      const width = 8 + 4 * layer;
+      const bn = g.layer('BatchNormalization', [features, c(randomFloat([width], 10 + layer)), c(randomFloat([width], 20 + layer)), c(randomFloat([width], 30 + layer)), g.constant({ type: 'float32', dims: [width], data: Float32Array.from({ length: width }, (_, i) => 0.5 + i / width) })], { epsilon: 1e-3 });
+      const grown = g.layer('Conv', [g.layer('Relu', [bn]), c(randomFloat([4, width, 3, 3], 40 + layer, 0.4))], { pads: [1, 1, 1, 1] });
+      features = g.layer('Concat', [features, grown], { axis: 1 });
+    }
+    g.output(g.layer('Conv', [features, c(randomFloat([3, 16, 1, 1], 2, 0.4))]));
+    const model = g.toModel({ opset: 17 });
+    const engine = new Runtime().deserializeEngine(await buildEngine(save(model)));
+    const layers = engine.inspect().layers;
+    expect(layers.filter((layer) => layer.tactic.startsWith('f32_batchnorm'))).toHaveLength(0);
+    const adds = layers.filter((layer) => layer.tactic.startsWith('f32_vbinary_add'));
+    expect(adds).toHaveLength(2);
+    for (const add of adds) expect(add.sources.some((source) => source.startsWith('relu'))).toBe(true);
+    expect(layers.filter((layer) => layer.tactic.startsWith('x_transpose')).length).toBeLessThanOrEqual(2);
+    const feeds = { x: randomFloat([1, 6, 7, 5], 3) };
+    const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
+    const name = engine.outputs[0]!.name;
+    const result = closeTo(mine[name]!, theirs[name]!, 1e-5, 1e-4);
+    expect(result.ok, result.message).toBe(true);
+  });
+
   it('resizes in NHWC between convolutions (nearest and linear upsampling, then a skip Concat)', async () => {
     for (const [mode, coordinate] of [['nearest', 'asymmetric'], ['linear', 'half_pixel'], ['linear', 'align_corners']] as const) {
       const g = new GraphBuilder('upsample');

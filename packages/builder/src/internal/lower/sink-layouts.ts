@@ -61,6 +61,7 @@ function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): 
     const family = layer.family === 'f32_globalavgpool' ? 'f32_reduce_mean' : 'f32_reduce_max';
     return source ? rebuilt({ type: 'Reduce', family, inputs: [source], params: [1, 2] }) : undefined;
   }
+  if (layer.family === 'f32_batchnorm') return sinkBatchNorm(layer, producer, rebuilt);
   if (layer.family === 'f32_vunary' || (layer.family.startsWith('f32_vbinary_') && layer.inputs.length === 2)) {
     const operands = layer.inputs.map((input) => nhwcOperand(input, producer, layer.name));
     if (operands.some((operand) => operand === undefined) || !operands.some((operand) => operand!.sunk)) return undefined;
@@ -78,6 +79,34 @@ function sink(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>): 
     return rebuilt({ inputs: sources, params: [3] });
   }
   return undefined;
+}
+
+/**
+ * A BatchNormalization that stays (DenseNet's pre-activation one after each Concat: a ReLU, not
+ * a convolution, follows) with constant statistics and an NHWC source runs there as a Mul and an
+ * Add by per-channel constants, x · a + (b − mean · a) with a = scale / √(var + ε), as BN folding
+ * into a conv computes them: the f32_batchnorm kernel walks NCHW planes, and kept NCHW it cost a
+ * transpose of the tensor on each side.
+ */
+function sinkBatchNorm(layer: LoweredLayer, producer: ReadonlyMap<Value, LoweredLayer>, rebuilt: (patch: Partial<LoweredLayer>) => LoweredLayer[]): LoweredLayer[] | undefined {
+  const source = nhwcSource(layer.inputs[0], producer);
+  const [, scale, bias, mean, variance] = layer.inputs;
+  const epsilon = layer.params?.[0];
+  const stats = [scale, bias, mean, variance].map((value) => (value instanceof Constant && value.dtype === 'float32' ? (value.values.data as Float32Array) : undefined));
+  const channels = source?.shape?.[3];
+  if (!source || typeof epsilon !== 'number' || typeof channels !== 'number' || stats.some((data) => data?.length !== channels)) return undefined;
+  const [s, b, m, v] = stats as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const a = new Float32Array(channels);
+  const shift = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    a[c] = s[c]! / Math.sqrt(v[c]! + epsilon);
+    shift[c] = b[c]! - m[c]! * a[c]!;
+  }
+  const constant = (suffix: string, data: Float32Array) => new Constant(`${layer.name}_${suffix}_nhwc`, { type: 'float32', dims: [1, 1, 1, channels], data });
+  const scaled = variable(`${layer.name}_scaled_nhwc`, 'float32', [...source.shape!]);
+  const mul: LoweredLayer = { name: `${layer.name}_scale`, type: 'ElementWise', family: 'f32_vbinary_mul', inputs: [source, constant('a', a)], outputs: [scaled], sources: layer.sources };
+  const [add, back] = rebuilt({ type: 'ElementWise', family: 'f32_vbinary_add', inputs: [scaled, constant('shift', shift)], params: undefined });
+  return [mul, add!, back!];
 }
 
 const REDUCE_FAMILIES = new Set(['f32_reduce_mean', 'f32_reduce_sum', 'f32_reduce_max']);
