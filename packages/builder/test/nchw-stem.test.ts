@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { type Tensor, evaluate, load, save } from '@kiln/onnx-tools';
 import { type LayerInfo, Runtime } from '@kiln/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { kernels } from '@kiln/core-native';
 import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
 import { cancelReformats } from '../src/internal/lower/cancel-reformats.js';
 import { lowerGraph } from '../src/internal/lower/index.js';
@@ -127,6 +128,24 @@ describe('stem convolution reads the NCHW input', () => {
     expect(inputReformats(layers)).toHaveLength(1);
     expect(layers.some((layer) => layer.tactic.startsWith('f32_conv_nchw'))).toBe(false);
     await expectMatches(network, plan);
+  });
+
+  it('reads NCHW in a convolution with many input but few output channels (an image-to-image head)', async () => {
+    for (const outputs of [1, 3]) {
+      const network = new NetworkDefinition();
+      const x = network.addInput('image', 'float32', ['N', 6, 19, 23]);
+      const conv = network.addConvolution(x, { weights: randomFloat([outputs, 6, 5, 5], 41, 0.4), bias: randomFloat([outputs], 42), pads: [2, 2, 2, 2] });
+      network.markOutput(network.addActivation(conv, 'Tanh'), 'features');
+      for (const level of [0, 3]) {
+        const plan = await build(network, level);
+        const layers = new Runtime().deserializeEngine(plan).inspect().layers;
+        const head = layers.find((layer) => layer.type === 'Convolution')!;
+        const vector = kernels().some((kernel) => kernel.name === 'f32_conv_nchw_32x4__avx512' && kernel.runnable);
+        // Level 0 takes the NCHW path; timing (level 3) may go back to the NHWC one.
+        if (level === 0) expect(head.tactic).toBe(vector ? 'f32_conv_nchw_32x4__avx512' : 'f32_conv_nchw_direct__scalar');
+        await expectMatches(network, plan);
+      }
+    }
   });
 
   it('KILN_DISABLE_PASSES=read-nchw-inputs restores the input reformat with the same results', async () => {

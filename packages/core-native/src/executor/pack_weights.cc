@@ -100,12 +100,18 @@ AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std
                              const float* weights, int64_t length) {
   const f32_conv::ConvShape s = conv_shape(shape);
   if (!f32_conv::nchw_conv_applies(s)) {
-    fail("f32_conv_nchw packs convolutions with group 1 and few input channels.",
-         "group 1 and at most " + std::to_string(f32_conv::kNchwConvMaxInputChannels) + " input channels",
+    fail("f32_conv_nchw packs convolutions with group 1 and few input or output channels.",
+         "group 1, and at most " + std::to_string(f32_conv::kNchwConvMaxInputChannels) + " input channels or at most " +
+             std::to_string(f32_conv::kNchwConvMaxOutputChannels) + " output channels with stride and dilation 1 along W",
          list_string(shape), "Pick an f32_conv tactic (NHWC input).");
   }
   for (size_t i = 0; i < f32_conv::nchw_conv_variant_count() && variant == nullptr; ++i) {
-    if (isa_usable(f32_conv::nchw_conv_variants()[i].isa)) variant = &f32_conv::nchw_conv_variants()[i];
+    const f32_conv::NchwConvVariant& candidate = f32_conv::nchw_conv_variants()[i];
+    if (isa_usable(candidate.isa) && f32_conv::nchw_conv_variant_applies(candidate, s)) variant = &candidate;
+  }
+  if (!f32_conv::nchw_conv_variant_applies(*variant, s)) {
+    fail(std::string(variant->name) + " does not take this convolution.", "a variant for its channel counts",
+         list_string(shape), "Pick another f32_conv_nchw tactic.");
   }
   check_length(s.out_c * s.in_c * s.kernel_h * s.kernel_w, length, "[OC, IC, kh, kw]");
   AlignedBuffer out(f32_conv::nchw_conv_packed_size(*variant, s) * sizeof(float), true);

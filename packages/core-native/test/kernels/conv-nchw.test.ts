@@ -23,7 +23,16 @@ const CASES: Array<[string, ConvCase]> = [
   ['1x1, 4 channels, -> 100', conv({ h: 6, w: 37, c: 4, oc: 100, kh: 1, kw: 1 })],
   ['wide 11x11 s4 pad 2, 3 -> 16 (many taps)', conv({ h: 47, w: 45, c: 3, oc: 16, kh: 11, kw: 11, sh: 4, sw: 4, pads: [2, 2, 2, 2] })],
   ['single output pixel, 2 -> 9', conv({ h: 3, w: 3, c: 2, oc: 9, kh: 3, kw: 3 })],
+  // Few output channels, any input channels (the 32x4 variant; the stem variants take the last two).
+  ['8 channels 9x9 pad 4, -> 3 (an image-to-image head)', conv({ h: 13, w: 45, c: 8, oc: 3, kh: 9, kw: 9, pads: [4, 4, 4, 4] })],
+  ['6 channels 3x3 stride 2x1 pad 1, -> 1', conv({ n: 2, h: 12, w: 35, c: 6, oc: 1, kh: 3, kw: 3, sh: 2, pads: [1, 1, 1, 1] })],
+  ['5 channels 1x1, -> 2', conv({ h: 5, w: 33, c: 5, oc: 2, kh: 1, kw: 1 })],
+  ['3 channels 3x3 dilation 2x1 pad 2x1, -> 4', conv({ h: 11, w: 70, c: 3, oc: 4, kh: 3, kw: 3, dh: 2, pads: [2, 1, 2, 1] })],
+  ['2 channels 3x3 pad 1, -> 2 (a row of 16)', conv({ h: 4, w: 16, c: 2, oc: 2, kh: 3, kw: 3, pads: [1, 1, 1, 1] })],
 ];
+
+/** Whether a variant takes a case: stem variants few input channels, the 32x4 one few output channels at stride 1 along W. */
+const takes = (variant: string, c: ConvCase) => (variant.includes('_direct_') ? c.c <= 4 || (c.oc <= 4 && c.sw === 1 && c.dw === 1) : variant.includes('_32x4_') ? c.oc <= 4 && c.sw === 1 && c.dw === 1 : c.c <= 4);
 
 const params = (c: ConvCase, bias: boolean, residual: boolean) => [c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, ...c.pads, c.group, bias ? 1 : 0, residual ? 1 : 0];
 const packShape = (c: ConvCase) => [c.oc, c.c, c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, ...c.pads, c.group];
@@ -43,7 +52,7 @@ describe('f32_conv_nchw through the executor', () => {
 
   it('lists its variants in one family, the reference last', () => {
     const names = kernels().filter((k) => k.family === 'f32_conv_nchw').map((k) => k.name);
-    expect(names).toEqual(['f32_conv_nchw_6x64__avx512', 'f32_conv_nchw_14x32__avx512', 'f32_conv_nchw_6x16__avx2', 'f32_conv_nchw_4x8__scalar', 'f32_conv_nchw_direct__scalar']);
+    expect(names).toEqual(['f32_conv_nchw_6x64__avx512', 'f32_conv_nchw_14x32__avx512', 'f32_conv_nchw_32x4__avx512', 'f32_conv_nchw_6x16__avx2', 'f32_conv_nchw_4x8__scalar', 'f32_conv_nchw_direct__scalar']);
     expect(kernels().filter((k) => k.family === 'f32_conv').some((k) => k.name.includes('nchw'))).toBe(false);
   });
 
@@ -58,6 +67,7 @@ describe('f32_conv_nchw through the executor', () => {
         const outCount = out.reduce((a, b) => a * b, 1);
         const xNhwc = toNhwc(x, c);
         runnable.forEach((variant, variantIndex) => {
+          if (!takes(variant, c)) return;
           const mix = caseIndex + variantIndex + threads;
           const step = mix % 4 === 0 ? undefined : ACTIVATIONS[mix % ACTIVATIONS.length]!;
           const bias = mix % 2 === 0 ? randomFloats(c.oc, random, -1, 1) : undefined;
@@ -101,5 +111,13 @@ describe('f32_conv_nchw through the executor', () => {
     expectCoded(() => runPacked({ ...base, outShape: [1, 1, 1, c.oc] }), 'ERR_PROGRAM_INVALID');
     expectCoded(() => runPacked({ ...base, epilogue: [{ op: 'Exp' }] }), 'ERR_PROGRAM_INVALID');
     expectCoded(() => runPacked({ ...base, params: params(c, false, false).slice(0, 12) }), 'ERR_PROGRAM_INVALID');
+  });
+
+  it.skipIf(!runnable.includes('f32_conv_nchw_32x4__avx512'))('refuses the few-output variant where it does not apply, with coded errors', () => {
+    // 5 output channels, and stride 2 along W.
+    expectCoded(() => packWeights('f32_conv_nchw_32x4__avx512', [5, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1], new Float32Array(5 * 8 * 9)), 'ERR_ARGUMENT');
+    expectCoded(() => packWeights('f32_conv_nchw_32x4__avx512', [3, 8, 3, 3, 1, 2, 1, 1, 0, 0, 0, 0, 1], new Float32Array(3 * 8 * 9)), 'ERR_ARGUMENT');
+    // A stem variant does not take 8 input channels even when the output has 3.
+    expectCoded(() => packWeights(runnable[0]!, [3, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1], new Float32Array(3 * 8 * 9)), 'ERR_ARGUMENT');
   });
 });

@@ -5,6 +5,7 @@ import { type MutableBf16Network, decideBf16Blocks } from './bf16-blocks.js';
 import { type Bf16Forms, bf16Forms, decideBf16Convs, formKey, isBf16Conv, isBf16Stem, type LayerForm, type TimeAlternatives } from './bf16-forms.js';
 import { variable } from './layout.js';
 import { narrowValue, readersOf, runnable } from './narrow-activations.js';
+import { NCHW_CONV_MAX_CHANNELS } from './read-nchw.js';
 import type { LoweredLayer } from './types.js';
 
 /** What keepBf16Activations needs from the build. */
@@ -130,6 +131,8 @@ function promote(layers: readonly LoweredLayer[], options: Bf16ActivationOptions
   for (const layer of layers) {
     if (layer.type !== 'Convolution' || !layer.timings || !/^f32_conv_(1x1|im2col|winograd|nchw)_/.test(layer.tactic ?? '') || !options.allowsBf16(layer)) continue;
     if (layer.family === 'f32_conv_nchw' && !layer.precisions?.split('+').includes('bf16')) continue;
+    // bf16_conv_nchw has the stem tiles only (few input channels), not the few-output ones.
+    if (layer.family === 'f32_conv_nchw' && Number(layer.inputs[0]?.shape?.[1]) > NCHW_CONV_MAX_CHANNELS) continue;
     const tactics = bf16Tactics(layer);
     if (tactics.length === 0) continue;
     promoted.set(layer, layer.tactic!);

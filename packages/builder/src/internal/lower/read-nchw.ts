@@ -3,17 +3,25 @@ import { runnableTactics } from '../tactics/runnable.js';
 import { NCHW_TO_NHWC, transpose } from './layout.js';
 import type { LoweredLayer } from './types.js';
 
-/** Input channels up to which a convolution may read NCHW directly (the native family's limit). */
+/** Input channels up to which a convolution may read NCHW directly (the native family's stem variants' limit). */
 export const NCHW_CONV_MAX_CHANNELS = 4;
+
+/**
+ * Output channels up to which a convolution with any input channels may read NCHW directly, at
+ * stride and dilation 1 along W (the family's few-output variants: an image-to-image network's
+ * last convolution, vectorized over output pixels).
+ */
+export const NCHW_CONV_MAX_OUTPUT_CHANNELS = 4;
 
 /** The NHWC candidates of int8 stems that now read NCHW, for revisitNchwConvs to time that path again. */
 const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
 
 /**
  * A convolution that still reads its input through an NCHW→NHWC Reformat after the inverse pairs
- * cancelled (a graph input, or any tensor only NCHW layers produce) and that has few input
- * channels and group 1 (a CNN's stem) reads the NCHW tensor itself, and the Reformat goes away
- * unless another layer reads its output:
+ * cancelled (a graph input, or any tensor only NCHW layers produce) and that has group 1 and few
+ * input channels (a CNN's stem) or few output channels at stride 1 along W (an image-to-image
+ * network's last convolution; fp32, bf16 and fp16 builds only) reads the NCHW tensor itself, and
+ * the Reformat goes away unless another layer reads its output:
  * - with fp32 tactics only, it becomes an `f32_conv_nchw` layer (NCHW input, NHWC output, its own
  *   variants timed by the tuner);
  * - when it may run in int8 (an input grid, qu8 candidates) without a residual, and this CPU runs
@@ -36,10 +44,12 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
   const int8Stems = runnableTactics('qu8_conv_nchw').filter((tactic) => !tactic.endsWith('__scalar'));
   for (const layer of layers) {
     const reformat = layer.inputs[0] ? producer.get(layer.inputs[0]) : undefined;
-    if (!reformat || !qualifies(layer, reformat)) continue;
+    const kind = reformat ? qualifies(layer, reformat) : undefined;
+    if (!reformat || !kind) continue;
     if (layer.candidates === undefined) {
       layer.family = 'f32_conv_nchw';
     } else if (int8Stems.length > 0 && readsInt8(layer)) {
+      if (kind === 'few-outputs') continue;
       // fp32 NCHW candidates only where the layer may run in fp32 (not an explicit Q/DQ layer).
       const fp32 = mayRunFp32(layer) ? runnableTactics('f32_conv_nchw') : [];
       nhwcCandidates.set(layer, layer.candidates);
@@ -86,12 +96,18 @@ export function revisitNchwConvs(layers: LoweredLayer[], select: (some: LoweredL
   }
 }
 
-function qualifies(layer: LoweredLayer, reformat: LoweredLayer): boolean {
-  if (layer.family !== 'f32_conv' || layer.type !== 'Convolution' || layer.params?.[10] !== 1) return false;
-  if (reformat.type !== 'Reformat' || !samePerm(reformat.params, NCHW_TO_NHWC)) return false;
+/** Which of the NCHW family's kinds of variants may take the conv: a stem's (few input channels) or few-output ones. */
+function qualifies(layer: LoweredLayer, reformat: LoweredLayer): 'stem' | 'few-outputs' | undefined {
+  if (layer.family !== 'f32_conv' || layer.type !== 'Convolution' || layer.params?.[10] !== 1) return undefined;
+  if (reformat.type !== 'Reformat' || !samePerm(reformat.params, NCHW_TO_NHWC)) return undefined;
   const source = reformat.inputs[0];
   const channels = source?.shape?.[1];
-  return source?.dtype === 'float32' && source.shape?.length === 4 && typeof channels === 'number' && channels <= NCHW_CONV_MAX_CHANNELS;
+  if (source?.dtype !== 'float32' || source.shape?.length !== 4 || typeof channels !== 'number') return undefined;
+  if (channels <= NCHW_CONV_MAX_CHANNELS) return 'stem';
+  // params: kh, kw, sh, sw, dh, dw, ...; the output is NHWC.
+  const outChannels = layer.outputs[0]?.shape?.[3];
+  const unitW = layer.params?.[3] === 1 && layer.params?.[5] === 1;
+  return typeof outChannels === 'number' && outChannels <= NCHW_CONV_MAX_OUTPUT_CHANNELS && unitW ? 'few-outputs' : undefined;
 }
 
 /** An int8-capable conv (input grid, qu8 candidates) without a residual (qu8_conv_nchw takes none). */

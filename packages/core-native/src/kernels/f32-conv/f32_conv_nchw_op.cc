@@ -55,7 +55,7 @@ class Bf16ConvNchwOp final : public Op {
 
 std::string geometry(const ConvShape& s) {
   return "C " + std::to_string(s.in_c) + ", group " + std::to_string(s.groups) + ", kernel " +
-         std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w);
+         std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + ", stride W " + std::to_string(s.stride_w);
 }
 
 // The geometry and packed-weight checks both families share; returns the variant that runs.
@@ -63,19 +63,24 @@ const NchwConvVariant& check_nchw_layer(const OpBuildArgs& args, const ConvLayer
                                         size_t count) {
   const ConvShape& s = layer.shape;
   const std::string family = args.base.rfind("bf16_", 0) == 0 ? "bf16_conv_nchw" : "f32_conv_nchw";
-  require(f32_conv::nchw_conv_applies(s), args, family + " takes valid convolutions with group 1 and few input channels.",
-          "group 1, 1 <= C <= " + std::to_string(f32_conv::kNchwConvMaxInputChannels) +
-              ", positive sizes/strides/dilations, pads >= 0, OH/OW >= 1",
-          "x " + shape_string(args.in(0).shape) + ", " + geometry(s));
+  const std::string takes = "group 1, and 1 <= C <= " + std::to_string(f32_conv::kNchwConvMaxInputChannels) +
+                            " or OC <= " + std::to_string(f32_conv::kNchwConvMaxOutputChannels) +
+                            " with stride and dilation 1 along W; positive sizes/strides/dilations, pads >= 0, OH/OW >= 1";
+  require(f32_conv::nchw_conv_applies(s), args, family + " takes valid convolutions with group 1 and few input or output channels.",
+          takes, "x " + shape_string(args.in(0).shape) + ", " + geometry(s));
   const NchwConvVariant* variant = nullptr;
   if (args.base == family) {
     for (size_t i = 0; i < count && variant == nullptr; ++i) {
-      if (static_cast<int>(list[i].isa) <= static_cast<int>(args.isa)) variant = &list[i];
+      if (static_cast<int>(list[i].isa) <= static_cast<int>(args.isa) && f32_conv::nchw_conv_variant_applies(list[i], s)) variant = &list[i];
     }
   } else {
     variant = f32_conv::find_nchw_conv_variant((args.base + "__" + isa_name(args.isa)).c_str());
   }
   require(variant != nullptr, args, "Unknown " + family + " variant.", "a tactic id listed by kernels()", args.base);
+  require(f32_conv::nchw_conv_variant_applies(*variant, s), args, std::string(variant->name) + " does not take this convolution.",
+          variant->few_outputs ? "OC <= " + std::to_string(f32_conv::kNchwConvMaxOutputChannels) + ", stride and dilation 1 along W"
+                               : "C <= " + std::to_string(f32_conv::kNchwConvMaxInputChannels),
+          "x " + shape_string(args.in(0).shape) + ", OC " + std::to_string(s.out_c) + ", " + geometry(s));
   if (args.tactic != nullptr) *args.tactic = variant->name;
   const TensorDesc& w = args.in(1);
   const int64_t packed = static_cast<int64_t>(f32_conv::nchw_conv_packed_size(*variant, s));

@@ -15,10 +15,12 @@ namespace kiln::f32_conv {
 namespace {
 
 // Fastest-first within an ISA (6x64 for stems of 33+ channels; 14x32 keeps more accumulators
-// busy below that: the tuner times both); the reference last, always applicable.
+// busy below that: the tuner times both; 32x4 for few output channels); the reference last,
+// always applicable.
 const NchwConvVariant kVariants[] = {
     {"f32_conv_nchw_6x64__avx512", Isa::kAvx512, false, 64, 16, f32_conv_nchw_6x64__avx512},
     {"f32_conv_nchw_14x32__avx512", Isa::kAvx512, false, 32, 16, f32_conv_nchw_14x32__avx512},
+    {"f32_conv_nchw_32x4__avx512", Isa::kAvx512, false, 4, 1, f32_conv_nchw_32x4__avx512, true},
     {"f32_conv_nchw_6x16__avx2", Isa::kAvx2, false, 16, 8, f32_conv_nchw_6x16__avx2},
     {"f32_conv_nchw_4x8__scalar", Isa::kScalar, false, 8, 1, f32_conv_nchw_4x8__scalar},
     {"f32_conv_nchw_direct__scalar", Isa::kScalar, false, 0, 0, nullptr},
@@ -80,7 +82,14 @@ void point_taps(const ConvShape& s, const float* input, int64_t n, int64_t oh, i
 }  // namespace
 
 bool nchw_conv_applies(const ConvShape& s) {
-  return s.valid() && s.groups == 1 && s.in_c <= kNchwConvMaxInputChannels;
+  const bool few_outputs = s.out_c <= kNchwConvMaxOutputChannels && s.stride_w == 1 && s.dilation_w == 1;
+  return s.valid() && s.groups == 1 && (s.in_c <= kNchwConvMaxInputChannels || few_outputs);
+}
+
+bool nchw_conv_variant_applies(const NchwConvVariant& v, const ConvShape& s) {
+  if (!nchw_conv_applies(s) || v.row == nullptr) return nchw_conv_applies(s);
+  if (v.few_outputs) return s.out_c <= kNchwConvMaxOutputChannels && s.stride_w == 1 && s.dilation_w == 1;
+  return s.in_c <= kNchwConvMaxInputChannels;
 }
 
 const NchwConvVariant* nchw_conv_variants() { return kVariants; }

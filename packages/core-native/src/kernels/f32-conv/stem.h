@@ -14,12 +14,16 @@
 
 namespace kiln::f32_conv {
 
-// Input channels the family takes: more channels make the NHWC GEMM paths (and the reformat
+// Input channels the stem variants take: more channels make the NHWC GEMM paths (and the reformat
 // before them) the better choice.
 constexpr int64_t kNchwConvMaxInputChannels = 4;
+// Output channels the few-output variants take (any input channels; stride and dilation 1 along
+// W): vectorized over output pixels, where the GEMM paths would fill a vector with 1-4 channels.
+constexpr int64_t kNchwConvMaxOutputChannels = 4;
 
 // ConvShape is read as: input [batch, in_c, in_h, in_w] (NCHW), output [batch, out_h, out_w, out_c]
-// (NHWC); groups must be 1 and in_c <= kNchwConvMaxInputChannels.
+// (NHWC); groups must be 1, and in_c <= kNchwConvMaxInputChannels or out_c <=
+// kNchwConvMaxOutputChannels with stride and dilation 1 along W: whether some variant takes it.
 bool nchw_conv_applies(const ConvShape& shape);
 
 // Output columns [ow_begin, ow_end) of one output row (n, oh), for a register-tiled variant.
@@ -46,6 +50,7 @@ void f32_conv_nchw_6x64__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_14x32__avx512(const NchwRowArgs& args);
 void f32_conv_nchw_6x16__avx2(const NchwRowArgs& args);
 void f32_conv_nchw_4x8__scalar(const NchwRowArgs& args);
+void f32_conv_nchw_32x4__avx512(const NchwRowArgs& args);
 void bf16_conv_nchw_6x64__avx512bf16(const NchwRowArgs& args);
 void bf16_conv_nchw_14x32__avx512bf16(const NchwRowArgs& args);
 void bf16_conv_nchw_6x64__avx512(const NchwRowArgs& args);
@@ -61,7 +66,13 @@ struct NchwConvVariant {
   // (lanes: a block of c channels is round_up(c, lanes) wide). Both 0 for the reference.
   int nr, lanes;
   NchwRowFn row;  // null for the reference
+  // Vectorized over output pixels for few output channels (kNchwConvMaxOutputChannels, any input
+  // channels) rather than over output channels for few input channels (a stem).
+  bool few_outputs = false;
 };
+
+// Whether `variant` takes the shape (the reference takes every shape nchw_conv_applies to).
+bool nchw_conv_variant_applies(const NchwConvVariant& variant, const ConvShape& shape);
 
 // The two families' lists (f32_conv_nchw, bf16_conv_nchw), each in the same tile order, the
 // reference last; find_nchw_conv_variant looks in both.
