@@ -142,7 +142,8 @@ describe('stem convolution reads the NCHW input', () => {
         const head = layers.find((layer) => layer.type === 'Convolution')!;
         const vector = kernels().some((kernel) => kernel.name === 'f32_conv_nchw_32x4__avx512' && kernel.runnable);
         // Level 0 takes the NCHW path; timing (level 3) may go back to the NHWC one.
-        if (level === 0) expect(head.tactic).toBe(vector ? 'f32_conv_nchw_32x4__avx512' : 'f32_conv_nchw_direct__scalar');
+        // Without the vector variant the NHWC path stays (the scalar reference would be slow).
+        if (level === 0) expect(head.tactic.startsWith('f32_conv_nchw_32x4__')).toBe(vector);
         await expectMatches(network, plan);
       }
     }

@@ -13,6 +13,9 @@ export const NCHW_CONV_MAX_CHANNELS = 4;
  */
 export const NCHW_CONV_MAX_OUTPUT_CHANNELS = 4;
 
+/** The few-output variants' tactic ids (f32_conv_nchw_32x4__avx512). */
+const FEW_OUTPUT_TACTIC = /^f32_conv_nchw_32x4__/;
+
 /** The NHWC candidates of int8 stems that now read NCHW, for revisitNchwConvs to time that path again. */
 const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
 
@@ -42,10 +45,13 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
   const producer = new Map<Value, LoweredLayer>();
   for (const layer of layers) for (const output of layer.outputs) producer.set(output, layer);
   const int8Stems = runnableTactics('qu8_conv_nchw').filter((tactic) => !tactic.endsWith('__scalar'));
+  // Few-output convs go NCHW only where a vector variant takes them (AVX-512 today): elsewhere only
+  // the scalar reference would, which level 0 (no timing) would then keep.
+  const fewOutputVariants = runnableTactics('f32_conv_nchw').some((tactic) => FEW_OUTPUT_TACTIC.test(tactic));
   for (const layer of layers) {
     const reformat = layer.inputs[0] ? producer.get(layer.inputs[0]) : undefined;
     const kind = reformat ? qualifies(layer, reformat) : undefined;
-    if (!reformat || !kind) continue;
+    if (!reformat || !kind || (kind === 'few-outputs' && !fewOutputVariants)) continue;
     if (layer.candidates === undefined) {
       layer.family = 'f32_conv_nchw';
     } else if (int8Stems.length > 0 && readsInt8(layer)) {
