@@ -88,6 +88,27 @@ describe.skipIf(!vnni)('int8 stem reads the NCHW input (qu8_conv_nchw)', () => {
     await expectAgrees(plan, fp32, save(network.model), 'int8');
   });
 
+  it('an image-to-image head (few output channels after an NCHW Pad) takes the fp32 NCHW path or int8 NHWC by timing, and agrees', async () => {
+    const n = new NetworkDefinition();
+    const x = n.addInput('image', 'float32', ['N', 3, H, W]);
+    const body = n.addActivation(n.addConvolution(x, { weights: randomFloat([12, 3, 3, 3], 61, 0.4), bias: randomFloat([12], 62, 0.1), pads: [1, 1, 1, 1] }), 'Relu');
+    const padded = n.layer('Pad', [body, n.addConstant({ type: 'int64', dims: [8], data: BigInt64Array.from([0, 0, 1, 1, 0, 0, 1, 1].map(BigInt)) })], { mode: { type: 'string', value: 'reflect' } });
+    const head = n.addConvolution(padded, { weights: randomFloat([3, 12, 3, 3], 63, 0.3), bias: randomFloat([3], 64, 0.1) });
+    n.markOutput(n.addShuffle(n.addPooling(head, { type: 'globalAverage' }), { reshape: [0, -1] }), 'logits');
+    const fp32 = await buildSerializedNetwork(n, config(0));
+    const fewOutputs = kernels().some((kernel) => kernel.name === 'f32_conv_nchw_32x4__avx512' && kernel.runnable);
+    for (const level of [0, 1]) {
+      const plan = await buildSerializedNetwork(n, config(level, (c) => {
+        c.int8 = true;
+        c.int8Calibration = { calibrator: new MinMaxCalibrator(), loader: batches(4) };
+      }));
+      const layers = new Runtime().deserializeEngine(plan).inspect().layers;
+      const last = layers.filter((layer) => layer.type === 'Convolution').at(-1)!;
+      if (level === 0 && fewOutputs) expect(last.tactic).toBe('f32_conv_nchw_32x4__avx512');
+      await expectAgrees(plan, fp32, save(n.model), `int8 level ${level}`);
+    }
+  });
+
   it('explicit int8 (Q/DQ model): the stem reads NCHW and agrees with onnxruntime-node on the Q/DQ model', async () => {
     const model = await load(save(stemNetwork().model));
     const calibration = await calibrate(model, { calibrator: new MinMaxCalibrator(), loader: batches(4) });

@@ -23,8 +23,9 @@ const nhwcCandidates = new WeakMap<LoweredLayer, string[]>();
  * A convolution that still reads its input through an NCHW→NHWC Reformat after the inverse pairs
  * cancelled (a graph input, or any tensor only NCHW layers produce) and that has group 1 and few
  * input channels (a CNN's stem) or few output channels at stride 1 along W (an image-to-image
- * network's last convolution; fp32, bf16 and fp16 builds only) reads the NCHW tensor itself, and
- * the Reformat goes away unless another layer reads its output:
+ * network's last convolution: fp32 tactics only, its NHWC candidates kept for revisitNchwConvs
+ * in every precision) reads the NCHW tensor itself, and the Reformat goes away unless another
+ * layer reads its output:
  * - with fp32 tactics only, it becomes an `f32_conv_nchw` layer (NCHW input, NHWC output, its own
  *   variants timed by the tuner);
  * - when it may run in int8 (an input grid, qu8 candidates) without a residual, and this CPU runs
@@ -54,8 +55,14 @@ export function readNchwInputs(layers: readonly LoweredLayer[]): void {
     if (!reformat || !kind || (kind === 'few-outputs' && !fewOutputVariants)) continue;
     if (layer.candidates === undefined) {
       layer.family = 'f32_conv_nchw';
+    } else if (kind === 'few-outputs' && readsInt8(layer)) {
+      // An int8-capable few-output conv (the qu8 stems do not take it): its fp32 NCHW form, timed
+      // by revisitNchwConvs against the NHWC path with the int8 candidates.
+      if (!mayRunFp32(layer)) continue;
+      nhwcCandidates.set(layer, layer.candidates);
+      layer.family = 'f32_conv_nchw';
+      layer.candidates = runnableTactics('f32_conv_nchw');
     } else if (int8Stems.length > 0 && readsInt8(layer)) {
-      if (kind === 'few-outputs') continue;
       // fp32 NCHW candidates only where the layer may run in fp32 (not an explicit Q/DQ layer).
       const fp32 = mayRunFp32(layer) ? runnableTactics('f32_conv_nchw') : [];
       nhwcCandidates.set(layer, layer.candidates);
