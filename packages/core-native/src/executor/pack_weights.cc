@@ -97,7 +97,7 @@ AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<
 // f32_conv_nchw and bf16_conv_nchw: NCHW-input convolutions (group 1, few input channels), the same
 // packing for both; an alias picks as createEngine does (the two lists have the same tiles in order).
 AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std::vector<double>& shape,
-                             const float* weights, int64_t length) {
+                             const float* weights, int64_t length, bool bf16_alias = false) {
   const f32_conv::ConvShape s = conv_shape(shape);
   if (!f32_conv::nchw_conv_applies(s)) {
     fail("f32_conv_nchw packs convolutions with group 1 and few input or output channels.",
@@ -107,6 +107,8 @@ AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std
   }
   for (size_t i = 0; i < f32_conv::nchw_conv_variant_count() && variant == nullptr; ++i) {
     const f32_conv::NchwConvVariant& candidate = f32_conv::nchw_conv_variants()[i];
+    // bf16_conv_nchw has twins of the stem tiles only: its alias never packs for a few-output tile.
+    if (bf16_alias && candidate.few_outputs) continue;
     if (isa_usable(candidate.isa) && f32_conv::nchw_conv_variant_applies(candidate, s)) variant = &candidate;
   }
   if (!f32_conv::nchw_conv_variant_applies(*variant, s)) {
@@ -377,7 +379,8 @@ AlignedBuffer pack_weights(const std::string& tactic, const std::vector<double>&
   if (const bf16_mbconv::MbconvVariant* v = bf16_mbconv::find_variant(tactic.c_str())) {
     return pack_bf16_mbconv(v, shape, weights, weights_length);
   }
-  if (tactic == "f32_conv_nchw" || tactic == "bf16_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length);
+  if (tactic == "f32_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length);
+  if (tactic == "bf16_conv_nchw") return pack_nchw_conv(nullptr, shape, weights, weights_length, /*bf16=*/true);
   if (const f32_conv::NchwConvVariant* v = f32_conv::find_nchw_conv_variant(tactic.c_str())) {
     return pack_nchw_conv(v, shape, weights, weights_length);
   }

@@ -125,9 +125,10 @@ describe('bf16_conv_nchw through the executor', () => {
   const threadsBefore = getThreads();
   afterAll(() => setThreads(threadsBefore));
 
-  it('lists the AVX512-BF16 stores, then one variant per f32_conv_nchw tile in the same order, the reference last', () => {
+  it('lists the AVX512-BF16 stores, then one variant per f32_conv_nchw stem tile in the same order, the reference last', () => {
     const names = kernels().filter((k) => k.family === 'bf16_conv_nchw').map((k) => k.name);
-    const tiles = kernels().filter((k) => k.family === 'f32_conv_nchw').map((k) => k.name.replace(/^f32_/, 'bf16_'));
+    // The few-output tile (32x4: many input channels, 1-4 outputs) has no bf16 twin.
+    const tiles = kernels().filter((k) => k.family === 'f32_conv_nchw' && !k.name.includes('_32x4_')).map((k) => k.name.replace(/^f32_/, 'bf16_'));
     expect(names).toEqual(['bf16_conv_nchw_6x64__avx512bf16', 'bf16_conv_nchw_14x32__avx512bf16', ...tiles]);
     expect(names.at(-1)).toBe('bf16_conv_nchw_direct__scalar');
   });
