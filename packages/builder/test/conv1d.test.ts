@@ -1,10 +1,9 @@
 import { MinMaxCalibrator } from '@kiln/calib';
-import { kernels } from '@kiln/core-native';
 import { GraphBuilder, type Model, evaluate, save } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { describe, expect, it } from 'vitest';
 import { buildEngine } from '../src/index.js';
-import { closeTo, cosine, randomFloat } from './helpers.js';
+import { closeTo, cosine, randomFloat, runsVector } from './helpers.js';
 
 /**
  * 1-D convolutions and pools run as 2-D ones over a height of 1 (lift-1d): native kernels, the
@@ -58,9 +57,9 @@ describe('1-D convolutions and pools', () => {
     const plan = await buildEngine(save(model), { int8: true, builderOptimizationLevel: 0, calibrator: { calibrator: new MinMaxCalibrator(), loader } });
     const engine = new Runtime().deserializeEngine(plan);
     const int8 = engine.inspect().layers.filter((layer) => /^qu8_(conv|dwconv)/.test(layer.tactic));
-    const vnni = kernels().some((kernel) => kernel.runnable && kernel.name.startsWith('qu8_conv_') && kernel.isa !== 'scalar');
-    // Level 0 takes the narrowest precision each conv has a scale for: all five with VNNI.
-    expect(int8.length).toBe(vnni ? 5 : 0);
+    // Level 0 takes the narrowest precision each conv has a scale for: the four convs where a
+    // vector qu8_conv runs, the depthwise one where a vector qu8_dwconv does.
+    expect(int8.length).toBe((runsVector('qu8_conv') ? 4 : 0) + (runsVector('qu8_dwconv') ? 1 : 0));
     const feeds = { x: randomFloat([2, 6, 40], 7) };
     const [mine, theirs] = [await engine.createExecutionContext().run(feeds), await evaluate(model, feeds)];
     for (const name of Object.keys(theirs)) expect(cosine(mine[name]!.data as Float32Array, theirs[name]!.data as Float32Array)).toBeGreaterThan(0.99);

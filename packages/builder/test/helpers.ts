@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readFlag, seededRandom } from '@kiln/common';
+import { cpuFeatures, kernels } from '@kiln/core-native';
 import type { Tensor } from '@kiln/onnx-tools';
 
 /** Seeded PRNG (mulberry32). */
@@ -54,4 +55,23 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
     nb += b[i]! * b[i]!;
   }
   return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * Whether this CPU (or KILN_MAX_ISA) runs a vector kernel of `family` (e.g. 'bf16_conv'). The
+ * builder never picks reduced-precision scalar variants (they are oracles): without a vector one
+ * a precision flag falls back to fp32 for that kind of layer.
+ */
+export function runsVector(family: string): boolean {
+  return kernels().some((kernel) => kernel.family === family && kernel.runnable && kernel.isa !== 'scalar');
+}
+
+/**
+ * Whether onnxruntime's u8 x s8 integer GEMM is exact here. Without VNNI (AVX2, AVX-512 without
+ * VNNI) it sums pairs with vpmaddubsw, which saturates at 16 bits (onnxruntime issue #16105), so
+ * its Q/DQ results are not an oracle on such CPUs; Kiln's own reference evaluator still is.
+ */
+export function ortInt8Exact(): boolean {
+  const features = cpuFeatures();
+  return features.avx512vnni || features.amxInt8;
 }

@@ -122,7 +122,10 @@ describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => 
     timeInt8Forms(layers, outputs, fakeSelect(() => 0.11), () => {});
     keepInt8Activations(layers, outputs, () => {});
     const pointwise = convs(layers).filter((layer) => !isDepthwise(layer));
-    expect(pointwise.map((layer) => layer.tactic)).toEqual(pointwise.map(() => 'qu8_conv_b__fake'));
+    // Without a vector qu8_dwconv the depthwise reads fp32: the expand conv then has fp32 on both
+    // sides and takes its fastest tactic of the first timing (fp32), as keepInt8Activations says.
+    const expected = pointwise.map((_, i) => (i === 0 && !hasQu8Dwconv ? 'f32_conv_a__fake' : 'qu8_conv_b__fake'));
+    expect(pointwise.map((layer) => layer.tactic)).toEqual(expected);
   });
 
   it('a qu8 conv left with fp32 on both sides takes its fastest tactic timed with fp32 in and out', async () => {

@@ -32,7 +32,8 @@ function writeModel(): string {
 }
 
 /** A vector (not scalar-reference) kernel of this family prefix runs on this CPU. */
-const hasVector = (prefix: string) => kernels().some((kernel) => kernel.runnable && kernel.name.startsWith(prefix) && !kernel.name.endsWith('__scalar'));
+// By family: a prefix would also match bf16_conv_nchw, whose fp32 alias runs on AVX2.
+const hasVector = (family: string) => kernels().some((kernel) => kernel.runnable && kernel.family === family && !kernel.name.endsWith('__scalar'));
 const tactics = (plan: string) => new Runtime().deserializeEngine(new Uint8Array(fs.readFileSync(plan))).inspect().layers.map((layer) => layer.tactic);
 const calibData = `--calibData=${[0, 1, 2].map((b) => `image:${file(`b${b}.npy`)}`).join(',')}`;
 

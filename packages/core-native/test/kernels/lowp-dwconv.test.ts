@@ -205,7 +205,13 @@ const CASES: DwCase[] = [
 const label = (c: DwCase) => `${c.h}x${c.w}x${c.c} ${c.kh}x${c.kw} stride ${c.stride} pads ${c.pads.join(',')}${c.dilation > 1 ? ` dilation ${c.dilation}` : ''} ${c.activation} -> ${c.out}`;
 
 describe('qu8_dwconv variants match the scalar reference', () => {
-  const fast = variantsOf('qu8_dwconv').runnable.filter((name) => !name.endsWith('__scalar'));
+  const { runnable, skipped } = variantsOf('qu8_dwconv');
+  const fast = runnable.filter((name) => !name.endsWith('__scalar'));
+  // On a CPU without VNNI only the scalar reference runs (the builder then keeps depthwise layers in fp32).
+  it('lists the scalar reference (runnable everywhere) and the VNNI variant', () => {
+    expect(runnable).toContain('qu8_dwconv__scalar');
+    expect([...runnable, ...skipped].sort()).toEqual(['qu8_dwconv__avx512vnni', 'qu8_dwconv__scalar']);
+  });
   CASES.forEach((c, i) => {
     for (const threads of [1, 2]) {
       for (const variant of fast) {

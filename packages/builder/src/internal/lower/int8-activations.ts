@@ -1,7 +1,7 @@
 import { kernels } from '@kiln/core-native';
 import type { Value } from '@kiln/onnx-tools';
 import { fastest } from './int8-tactics.js';
-import { narrowValue, readersOf, runnable } from './narrow-activations.js';
+import { narrowValue, readersOf } from './narrow-activations.js';
 import type { LoweredLayer } from './types.js';
 
 type Grid = NonNullable<LoweredLayer['inputGrid']>;
@@ -30,7 +30,7 @@ export function keepInt8Activations(layers: readonly LoweredLayer[], graphOutput
   const readers = readersOf(layers);
   const isQu8Conv = (layer: LoweredLayer) => layer.type === 'Convolution' && layer.inputGrid !== undefined && (layer.tactic?.startsWith('qu8_conv') ?? false);
   const dwTactic = vectorVariant('qu8_dwconv');
-  const poolTactic = runnable('qu8_maxpool2d_nhwc__avx512');
+  const poolTactic = vectorVariant('qu8_maxpool2d_nhwc');
   // Candidates that must read (and for pass-through layers, write) uint8 shrink to a fixed point.
   const depthwise = new Set(dwTactic ? layers.filter(isDepthwise) : []);
   const passThrough = new Set(layers.filter((layer) => (poolTactic && layer.family === 'f32_maxpool2d_nhwc') || (layer.family === 'x_concat' && layer.outputs[0]?.shape?.length === 4 && layer.params?.[0] === 3)));

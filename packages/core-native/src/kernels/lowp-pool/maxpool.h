@@ -22,7 +22,7 @@ template <typename T>
 using RowsFn = void (*)(const PoolShape& s, const T* x, T* y, int64_t begin, int64_t end);
 
 struct MaxpoolVariant {
-  const char* name;  // qu8_maxpool2d_nhwc__avx512, qu8_maxpool2d_nhwc__scalar
+  const char* name;  // qu8_maxpool2d_nhwc__avx512, __avx2, __scalar
   Isa isa;
   RowsFn<uint8_t> rows;
 };
@@ -32,5 +32,6 @@ size_t maxpool_variant_count();
 
 void max_rows__scalar(const PoolShape& s, const uint8_t* x, uint8_t* y, int64_t begin, int64_t end);
 void max_rows__avx512(const PoolShape& s, const uint8_t* x, uint8_t* y, int64_t begin, int64_t end);
+void max_rows__avx2(const PoolShape& s, const uint8_t* x, uint8_t* y, int64_t begin, int64_t end);
 
 }  // namespace kiln::lowp_pool

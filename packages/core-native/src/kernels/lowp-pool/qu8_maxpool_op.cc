@@ -12,6 +12,7 @@ namespace {
 
 const MaxpoolVariant kVariants[] = {
     {"qu8_maxpool2d_nhwc__avx512", Isa::kAvx512, max_rows__avx512},
+    {"qu8_maxpool2d_nhwc__avx2", Isa::kAvx2, max_rows__avx2},
     {"qu8_maxpool2d_nhwc__scalar", Isa::kScalar, max_rows__scalar},
 };
 
