@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { readFlag, seededRandom } from '@kiln/common';
 import { GraphBuilder, type Model, type Tensor } from '@kiln/onnx-tools';
 
@@ -83,4 +84,17 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
     nb += (b[i] as number) ** 2;
   }
   return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * Whether onnxruntime's u8 x s8 integer GEMM is exact on this CPU (Linux: read from /proc/cpuinfo).
+ * Without VNNI or AMX it sums pairs with vpmaddubsw, which saturates at 16 bits (onnxruntime issue
+ * #16105): its Q/DQ results then depend on the data and are no oracle.
+ */
+export function ortInt8Exact(): boolean {
+  try {
+    return /\b(avx512_vnni|avx_vnni|amx_int8)\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
 }
