@@ -21,11 +21,12 @@ describe('build progress and per-layer profiling', () => {
     const layers = new Runtime().deserializeEngine(plan).inspect().layers.length;
     expect(events[0]!.stage).toBe('optimize');
     expect(events.at(-1)).toMatchObject({ stage: 'done', done: layers, total: layers });
-    // Tactic timing counts the layers it times; a timed choice made afterwards (the NCHW stem
-    // read or an input reformat) can still add a layer, so the plan may have one more.
+    // Tactic timing counts the layers it times; timed choices made afterwards can still change the
+    // plan's size: each of the two convs may read NCHW itself or take a reformat and the NHWC path
+    // (revisitNchwConvs), one layer more or fewer each.
     const timing = events.filter((event) => event.stage === 'tactics');
     const timed = timing[0]!.total;
-    expect([layers - 1, layers]).toContain(timed);
+    expect(Math.abs(layers - timed)).toBeLessThanOrEqual(2);
     expect(timing.map((event) => event.done)).toEqual([...Array(timed + 1).keys()]);
     expect(timing.slice(0, -1).every((event) => typeof event.layer === 'string' && event.total === timed)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i]!.elapsedMs).toBeGreaterThanOrEqual(events[i - 1]!.elapsedMs);
