@@ -1,5 +1,7 @@
 // AVX2 depthwise Conv2D rows: 8 channels per vector, 3x3 weights held in registers, four
-// interior output pixels per step.
+// interior output pixels per step. Full groups of 8 channels use plain loads and stores; only the
+// last partial group is masked (vmaskmovps stores are microcoded on AMD Zen: masked stores on every
+// group made this kernel 2-3x slower than onnxruntime's there).
 #include <immintrin.h>
 
 #include <cassert>
@@ -21,10 +23,11 @@ void dw_row_avx2(const DwRowArgs& r) {
   int64_t interior_begin, interior_end;
   dw_interior(s, &interior_begin, &interior_end);
   const int64_t ih0 = r.oh * s.stride_h - s.pad_top;
-  for (int64_t c0 = 0; c0 < channels; c0 += 8) {
-    const __m256i m = f32_gemm::avx2::tail_mask(channels - c0 >= 8 ? 8 : channels - c0);
-    const __m256 bias = r.bias != nullptr ? _mm256_maskload_ps(r.bias + c0, m)
-                                          : _mm256_setzero_ps();
+  auto group = [&](int64_t c0, auto full_group) {
+    constexpr bool kFull = decltype(full_group)::value;
+    const __m256i m = f32_gemm::avx2::tail_mask(kFull ? 8 : channels - c0);
+    auto load = [&](const float* p) { return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m); };
+    const __m256 bias = r.bias != nullptr ? load(r.bias + c0) : _mm256_setzero_ps();
     __m256 w[KH * KW > 0 ? KH * KW : 1];
     if (KH > 0) {
 #pragma GCC unroll 25
@@ -51,7 +54,7 @@ void dw_row_avx2(const DwRowArgs& r) {
                                    : _mm256_load_ps(r.weights + (kh * kw_count + kw) * cpad + c0);
 #pragma GCC unroll 4
           for (int j = 0; j < NB; ++j) {
-            const __m256 x = _mm256_maskload_ps(in_row + (iw + j * s.stride_w) * channels, m);
+            const __m256 x = load(in_row + (iw + j * s.stride_w) * channels);
             acc[j] = _mm256_fmadd_ps(x, wt, acc[j]);
           }
         }
@@ -59,8 +62,10 @@ void dw_row_avx2(const DwRowArgs& r) {
 #pragma GCC unroll 4
       for (int j = 0; j < NB; ++j) {
         const int64_t at = (ow + j) * channels + c0;
-        if (r.residual != nullptr) acc[j] = _mm256_add_ps(acc[j], _mm256_maskload_ps(r.residual + at, m));
-        _mm256_maskstore_ps(r.output + at, m, f32_gemm::avx2::activate(acc[j], *r.epilogue));
+        if (r.residual != nullptr) acc[j] = _mm256_add_ps(acc[j], load(r.residual + at));
+        const __m256 y = f32_gemm::avx2::activate(acc[j], *r.epilogue);
+        if (kFull) _mm256_storeu_ps(r.output + at, y);
+        else _mm256_maskstore_ps(r.output + at, m, y);
       }
     };
     for (int64_t ow = 0; ow < ow_count;) {
@@ -72,7 +77,10 @@ void dw_row_avx2(const DwRowArgs& r) {
         ow += 1;
       }
     }
-  }
+  };
+  int64_t c0 = 0;
+  for (; c0 + 8 <= channels; c0 += 8) group(c0, std::true_type());
+  if (c0 < channels) group(c0, std::false_type());
 }
 
 }  // namespace

@@ -43,16 +43,19 @@ __attribute__((noinline)) const float* madd_rows(__m256 (&acc)[MR][2], const flo
   return b;
 }
 
-// Stores the tile: + C (accumulate), then scale, bias, residual, activation in registers; masked to nr.
-template <int MR>
-inline void store_tile(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
-                       const TileEpilogue* tile) {
+// Stores the tile: + C (accumulate), then scale, bias, residual, activation in registers. kFull:
+// all 16 columns, plain loads and stores; else masked to nr (vmaskmovps stores are microcoded on
+// AMD Zen, about ten times the cost of a plain store: only the last column block pays for them).
+template <bool kFull, int MR>
+inline void store_tile_as(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
+                          const TileEpilogue* tile) {
   const __m256i mask[2] = {avx2::tail_mask(nr >= 8 ? 8 : nr),
                            avx2::tail_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0)};
+  auto load = [&](const float* p, int j) { return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask[j]); };
   __m256 bias[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   if (tile != nullptr && tile->bias != nullptr) {
-    bias[0] = _mm256_maskload_ps(tile->bias, mask[0]);
-    bias[1] = _mm256_maskload_ps(tile->bias + 8, mask[1]);
+    bias[0] = load(tile->bias, 0);
+    bias[1] = load(tile->bias + 8, 1);
   }
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
@@ -62,16 +65,24 @@ inline void store_tile(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, 
                            : nullptr;
     for (int j = 0; j < 2; ++j) {
       __m256 v = acc[i][j];
-      if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(row + 8 * j, mask[j]));
+      if (accumulate) v = _mm256_add_ps(v, load(row + 8 * j, j));
       if (tile != nullptr) {
         if (tile->epilogue->scale != 1.0f) v = _mm256_mul_ps(v, _mm256_set1_ps(tile->epilogue->scale));
         v = _mm256_add_ps(v, bias[j]);
-        if (res != nullptr) v = _mm256_add_ps(v, _mm256_maskload_ps(res + 8 * j, mask[j]));
+        if (res != nullptr) v = _mm256_add_ps(v, load(res + 8 * j, j));
         v = avx2::activate(v, *tile->epilogue);
       }
-      _mm256_maskstore_ps(row + 8 * j, mask[j], v);
+      if (kFull) _mm256_storeu_ps(row + 8 * j, v);
+      else _mm256_maskstore_ps(row + 8 * j, mask[j], v);
     }
   }
+}
+
+template <int MR>
+inline void store_tile(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
+                       const TileEpilogue* tile) {
+  if (nr == 16) store_tile_as<true>(acc, c, ldc, nr, accumulate, tile);
+  else store_tile_as<false>(acc, c, ldc, nr, accumulate, tile);
 }
 
 // In-place-A 6x16 tile (MR = rows actually present), epilogue in registers.
