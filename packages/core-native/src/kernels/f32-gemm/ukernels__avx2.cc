@@ -44,8 +44,8 @@ __attribute__((noinline)) const float* madd_rows(__m256 (&acc)[MR][2], const flo
 }
 
 // Stores the tile: + C (accumulate), then scale, bias, residual, activation in registers. kFull:
-// all 16 columns, plain loads and stores; else masked to nr (vmaskmovps stores are microcoded on
-// AMD Zen, about ten times the cost of a plain store: only the last column block pays for them).
+// all 16 columns, plain loads and stores; else masked to nr, and only a partly filled vector is
+// stored masked (vmaskmovps stores are microcoded on AMD Zen, about ten times a plain store).
 template <bool kFull, int MR>
 inline void store_tile_as(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
                           const TileEpilogue* tile) {
@@ -72,8 +72,8 @@ inline void store_tile_as(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t n
         if (res != nullptr) v = _mm256_add_ps(v, load(res + 8 * j, j));
         v = avx2::activate(v, *tile->epilogue);
       }
-      if (kFull) _mm256_storeu_ps(row + 8 * j, v);
-      else _mm256_maskstore_ps(row + 8 * j, mask[j], v);
+      if (kFull || nr >= 8 * (j + 1)) _mm256_storeu_ps(row + 8 * j, v);
+      else if (nr > 8 * j) _mm256_maskstore_ps(row + 8 * j, mask[j], v);
     }
   }
 }
