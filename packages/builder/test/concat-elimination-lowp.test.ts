@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BuilderConfig, NetworkDefinition, buildSerializedNetwork } from '../src/index.js';
 import { CONCAT_VIEW_TACTIC, eliminateConcats } from '../src/internal/lower/eliminate-concats.js';
 import type { LoweredLayer } from '../src/internal/lower/types.js';
-import { randomFloat } from './helpers.js';
+import { randomFloat, runsVector } from './helpers.js';
 
 afterEach(() => vi.unstubAllEnvs());
 
@@ -42,7 +42,7 @@ function fireNetwork(): NetworkDefinition {
 
 const amx = (name: string) => kernels().some((kernel) => kernel.name === name && kernel.runnable);
 const bf16Runs = amx('bf16_conv_1x1_32x32__amx') || amx('bf16_conv_1x1_14x32c2__avx512bf16');
-const int8Runs = kernels().some((kernel) => kernel.family === 'qu8_conv' && kernel.runnable && kernel.isa !== 'scalar');
+const int8Runs = runsVector('qu8_conv');
 
 function config(setup: (c: BuilderConfig) => void): BuilderConfig {
   const c = new BuilderConfig();

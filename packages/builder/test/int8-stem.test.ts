@@ -16,7 +16,7 @@ import { sinkLayouts } from '../src/internal/lower/sink-layouts.js';
 import type { LoweredLayer } from '../src/internal/lower/types.js';
 import { PassContext } from '../src/internal/pass.js';
 import { runPipeline } from '../src/pipeline.js';
-import { cosine, randomFloat } from './helpers.js';
+import { cosine, randomFloat, runsVector } from './helpers.js';
 
 const H = 21;
 const W = 25;
@@ -65,7 +65,7 @@ async function expectAgrees(plan: Uint8Array, fp32: Uint8Array, bytes: Uint8Arra
   }
 }
 
-const vnni = kernels().some((kernel) => kernel.family === 'qu8_conv_nchw' && kernel.runnable && kernel.isa !== 'scalar');
+const vnni = runsVector('qu8_conv_nchw');
 
 describe.skipIf(!vnni)('int8 stem reads the NCHW input (qu8_conv_nchw)', () => {
   it('implicit int8: no input reformat, uint8 stem output, agrees with fp32 and onnxruntime-node (level 0)', async () => {

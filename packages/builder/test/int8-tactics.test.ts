@@ -2,7 +2,6 @@
 // in and out) and runs in int8 when that beats fp32, so one fp32 pick (timed with fp32 in and out,
 // where a qu8 conv pays for quantizing and for 4-byte outputs) no longer drags its neighbours to
 // fp32. Timings here are fakes (a deterministic timing source), so the decisions are exact.
-import { kernels } from '@kiln/core-native';
 import { load, save } from '@kiln/onnx-tools';
 import { describe, expect, it } from 'vitest';
 import { NetworkDefinition } from '../src/index.js';
@@ -15,7 +14,7 @@ import type { LoweredLayer } from '../src/internal/lower/types.js';
 import { PassContext } from '../src/internal/pass.js';
 import { PrecisionPlan } from '../src/internal/precision.js';
 import { runPipeline } from '../src/pipeline.js';
-import { randomFloat } from './helpers.js';
+import { randomFloat, runsVector } from './helpers.js';
 
 /** image [1, 16, 14, 14] → 1x1 expand 16→48 + Relu → depthwise 3x3 + Relu → 1x1 project 48→16 → 1x1 head 16→8 (MobileNetV2's block). */
 function block(): NetworkDefinition {
@@ -65,7 +64,7 @@ const fakeSelect = (ms: (layer: LoweredLayer) => number, seen: LoweredLayer[] = 
   }
 };
 
-const hasQu8Dwconv = kernels().some((kernel) => kernel.name.startsWith('qu8_dwconv__') && !kernel.name.endsWith('__scalar') && kernel.runnable);
+const hasQu8Dwconv = runsVector('qu8_dwconv');
 
 describe('int8 precision decision (timeInt8Forms + keepInt8Activations)', () => {
   it('times each int8-capable conv in its int8 form: uint8 where its neighbours can be int8, qu8 tactics only', async () => {
