@@ -43,15 +43,17 @@ __attribute__((noinline)) const float* madd_rows(__m256 (&acc)[MR][2], const flo
   return b;
 }
 
-// Stores the tile: + C (accumulate), then scale, bias, residual, activation in registers. kFull:
-// all 16 columns, plain loads and stores; else masked to nr, and only a partly filled vector is
-// stored masked (vmaskmovps stores are microcoded on AMD Zen, about ten times a plain store).
+// Stores the tile: + C (accumulate), then scale, bias, residual, activation in registers. Only a
+// partly filled vector of the tile is read and stored masked, and an empty one is not stored
+// (vmaskmovps stores are microcoded on AMD Zen, about ten times a plain store). kFull: all 16
+// columns, decided at compile time.
 template <bool kFull, int MR>
 inline void store_tile_as(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t nr, bool accumulate,
                           const TileEpilogue* tile) {
   const __m256i mask[2] = {avx2::tail_mask(nr >= 8 ? 8 : nr),
                            avx2::tail_mask(nr >= 16 ? 8 : nr > 8 ? nr - 8 : 0)};
-  auto load = [&](const float* p, int j) { return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask[j]); };
+  auto whole = [&](int j) { return kFull || nr >= 8 * (j + 1); };
+  auto load = [&](const float* p, int j) { return whole(j) ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask[j]); };
   __m256 bias[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   if (tile != nullptr && tile->bias != nullptr) {
     bias[0] = load(tile->bias, 0);
@@ -72,7 +74,7 @@ inline void store_tile_as(__m256 (&acc)[MR][2], float* c, int64_t ldc, int64_t n
         if (res != nullptr) v = _mm256_add_ps(v, load(res + 8 * j, j));
         v = avx2::activate(v, *tile->epilogue);
       }
-      if (kFull || nr >= 8 * (j + 1)) _mm256_storeu_ps(row + 8 * j, v);
+      if (whole(j)) _mm256_storeu_ps(row + 8 * j, v);
       else if (nr > 8 * j) _mm256_maskstore_ps(row + 8 * j, mask[j], v);
     }
   }
