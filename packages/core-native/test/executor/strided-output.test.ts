@@ -7,8 +7,8 @@ import { SEED, randomFloats, rng } from '../helpers/harness.js';
 // x_concat_view layer: results must equal the dense, one-layer-per-branch runs bit for bit.
 
 const runnable = (name: string) => kernels().some((kernel) => kernel.name === name && kernel.runnable);
-const GEMM = ['f32_gemm_14x32__avx512', 'f32_gemm_6x16__avx2', 'f32_gemm_4x4__scalar'].filter(runnable);
-const CONV = ['f32_conv_im2col_14x32__avx512', 'f32_conv_1x1_6x16__avx2', 'f32_conv_im2col_6x16__avx2', 'f32_conv_im2col_4x4__scalar'].filter(runnable);
+const GEMM = ['f32_gemm_14x32__avx512', 'f32_gemm_6x16__avx2', 'f32_gemm_4x24__avx2', 'f32_gemm_4x4__scalar'].filter(runnable);
+const CONV = ['f32_conv_im2col_14x32__avx512', 'f32_conv_1x1_6x16__avx2', 'f32_conv_1x1_4x24__avx2', 'f32_conv_im2col_6x16__avx2', 'f32_conv_im2col_4x4__scalar'].filter(runnable);
 
 /** Blobs back to back at 64-byte offsets. */
 function layout(blobs: Float32Array[]): { weights: Float32Array; offsets: number[] } {

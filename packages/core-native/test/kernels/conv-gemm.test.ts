@@ -59,13 +59,13 @@ describe('kernels() families', () => {
       'f32_conv_winograd_2x2_14x32__avx512', 'f32_conv_im2col_14x32__avx512',
       'f32_conv_1x1_28x16__avx512', 'f32_conv_im2col_28x16__avx512', 'f32_conv_1x1_8x48__avx512', 'f32_conv_im2col_8x48__avx512',
       'f32_conv_1x1_12x32__avx512', 'f32_conv_1x1_6x32__avx512',
-      'f32_dwconv_3x3__avx2', 'f32_dwconv__avx2', 'f32_conv_1x1_6x16__avx2', 'f32_conv_winograd_4x4_6x16__avx2',
+      'f32_dwconv_3x3__avx2', 'f32_dwconv__avx2', 'f32_conv_1x1_6x16__avx2', 'f32_conv_1x1_4x24__avx2', 'f32_conv_winograd_4x4_6x16__avx2',
       'f32_conv_winograd_2x2_6x16__avx2', 'f32_conv_im2col_6x16__avx2',
       'f32_dwconv__scalar', 'f32_conv_winograd_4x4_4x4__scalar', 'f32_conv_im2col_4x4__scalar', 'f32_conv_direct__scalar',
     ]);
     expect(list.filter((k) => k.family === 'f32_gemm').map((k) => k.name)).toEqual([
       'f32_gemm_14x32__avx512', 'f32_gemm_12x32__avx512', 'f32_gemm_8x48__avx512', 'f32_gemm_28x16__avx512',
-      'f32_gemm_6x32__avx512', 'f32_gemm_6x16__avx2', 'f32_gemm_4x4__scalar',
+      'f32_gemm_6x32__avx512', 'f32_gemm_6x16__avx2', 'f32_gemm_4x24__avx2', 'f32_gemm_4x4__scalar',
     ]);
     expect(list.some((k) => k.name.startsWith('f32_conv__') || k.name.startsWith('f32_gemm__'))).toBe(false);
   });

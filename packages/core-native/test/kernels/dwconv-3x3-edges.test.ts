@@ -1,8 +1,8 @@
 // Depthwise 3x3 rows at their edges: widths 1..20 (blocks of every size, one-block rows, rows whose
 // first and last blocks reach into the padding), stride 1 and 2, symmetric and asymmetric pads,
 // channel counts below, at and past the 16-lane vector, residual and the fused activations.
-// f32_dwconv variants match the plain JS reference, and the 3x3 AVX-512 row matches the generic
-// AVX-512 row bit for bit (same FMAs in the same order per output). Every bf16_dwconv variant
+// f32_dwconv variants match the plain JS reference, and each ISA's 3x3 row matches its generic
+// row bit for bit (same FMAs in the same order per output). Every bf16_dwconv variant
 // matches bf16_dwconv__scalar bit for bit for every input / output / residual type, with the
 // activations whose scalar and vector forms are the same arithmetic (none, ReLU, Clip; the
 // vector Sigmoid is a different approximation).
@@ -60,7 +60,7 @@ describe('f32_dwconv 3x3 at row edges', () => {
   const variants = variantsOf('f32_conv').runnable.filter((name) => name.startsWith('f32_dwconv'));
   for (const stride of [1, 2]) {
     for (const pads of PADS) {
-      it(`stride ${stride}, pads ${pads.join(',')}: widths 1..20 match the reference, 3x3 AVX-512 = generic AVX-512 bit for bit`, () => {
+      it(`stride ${stride}, pads ${pads.join(',')}: widths 1..20 match the reference, the 3x3 rows = the generic rows bit for bit`, () => {
         casesFor(stride, pads).forEach((c, index) => {
           const { x, w, bias, residual } = inputsFor(c, 7000 + stride * 100 + index);
           const outShape = outShapeOf(c);
@@ -78,6 +78,9 @@ describe('f32_dwconv 3x3 at row edges', () => {
           for (const kernel of variants) expectClose(run(kernel), want, `${kernel} ${label}`, 2e-4, 2e-4);
           if (variants.includes('f32_dwconv_3x3__avx512')) {
             expectClose(run('f32_dwconv_3x3__avx512'), run('f32_dwconv__avx512'), `3x3 vs generic ${label}`, 0, 0);
+          }
+          if (variants.includes('f32_dwconv_3x3__avx2')) {
+            expectClose(run('f32_dwconv_3x3__avx2'), run('f32_dwconv__avx2'), `3x3 vs generic AVX2 ${label}`, 0, 0);
           }
         });
       });

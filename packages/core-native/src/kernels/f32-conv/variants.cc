@@ -19,6 +19,7 @@ constexpr char kGemm28x16[] = "f32_gemm_28x16__avx512";
 constexpr char kGemm12x32[] = "f32_gemm_12x32__avx512";
 constexpr char kGemm6x32[] = "f32_gemm_6x32__avx512";
 constexpr char kGemm6x16[] = "f32_gemm_6x16__avx2";
+constexpr char kGemm4x24[] = "f32_gemm_4x24__avx2";
 constexpr char kGemm4x4[] = "f32_gemm_4x4__scalar";
 
 template <const char* kName>
@@ -119,6 +120,8 @@ const ConvVariant kConvVariants[] = {
     KILN_DWCONV("f32_dwconv_3x3__avx2", Isa::kAvx2, dwconv_3x3_applies, f32_dwconv_3x3__avx2),
     KILN_DWCONV("f32_dwconv__avx2", Isa::kAvx2, dwconv_applies, f32_dwconv__avx2),
     KILN_CONV_GEMM("f32_conv_1x1_6x16__avx2", Isa::kAvx2, conv_1x1_applies, kGemm6x16),
+    // 24, 72, 120, ... output channels: every lane of every panel filled.
+    KILN_CONV_GEMM("f32_conv_1x1_4x24__avx2", Isa::kAvx2, conv_1x1_applies, kGemm4x24),
     KILN_CONV_WINOGRAD("f32_conv_winograd_4x4_6x16__avx2", Isa::kAvx2, kGemm6x16, kWinograd4x4Avx2),
     KILN_CONV_WINOGRAD("f32_conv_winograd_2x2_6x16__avx2", Isa::kAvx2, kGemm6x16, kWinograd2x2Avx2),
     KILN_CONV_GEMM("f32_conv_im2col_6x16__avx2", Isa::kAvx2, conv_any_applies, kGemm6x16),

@@ -15,6 +15,7 @@ KILN_F32_GEMM_UKERNEL(f32_gemm_14x32__avx512);
 KILN_F32_GEMM_UKERNEL(f32_gemm_8x48__avx512);
 KILN_F32_GEMM_UKERNEL(f32_gemm_28x16__avx512);
 KILN_F32_GEMM_UKERNEL(f32_gemm_6x16__avx2);
+KILN_F32_GEMM_UKERNEL(f32_gemm_4x24__avx2);
 KILN_F32_GEMM_UKERNEL(f32_gemm_4x4__scalar);
 
 #undef KILN_F32_GEMM_UKERNEL
@@ -29,6 +30,7 @@ KILN_F32_GEMM_DIRECT(f32_gemm_direct_14x32__avx512);
 KILN_F32_GEMM_DIRECT(f32_gemm_direct_8x48__avx512);
 KILN_F32_GEMM_DIRECT(f32_gemm_direct_28x16__avx512);
 KILN_F32_GEMM_DIRECT(f32_gemm_direct_6x16__avx2);
+KILN_F32_GEMM_DIRECT(f32_gemm_direct_4x24__avx2);
 
 #undef KILN_F32_GEMM_DIRECT
 
@@ -42,6 +44,7 @@ KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_14x32__avx512);
 KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_8x48__avx512);
 KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_28x16__avx512);
 KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_6x16__avx2);
+KILN_F32_GEMM_INDIRECT(f32_gemm_indirect_4x24__avx2);
 
 #undef KILN_F32_GEMM_INDIRECT
 

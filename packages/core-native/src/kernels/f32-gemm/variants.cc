@@ -27,6 +27,10 @@ const GemmVariant kVariants[] = {
     {"f32_gemm_6x16__avx2", Isa::kAvx2, 6, 16, 256, 600, f32_gemm_6x16__avx2,
      f32_epilogue_row__avx2, f32_gemm_direct_6x16__avx2,
      f32_gemm_indirect_6x16__avx2},
+    // Channel counts that are multiples of 24 but not of 16 (24, 72, ...) fill every lane.
+    {"f32_gemm_4x24__avx2", Isa::kAvx2, 4, 24, 192, 400, f32_gemm_4x24__avx2,
+     f32_epilogue_row__avx2, f32_gemm_direct_4x24__avx2,
+     f32_gemm_indirect_4x24__avx2},
     // The reference keeps to the one packed path.
     {"f32_gemm_4x4__scalar", Isa::kScalar, 4, 4, 256, 256, f32_gemm_4x4__scalar,
      f32_epilogue_row__scalar, nullptr, nullptr},

@@ -19,6 +19,9 @@ const MbconvVariant kVariants[] = {
      f32_conv::f32_dwconv__avx512},
     {"f32_mbconv_6x16__avx2", Isa::kAvx2, "f32_gemm_6x16__avx2", f32_conv::f32_dwconv_3x3__avx2,
      f32_conv::f32_dwconv__avx2},
+    // 24-channel projections (mobilenet_v2's 56x56 blocks) fill every lane of a 24-wide tile.
+    {"f32_mbconv_4x24__avx2", Isa::kAvx2, "f32_gemm_4x24__avx2", f32_conv::f32_dwconv_3x3__avx2,
+     f32_conv::f32_dwconv__avx2},
     {"f32_mbconv_4x4__scalar", Isa::kScalar, "f32_gemm_4x4__scalar", nullptr, f32_conv::f32_dwconv__scalar},
 };
 
