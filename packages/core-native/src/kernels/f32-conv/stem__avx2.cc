@@ -49,8 +49,9 @@ inline void store(uint16_t* out, __m256 y, int64_t count, __m256i) {
 
 // Pixels [ow0, ow0 + MR) x channels [c0, c0 + 8 * NV); `tail` channels (1..8) in the last vector.
 // Out: float or uint16_t (bf16).
-template <int MR, int NV, int SW, class Out>
-void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, int64_t tail) {
+template <int MR, int NV, int SW, class Out, class Activation>
+void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t width, int64_t tail,
+          Activation activation) {
   const ConvShape& s = *r.shape;
   const int64_t sw = SW > 0 ? SW : s.stride_w, k_count = s.in_c * s.kernel_h * s.kernel_w;
   const int64_t x0 = (ow0 - r.ow_begin) * sw;
@@ -89,28 +90,28 @@ void tile(const NchwRowArgs& r, int64_t ow0, int64_t c0, const float* w, int64_t
       __m256 y = acc[i][v];
       const int64_t count = v == NV - 1 ? tail : 8;
       if (res != nullptr) y = _mm256_add_ps(y, count < 8 ? _mm256_maskload_ps(res, last) : _mm256_loadu_ps(res));
-      store(out, f32_gemm::avx2::activate(y, *r.epilogue), count, last);
+      store(out, activation(y), count, last);
     }
   }
 }
 
-template <int NV, int SW, class Out>
-void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, int64_t tail) {
+template <int NV, int SW, class Out, class Activation>
+void columns(const NchwRowArgs& r, int64_t c0, const float* w, int64_t width, int64_t tail, Activation activation) {
   const int64_t ow_end = r.ow_end;
   int64_t ow = r.ow_begin;
-  for (; ow + 6 <= ow_end; ow += 6) tile<6, NV, SW, Out>(r, ow, c0, w, width, tail);
+  for (; ow + 6 <= ow_end; ow += 6) tile<6, NV, SW, Out>(r, ow, c0, w, width, tail, activation);
   // A last full tile overlapping the previous one (no residual: it may alias the output).
   if (ow < ow_end && ow_end - r.ow_begin >= 6 && r.residual == nullptr) {
-    tile<6, NV, SW, Out>(r, ow_end - 6, c0, w, width, tail);
+    tile<6, NV, SW, Out>(r, ow_end - 6, c0, w, width, tail, activation);
     return;
   }
-  for (; ow + 4 <= ow_end; ow += 4) tile<4, NV, SW, Out>(r, ow, c0, w, width, tail);
-  for (; ow + 2 <= ow_end; ow += 2) tile<2, NV, SW, Out>(r, ow, c0, w, width, tail);
-  for (; ow < ow_end; ++ow) tile<1, NV, SW, Out>(r, ow, c0, w, width, tail);
+  for (; ow + 4 <= ow_end; ow += 4) tile<4, NV, SW, Out>(r, ow, c0, w, width, tail, activation);
+  for (; ow + 2 <= ow_end; ow += 2) tile<2, NV, SW, Out>(r, ow, c0, w, width, tail, activation);
+  for (; ow < ow_end; ++ow) tile<1, NV, SW, Out>(r, ow, c0, w, width, tail, activation);
 }
 
-template <int SW, class Out>
-void row_with_stride(const NchwRowArgs& r) {
+template <int SW, class Out, class Activation>
+void row_with_stride(const NchwRowArgs& r, Activation activation) {
   const ConvShape& s = *r.shape;
   const int64_t k_count = s.in_c * s.kernel_h * s.kernel_w;
   for (int64_t c0 = 0; c0 < s.out_c; c0 += 16) {
@@ -118,20 +119,36 @@ void row_with_stride(const NchwRowArgs& r) {
     const int64_t tail = channels - 8 * (vectors - 1);
     const float* w = r.weights + c0 * k_count;
     if (vectors == 2) {
-      columns<2, SW, Out>(r, c0, w, 16, tail);
+      columns<2, SW, Out>(r, c0, w, 16, tail, activation);
     } else {
-      columns<1, SW, Out>(r, c0, w, 8, tail);
+      columns<1, SW, Out>(r, c0, w, 8, tail, activation);
     }
   }
 }
 
+template <class Out, class Activation>
+void row_with(const NchwRowArgs& r, Activation activation) {
+  switch (r.shape->stride_w) {
+    case 1: row_with_stride<1, Out>(r, activation); break;
+    case 2: row_with_stride<2, Out>(r, activation); break;
+    default: row_with_stride<0, Out>(r, activation); break;
+  }
+}
+
+// The activation's form is chosen once per row (a clamp for ReLU and Clip), not per vector.
 template <class Out>
 void row(const NchwRowArgs& r) {
   assert(r.shape->groups == 1 && r.output != nullptr && r.taps != nullptr);
-  switch (r.shape->stride_w) {
-    case 1: row_with_stride<1, Out>(r); break;
-    case 2: row_with_stride<2, Out>(r); break;
-    default: row_with_stride<0, Out>(r); break;
+  const Epilogue& e = *r.epilogue;
+  switch (e.activation) {
+    case f32_gemm::Activation::kNone: return row_with<Out>(r, [](__m256 v) { return v; });
+    case f32_gemm::Activation::kRelu:
+      return row_with<Out>(r, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
+    case f32_gemm::Activation::kClip: {
+      const __m256 lo = _mm256_set1_ps(e.alpha), hi = _mm256_set1_ps(e.beta);
+      return row_with<Out>(r, [lo, hi](__m256 v) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); });
+    }
+    default: return row_with<Out>(r, [&e](__m256 v) { return f32_gemm::avx2::activate(v, e); });
   }
 }
 
