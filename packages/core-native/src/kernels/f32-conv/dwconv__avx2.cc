@@ -1,8 +1,8 @@
-// AVX2 depthwise Conv2D rows: 8 channels per vector. 3x3 at stride 1 or 2 across the row: register
-// blocks of up to 12 output pixels that load each input column once per kernel row and feed it to
-// every pixel whose taps read it (as dwconv-3x3-avx512.h does with 16 lanes). Other kernels,
-// strides and dilations: weights held in registers (3x3) or loaded per tap, four interior output
-// pixels per step. Full groups of 8 channels use plain loads and stores; only the last partial
+// AVX2 depthwise Conv2D rows: 8 channels per vector. Kernel widths 3, 5 and 7 at stride 1 or 2
+// across the row: register blocks of up to 12, 9 or 8 output pixels that load each input column
+// once per kernel row and feed it to every pixel whose taps read it (as dwconv-3x3-avx512.h does
+// with 16 lanes). Other kernels, strides and dilations: weights held in registers (3x3) or loaded
+// per tap, four interior output pixels per step. Full groups of 8 channels use plain loads and stores; only the last partial
 // group is masked (vmaskmovps stores are microcoded on AMD Zen: masked stores on every group made
 // this kernel 2-3x slower than onnxruntime's there).
 #include <immintrin.h>
@@ -89,24 +89,30 @@ void dw_row_avx2(const DwRowArgs& r) {
 }
 
 
-// The register-blocked 3x3 row. One block of NB output pixels of one 8-channel group keeps one
-// accumulator per pixel (12 accumulators, 3 weights and an input column fill the 16 ymm
-// registers) and, per kernel row, loads each input column once: (NB - 1) * S + 3 loads for 3 * NB
-// FMAs. Columns outside the image are skipped, never read as zero, and every accumulator runs
-// its FMAs in (kh, kw) order from the bias, so each lane is the scalar reference's fma chain.
-namespace dw3x3 {
+// The register-blocked row for kernel widths 3, 5 and 7 (any height up to 7). One block of NB
+// output pixels of one 8-channel group keeps one accumulator per pixel (NB + K weights + an
+// input column fit in the 16 ymm registers: NB up to 12, 9 or 8) and, per kernel row, loads each
+// input column once: (NB - 1) * S + K loads for K * NB FMAs. Columns outside the image are
+// skipped, never read as zero, and every accumulator runs its FMAs in (kh, kw) order from the
+// bias, so each lane is the scalar reference's fma chain.
+namespace blocked {
 
-constexpr int kMaxBlock = 12;
+constexpr int kMaxRows = 7;
+
+template <int K>
+constexpr int max_block() { return K == 3 ? 12 : K == 5 ? 9 : 8; }
 
 bool applies(const ConvShape& s) {
-  return s.kernel_h == 3 && s.kernel_w == 3 && s.dilation_w == 1 && (s.stride_w == 1 || s.stride_w == 2);
+  return (s.kernel_w == 3 || s.kernel_w == 5 || s.kernel_w == 7) && s.kernel_h <= kMaxRows && s.dilation_w == 1 &&
+         (s.stride_w == 1 || s.stride_w == 2);
 }
 
 // One 8-channel group of one output row. rows[kh]: input row oh * stride_h - pad_top + kh *
 // dilation_h at the group's first channel, or null where that row is outside the image.
 struct Group {
-  const float* rows[3];
-  const float* weights;  // packed [9][cpad] at the group's first channel
+  const float* rows[kMaxRows];
+  int64_t kernel_h;
+  const float* weights;  // packed [kh * K + kw][cpad] at the group's first channel
   const float* bias;     // at the group's first channel, or null
   int64_t channels, cpad, in_w;
   __m256i mask;          // the valid channels of a partial group
@@ -119,20 +125,19 @@ inline __m256 load_8(const Group& g, const float* p) {
 
 // out[j] = bias + pixel j's valid taps, for NB pixels whose first tap reads column iw0. Edge:
 // columns outside [0, in_w) are skipped. Full: all 8 channels are valid.
-template <int S, int NB, bool Edge, bool Full>
+template <int K, int S, int NB, bool Edge, bool Full>
 void accumulate(const Group& g, int64_t iw0, __m256* out) {
-  constexpr int kColumns = (NB - 1) * S + 3;
+  constexpr int kColumns = (NB - 1) * S + K;
   const __m256 bias = g.bias != nullptr ? load_8<Full>(g, g.bias) : _mm256_setzero_ps();
   __m256 acc[NB];
 #pragma GCC unroll 16
   for (int j = 0; j < NB; ++j) acc[j] = bias;
-#pragma GCC unroll 3
-  for (int kh = 0; kh < 3; ++kh) {
+  for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
     if (g.rows[kh] == nullptr) continue;
     const float* row = g.rows[kh] + iw0 * g.channels;
-    const __m256 w0 = _mm256_load_ps(g.weights + (kh * 3 + 0) * g.cpad);
-    const __m256 w1 = _mm256_load_ps(g.weights + (kh * 3 + 1) * g.cpad);
-    const __m256 w2 = _mm256_load_ps(g.weights + (kh * 3 + 2) * g.cpad);
+    __m256 w[K];
+#pragma GCC unroll 7
+    for (int kw = 0; kw < K; ++kw) w[kw] = _mm256_load_ps(g.weights + (kh * K + kw) * g.cpad);
     // Column q is tap kw = q - j * S of pixel j; q ascending keeps each pixel's kw ascending.
 #pragma GCC unroll 32
     for (int q = 0; q < kColumns; ++q) {
@@ -141,9 +146,7 @@ void accumulate(const Group& g, int64_t iw0, __m256* out) {
 #pragma GCC unroll 16
       for (int j = 0; j < NB; ++j) {
         const int kw = q - j * S;
-        if (kw == 0) acc[j] = _mm256_fmadd_ps(x, w0, acc[j]);
-        if (kw == 1) acc[j] = _mm256_fmadd_ps(x, w1, acc[j]);
-        if (kw == 2) acc[j] = _mm256_fmadd_ps(x, w2, acc[j]);
+        if (kw >= 0 && kw < K) acc[j] = _mm256_fmadd_ps(x, w[kw], acc[j]);
       }
     }
   }
@@ -153,18 +156,19 @@ void accumulate(const Group& g, int64_t iw0, __m256* out) {
 
 using AccumulateFn = void (*)(const Group&, int64_t, __m256*);
 
-template <int S, bool Edge, bool Full, size_t... I>
-constexpr std::array<AccumulateFn, kMaxBlock> accumulate_table(std::index_sequence<I...>) {
-  return {&accumulate<S, static_cast<int>(I) + 1, Edge, Full>...};
+template <int K, int S, bool Edge, bool Full, size_t... I>
+constexpr std::array<AccumulateFn, sizeof...(I)> accumulate_table(std::index_sequence<I...>) {
+  return {&accumulate<K, S, static_cast<int>(I) + 1, Edge, Full>...};
 }
 
+template <int K>
 AccumulateFn accumulate_for(int stride, int pixels, bool edge, bool full) {
-  using Pixels = std::make_index_sequence<kMaxBlock>;
-  static constexpr std::array<AccumulateFn, kMaxBlock> kTables[8] = {
-      accumulate_table<1, false, false>(Pixels()), accumulate_table<1, false, true>(Pixels()),
-      accumulate_table<1, true, false>(Pixels()),  accumulate_table<1, true, true>(Pixels()),
-      accumulate_table<2, false, false>(Pixels()), accumulate_table<2, false, true>(Pixels()),
-      accumulate_table<2, true, false>(Pixels()),  accumulate_table<2, true, true>(Pixels()),
+  using Pixels = std::make_index_sequence<max_block<K>()>;
+  static constexpr std::array<AccumulateFn, max_block<K>()> kTables[8] = {
+      accumulate_table<K, 1, false, false>(Pixels()), accumulate_table<K, 1, false, true>(Pixels()),
+      accumulate_table<K, 1, true, false>(Pixels()),  accumulate_table<K, 1, true, true>(Pixels()),
+      accumulate_table<K, 2, false, false>(Pixels()), accumulate_table<K, 2, false, true>(Pixels()),
+      accumulate_table<K, 2, true, false>(Pixels()),  accumulate_table<K, 2, true, true>(Pixels()),
   };
   return kTables[(stride - 1) * 4 + (edge ? 2 : 0) + (full ? 1 : 0)][pixels - 1];
 }
@@ -184,18 +188,20 @@ void finish(const DwRowArgs& r, const Group& g, int64_t ow, int pixels, int64_t 
   }
 }
 
-template <class Activation>
+template <int K, class Activation>
 void row(const DwRowArgs& r, Activation activation) {
   const ConvShape& s = *r.shape;
   const int64_t channels = s.in_c, ow_count = s.out_w();
   if (ow_count <= 0) return;
   // Blocks of nearly equal size: 56 -> 5 x 11 + 1 x 1 would leave one pixel on a latency chain.
+  constexpr int kMaxBlock = max_block<K>();
   const int64_t blocks = (ow_count + kMaxBlock - 1) / kMaxBlock;
   const int64_t base = ow_count / blocks, extra = ow_count % blocks;
   Group g;
+  g.kernel_h = s.kernel_h;
   g.channels = channels, g.cpad = dw_padded_channels(channels), g.in_w = s.in_w;
-  const float* rows[3];
-  for (int kh = 0; kh < 3; ++kh) {
+  const float* rows[kMaxRows];
+  for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
     const int64_t ih = r.oh * s.stride_h - s.pad_top + kh * s.dilation_h;
     rows[kh] = ih >= 0 && ih < s.in_h ? r.input + ih * s.in_w * channels : nullptr;
   }
@@ -207,15 +213,15 @@ void row(const DwRowArgs& r, Activation activation) {
   for (int64_t k = 0; k < blocks; ++k) {
     const int pixels = static_cast<int>(base + (k < extra ? 1 : 0));
     const int64_t iw0 = ow * stride - s.pad_left;
-    const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + 3 > s.in_w;
+    const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + K > s.in_w;
     for (int64_t c0 = 0; c0 < channels; c0 += 8) {
       const bool full = channels - c0 >= 8;
       g.mask = f32_gemm::avx2::tail_mask(full ? 8 : channels - c0);
-      for (int kh = 0; kh < 3; ++kh) g.rows[kh] = rows[kh] != nullptr ? rows[kh] + c0 : nullptr;
+      for (int64_t kh = 0; kh < s.kernel_h; ++kh) g.rows[kh] = rows[kh] != nullptr ? rows[kh] + c0 : nullptr;
       g.weights = r.weights + c0;
       g.bias = r.bias != nullptr ? r.bias + c0 : nullptr;
       __m256 acc[kMaxBlock];
-      accumulate_for(stride, pixels, edge, full)(g, iw0, acc);
+      accumulate_for<K>(stride, pixels, edge, full)(g, iw0, acc);
       if (full) finish<true>(r, g, ow, pixels, c0, acc, activation);
       else finish<false>(r, g, ow, pixels, c0, acc, activation);
     }
@@ -223,26 +229,46 @@ void row(const DwRowArgs& r, Activation activation) {
   }
 }
 
-}  // namespace dw3x3
+// The row for s.kernel_w, with the activation's form chosen once (a clamp for ReLU and Clip).
+template <class Activation>
+void row_any(const DwRowArgs& r, Activation activation) {
+  switch (r.shape->kernel_w) {
+    case 3: return row<3>(r, activation);
+    case 5: return row<5>(r, activation);
+    default: return row<7>(r, activation);
+  }
+}
+
+void run(const DwRowArgs& r) {
+  const Epilogue& e = *r.epilogue;
+  switch (e.activation) {
+    case f32_gemm::Activation::kNone: return row_any(r, [](__m256 v) { return v; });
+    case f32_gemm::Activation::kRelu:
+      return row_any(r, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
+    case f32_gemm::Activation::kClip: {
+      const __m256 lo = _mm256_set1_ps(e.alpha), hi = _mm256_set1_ps(e.beta);
+      return row_any(r, [lo, hi](__m256 v) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); });
+    }
+    default: return row_any(r, [&e](__m256 v) { return f32_gemm::avx2::activate(v, e); });
+  }
+}
+
+}  // namespace blocked
 
 }  // namespace
 
 void f32_dwconv_3x3__avx2(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
   assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
-  if (!dw3x3::applies(s)) return dw_row_avx2<3, 3>(args);
-  const Epilogue& e = *args.epilogue;
-  switch (e.activation) {
-    case f32_gemm::Activation::kNone: return dw3x3::row(args, [](__m256 v) { return v; });
-    case f32_gemm::Activation::kRelu:
-      return dw3x3::row(args, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
-    case f32_gemm::Activation::kClip: {
-      const __m256 lo = _mm256_set1_ps(e.alpha), hi = _mm256_set1_ps(e.beta);
-      return dw3x3::row(args, [lo, hi](__m256 v) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); });
-    }
-    default: return dw3x3::row(args, [&e](__m256 v) { return f32_gemm::avx2::activate(v, e); });
-  }
+  if (!blocked::applies(s)) return dw_row_avx2<3, 3>(args);
+  blocked::run(args);
 }
-void f32_dwconv__avx2(const DwRowArgs& args) { dw_row_avx2<0, 0>(args); }
+// Widths 5 and 7 (EfficientNet's, MobileNetV3's and ConvNeXt's depthwise layers) on the blocked
+// row; other kernels load each tap's weights per pixel block. 3x3 stays on the per-tap row, which
+// the 3x3 variant's blocked row is tested against.
+void f32_dwconv__avx2(const DwRowArgs& args) {
+  if (args.shape->kernel_w != 3 && blocked::applies(*args.shape)) return blocked::run(args);
+  dw_row_avx2<0, 0>(args);
+}
 
 }  // namespace kiln::f32_conv
