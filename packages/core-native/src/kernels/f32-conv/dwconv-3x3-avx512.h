@@ -1,11 +1,12 @@
-// Internal: the register-blocked AVX-512 3x3 depthwise row shared by f32_dwconv_3x3__avx512 and
-// bf16_dwconv_3x3__avx512 (include only from files built with AVX-512F/BW). Stride 1 or 2 across
-// the row (`applies_3x3`), any row stride, row dilation and pads.
+// Internal: the register-blocked AVX-512 depthwise row shared by f32_dwconv_3x3__avx512 and
+// bf16_dwconv_3x3__avx512 (include only from files built with AVX-512F/BW): kernel width K = 3
+// (`applies_3x3`), and 5 or 7 for f32_dwconv__avx512 (`applies_wide`), any kernel height up to 7.
+// Stride 1 or 2 across the row, any row stride, row dilation and pads.
 //
 // A row is cut into blocks of at most kMaxBlock output pixels of nearly equal size (14 -> one
 // block, 56 -> 4 x 14, 20 -> 10 + 10). One block of one 16-channel slice keeps one accumulator per
 // pixel and, per kernel row, loads each input column once and feeds it to every pixel whose taps
-// read it (3 at stride 1): (block - 1) * stride + 3 loads for 3 * block FMAs, instead of one load
+// read it (K at stride 1): (block - 1) * stride + K loads for K * block FMAs, instead of one load
 // per FMA, with block independent FMA chains in flight. Columns outside the image are skipped
 // (never read as zero: the FMA sequence stays the reference's), and only blocks that reach past
 // an edge check columns at all. In every accumulator the FMAs run in (kh, kw) order from the bias,
@@ -28,9 +29,16 @@ namespace kiln::f32_conv::dw3x3 {
 namespace {
 
 constexpr int kMaxBlock = 14;
+constexpr int kMaxRows = 7;
 
 inline bool applies_3x3(const ConvShape& s) {
   return s.kernel_h == 3 && s.kernel_w == 3 && s.dilation_w == 1 && (s.stride_w == 1 || s.stride_w == 2);
+}
+
+// Kernel widths 5 and 7 (heights up to 7) for the K = 5 and K = 7 rows.
+inline bool applies_wide(const ConvShape& s) {
+  return (s.kernel_w == 5 || s.kernel_w == 7) && s.kernel_h <= kMaxRows && s.dilation_w == 1 &&
+         (s.stride_w == 1 || s.stride_w == 2);
 }
 
 // 16 values as fp32: floats as they are; bf16 (uint16_t) widened exactly (its bits become the
@@ -52,8 +60,9 @@ inline __m512 load_16(__mmask16 m, const uint16_t* p) {
 // dilation_h at the slice's first channel, or null where that row is outside the image.
 template <class T>
 struct Slice {
-  const T* rows[3];
-  const float* weights;  // packed [9][cpad] at the slice's first channel
+  const T* rows[kMaxRows];
+  int64_t kernel_h;
+  const float* weights;  // packed [kh * K + kw][cpad] at the slice's first channel
   const float* bias;     // at the slice's first channel, or null
   int64_t channels;      // floats (or bf16s) between neighbouring pixels
   int64_t cpad;
@@ -63,20 +72,19 @@ struct Slice {
 
 // acc[j] = bias + pixel j's valid taps in (kh, kw) order, for NB pixels whose first tap reads
 // column iw0. Edge: columns outside [0, in_w) are skipped. Full: all 16 channels are valid.
-template <class T, int S, int NB, bool Edge, bool Full>
+template <class T, int K, int S, int NB, bool Edge, bool Full>
 void accumulate(const Slice<T>& s, int64_t iw0, __m512* out) {
-  constexpr int kColumns = (NB - 1) * S + 3;
+  constexpr int kColumns = (NB - 1) * S + K;
   const __m512 bias = s.bias != nullptr ? _mm512_maskz_loadu_ps(s.mask, s.bias) : _mm512_setzero_ps();
   __m512 acc[NB];
 #pragma GCC unroll 16
   for (int j = 0; j < NB; ++j) acc[j] = bias;
-#pragma GCC unroll 3
-  for (int kh = 0; kh < 3; ++kh) {
+  for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
     if (s.rows[kh] == nullptr) continue;
     const T* row = s.rows[kh] + iw0 * s.channels;
-    const __m512 w0 = _mm512_load_ps(s.weights + (kh * 3 + 0) * s.cpad);
-    const __m512 w1 = _mm512_load_ps(s.weights + (kh * 3 + 1) * s.cpad);
-    const __m512 w2 = _mm512_load_ps(s.weights + (kh * 3 + 2) * s.cpad);
+    __m512 w[K];
+#pragma GCC unroll 7
+    for (int kw = 0; kw < K; ++kw) w[kw] = _mm512_load_ps(s.weights + (kh * K + kw) * s.cpad);
     // Column q is tap kw = q - j * S of pixel j; q ascending keeps each pixel's kw ascending.
 #pragma GCC unroll 32
     for (int q = 0; q < kColumns; ++q) {
@@ -85,9 +93,7 @@ void accumulate(const Slice<T>& s, int64_t iw0, __m512* out) {
 #pragma GCC unroll 16
       for (int j = 0; j < NB; ++j) {
         const int kw = q - j * S;
-        if (kw == 0) acc[j] = _mm512_fmadd_ps(x, w0, acc[j]);
-        if (kw == 1) acc[j] = _mm512_fmadd_ps(x, w1, acc[j]);
-        if (kw == 2) acc[j] = _mm512_fmadd_ps(x, w2, acc[j]);
+        if (kw >= 0 && kw < K) acc[j] = _mm512_fmadd_ps(x, w[kw], acc[j]);
       }
     }
   }
@@ -98,19 +104,19 @@ void accumulate(const Slice<T>& s, int64_t iw0, __m512* out) {
 template <class T>
 using AccumulateFn = void (*)(const Slice<T>&, int64_t, __m512*);
 
-template <class T, int S, bool Edge, bool Full, size_t... I>
+template <class T, int K, int S, bool Edge, bool Full, size_t... I>
 constexpr std::array<AccumulateFn<T>, kMaxBlock> accumulate_table(std::index_sequence<I...>) {
-  return {&accumulate<T, S, static_cast<int>(I) + 1, Edge, Full>...};
+  return {&accumulate<T, K, S, static_cast<int>(I) + 1, Edge, Full>...};
 }
 
-template <class T>
+template <class T, int K>
 AccumulateFn<T> accumulate_for(int stride, int pixels, bool edge, bool full) {
   using Pixels = std::make_index_sequence<kMaxBlock>;
   static constexpr std::array<AccumulateFn<T>, kMaxBlock> kTables[8] = {
-      accumulate_table<T, 1, false, false>(Pixels()), accumulate_table<T, 1, false, true>(Pixels()),
-      accumulate_table<T, 1, true, false>(Pixels()),  accumulate_table<T, 1, true, true>(Pixels()),
-      accumulate_table<T, 2, false, false>(Pixels()), accumulate_table<T, 2, false, true>(Pixels()),
-      accumulate_table<T, 2, true, false>(Pixels()),  accumulate_table<T, 2, true, true>(Pixels()),
+      accumulate_table<T, K, 1, false, false>(Pixels()), accumulate_table<T, K, 1, false, true>(Pixels()),
+      accumulate_table<T, K, 1, true, false>(Pixels()),  accumulate_table<T, K, 1, true, true>(Pixels()),
+      accumulate_table<T, K, 2, false, false>(Pixels()), accumulate_table<T, K, 2, false, true>(Pixels()),
+      accumulate_table<T, K, 2, true, false>(Pixels()),  accumulate_table<T, K, 2, true, true>(Pixels()),
   };
   return kTables[(stride - 1) * 4 + (edge ? 2 : 0) + (full ? 1 : 0)][pixels - 1];
 }
@@ -133,9 +139,10 @@ inline void with_activation(const Epilogue& e, Fn&& fn) {
   }
 }
 
-// One output row oh of one image (input: the image's first value). finish(ow, pixels, c0, mask,
-// acc) stores output pixels ow .. ow + pixels - 1 of channels c0 .. c0 + 15 (mask: the valid ones).
-template <class T, class Finish>
+// One output row oh of one image (input: the image's first value), kernel width K. finish(ow,
+// pixels, c0, mask, acc) stores output pixels ow .. ow + pixels - 1 of channels c0 .. c0 + 15
+// (mask: the valid ones).
+template <class T, int K = 3, class Finish>
 void row(const ConvShape& s, const T* input, const float* weights, const float* bias, int64_t oh, Finish&& finish) {
   const int64_t channels = s.in_c, ow_count = s.out_w();
   if (ow_count <= 0) return;
@@ -143,24 +150,25 @@ void row(const ConvShape& s, const T* input, const float* weights, const float* 
   const int64_t base = ow_count / blocks, extra = ow_count % blocks;
   Slice<T> slice;
   slice.channels = channels, slice.cpad = dw_padded_channels(channels), slice.in_w = s.in_w;
-  const T* rows[3];
-  for (int kh = 0; kh < 3; ++kh) {
+  slice.kernel_h = s.kernel_h;
+  const T* rows[kMaxRows];
+  for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
     const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
     rows[kh] = ih >= 0 && ih < s.in_h ? input + ih * s.in_w * channels : nullptr;
   }
   const int stride = static_cast<int>(s.stride_w);
   for (int64_t c0 = 0; c0 < channels; c0 += 16) {
     slice.mask = channels - c0 >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (channels - c0)) - 1);
-    for (int kh = 0; kh < 3; ++kh) slice.rows[kh] = rows[kh] != nullptr ? rows[kh] + c0 : nullptr;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) slice.rows[kh] = rows[kh] != nullptr ? rows[kh] + c0 : nullptr;
     slice.weights = weights + c0;
     slice.bias = bias != nullptr ? bias + c0 : nullptr;
     int64_t ow = 0;
     for (int64_t k = 0; k < blocks; ++k) {
       const int pixels = static_cast<int>(base + (k < extra ? 1 : 0));
       const int64_t iw0 = ow * stride - s.pad_left;
-      const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + 3 > s.in_w;
+      const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + K > s.in_w;
       __m512 acc[kMaxBlock];
-      accumulate_for<T>(stride, pixels, edge, channels - c0 >= 16)(slice, iw0, acc);
+      accumulate_for<T, K>(stride, pixels, edge, channels - c0 >= 16)(slice, iw0, acc);
       finish(ow, pixels, c0, slice.mask, acc);
       ow += pixels;
     }

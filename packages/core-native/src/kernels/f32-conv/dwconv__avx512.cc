@@ -1,6 +1,7 @@
-// AVX-512 depthwise Conv2D rows: 16 channels per vector. 3x3 at stride 1 or 2 across the row:
-// the register-blocked row of dwconv-3x3-avx512.h; other kernels, strides and dilations: weights
-// held in registers (3x3, 5x5) or loaded per tap, four interior output pixels per step.
+// AVX-512 depthwise Conv2D rows: 16 channels per vector. Kernel widths 3, 5 and 7 at stride 1 or
+// 2 across the row: the register-blocked row of dwconv-3x3-avx512.h; other kernels, strides and
+// dilations: weights held in registers (3x3, 5x5) or loaded per tap, four interior output pixels
+// per step.
 #include <immintrin.h>
 
 #include <cassert>
@@ -84,12 +85,11 @@ void dw_row_avx512(const DwRowArgs& r) {
   }
 }
 
-}  // namespace
 
-void f32_dwconv_3x3__avx512(const DwRowArgs& args) {
+// The register-blocked row of dwconv-3x3-avx512.h for kernel width K.
+template <int K>
+void blocked_row(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
-  assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
-  if (!dw3x3::applies_3x3(s)) return dw_row_avx512<3, 3>(args);
   const int64_t channels = s.in_c;
   dw3x3::with_activation(*args.epilogue, [&](auto activation) {
     auto finish = [&](int64_t ow, int pixels, int64_t c0, __mmask16 m, const __m512* acc) {
@@ -101,13 +101,25 @@ void f32_dwconv_3x3__avx512(const DwRowArgs& args) {
         _mm512_mask_storeu_ps(out + j * channels, m, activation(v));
       }
     };
-    dw3x3::row(s, args.input, args.weights, args.bias, args.oh, finish);
+    dw3x3::row<float, K>(s, args.input, args.weights, args.bias, args.oh, finish);
   });
 }
-// 5x5 (EfficientNet's, MobileNetV3's and MnasNet's depthwise layers) with its 25 weight vectors
-// in registers and the taps unrolled; other kernels load each tap's weights per pixel block.
+
+}  // namespace
+
+void f32_dwconv_3x3__avx512(const DwRowArgs& args) {
+  const ConvShape& s = *args.shape;
+  assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
+  if (!dw3x3::applies_3x3(s)) return dw_row_avx512<3, 3>(args);
+  blocked_row<3>(args);
+}
+// Widths 5 and 7 (EfficientNet's, MobileNetV3's, MnasNet's and ConvNeXt's depthwise layers) on
+// the register-blocked row; other kernels: 5x5 with its 25 weight vectors in registers, the rest
+// loading each tap's weights per pixel block.
 void f32_dwconv__avx512(const DwRowArgs& args) {
-  if (args.shape->kernel_h == 5 && args.shape->kernel_w == 5) return dw_row_avx512<5, 5>(args);
+  const ConvShape& s = *args.shape;
+  if (dw3x3::applies_wide(s)) return s.kernel_w == 5 ? blocked_row<5>(args) : blocked_row<7>(args);
+  if (s.kernel_h == 5 && s.kernel_w == 5) return dw_row_avx512<5, 5>(args);
   dw_row_avx512<0, 0>(args);
 }
 
