@@ -240,17 +240,7 @@ void row_any(const DwRowArgs& r, Activation activation) {
 }
 
 void run(const DwRowArgs& r) {
-  const Epilogue& e = *r.epilogue;
-  switch (e.activation) {
-    case f32_gemm::Activation::kNone: return row_any(r, [](__m256 v) { return v; });
-    case f32_gemm::Activation::kRelu:
-      return row_any(r, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
-    case f32_gemm::Activation::kClip: {
-      const __m256 lo = _mm256_set1_ps(e.alpha), hi = _mm256_set1_ps(e.beta);
-      return row_any(r, [lo, hi](__m256 v) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); });
-    }
-    default: return row_any(r, [&e](__m256 v) { return f32_gemm::avx2::activate(v, e); });
-  }
+  f32_gemm::avx2::with_activation(*r.epilogue, [&](auto activation) { row_any(r, activation); });
 }
 
 }  // namespace blocked

@@ -139,17 +139,7 @@ void row_with(const NchwRowArgs& r, Activation activation) {
 template <class Out>
 void row(const NchwRowArgs& r) {
   assert(r.shape->groups == 1 && r.output != nullptr && r.taps != nullptr);
-  const Epilogue& e = *r.epilogue;
-  switch (e.activation) {
-    case f32_gemm::Activation::kNone: return row_with<Out>(r, [](__m256 v) { return v; });
-    case f32_gemm::Activation::kRelu:
-      return row_with<Out>(r, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
-    case f32_gemm::Activation::kClip: {
-      const __m256 lo = _mm256_set1_ps(e.alpha), hi = _mm256_set1_ps(e.beta);
-      return row_with<Out>(r, [lo, hi](__m256 v) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); });
-    }
-    default: return row_with<Out>(r, [&e](__m256 v) { return f32_gemm::avx2::activate(v, e); });
-  }
+  f32_gemm::avx2::with_activation(*r.epilogue, [&](auto activation) { row_with<Out>(r, activation); });
 }
 
 }  // namespace

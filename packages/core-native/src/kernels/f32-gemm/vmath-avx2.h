@@ -122,6 +122,21 @@ static inline __m256 activate(__m256 v, const Epilogue& e) {
   return v;
 }
 
+// Calls fn(activation) once with a functor for e's activation: ReLU and Clip as a clamp inline,
+// the others through activate (whose switch would otherwise run on every vector).
+template <class Fn>
+static inline void with_activation(const Epilogue& e, Fn&& fn) {
+  switch (e.activation) {
+    case Activation::kNone: return fn([](__m256 v) { return v; });
+    case Activation::kRelu: return fn([](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
+    case Activation::kClip: {
+      const __m256 lo = _mm256_set1_ps(e.alpha), hi = _mm256_set1_ps(e.beta);
+      return fn([lo, hi](__m256 v) { return _mm256_min_ps(_mm256_max_ps(v, lo), hi); });
+    }
+    default: return fn([&e](__m256 v) { return activate(v, e); });
+  }
+}
+
 // Lane mask for the first `count` (0..8) lanes, for maskload/maskstore.
 static inline __m256i tail_mask(int64_t count) {
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
