@@ -2,9 +2,9 @@
 // across the row: register blocks of up to 12, 9 or 8 output pixels that load each input column
 // once per kernel row and feed it to every pixel whose taps read it (as dwconv-3x3-avx512.h does
 // with 16 lanes). Other kernels, strides and dilations: weights held in registers (3x3) or loaded
-// per tap, four interior output pixels per step. Full groups of 8 channels use plain loads and stores; only the last partial
-// group is masked (vmaskmovps stores are microcoded on AMD Zen: masked stores on every group made
-// this kernel 2-3x slower than onnxruntime's there).
+// per tap, four interior output pixels per step. Full groups of 8 channels use plain loads and
+// stores; only the last partial group is masked (vmaskmovps stores are microcoded on AMD Zen:
+// masked stores on every group made this kernel 2-3x slower than onnxruntime's there).
 #include <immintrin.h>
 
 #include <array>
@@ -87,7 +87,6 @@ void dw_row_avx2(const DwRowArgs& r) {
   for (; c0 + 8 <= channels; c0 += 8) group(c0, std::true_type());
   if (c0 < channels) group(c0, std::false_type());
 }
-
 
 // The register-blocked row for kernel widths 3, 5 and 7 (any height up to 7). One block of NB
 // output pixels of one 8-channel group keeps one accumulator per pixel (NB + K weights + an
