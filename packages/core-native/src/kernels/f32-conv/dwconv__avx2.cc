@@ -228,7 +228,7 @@ void row(const DwRowArgs& r, Activation activation) {
   }
 }
 
-// The row for s.kernel_w, with the activation's form chosen once (a clamp for ReLU and Clip).
+// The row for s.kernel_w.
 template <class Activation>
 void row_any(const DwRowArgs& r, Activation activation) {
   switch (r.shape->kernel_w) {
@@ -238,6 +238,7 @@ void row_any(const DwRowArgs& r, Activation activation) {
   }
 }
 
+// The activation's form is chosen once per row (a clamp for ReLU and Clip), not per vector.
 void run(const DwRowArgs& r) {
   f32_gemm::avx2::with_activation(*r.epilogue, [&](auto activation) { row_any(r, activation); });
 }

@@ -85,7 +85,6 @@ void dw_row_avx512(const DwRowArgs& r) {
   }
 }
 
-
 // The register-blocked row of dwconv-3x3-avx512.h for kernel width K.
 template <int K>
 void blocked_row(const DwRowArgs& args) {
