@@ -44,6 +44,10 @@ const CASES: Array<[string, Block]> = [
   ['no expand 13x13 stride 2 batch 2', block({ n: 2, h: 13, w: 13, c: 21, e: 0, oc: 5, s: 2, acts: [undefined, { op: 'Clip', alpha: -0.5, beta: 1.5 }, { op: 'Tanh' }] })],
   ['5x5 depthwise pad 2, 9x11, stride 2', block({ h: 9, w: 11, c: 6, e: 18, oc: 7, k: 5, s: 2, pads: [2, 2, 2, 2] })],
   ['asymmetric pads, 10x7 stride 1', block({ h: 10, w: 7, c: 5, e: 33, oc: 9, pads: [0, 1, 2, 0], acts: [{ op: 'Sigmoid' }, undefined, RELU6] })],
+  // Fewer than 8 output rows per thread and over 2 MFLOP: on 2 threads these run in stages.
+  ['stages: 7x7 stride 1 residual, 64 → 384 → 64', block({ h: 7, w: 7, c: 64, e: 384, oc: 64, residual: true })],
+  ['stages: 14x14 stride 2 batch 2, 32 → 192 → 40', block({ n: 2, h: 14, w: 14, c: 32, e: 192, oc: 40, s: 2, acts: [RELU6, { op: 'HardSwish' }, undefined] })],
+  ['stages: no expand 14x14 stride 2, 256 → 96', block({ h: 14, w: 14, c: 256, e: 0, oc: 96, s: 2, acts: [undefined, RELU6, { op: 'Relu' }] })],
 ];
 
 const expandChannels = (b: Block) => (b.e === 0 ? b.c : b.e);
@@ -252,6 +256,10 @@ describe('bf16_mbconv through the executor', () => {
       // The residual of a real block is its input; any tensor of the output's shape is allowed.
       const sameShape = b.s === 1 && b.c === b.oc && b.pads.every((pad) => pad === (b.k - 1) / 2);
       const residual = b.residual ? (sameShape ? x : randomFloats(count(outShape(b)), random, -1, 1)) : undefined;
+      // Run on one thread (whole-image bands) before each checked run: other values in the scratch
+      // buffers, so a row the checked run forgot to write cannot pass with an earlier run's data.
+      const other = randomFloats(x.length, random, -2, 2);
+      const otherResidual = residual && (sameShape ? other : randomFloats(residual.length, random, -1, 1));
       for (const variant of runnable) {
         FORMS.forEach((form, formIndex) => {
           // The scalar reference is slow: one form and band height there.
@@ -260,6 +268,9 @@ describe('bf16_mbconv through the executor', () => {
           for (const threads of [1, 2]) {
             setThreads(threads);
             for (const bandRows of variant.endsWith('__scalar') ? [undefined, 2] : [undefined, 1, 3, 5]) {
+              setThreads(1);
+              runFused(b, variant, w, form, other, otherResidual);
+              setThreads(threads);
               const { y, tactics } = runFused(b, variant, w, form, x, residual, { bandRows });
               expect(tactics).toContain(variant);
               expectBits(y, expected, `bf16 MBConv ${label} ${variant} x ${form.x} y ${form.y} threads=${threads} bandRows=${bandRows ?? 'auto'}`);

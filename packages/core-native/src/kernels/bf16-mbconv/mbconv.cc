@@ -162,6 +162,62 @@ struct BandRunner {
   }
 };
 
+// `elements` elements into x.
+Activations advanced(const Activations& x, int64_t elements) {
+  if (x.data == nullptr) return x;
+  return {static_cast<const char*>(x.data) + elements * (x.bf16 ? 2 : 4), x.bf16};
+}
+
+// The block in stages (f32_mbconv::use_stages): the bf16 expanded and depthwise tensors are the
+// calling thread's scratch, shared with the pool for the run.
+void run_staged(const BandRunner& r, ThreadPool* pool) {
+  const MbconvShape& s = r.s;
+  const MbconvParams& p = r.p;
+  const int64_t channels = s.expand_c, out_w = r.dw.out_w(), out_h = r.dw.out_h();
+  const int64_t image_elements = s.in_h * s.in_w * channels, rows = s.batch * out_h;
+  const char* expand_w = static_cast<const char*>(p.packed_weights);
+  const float* dw_w = reinterpret_cast<const float*>(expand_w + r.parts.expand);
+  const char* project_w = expand_w + r.parts.expand + r.parts.depthwise;
+  auto gemm_rows = [&](const Pointwise& whole) {
+    f32_mbconv::split_rows(whole.m, pool, [&](int64_t m0, int64_t m1) {
+      Pointwise part = whole;
+      part.m = m1 - m0;
+      part.a = advanced(whole.a, m0 * whole.k);
+      part.c = const_cast<void*>(advanced({whole.c, whole.c_bf16}, m0 * whole.n).data);
+      part.residual = advanced(whole.residual, m0 * whole.n);
+      pointwise(r.gemm, part);
+    });
+  };
+  Activations dw_input = p.input;
+  if (s.has_expand) {
+    uint16_t* expanded = bf16_scratch(s.batch * image_elements, kExpandedSlot);
+    assert(expanded != nullptr);
+    gemm_rows({s.batch * s.in_h * s.in_w, s.in_c, channels, p.input, expand_w, expanded, true, {}, &p.expand_epilogue});
+    dw_input = {expanded, true};
+  }
+  uint16_t* dw_rows = bf16_scratch(rows * out_w * channels, kDepthwiseSlot);
+  assert(dw_rows != nullptr);
+  f32_mbconv::split_rows(rows, pool, [&](int64_t r0, int64_t r1) {
+    for (int64_t index = r0; index < r1; ++index) {
+      bf16_dwconv::RowArgs args;
+      args.shape = &r.dw;
+      args.input = advanced(dw_input, index / out_h * image_elements).data;
+      args.input_bf16 = dw_input.bf16;
+      args.weights = dw_w;
+      args.bias = p.depthwise_epilogue.bias;
+      args.residual = nullptr;
+      args.residual_bf16 = false;
+      args.output = dw_rows + index * out_w * channels;
+      args.output_bf16 = true;
+      args.epilogue = &p.depthwise_epilogue;
+      args.oh = index % out_h;
+      r.dw_row(args);
+    }
+  });
+  gemm_rows({rows * out_w, channels, s.out_c, {dw_rows, true}, project_w, p.output, p.output_bf16, p.residual,
+             &p.project_epilogue});
+}
+
 const bf16_dwconv::DwVariant& dw_variant_of(const MbconvVariant& variant, const MbconvShape& s) {
   const bool three_by_three = s.kernel_h == 3 && s.kernel_w == 3 && variant.dw_3x3 != nullptr;
   const bf16_dwconv::DwVariant* dw = bf16_dwconv::find_dw_variant(three_by_three ? variant.dw_3x3 : variant.dw_any);
@@ -235,6 +291,10 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   }
   const BandRunner runner{gemm_of(variant), s, p, dw, packed_parts(variant, s), dw_variant_of(variant, s).row,
                           band, ++calls};
+  if (split && f32_mbconv::use_stages(s, threads, sizeof(uint16_t))) {
+    run_staged(runner, pool);
+    return;
+  }
   f32_mbconv::run_bands(s, band, split, pool,
                         [&](int64_t n, int64_t oh0, int64_t oh1) { runner.run_band(n, oh0, oh1); });
 }

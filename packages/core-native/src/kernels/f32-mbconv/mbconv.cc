@@ -111,6 +111,47 @@ struct BandRunner {
   }
 };
 
+// The block in stages (see use_stages): the expanded and depthwise tensors are the calling
+// thread's scratch, shared with the pool for the run.
+void run_staged(const BandRunner& r, ThreadPool* pool) {
+  const MbconvShape& s = r.s;
+  const MbconvParams& p = r.p;
+  const int64_t channels = s.expand_c, out_w = r.dw.out_w(), out_h = r.dw.out_h();
+  const int64_t image_floats = s.in_h * s.in_w * channels, rows = s.batch * out_h;
+  const float* expand_w = p.packed_weights;
+  const float* dw_w = expand_w + r.parts.expand;
+  const float* project_w = dw_w + r.parts.depthwise;
+  auto gemm_rows = [&](const f32_gemm::GemmParams& g) {
+    split_rows(g.m, pool, [&](int64_t m0, int64_t m1) { f32_gemm::gemm_block(r.gemm, g, m0, m1, 0, g.n); });
+  };
+  const float* dw_input = p.input;
+  if (s.has_expand) {
+    float* expanded = f32_gemm::thread_scratch(static_cast<size_t>(s.batch * image_floats), kExpandedSlot);
+    assert(expanded != nullptr);
+    gemm_rows(pointwise(p.input, s.batch * s.in_h * s.in_w, s.in_c, expand_w, expanded, channels, p.expand_epilogue));
+    dw_input = expanded;
+  }
+  float* dw_rows = f32_gemm::thread_scratch(static_cast<size_t>(rows * out_w * channels), kDepthwiseSlot);
+  assert(dw_rows != nullptr);
+  split_rows(rows, pool, [&](int64_t r0, int64_t r1) {
+    for (int64_t index = r0; index < r1; ++index) {
+      f32_conv::DwRowArgs args;
+      args.shape = &r.dw;
+      args.input = dw_input + index / out_h * image_floats;
+      args.weights = dw_w;
+      args.bias = p.depthwise_epilogue.bias;
+      args.residual = nullptr;
+      args.output = dw_rows + index * out_w * channels;
+      args.epilogue = &p.depthwise_epilogue;
+      args.oh = index % out_h;
+      r.dw_row(args);
+    }
+  });
+  Epilogue project = p.project_epilogue;  // gemm_block offsets the NHWC residual by row itself
+  project.residual_stride = s.out_c;
+  gemm_rows(pointwise(dw_rows, rows * out_w, channels, project_w, p.output, s.out_c, project));
+}
+
 }  // namespace
 
 ConvShape MbconvShape::expand() const {
@@ -188,6 +229,10 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
   const bool three_by_three = s.kernel_h == 3 && s.kernel_w == 3 && variant.dw_3x3 != nullptr;
   const BandRunner runner{variant, gemm_of(variant), s, p, dw, packed_parts(variant, s),
                           three_by_three ? variant.dw_3x3 : variant.dw_any, band, ++calls};
+  if (split && use_stages(s, threads, sizeof(float))) {
+    run_staged(runner, pool);
+    return;
+  }
   run_bands(s, band, split, pool, [&](int64_t n, int64_t oh0, int64_t oh1) { runner.run_band(n, oh0, oh1); });
 }
 
