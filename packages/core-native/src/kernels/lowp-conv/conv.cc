@@ -312,7 +312,11 @@ f32_gemm::TileGrid conv_task_grid(const LowpVariant& gemm, const ConvShape& s, i
                                   bool direct, int threads) {
   f32_gemm::GemmVariant tile{};
   tile.mr = gemm.mr, tile.nr = gemm.nr;
-  f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile, m, n, k, s.groups > 1 ? 1 : threads);
+  const int split_threads = s.groups > 1 ? 1 : threads;
+  // A direct 1x1 conv's tasks are independent GEMMs over their own rows: share the rows evenly
+  // (f32_conv does the same), except on AMX, whose 16-row tiles want whole tiles per task.
+  f32_gemm::TileGrid grid = direct && !gemm.amx ? f32_gemm::plan_gemm_tiles(tile, m, n, k, split_threads)
+                                                : f32_gemm::plan_tiles(tile, m, n, k, split_threads);
   if (!direct) {
     // Each task's im2col block stays around 64-256 KiB (bytes per element: 1 to 4).
     const int64_t max_rows = std::max<int64_t>(gemm.mr, (65536 / k) / gemm.mr * gemm.mr);

@@ -66,8 +66,9 @@ void pack(const ConvVariant& variant, const ConvShape& shape, const float* weigh
 void run(const ConvVariant& variant, const ConvShape& shape, const ConvParams& params, ThreadPool* pool);
 
 // The task grid of a conv's GEMM (m rows, n = output channels per group, depth k) on `threads`:
-// f32_gemm::plan_tiles over the GEMM's tile (one thread's worth per group when grouped); tasks
-// that build im2col rows (`direct` false) get at most about 64 K elements of them each.
+// f32_gemm::plan_tiles over the GEMM's tile (one thread's worth per group when grouped), rows
+// shared evenly for direct 1x1 convs off AMX (plan_gemm_tiles); tasks that build im2col rows
+// (`direct` false) get at most about 64 K elements of them each.
 f32_gemm::TileGrid conv_task_grid(const lowp_gemm::LowpVariant& gemm, const ConvShape& shape, int64_t m, int64_t n,
                                   int64_t k, bool direct, int threads);
 
