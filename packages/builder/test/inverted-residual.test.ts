@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { save, type Tensor } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
@@ -62,8 +65,9 @@ function network(blocks: BlockOptions[], size = 14): NetworkDefinition {
   return network;
 }
 
-async function build(net: NetworkDefinition, level: number, batch = 2, size = 14) {
+async function build(net: NetworkDefinition, level: number, batch = 2, size = 14, timingCacheFile?: string) {
   const config = new BuilderConfig();
+  config.timingCacheFile = timingCacheFile;
   config.verifyPasses = true;
   config.builderOptimizationLevel = level;
   const log: string[] = [];
@@ -119,6 +123,25 @@ describe('fuse-inverted-residual', () => {
     expect(log.filter((line) => /^Inverted residual .*: fused [\d.]+ ms vs unfused [\d.]+ ms$/.test(line))).toHaveLength(4);
     await expectMatchesOrt(net, engine, 2);
     await expectMatchesOrt(net, engine, 1);
+  });
+
+  it('keeps each block timing in the timing cache: a block repeated or cached is not timed again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-ir-cache-'));
+    try {
+      const file = path.join(dir, 'timing.cache');
+      // Blocks 3 and 4 have the same geometry: one entry for both.
+      const net = network([...MOBILENET_LIKE.slice(0, 3), { expand: 72, out: 24, residual: true }]);
+      const decisions = (log: string[]) => log.filter((line) => line.startsWith('Inverted residual')).map((line) => line.replace(/^.*: fused/, 'fused'));
+      const first = decisions((await build(net, 1, 2, 14, file)).log);
+      const entries = Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).entries).filter((key) => key.startsWith('inverted-residual||'));
+      expect(first).toHaveLength(4);
+      expect(entries).toHaveLength(3);
+      expect(first[3]).toBe(first[2]);
+      // The second build reads every block's timing (the same numbers), as it reads the tactics.
+      expect(decisions((await build(net, 1, 2, 14, file)).log)).toEqual(first);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the expand conv out when its output is read elsewhere or is a graph output, or when it is grouped', async () => {
