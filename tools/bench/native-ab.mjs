@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Did a native change make the engine faster? One plan, built by this checkout's builder, run by
+// this checkout's runtime (A) and by the runtime of another built checkout (B: the commit before
+// the change), interleaved in one process (B A A B B A ...), so the two see the same tactics, the
+// same inputs and the same machine noise. Prints the minimum, 10th percentile and median of each,
+// and B/A (above 1: this checkout is faster).
+//
+//   node tools/bench/native-ab.mjs --before=../kiln-before [--case='mobilenet_v2 batch 1']
+//     [--threads=2] [--iterations=200] [--bf16]
+//
+// The other checkout needs `pnpm install && pnpm build` done (its runtime's dist and native addon);
+// e.g. `git clone -q . ../kiln-before && git -C ../kiln-before checkout <commit>` and build there.
+// Both runtimes must read the plan's format version.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildEngine } from '@kiln/builder';
+import { readFlag } from '@kiln/common';
+import { Runtime } from '@kiln/runtime';
+import { benchCases, makeInputs, parseArgs } from './cases.mjs';
+import { quantile } from './measure.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
+const args = parseArgs(process.argv.slice(2));
+const before = args.get('before');
+if (typeof before !== 'string') throw new Error('--before=DIR (a built checkout to compare with) is required');
+const runtimeEntry = path.resolve(before, 'packages/runtime/dist/index.js');
+if (!fs.existsSync(runtimeEntry)) throw new Error(`${runtimeEntry} does not exist: run pnpm install && pnpm build in ${before}`);
+const caseName = String(args.get('case') ?? 'mobilenet_v2 batch 1');
+const threads = Number(args.get('threads') ?? 2);
+const iterations = Number(args.get('iterations') ?? 200);
+const benchCase = benchCases(shared).find((c) => c.name === caseName);
+if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
+
+const { Runtime: BeforeRuntime } = await import(pathToFileURL(runtimeEntry).href);
+const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });
+const feeds = makeInputs(benchCase.model, benchCase.shapes);
+const contexts = {
+  this: new Runtime({ threads }).deserializeEngine(plan).createExecutionContext(),
+  before: new BeforeRuntime({ threads }).deserializeEngine(plan).createExecutionContext(),
+};
+const times = { this: [], before: [] };
+for (let i = 0; i < 10; i++) for (const context of Object.values(contexts)) await context.run(feeds);
+for (let i = 0; i < iterations; i++) {
+  for (const key of i % 2 === 0 ? ['before', 'this'] : ['this', 'before']) {
+    const start = performance.now();
+    await contexts[key].run(feeds);
+    times[key].push(performance.now() - start);
+  }
+}
+const label = `${caseName}${args.has('bf16') ? ' bf16' : ''}, ${threads} thread(s), ${iterations} interleaved runs each`;
+console.log(label);
+for (const [key, list] of Object.entries(times)) {
+  console.log(`${key === 'this' ? 'this checkout' : `before (${before})`}: min ${quantile(list, 0).toFixed(3)} p10 ${quantile(list, 0.1).toFixed(3)} median ${quantile(list, 0.5).toFixed(3)} ms`);
+}
+const ratio = (q) => (quantile(times.before, q) / quantile(times.this, q)).toFixed(3);
+console.log(`before / this: median ${ratio(0.5)}, p10 ${ratio(0.1)}`);
