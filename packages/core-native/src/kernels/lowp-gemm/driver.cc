@@ -51,11 +51,14 @@ struct AmxScope {
 // AMX (bf16 and qu8): the tiles' arithmetic is cheap next to converting A to bf16 or quantizing
 // it to uint8, so tasks split M only, into whole 32-row tiles, and each A row is converted once
 // (plan_tiles' N split for short M, e.g. bert_mini's 128 rows, made every task convert all of A).
-// Fewer row tiles than threads keep plan_tiles' grid.
+// Fewer row tiles than threads keep plan_tiles' grid. Off AMX, plan_tiles' split with the rows
+// shared evenly (gemm_block and the bf16-io kernels take any row range): bert_mini's 128 rows on
+// a 14-row tile were chunks of 70 and 58.
 f32_gemm::TileGrid task_grid(const LowpVariant& v, const LowpParams& p, int threads) {
+  if (!v.amx) return f32_gemm::plan_gemm_tiles(tile_shape(v), p.m, p.n, p.k, threads);
   f32_gemm::TileGrid grid = f32_gemm::plan_tiles(tile_shape(v), p.m, p.n, p.k, threads);
   const int64_t m_tiles = (p.m + v.mr - 1) / v.mr;
-  if (!v.amx || grid.m_tasks * grid.n_tasks == 1 || m_tiles < threads) return grid;
+  if (grid.m_tasks * grid.n_tasks == 1 || m_tiles < threads) return grid;
   // A few tasks per thread on large M, so a thread that falls behind can be helped.
   const int64_t split = std::min<int64_t>(m_tiles, m_tiles >= 8 * threads ? 4 * threads : threads);
   grid.m_chunk = (m_tiles + split - 1) / split * v.mr;
