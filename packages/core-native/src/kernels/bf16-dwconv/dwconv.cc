@@ -79,11 +79,7 @@ void run(const DwVariant& v, const ConvShape& s, const DwParams& p, ThreadPool* 
   const int64_t in_bytes = p.input.bf16 ? 2 : 4, out_bytes = p.output_bf16 ? 2 : 4;
   const int64_t residual_bytes = p.residual.bf16 ? 2 : 4;
   const int threads = pool != nullptr ? pool->size() : 1;
-  // f32_dwconv's split: every layer with a row per thread and some work (14x14x384 in bf16 on two
-  // threads: 0.027 -> 0.015 ms).
-  const double work = 2.0 * rows * ow_count * s.in_c * s.kernel_h * s.kernel_w;
-  const bool split = threads > 1 && work > 2e5 && rows >= threads;
-  const int64_t chunks = split ? std::min<int64_t>(rows, threads * 4) : 1;
+  const int64_t chunks = f32_conv::dw_row_chunks(s, threads);
   const int64_t per_chunk = (rows + chunks - 1) / chunks;
   auto run_chunk = [&](int64_t chunk) {
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);

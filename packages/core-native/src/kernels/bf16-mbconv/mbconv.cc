@@ -168,13 +168,12 @@ Activations advanced(const Activations& x, int64_t elements) {
   return {static_cast<const char*>(x.data) + elements * (x.bf16 ? 2 : 4), x.bf16};
 }
 
-// The block in stages (f32_mbconv::use_stages): the bf16 expanded and depthwise tensors are the
-// calling thread's scratch, shared with the pool for the run.
-void run_staged(const BandRunner& r, ThreadPool* pool) {
+// The block in stages (f32_mbconv::use_stages), the depthwise pass on bf16_dwconv's driver:
+// the bf16 expanded and depthwise tensors are the calling thread's scratch, shared with the pool.
+void run_staged(const BandRunner& r, const bf16_dwconv::DwVariant& dw_variant, ThreadPool* pool) {
   const MbconvShape& s = r.s;
   const MbconvParams& p = r.p;
-  const int64_t channels = s.expand_c, out_w = r.dw.out_w(), out_h = r.dw.out_h();
-  const int64_t image_elements = s.in_h * s.in_w * channels, rows = s.batch * out_h;
+  const int64_t channels = s.expand_c, rows = s.batch * r.dw.out_h(), out_w = r.dw.out_w();
   const char* expand_w = static_cast<const char*>(p.packed_weights);
   const float* dw_w = reinterpret_cast<const float*>(expand_w + r.parts.expand);
   const char* project_w = expand_w + r.parts.expand + r.parts.depthwise;
@@ -190,30 +189,20 @@ void run_staged(const BandRunner& r, ThreadPool* pool) {
   };
   Activations dw_input = p.input;
   if (s.has_expand) {
-    uint16_t* expanded = bf16_scratch(s.batch * image_elements, kExpandedSlot);
+    uint16_t* expanded = bf16_scratch(s.batch * s.in_h * s.in_w * channels, kExpandedSlot);
     assert(expanded != nullptr);
     gemm_rows({s.batch * s.in_h * s.in_w, s.in_c, channels, p.input, expand_w, expanded, true, {}, &p.expand_epilogue});
     dw_input = {expanded, true};
   }
   uint16_t* dw_rows = bf16_scratch(rows * out_w * channels, kDepthwiseSlot);
   assert(dw_rows != nullptr);
-  f32_mbconv::split_rows(rows, pool, [&](int64_t r0, int64_t r1) {
-    for (int64_t index = r0; index < r1; ++index) {
-      bf16_dwconv::RowArgs args;
-      args.shape = &r.dw;
-      args.input = advanced(dw_input, index / out_h * image_elements).data;
-      args.input_bf16 = dw_input.bf16;
-      args.weights = dw_w;
-      args.bias = p.depthwise_epilogue.bias;
-      args.residual = nullptr;
-      args.residual_bf16 = false;
-      args.output = dw_rows + index * out_w * channels;
-      args.output_bf16 = true;
-      args.epilogue = &p.depthwise_epilogue;
-      args.oh = index % out_h;
-      r.dw_row(args);
-    }
-  });
+  bf16_dwconv::DwParams depthwise;
+  depthwise.input = dw_input;
+  depthwise.weights = dw_w;
+  depthwise.output = dw_rows;
+  depthwise.output_bf16 = true;
+  depthwise.epilogue = p.depthwise_epilogue;
+  bf16_dwconv::run(dw_variant, r.dw, depthwise, pool);
   gemm_rows({rows * out_w, channels, s.out_c, {dw_rows, true}, project_w, p.output, p.output_bf16, p.residual,
              &p.project_epilogue});
 }
@@ -289,10 +278,10 @@ void run(const MbconvVariant& variant, const MbconvShape& s, const MbconvParams&
       break;
     }
   }
-  const BandRunner runner{gemm_of(variant), s, p, dw, packed_parts(variant, s), dw_variant_of(variant, s).row,
-                          band, ++calls};
+  const bf16_dwconv::DwVariant& dw_variant = dw_variant_of(variant, s);
+  const BandRunner runner{gemm_of(variant), s, p, dw, packed_parts(variant, s), dw_variant.row, band, ++calls};
   if (split && f32_mbconv::use_stages(s, threads, sizeof(uint16_t))) {
-    run_staged(runner, pool);
+    run_staged(runner, dw_variant, pool);
     return;
   }
   f32_mbconv::run_bands(s, band, split, pool,

@@ -35,13 +35,7 @@ void dwconv_run(DwRowFn row, const ConvShape& s, const ConvParams& p, ThreadPool
   assert(p.output != nullptr && p.input != p.output);
   const int64_t oh_count = s.out_h(), ow_count = s.out_w(), rows = s.batch * oh_count;
   const int threads = pool != nullptr ? pool->size() : 1;
-  const double work = 2.0 * rows * ow_count * s.in_c * s.kernel_h * s.kernel_w;
-  // Every layer with a row per thread and some work splits: mobilenet_v2's 14x14 and 7x7 layers
-  // (0.8-2 MFLOP), once kept on one thread because splitting them ran 1.5-2.7x slower (with
-  // helpers that parked between layers), now take half the time on two threads (14x14x384:
-  // 0.043 -> 0.019 ms; 7x7x960: 0.034 -> 0.012-0.019 ms, per-layer minima in the engine).
-  const bool split = threads > 1 && work > 2e5 && rows >= threads;
-  const int64_t chunks = split ? std::min<int64_t>(rows, threads * 4) : 1;
+  const int64_t chunks = dw_row_chunks(s, threads);
   const int64_t per_chunk = (rows + chunks - 1) / chunks;
   auto run = [&](int64_t chunk) {
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);

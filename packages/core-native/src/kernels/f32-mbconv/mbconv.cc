@@ -116,8 +116,7 @@ struct BandRunner {
 void run_staged(const BandRunner& r, ThreadPool* pool) {
   const MbconvShape& s = r.s;
   const MbconvParams& p = r.p;
-  const int64_t channels = s.expand_c, out_w = r.dw.out_w(), out_h = r.dw.out_h();
-  const int64_t image_floats = s.in_h * s.in_w * channels, rows = s.batch * out_h;
+  const int64_t channels = s.expand_c, rows = s.batch * r.dw.out_h(), out_w = r.dw.out_w();
   const float* expand_w = p.packed_weights;
   const float* dw_w = expand_w + r.parts.expand;
   const float* project_w = dw_w + r.parts.depthwise;
@@ -126,27 +125,20 @@ void run_staged(const BandRunner& r, ThreadPool* pool) {
   };
   const float* dw_input = p.input;
   if (s.has_expand) {
-    float* expanded = f32_gemm::thread_scratch(static_cast<size_t>(s.batch * image_floats), kExpandedSlot);
+    const int64_t pixels = s.batch * s.in_h * s.in_w;
+    float* expanded = f32_gemm::thread_scratch(static_cast<size_t>(pixels * channels), kExpandedSlot);
     assert(expanded != nullptr);
-    gemm_rows(pointwise(p.input, s.batch * s.in_h * s.in_w, s.in_c, expand_w, expanded, channels, p.expand_epilogue));
+    gemm_rows(pointwise(p.input, pixels, s.in_c, expand_w, expanded, channels, p.expand_epilogue));
     dw_input = expanded;
   }
   float* dw_rows = f32_gemm::thread_scratch(static_cast<size_t>(rows * out_w * channels), kDepthwiseSlot);
   assert(dw_rows != nullptr);
-  split_rows(rows, pool, [&](int64_t r0, int64_t r1) {
-    for (int64_t index = r0; index < r1; ++index) {
-      f32_conv::DwRowArgs args;
-      args.shape = &r.dw;
-      args.input = dw_input + index / out_h * image_floats;
-      args.weights = dw_w;
-      args.bias = p.depthwise_epilogue.bias;
-      args.residual = nullptr;
-      args.output = dw_rows + index * out_w * channels;
-      args.epilogue = &p.depthwise_epilogue;
-      args.oh = index % out_h;
-      r.dw_row(args);
-    }
-  });
+  f32_conv::ConvParams depthwise;
+  depthwise.input = dw_input;
+  depthwise.packed_weights = dw_w;
+  depthwise.output = dw_rows;
+  depthwise.epilogue = p.depthwise_epilogue;
+  f32_conv::dwconv_run(r.dw_row, r.dw, depthwise, pool);
   Epilogue project = p.project_epilogue;  // gemm_block offsets the NHWC residual by row itself
   project.residual_stride = s.out_c;
   gemm_rows(pointwise(dw_rows, rows * out_w, channels, project_w, p.output, s.out_c, project));
