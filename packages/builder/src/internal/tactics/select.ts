@@ -118,8 +118,9 @@ export function resolveDims(value: Value, symbols: ReadonlyMap<string, number>):
  */
 function timeTactics(layer: LoweredLayer, candidates: readonly string[], symbols: ReadonlyMap<string, number>, rounds: number): Record<string, number> {
   const runs = new Map<string, () => void>();
+  const samples: Samples = new Map();
   for (const tactic of candidates) {
-    const run = prepareTactic(layer, tactic, symbols);
+    const run = prepareLayers([[layer, tactic]], symbols, samples);
     if (run !== undefined) runs.set(tactic, run);
   }
   // One untimed run right before timing: preparing the other candidates let the pool's workers
@@ -179,11 +180,24 @@ function prepareTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap
 }
 
 /**
+ * Sample inputs shared by the candidates timed against each other, keyed by binding position,
+ * dtype and shape. Each candidate then reads the input the one before it read, warm in cache, as
+ * a layer in an engine reads what the layer before it just wrote. With an input per candidate, a
+ * 1.5 MiB input (squeezenet1_1's 55x55x128 squeeze conv) came from memory in every timed run: all
+ * thirteen candidates timed 0.27-0.34 ms, the slot-wasting 14x32 tile won by noise, and in the
+ * engine it ran at 0.23 ms where the 28x16 tile runs at 0.11 ms. Outputs stay one per candidate:
+ * an engine writes a layer's output over arena memory last touched a whole run earlier, and with
+ * a shared, cache-warm 3 MiB output the stem's 14x32 tile timed fastest (0.42 ms) but ran slowest
+ * in the engine (0.62 ms against the 6x64 tile's 0.50 ms).
+ */
+type Samples = Map<string, ArrayBufferView>;
+
+/**
  * A runner for layers in sequence, each on its tactic, as one program: tensors one layer writes
  * and a later one reads live in the arena between them; the others are bound as in
  * prepareTactic. Undefined when a tactic rejects its layer.
  */
-function prepareLayers(steps: readonly (readonly [LoweredLayer, string])[], symbols: ReadonlyMap<string, number>): (() => void) | undefined {
+function prepareLayers(steps: readonly (readonly [LoweredLayer, string])[], symbols: ReadonlyMap<string, number>, samples: Samples = new Map()): (() => void) | undefined {
   const blobs: { name: string; bytes: Uint8Array }[] = [];
   const tensors: NativeTensor[] = [];
   const inputs: ArrayBufferView[] = [];
@@ -220,7 +234,7 @@ function prepareLayers(steps: readonly (readonly [LoweredLayer, string])[], symb
         } else {
           const shape = resolveDims(value, symbols);
           tensors.push({ dtype: value.dtype as NativeTensor['dtype'], shape, location: 'input', slot: inputs.length });
-          inputs.push(sample(value.dtype!, shape));
+          inputs.push(sharedSample(samples, inputs.length, value.dtype!, shape));
         }
         indices.push(tensors.length - 1);
       }
@@ -262,8 +276,9 @@ function prepareLayers(steps: readonly (readonly [LoweredLayer, string])[], symb
  */
 export function timeAlternatives(alternatives: readonly (readonly (readonly [LoweredLayer, string])[])[], symbols: ReadonlyMap<string, number>, rounds = 10): (number | undefined)[] {
   const runs = new Map<number, () => void>();
+  const samples: Samples = new Map();
   alternatives.forEach((steps, i) => {
-    const run = prepareLayers(steps, symbols);
+    const run = prepareLayers(steps, symbols, samples);
     if (run) runs.set(i, run);
   });
   const best = fastestRuns(runs, rounds);
@@ -280,6 +295,17 @@ const ARENA_ONLY = new Set(['uint8', 'bfloat16']);
  */
 export function timeTactic(layer: LoweredLayer, tactic: string, symbols: ReadonlyMap<string, number>, rounds = 5): number | undefined {
   return timeTactics(layer, [tactic], symbols, rounds)[tactic];
+}
+
+/** The sample for input binding `slot` of this dtype and shape, made once per `samples`. */
+function sharedSample(samples: Samples, slot: number, dtype: string, shape: number[]): ArrayBufferView {
+  const key = `${slot}:${dtype}[${shape.join('x')}]`;
+  let data = samples.get(key);
+  if (data === undefined) {
+    data = sample(dtype, shape);
+    samples.set(key, data);
+  }
+  return data;
 }
 
 /** Deterministic sample data: small values (indices stay 0 so gathers are in range). */
