@@ -41,6 +41,29 @@ struct WinogradGrid {
   int64_t block, tile_tasks, n_tasks, n_chunk;
 };
 
+// Whether threads share a run's output channels instead of its tiles. Sharing tiles keeps each
+// thread on its own rows of the map, which it mostly wrote itself in the layer before, and
+// transforms each tile once; sharing channels halves the weights each thread reads. Channels win
+// only when a thread's share of tiles is too few GEMM rows to amortize reading all the weights:
+// fewer than 3 tiles, or fewer than MR/2 when the weights are too large for a server's L3 (so
+// both threads would stream them from memory). Measured at 2 threads on Zen 4, each layer after a
+// 1x1 conv (per-layer minima, tiles split / channels split):
+//   squeezenet1_1 27x27x32->128 F(4x4), 25 tiles each: 0.116 / 0.178 ms
+//   14x14x256 F(4x4), 9.4 MiB of weights, 8 tiles each: 0.58 / 0.78 ms
+//   14x14x512 F(4x4), 37.7 MiB of weights, 8 tiles each: 2.32 / 3.80 ms
+//   12x12x512 F(4x4), 37.7 MiB of weights, 5 tiles each: 1.80 / 1.57 ms
+//   7x7x512 F(2x2), 16.8 MiB of weights, 8 tiles each: 0.92 / 1.37 ms
+//   ResNet-50's 7x7x512 F(4x4), 2 tiles each: 1.62 / 1.20 ms; 7x7x128, 2 tiles each: 0.041 / 0.036
+// (Before, channels were shared whenever a thread had fewer than 2 MR tiles: every case above.)
+constexpr int64_t kStreamedWeightBytes = int64_t{24} << 20;
+
+bool split_channels(const GemmVariant& gemm, int points, int64_t tiles, int64_t c, int64_t oc,
+                    int threads) {
+  const int64_t per_thread = (tiles + threads - 1) / threads;
+  const int64_t weight_bytes = static_cast<int64_t>(points) * c * oc * static_cast<int64_t>(sizeof(float));
+  return per_thread < 3 || (per_thread < gemm.mr / 2 && weight_bytes > kStreamedWeightBytes);
+}
+
 WinogradGrid plan_blocks(const GemmVariant& gemm, int points, int64_t tiles, int64_t c, int64_t oc,
                          int threads) {
   // One thread: blocks of a multiple of MR tiles whose data fits kBlockBytes.
@@ -48,9 +71,9 @@ WinogradGrid plan_blocks(const GemmVariant& gemm, int points, int64_t tiles, int
   const int64_t l2_block = std::max<int64_t>(gemm.mr, kBlockBytes / per_tile / gemm.mr * gemm.mr);
   WinogradGrid grid{std::min(l2_block, tiles), 0, 1, oc};
   const int64_t panels = (oc + gemm.nr - 1) / gemm.nr;
-  if (threads > 1 && (tiles + threads - 1) / threads < 2 * gemm.mr && panels >= threads) {
-    // Few tiles (small maps): every thread transforms the same tiles and takes a share of the
-    // output channels, so each reads only its share of the weights.
+  if (threads > 1 && panels >= threads && split_channels(gemm, points, tiles, c, oc, threads)) {
+    // Every thread transforms the same tiles and takes a share of the output channels, so each
+    // reads only its share of the weights.
     grid.n_tasks = threads;
     grid.n_chunk = (panels + threads - 1) / threads * gemm.nr;
     grid.n_tasks = (oc + grid.n_chunk - 1) / grid.n_chunk;
