@@ -97,7 +97,7 @@ async function expectEliminated(setup: (c: BuilderConfig) => void, dtype: string
     expect(view.inputs.map((input) => input.dtype)).toEqual([dtype, dtype]);
     for (const input of view.inputs) {
       const producer = on.layers.find((layer) => layer.outputs.some((output) => output.name === input.name))!;
-      expect(producer.tactic).toMatch(prefix === 'bf16' ? /^bf16_conv_(1x1|im2col)_/ : /^qu8_conv_(1x1|im2col)_/);
+      expect(producer.tactic).toMatch(prefix === 'bf16' ? /^bf16_conv_(1x1|im2col|winograd)_/ : /^qu8_conv_(1x1|im2col)_/);
     }
   }
   expect(on.lines.filter((line) => line.startsWith('Eliminated concatenation:') && line.includes('strided'))).toHaveLength(2);
@@ -176,9 +176,11 @@ describe('eliminateConcats on narrow dtypes (hand-made layer lists)', () => {
     }
   });
 
-  it('bfloat16 and fp32 written by reduced-precision tactics are eliminated; a producer without strides keeps the copy', () => {
+  it('bfloat16 and fp32 written by reduced-precision tactics (bf16 Winograd twins included) are eliminated; a producer without strides keeps the copy', () => {
     const bf16 = layers('bfloat16', [['bf16_conv_1x1_32x32__amx', []], ['bf16_conv_im2col_4x4c2__scalar', []]]);
     expect(run(bf16.list).size).toBe(2);
+    const winograd = layers('bfloat16', [['bf16_conv_1x1_14x32c2__avx512bf16', []], ['bf16_conv_winograd_4x4_14x32__avx512', []]]);
+    expect(run(winograd.list).size).toBe(2);
     const fp32 = layers('float32', [['qu8_conv_nchw_6x64__avx512vnni', []], ['f16_conv_1x1_8x32__avx512fp16', []]]);
     expect(run(fp32.list).size).toBe(2);
     const depthwise = layers('bfloat16', [['bf16_conv_1x1_32x32__amx', []], ['bf16_dwconv_3x3__avx512', []]]);

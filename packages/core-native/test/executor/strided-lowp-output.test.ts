@@ -191,7 +191,9 @@ describe(`strided outputs of reduced-precision convolutions (seed ${SEED})`, () 
   });
 
   for (const kernel of convs) {
-    const geometries = GEOMETRIES.filter((g) => (!kernel.includes('_1x1_') || g.k === 1) && (!kernel.includes('smallk') || g.c <= 64));
+    const geometries = GEOMETRIES.filter(
+      (g) => (!kernel.includes('_1x1_') || g.k === 1) && (!kernel.includes('smallk') || g.c <= 64) && (!kernel.includes('_winograd_') || (g.k === 3 && g.stride === 1)),
+    );
     for (const dtype of outputDtypes(kernel)) {
       it(`${kernel} → ${dtype}: its channels of a wider tensor equal the dense output, other bytes untouched (1 and 2 threads, with and without residual)`, () => {
         for (const threads of [1, 2]) {

@@ -11,6 +11,8 @@ import { expectClose, randomFloats, rng, SEED } from '../helpers/harness.js';
 const { runnable: all, skipped } = variantsOf('f32_conv');
 const WINOGRAD = all.filter((name) => name.startsWith('f32_conv_winograd_'));
 if (skipped.length) console.log(`[winograd] skipped (not runnable here): ${skipped.filter((name) => name.includes('winograd')).join(', ')}`);
+/** bf16_conv_winograd_*: f32_conv_winograd_* run with bf16 activations (bf16-activations.test.ts checks those). */
+const TWINS = variantsOf('bf16_conv').runnable.filter((name) => name.startsWith('bf16_conv_winograd_'));
 
 const conv3x3 = (c: Partial<ConvCase> & Pick<ConvCase, 'h' | 'w' | 'c' | 'oc'>): ConvCase => ({
   n: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [1, 1, 1, 1], group: 1, ...c,
@@ -85,13 +87,41 @@ describe(`f32_conv_winograd_* against f32_conv_direct__scalar (seed ${SEED}; KIL
       [8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2],
       [8, 4, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1],
     ];
-    for (const variant of WINOGRAD) {
+    for (const variant of [...WINOGRAD, ...TWINS]) {
       for (const shape of shapes) {
         const weights = new Float32Array(shape[0]! * (shape[1]! / shape[12]!) * shape[2]! * shape[3]!);
         expectCoded(() => packWeights(variant, shape, weights), 'ERR_ARGUMENT');
       }
     }
   });
+});
+
+describe(`bf16_conv_winograd_* with fp32 tensors (seed ${SEED})`, () => {
+  const threadsBefore = getThreads();
+  afterAll(() => setThreads(threadsBefore));
+
+  it('twins every AVX2 and AVX-512 f32 Winograd variant this CPU runs', () => {
+    const twinned = WINOGRAD.filter((name) => !name.endsWith('__scalar')).map((name) => name.replace(/^f32_/, 'bf16_'));
+    expect(TWINS).toEqual(twinned);
+  });
+
+  for (const twin of TWINS) {
+    const f32 = twin.replace(/^bf16_/, 'f32_');
+    it(`${twin}: the same bits as ${f32}, 1 and 2 threads`, () => {
+      const random = rng(SEED + 71);
+      for (const [label, c] of CASES.filter(([, c]) => c.h * c.w * c.n <= 27 * 27 * 3)) {
+        for (const threads of [1, 2]) {
+          setThreads(threads);
+          const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
+          const w = randomFloats(c.oc * c.c * 9, random, -0.5, 0.5);
+          const bias = randomFloats(c.oc, random, -0.5, 0.5);
+          const residual = randomFloats(outShape(c).reduce((a, b) => a * b, 1), random, -1, 1);
+          const step = ACTIVATIONS[threads % ACTIVATIONS.length];
+          expect(runConv(twin, c, x, w, bias, residual, step), `${twin} ${label} ${threads}t`).toEqual(runConv(f32, c, x, w, bias, residual, step));
+        }
+      }
+    });
+  }
 });
 
 describe(`f32_conv_winograd_* strided outputs (seed ${SEED})`, () => {

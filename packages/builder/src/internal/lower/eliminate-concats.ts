@@ -14,9 +14,10 @@ export const CONCAT_VIEW_TACTIC = 'x_concat_view__scalar';
 /**
  * Tactics that write through a row stride: every f32 GEMM variant, the GEMM-based, Winograd and
  * NCHW-input f32 convolutions, and every reduced-precision GEMM and GEMM-based convolution (bf16,
- * f16, qu8, incl. qu8's small-K 1x1 and NCHW-input stem) whatever their output dtype (fp32, bf16, uint8).
+ * f16, qu8, incl. qu8's small-K 1x1 and NCHW-input stem, and bf16's Winograd twins) whatever their
+ * output dtype (fp32, bf16, uint8).
  */
-const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+|f32_conv_nchw_\w+|(bf16|f16|qu8)_gemm_\d+x\d+\w*|(bf16|f16|qu8)_conv_1x1_\w+|(bf16|f16|qu8)_conv_im2col_\w+|qu8_conv_nchw\w*)__/;
+const STRIDED_WRITERS = /^(f32_gemm_\d+x\d+|f32_conv_1x1_\w+|f32_conv_im2col_\w+|f32_conv_winograd_\w+|f32_conv_nchw_\w+|(bf16|f16|qu8)_gemm_\d+x\d+\w*|(bf16|f16|qu8)_conv_1x1_\w+|(bf16|f16|qu8)_conv_im2col_\w+|bf16_conv_winograd_\w+|qu8_conv_nchw\w*)__/;
 
 /** Dtypes a strided Concat may have: fp32, and the bf16 and int8 (uint8) activations between reduced-precision layers. */
 const STRIDED_DTYPES = new Set(['float32', 'bfloat16', 'uint8']);

@@ -47,6 +47,12 @@ struct ConvParams {
   // Floats between consecutive output pixels; 0 = out_c (dense). Larger when the output is a
   // channel range of a wider NHWC tensor (concat elimination). GEMM-based variants only.
   int64_t output_stride = 0;
+  // bf16 activations (Winograd variants only, for their bf16_conv_winograd twins): the input,
+  // output and/or residual as bfloat16 (input / output / epilogue.residual then unused). Each
+  // tile's input pixels are widened into scratch; each output row is rounded once on store.
+  const uint16_t* input_bf16 = nullptr;
+  uint16_t* output_bf16 = nullptr;
+  const uint16_t* residual_bf16 = nullptr;
 };
 
 struct ConvVariant {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/f32-gemm/scratch.h"
+#include "kernels/lowp-gemm/bf16_io.h"
 #include "runtime/thread_pool.h"
 
 namespace kiln::f32_conv {
@@ -137,8 +138,8 @@ void winograd_pack(const GemmVariant& gemm, int tile, const ConvShape& s, const 
 
 void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const ConvShape& s,
                   const ConvParams& p, ThreadPool* pool) {
-  assert(winograd_applies(s) && p.input != nullptr && p.packed_weights != nullptr &&
-         p.output != nullptr);
+  assert(winograd_applies(s) && (p.input != nullptr || p.input_bf16 != nullptr) && p.packed_weights != nullptr &&
+         (p.output != nullptr || p.output_bf16 != nullptr));
   const int m = tf.tile, a = m + 2, points = a * a;
   const int64_t c = s.in_c, oc = s.out_c, oh = s.out_h(), ow = s.out_w();
   const int64_t tiles_h = (oh + m - 1) / m, tiles_w = (ow + m - 1) / m;
@@ -149,7 +150,9 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
   // Bias with no activation, ReLU or Clip is applied by the output transform, which then stores
   // straight into the output; other epilogues (and residuals) run after it on a tile buffer.
   const bool clamp = ep.activation == f32_gemm::Activation::kRelu || ep.activation == f32_gemm::Activation::kClip;
-  const bool in_transform = ep.residual == nullptr && (clamp || ep.activation == f32_gemm::Activation::kNone);
+  const bool bf16_output = p.output_bf16 != nullptr, bf16_residual = p.residual_bf16 != nullptr;
+  const bool transform_epilogue = ep.residual == nullptr && !bf16_residual && (clamp || ep.activation == f32_gemm::Activation::kNone);
+  const bool in_transform = transform_epilogue && !bf16_output;
   const float lo = ep.activation == f32_gemm::Activation::kClip ? ep.alpha : 0.0f;
   const float hi = ep.activation == f32_gemm::Activation::kClip ? ep.beta : std::numeric_limits<float>::infinity();
   const WinogradGrid grid = plan_blocks(gemm, points, tiles, c, oc, pool != nullptr ? pool->size() : 1);
@@ -160,9 +163,14 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
     const int64_t n0 = task % grid.n_tasks * grid.n_chunk, n1 = std::min(oc, n0 + grid.n_chunk);
     float* v = f32_gemm::thread_scratch(static_cast<size_t>(points * block * c), 1);
     float* products = f32_gemm::thread_scratch(static_cast<size_t>(points * block * oc), 2);
-    float* zeros = f32_gemm::thread_scratch(static_cast<size_t>(zeros_floats + m * m * oc), 3);
+    // Slot 3: a row of zeros, the output tile, and with bf16 tensors the tile's widened input
+    // pixels and one widened residual row.
+    const int64_t wide_floats = p.input_bf16 != nullptr ? a * a * c : 0;
+    float* zeros = f32_gemm::thread_scratch(static_cast<size_t>(zeros_floats + m * m * oc + wide_floats + oc), 3);
     assert(v != nullptr && products != nullptr && zeros != nullptr);
     float* out_tile = zeros + zeros_floats;
+    float* wide = out_tile + m * m * oc;
+    float* residual_row = wide + wide_floats;
     std::memset(zeros, 0, sizeof(float) * c);
     const float* pixels[36];
     for (int64_t i = 0; i < count; ++i) {
@@ -170,10 +178,23 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
       const int64_t ih0 = ty * m - s.pad_top, iw0 = tx * m - s.pad_left;
       for (int r = 0; r < a; ++r) {
         const int64_t ih = ih0 + r;
+        const int64_t row = (n * s.in_h + ih) * s.in_w;
+        // bf16 input: the row's pixels inside the image widened with one call (a whole tile row
+        // when it lies inside), so the conversion costs no call per pixel.
+        if (p.input_bf16 != nullptr && ih >= 0 && ih < s.in_h) {
+          const int64_t first = std::max<int64_t>(0, -iw0), last = std::min<int64_t>(a, s.in_w - iw0);
+          if (first < last) {
+            lowp_gemm::widen_bf16(p.input_bf16 + (row + iw0 + first) * c, (last - first) * c, wide + (r * a + first) * c, nullptr);
+          }
+        }
         for (int q = 0; q < a; ++q) {
           const int64_t iw = iw0 + q;
           const bool inside = ih >= 0 && ih < s.in_h && iw >= 0 && iw < s.in_w;
-          pixels[r * a + q] = inside ? p.input + ((n * s.in_h + ih) * s.in_w + iw) * c : zeros;
+          if (!inside) {
+            pixels[r * a + q] = zeros;
+          } else {
+            pixels[r * a + q] = p.input_bf16 != nullptr ? wide + (r * a + q) * c : p.input + (row + iw) * c;
+          }
         }
       }
       tf.input(pixels, c, v + i * c, block * c);
@@ -200,6 +221,20 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
         tf.output(in, block * oc, n1 - n0, {p.output + corner * ldc + n0, ow * ldc, ldc, rows, cols, bias, clamp, lo, hi});
         continue;
       }
+      if (bf16_output && transform_epilogue) {
+        // The same finish in the transform, into the tile buffer, then one rounding per value.
+        tf.output(in, block * oc, n1 - n0, {out_tile + n0, m * oc, oc, rows, cols, bias, clamp, lo, hi});
+        const bool dense = ldc == oc && n0 == 0 && n1 == oc;
+        for (int r = 0; r < rows; ++r) {
+          uint16_t* row = p.output_bf16 + (corner + r * ow) * ldc + n0;
+          if (dense) {
+            lowp_gemm::narrow_bf16(out_tile + r * m * oc, cols * oc, row, nullptr);
+            continue;
+          }
+          for (int q = 0; q < cols; ++q) lowp_gemm::narrow_bf16(out_tile + (r * m + q) * oc + n0, n1 - n0, row + q * ldc, nullptr);
+        }
+        continue;
+      }
       tf.output(in, block * oc, n1 - n0, {out_tile + n0, m * oc, oc, rows, cols, nullptr, false, 0.0f, 0.0f});
       for (int r = 0; r < rows; ++r) {
         for (int q = 0; q < cols; ++q) {
@@ -207,8 +242,16 @@ void winograd_run(const GemmVariant& gemm, const WinogradTransforms& tf, const C
           float* result = out_tile + (r * m + q) * oc + n0;
           // The residual is read before the output is written, so it may alias the output.
           const float* residual = ep.residual != nullptr ? ep.residual + pixel * oc + n0 : nullptr;
+          if (bf16_residual) {
+            lowp_gemm::widen_bf16(p.residual_bf16 + pixel * oc + n0, n1 - n0, residual_row, nullptr);
+            residual = residual_row;
+          }
           gemm.epilogue_row(result, n1 - n0, bias, residual, ep);
-          std::memcpy(p.output + pixel * ldc + n0, result, sizeof(float) * (n1 - n0));
+          if (bf16_output) {
+            lowp_gemm::narrow_bf16(result, n1 - n0, p.output_bf16 + pixel * ldc + n0, nullptr);
+          } else {
+            std::memcpy(p.output + pixel * ldc + n0, result, sizeof(float) * (n1 - n0));
+          }
         }
       }
     }

@@ -10,6 +10,7 @@
 
 #include "conv_1x1_small_k.h"
 #include "kernels/f32-conv/conv-gemm.h"
+#include "kernels/f32-conv/variants.h"
 #include "kernels/f32-gemm/scratch.h"
 #include "kernels/lowp-gemm/bf16_io.h"
 #include "kernels/lowp-gemm/pack.h"
@@ -25,6 +26,14 @@ const ConvVariant kVariants[] = {
     {"bf16_conv_im2col_32x32__amx", Isa::kAmx, "bf16_gemm_32x32__amx", false},
     {"bf16_conv_1x1_14x32c2__avx512bf16", Isa::kAvx512Bf16, "bf16_gemm_14x32c2__avx512bf16", true},
     {"bf16_conv_im2col_14x32c2__avx512bf16", Isa::kAvx512Bf16, "bf16_gemm_14x32c2__avx512bf16", false},
+    {"bf16_conv_winograd_4x4_14x32__avx512", Isa::kAvx512, "bf16_gemm_4x4c2__scalar", false, false,
+     "f32_conv_winograd_4x4_14x32__avx512"},
+    {"bf16_conv_winograd_2x2_14x32__avx512", Isa::kAvx512, "bf16_gemm_4x4c2__scalar", false, false,
+     "f32_conv_winograd_2x2_14x32__avx512"},
+    {"bf16_conv_winograd_4x4_6x16__avx2", Isa::kAvx2, "bf16_gemm_4x4c2__scalar", false, false,
+     "f32_conv_winograd_4x4_6x16__avx2"},
+    {"bf16_conv_winograd_2x2_6x16__avx2", Isa::kAvx2, "bf16_gemm_4x4c2__scalar", false, false,
+     "f32_conv_winograd_2x2_6x16__avx2"},
     {"bf16_conv_im2col_4x4c2__scalar", Isa::kScalar, "bf16_gemm_4x4c2__scalar", false},
     {"f16_conv_1x1_8x32__avx512fp16", Isa::kAvx512Fp16, "f16_gemm_8x32__avx512fp16", true},
     {"f16_conv_im2col_8x32__avx512fp16", Isa::kAvx512Fp16, "f16_gemm_8x32__avx512fp16", false},
@@ -199,7 +208,18 @@ const LowpVariant& gemm_of(const ConvVariant& variant) {
   return *gemm;
 }
 
+namespace {
+
+const f32_conv::ConvVariant& winograd_of(const ConvVariant& variant) {
+  const f32_conv::ConvVariant* winograd = f32_conv::find_conv_variant(variant.winograd);
+  assert(winograd != nullptr);
+  return *winograd;
+}
+
+}  // namespace
+
 bool applies(const ConvVariant& v, const ConvShape& s) {
+  if (v.winograd != nullptr) return s.valid() && winograd_of(v).applies(s);
   // Depthwise-like groups (one input channel each) have no GEMM to speed up: f32-conv's direct
   // kernels serve them.
   if (!s.valid() || s.in_c / s.groups == 1) return false;
@@ -211,6 +231,7 @@ bool applies(const ConvVariant& v, const ConvShape& s) {
 
 size_t packed_bytes(const ConvVariant& v, const ConvShape& s) {
   assert(s.valid());
+  if (v.winograd != nullptr) return (winograd_of(v).packed_size(s) * sizeof(float) + 63) / 64 * 64;
   const int64_t k = s.kernel_h * s.kernel_w * (s.in_c / s.groups);
   return static_cast<size_t>(s.groups * group_bytes(gemm_of(v), k, s.out_c / s.groups));
 }
@@ -218,6 +239,10 @@ size_t packed_bytes(const ConvVariant& v, const ConvShape& s) {
 void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const float* scales, int64_t scale_count,
           void* packed) {
   assert(s.valid() && weights != nullptr && packed != nullptr);
+  if (v.winograd != nullptr) {
+    winograd_of(v).pack(s, weights, static_cast<float*>(packed));
+    return;
+  }
   const LowpVariant& gemm = gemm_of(v);
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
   const int64_t taps = s.kernel_h * s.kernel_w, k = taps * cin_g;
@@ -232,6 +257,21 @@ void pack(const ConvVariant& v, const ConvShape& s, const float* weights, const 
 }
 
 void run(const ConvVariant& v, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
+  if (v.winograd != nullptr) {
+    assert(applies(v, s) && (p.input != nullptr || p.input_bf16 != nullptr) &&
+           (p.output != nullptr || p.output_bf16 != nullptr));
+    f32_conv::ConvParams wide;
+    wide.input = p.input;
+    wide.input_bf16 = p.input_bf16;
+    wide.packed_weights = static_cast<const float*>(p.packed_weights);
+    wide.output = p.output;
+    wide.output_bf16 = p.output_bf16;
+    wide.output_stride = p.output_stride;
+    wide.epilogue = p.epilogue;
+    wide.residual_bf16 = p.residual_bf16;
+    winograd_of(v).run(s, wide, pool);
+    return;
+  }
   if (p.input_bf16 != nullptr || p.output_bf16 != nullptr || p.residual_bf16 != nullptr) return run_bf16_io(v, s, p, pool);
   if (lowp_gemm::io_for_fp32(gemm_of(v))) return run_bf16_io(v, s, p, pool);
   assert(applies(v, s) && (p.input != nullptr || p.input_u8 != nullptr) && p.packed_weights != nullptr &&

@@ -45,6 +45,11 @@ struct ConvVariant {
   bool one_by_one;   // 1x1 without padding only (a GEMM on the input when the stride is 1)
   // 1x1 with K <= 64 only, on conv_1x1_small_k (weights packed as `gemm` packs them).
   bool small_k = false;
+  // A bf16 twin of this f32_conv Winograd variant: the same fp32 weights, transforms and
+  // arithmetic, bfloat16 activations read and written around it (`gemm` only names the format).
+  // In a bf16 engine a 3x3 conv then keeps Winograd's 2.25-4x fewer multiply-adds without a
+  // conversion layer on either side; it rounds only its input and output, as bf16 layers do.
+  const char* winograd = nullptr;
 };
 
 const ConvVariant* conv_variants();
