@@ -34,6 +34,11 @@ const CASES: PoolCase[] = [
   { label: '1x1 s2, one channel', n: 2, h: 5, w: 23, c: 1, k: [1, 1], s: [2, 2], d: [1, 1], pads: [0, 0, 0, 0], ceil: false },
   { label: '2x2 s1 pads wider than the window', n: 1, h: 4, w: 12, c: 3, k: [2, 2], s: [1, 1], d: [1, 1], pads: [3, 3, 3, 3], ceil: false },
   { label: '3x3 s2 window wider than the input', n: 1, h: 2, w: 2, c: 65, k: [3, 3], s: [2, 2], d: [1, 1], pads: [1, 1, 1, 1], ceil: true },
+  // Two to four whole vectors of channels (fp32 16 lanes, bf16 32) run all of them per block of pixels.
+  { label: '3x3 s2 ceil, 64 channels', n: 1, h: 13, w: 39, c: 64, k: [3, 3], s: [2, 2], d: [1, 1], pads: [0, 0, 0, 0], ceil: true },
+  { label: '3x3 s1 pad 1, 48 channels', n: 1, h: 5, w: 22, c: 48, k: [3, 3], s: [1, 1], d: [1, 1], pads: [1, 1, 1, 1], ceil: false },
+  { label: '2x2 s2, 96 channels', n: 1, h: 6, w: 21, c: 96, k: [2, 2], s: [2, 2], d: [1, 1], pads: [0, 0, 0, 0], ceil: false },
+  { label: '3x3 s2 pad 1, 128 channels', n: 1, h: 7, w: 25, c: 128, k: [3, 3], s: [2, 2], d: [1, 1], pads: [1, 1, 1, 1], ceil: false },
 ];
 
 /** ONNX MaxPool's output size (ceil_mode drops a last window that starts in the end padding). */

@@ -8,8 +8,11 @@
 // pixels with one accumulator per pixel in registers: per window row every input pixel the block
 // touches is loaded once and folded into each pixel whose window holds it (3x3 stride 2: 17 loads
 // per 8 pixels instead of 24). Strides and widths 3/2, 3/1 and 2/2 (no dilation) are unrolled at
-// compile time; others take the same blocks with run-time loops. Columns at the edges fold their
-// clipped window one pixel at a time. No allocation.
+// compile time; others take the same blocks with run-time loops. With two to four whole vectors of
+// channels (64 fp32 channels on AVX-512), those unrolled kinds run blocks of kGroupBlock pixels
+// over all the vectors at once instead, so each window row is read in address order (squeezenet's
+// 111x111x64 pool: 0.145 → 0.096 ms at 1 thread). Columns at the edges fold their clipped window
+// one pixel at a time. No allocation.
 //
 // An element type supplies `Ops`:
 //   T, Acc, kLanes (channels per step), kEmpty (a window over padding only),
@@ -20,6 +23,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/lowp-pool/maxpool.h"
 
@@ -88,6 +92,42 @@ inline void fold_block(const typename Ops::T* in, const RowWindows& w, int64_t k
   for (int b = 0; b < B; ++b) Ops::store(out + b * w.c, acc[b], lanes);
 }
 
+// kGroupBlock output pixels at all G lane groups of their channels (c == G * kLanes), one window
+// row: each input pixel's G vectors are loaded together, so the window rows stream through in
+// address order instead of once per lane group at a pixel stride.
+constexpr int kGroupBlock = 4;
+
+template <class Ops, int KW, int SW, int G, bool kFirst>
+inline void fold_row_groups(const typename Ops::T* row, const RowWindows& w, typename Ops::Acc (*acc)[G]) {
+  using Acc = typename Ops::Acc;
+  constexpr int kSpan = (kGroupBlock - 1) * SW + KW;
+  const typename Ops::Full all{};
+#pragma GCC unroll 32
+  for (int i = 0; i < kSpan; ++i) {
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) {
+      const Acc v = Ops::load(row + i * w.c + g * Ops::kLanes, all);
+#pragma GCC unroll 4
+      for (int b = 0; b < kGroupBlock; ++b) {
+        if (i < b * SW || i >= b * SW + KW) continue;
+        acc[b][g] = kFirst && i == b * SW ? v : Ops::max(acc[b][g], v);
+      }
+    }
+  }
+}
+
+template <class Ops, int KW, int SW, int G>
+inline void fold_block_groups(const typename Ops::T* in, const RowWindows& w, typename Ops::T* out) {
+  typename Ops::Acc acc[kGroupBlock][G];
+  fold_row_groups<Ops, KW, SW, G, true>(in, w, acc);
+  for (int64_t ky = 1; ky < w.rows; ++ky) fold_row_groups<Ops, KW, SW, G, false>(in + ky * w.row_step, w, acc);
+#pragma GCC unroll 4
+  for (int b = 0; b < kGroupBlock; ++b) {
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) Ops::store(out + b * w.c + g * Ops::kLanes, acc[b][g], typename Ops::Full{});
+  }
+}
+
 // Pixels [0, count) of a run whose windows lie inside the input in x, every channel.
 template <class Ops, int KW, int SW>
 void fold_inside(const typename Ops::T* in, const RowWindows& w, int64_t kw, int64_t count, typename Ops::T* out) {
@@ -95,6 +135,20 @@ void fold_inside(const typename Ops::T* in, const RowWindows& w, int64_t kw, int
   const typename Ops::Full all{};
   const typename Ops::Part part = Ops::part(w.c - full);
   int64_t p = 0;
+  // Two to four whole lane groups (squeezenet's and ResNet's 64-channel pools in fp32 on AVX-512):
+  // blocks of kGroupBlock pixels over all groups at once.
+  if constexpr (KW > 0) {
+    const int64_t groups = full == w.c ? w.c / Ops::kLanes : 0;
+    auto blocks = [&](auto group_count) {
+      constexpr int G = decltype(group_count)::value;
+      for (; p + kGroupBlock <= count; p += kGroupBlock) {
+        fold_block_groups<Ops, KW, SW, G>(in + p * w.pixel_step, w, out + p * w.c);
+      }
+    };
+    if (groups == 2) blocks(std::integral_constant<int, 2>{});
+    if (groups == 3) blocks(std::integral_constant<int, 3>{});
+    if (groups == 4) blocks(std::integral_constant<int, 4>{});
+  }
   for (; p + kBlock <= count; p += kBlock) {
     const typename Ops::T* at = in + p * w.pixel_step;
     typename Ops::T* to = out + p * w.c;
