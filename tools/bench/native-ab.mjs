@@ -6,7 +6,11 @@
 // and B/A (above 1: this checkout is faster).
 //
 //   node tools/bench/native-ab.mjs --before=../kiln-before [--case='mobilenet_v2 batch 1']
-//     [--threads=2] [--iterations=200] [--bf16]
+//     [--threads=2] [--iterations=200] [--bf16] [--plan=FILE] [--layers]
+//
+// --plan=FILE runs that plan (e.g. one `kiln build --saveEngine` wrote) instead of building one,
+// so a builder change cannot move the tactics between two comparisons; --layers then also profiles
+// both runtimes, interleaved, and prints each layer whose minima differ by more than 5 us.
 //
 // The other checkout needs `pnpm install && pnpm build` done (its runtime's dist and native addon);
 // e.g. `git clone -q . ../kiln-before && git -C ../kiln-before checkout <commit>` and build there.
@@ -18,7 +22,7 @@ import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
 import { benchCases, makeInputs, parseArgs } from './cases.mjs';
-import { quantile } from './measure.mjs';
+import { profileLayers, quantile } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
@@ -34,7 +38,8 @@ const benchCase = benchCases(shared).find((c) => c.name === caseName);
 if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
 
 const { Runtime: BeforeRuntime } = await import(pathToFileURL(runtimeEntry).href);
-const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });
+const planFile = args.get('plan');
+const plan = typeof planFile === 'string' ? new Uint8Array(fs.readFileSync(planFile)) : await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });
 const feeds = makeInputs(benchCase.model, benchCase.shapes);
 const contexts = {
   this: new Runtime({ threads }).deserializeEngine(plan).createExecutionContext(),
@@ -56,3 +61,10 @@ for (const [key, list] of Object.entries(times)) {
 }
 const ratio = (q) => (quantile(times.before, q) / quantile(times.this, q)).toFixed(3);
 console.log(`before / this: median ${ratio(0.5)}, p10 ${ratio(0.1)}`);
+if (args.has('layers')) {
+  const [before, after] = await profileLayers([contexts.before, contexts.this], feeds, iterations);
+  console.log('layer, tactic: minimum ms before → this checkout');
+  new Runtime({ threads }).deserializeEngine(plan).inspect().layers.forEach((layer, i) => {
+    if (Math.abs(before.fastest[i] - after.fastest[i]) > 0.005) console.log(`${layer.name} ${layer.tactic}: ${before.fastest[i].toFixed(4)} → ${after.fastest[i].toFixed(4)}`);
+  });
+}
