@@ -49,11 +49,14 @@ struct RowWindows {
 
 constexpr int kBlock = 8;
 
-// Folds one window row into the accumulators of B output pixels at the same channels: `row` is
-// the row's tap 0 of the first pixel. KW, SW > 0: compile-time kernel width and stride (dilation
-// 1); else `kw` taps w.col_step apart, pixels w.pixel_step apart. kFirst: the row starts the folds.
-template <class Ops, int B, int KW, int SW, bool kFirst, class Lanes>
-inline void fold_row(const typename Ops::T* row, const RowWindows& w, int64_t kw, Lanes lanes, typename Ops::Acc* acc) {
+// Folds one window row into the accumulators of B output pixels at G consecutive lane groups of
+// their channels (group g at kLanes * g; `lanes` for every group: G > 1 with whole groups only):
+// `row` is the row's tap 0 of the first pixel. KW, SW > 0: compile-time kernel width and stride
+// (dilation 1); else `kw` taps w.col_step apart, pixels w.pixel_step apart. kFirst: the row starts
+// the folds. With G > 1 each input pixel's G vectors are loaded together, so a window row is read
+// in address order instead of once per lane group at a pixel stride.
+template <class Ops, int B, int KW, int SW, int G, bool kFirst, class Lanes>
+inline void fold_row(const typename Ops::T* row, const RowWindows& w, int64_t kw, Lanes lanes, typename Ops::Acc (*acc)[G]) {
   using Acc = typename Ops::Acc;
   if constexpr (KW > 0) {
     // Input pixel i of the block's span feeds pixels b with b * SW <= i < b * SW + KW, as their
@@ -61,72 +64,50 @@ inline void fold_row(const typename Ops::T* row, const RowWindows& w, int64_t kw
     constexpr int kSpan = (B - 1) * SW + KW;
 #pragma GCC unroll 32
     for (int i = 0; i < kSpan; ++i) {
-      const Acc v = Ops::load(row + i * w.c, lanes);
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        const Acc v = Ops::load(row + i * w.c + g * Ops::kLanes, lanes);
 #pragma GCC unroll 8
-      for (int b = 0; b < B; ++b) {
-        if (i < b * SW || i >= b * SW + KW) continue;
-        acc[b] = kFirst && i == b * SW ? v : Ops::max(acc[b], v);
+        for (int b = 0; b < B; ++b) {
+          if (i < b * SW || i >= b * SW + KW) continue;
+          acc[b][g] = kFirst && i == b * SW ? v : Ops::max(acc[b][g], v);
+        }
       }
     }
   } else {
-#pragma GCC unroll 8
-    for (int b = 0; b < B; ++b) {
-      const Acc v = Ops::load(row + b * w.pixel_step, lanes);
-      acc[b] = kFirst ? v : Ops::max(acc[b], v);
-    }
-    for (int64_t kx = 1; kx < kw; ++kx) {
-#pragma GCC unroll 8
-      for (int b = 0; b < B; ++b) acc[b] = Ops::max(acc[b], Ops::load(row + b * w.pixel_step + kx * w.col_step, lanes));
-    }
-  }
-}
-
-// B output pixels at the same channels, every window row: `in` is tap (0, 0) of the first pixel,
-// `out` its output.
-template <class Ops, int B, int KW, int SW, class Lanes>
-inline void fold_block(const typename Ops::T* in, const RowWindows& w, int64_t kw, Lanes lanes, typename Ops::T* out) {
-  typename Ops::Acc acc[B];
-  fold_row<Ops, B, KW, SW, true>(in, w, kw, lanes, acc);
-  for (int64_t ky = 1; ky < w.rows; ++ky) fold_row<Ops, B, KW, SW, false>(in + ky * w.row_step, w, kw, lanes, acc);
-#pragma GCC unroll 8
-  for (int b = 0; b < B; ++b) Ops::store(out + b * w.c, acc[b], lanes);
-}
-
-// kGroupBlock output pixels at all G lane groups of their channels (c == G * kLanes), one window
-// row: each input pixel's G vectors are loaded together, so the window rows stream through in
-// address order instead of once per lane group at a pixel stride.
-constexpr int kGroupBlock = 4;
-
-template <class Ops, int KW, int SW, int G, bool kFirst>
-inline void fold_row_groups(const typename Ops::T* row, const RowWindows& w, typename Ops::Acc (*acc)[G]) {
-  using Acc = typename Ops::Acc;
-  constexpr int kSpan = (kGroupBlock - 1) * SW + KW;
-  const typename Ops::Full all{};
-#pragma GCC unroll 32
-  for (int i = 0; i < kSpan; ++i) {
 #pragma GCC unroll 4
     for (int g = 0; g < G; ++g) {
-      const Acc v = Ops::load(row + i * w.c + g * Ops::kLanes, all);
-#pragma GCC unroll 4
-      for (int b = 0; b < kGroupBlock; ++b) {
-        if (i < b * SW || i >= b * SW + KW) continue;
-        acc[b][g] = kFirst && i == b * SW ? v : Ops::max(acc[b][g], v);
+      const typename Ops::T* at = row + g * Ops::kLanes;
+#pragma GCC unroll 8
+      for (int b = 0; b < B; ++b) {
+        const Acc v = Ops::load(at + b * w.pixel_step, lanes);
+        acc[b][g] = kFirst ? v : Ops::max(acc[b][g], v);
+      }
+      for (int64_t kx = 1; kx < kw; ++kx) {
+#pragma GCC unroll 8
+        for (int b = 0; b < B; ++b) acc[b][g] = Ops::max(acc[b][g], Ops::load(at + b * w.pixel_step + kx * w.col_step, lanes));
       }
     }
   }
 }
 
-template <class Ops, int KW, int SW, int G>
-inline void fold_block_groups(const typename Ops::T* in, const RowWindows& w, typename Ops::T* out) {
-  typename Ops::Acc acc[kGroupBlock][G];
-  fold_row_groups<Ops, KW, SW, G, true>(in, w, acc);
-  for (int64_t ky = 1; ky < w.rows; ++ky) fold_row_groups<Ops, KW, SW, G, false>(in + ky * w.row_step, w, acc);
+// B output pixels at G lane groups (as fold_row), every window row: `in` is tap (0, 0) of the
+// first pixel, `out` its output.
+template <class Ops, int B, int KW, int SW, int G = 1, class Lanes>
+inline void fold_block(const typename Ops::T* in, const RowWindows& w, int64_t kw, Lanes lanes, typename Ops::T* out) {
+  typename Ops::Acc acc[B][G];
+  fold_row<Ops, B, KW, SW, G, true>(in, w, kw, lanes, acc);
+  for (int64_t ky = 1; ky < w.rows; ++ky) fold_row<Ops, B, KW, SW, G, false>(in + ky * w.row_step, w, kw, lanes, acc);
+#pragma GCC unroll 8
+  for (int b = 0; b < B; ++b) {
 #pragma GCC unroll 4
-  for (int b = 0; b < kGroupBlock; ++b) {
-#pragma GCC unroll 4
-    for (int g = 0; g < G; ++g) Ops::store(out + b * w.c + g * Ops::kLanes, acc[b][g], typename Ops::Full{});
+    for (int g = 0; g < G; ++g) Ops::store(out + b * w.c + g * Ops::kLanes, acc[b][g], lanes);
   }
 }
+
+// Output pixels per block when all of a pixel's two to four lane groups fold together (at most 16
+// accumulators).
+constexpr int kGroupBlock = 4;
 
 // Pixels [0, count) of a run whose windows lie inside the input in x, every channel.
 template <class Ops, int KW, int SW>
@@ -142,7 +123,7 @@ void fold_inside(const typename Ops::T* in, const RowWindows& w, int64_t kw, int
     auto blocks = [&](auto group_count) {
       constexpr int G = decltype(group_count)::value;
       for (; p + kGroupBlock <= count; p += kGroupBlock) {
-        fold_block_groups<Ops, KW, SW, G>(in + p * w.pixel_step, w, out + p * w.c);
+        fold_block<Ops, kGroupBlock, KW, SW, G>(in + p * w.pixel_step, w, kw, all, out + p * w.c);
       }
     };
     if (groups == 2) blocks(std::integral_constant<int, 2>{});
