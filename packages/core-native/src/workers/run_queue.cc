@@ -39,7 +39,7 @@ void RunJob::drop() {
   views_ref.SuppressDestruct();
 }
 
-RunQueue::RunQueue(Napi::Env env) : env_(env), allowed_(CoreMask::of_this_thread()) {
+RunQueue::RunQueue(Napi::Env env) : env_(env), allowed_(CoreMask::of_this_thread()), js_thread_(this_thread_id()) {
   napi_value name;
   NAPI_THROW_IF_FAILED_VOID(env, napi_create_string_utf8(env, "kiln.run", NAPI_AUTO_LENGTH, &name));
   NAPI_THROW_IF_FAILED_VOID(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr,
@@ -74,6 +74,7 @@ void RunQueue::shutdown() {
   for (RunJob* job : waiting_) settle(nullptr, nullptr, this, job);
   waiting_.clear();
   napi_release_threadsafe_function(settler_, napi_tsfn_abort);
+  allowed_.apply_to_this_thread();  // a job handed back but never settled may have pinned this thread
 }
 
 Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
@@ -88,6 +89,7 @@ Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
       woken->job = job.get();
       const int core = place_ ? this_core() : -1;
       woken->placed = allowed_.contains(core) && pin_thread(woken->thread_id, core);
+      job->follow = woken->placed;
     } else if (workers_.size() < kMaxThreads) {
       created = std::make_unique<Worker>();
       created->job = job.get();
@@ -144,6 +146,11 @@ void RunQueue::loop(Worker* worker) {
 void RunQueue::hand_back(RunJob* job) {
   // Fails only once the environment is being torn down (napi_closing): the job is then dropped
   // as in shutdown(), never touching JS from this thread.
+  // The JS thread sleeps in the event loop while the job runs. Woken from here, the OS would start
+  // it on the other, idle core (this one is still busy with this thread): a wake-up across cores,
+  // and the next job placed on that core with cold caches. Restricted to this core, it runs as
+  // soon as this thread sleeps; settle() widens it back.
+  if (job->follow) pin_thread(js_thread_, this_core());
   if (napi_call_threadsafe_function(settler_, job, napi_tsfn_nonblocking) != napi_ok) {
     job->drop();
     delete job;
@@ -159,6 +166,7 @@ void RunQueue::settle(napi_env env, napi_value /*js_callback*/, void* self, void
     return;
   }
   job->context->release();
+  if (job->follow) queue->allowed_.apply_to_this_thread();
   queue->place_ = std::chrono::steady_clock::now() - job->ended < kBusyCallerSettle;
   if (--queue->in_flight_ == 0) napi_unref_threadsafe_function(env, queue->settler_);
   // Settling fails only while the environment is being torn down: nobody is left to notify.

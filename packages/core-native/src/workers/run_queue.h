@@ -6,7 +6,12 @@
 // wake (measured on the benchmark VM: 70-110 us in each direction, so 0.15-0.2 ms per run), while
 // the caller's own core is about to idle anyway, since the caller awaits. So before waking a run
 // thread the queue places it on the caller's core; once running, the thread widens its affinity
-// again so the scheduler may move it. Both wake-ups then cost a context switch (about 5-10 us).
+// again so the scheduler may move it. The way back mirrors it: the finished job pins the JS thread
+// to the core the job ended on before waking it, and settle() restores the JS thread's cores.
+// Otherwise the OS wakes the JS thread on the other core, idle while the run thread finishes (at
+// one intra-op thread: measured 55-90 us from the job's end to its settle against 15-30 us pinned,
+// and the next job then starts on the caches the last one did not use). Both wake-ups then cost
+// a context switch.
 //
 // When the caller keeps its core busy after run() (JavaScript that does not await), a job placed
 // there would share the core with it instead of taking an idle one. The queue sees that case as a
@@ -47,6 +52,7 @@ struct RunJob {
   bool failed = false;
   KilnException failure{"", ""};
   std::chrono::steady_clock::time_point ended;
+  bool follow = false;  // placed on the caller's core: hand_back() pins the caller where the job ended
 
   Napi::Promise::Deferred deferred;
   Napi::ObjectReference context_ref;  // the JS context (and through it the engine) stays alive
@@ -75,6 +81,7 @@ class RunQueue {
 
   napi_env env_;
   CoreMask allowed_;                            // the JS thread's cores: a run thread widens back to these
+  long js_thread_;                              // the JS thread's kernel id (0 where unsupported)
   napi_threadsafe_function settler_ = nullptr;  // hands finished jobs to the JS thread
   int in_flight_ = 0;                           // JS thread only: the settler is ref'ed while > 0
   bool place_ = true;                           // JS thread only: place the next job on the caller's core

@@ -53,20 +53,25 @@ describe('run queue', () => {
   });
 
   it.runIf(process.platform === 'linux')('leaves no thread restricted to one core after runs settle', () => {
-    // Before waking a run thread the queue places it on the caller's core; the thread must widen
-    // its affinity again once it runs, or every later inference would share one core.
+    // Before waking a run thread the queue places it on the caller's core, and a finished job pins
+    // the JS thread where it ended: each must be widened again, or every later inference (and the
+    // application's own JavaScript) would share one core. Sequential and concurrent runs.
     const r = node(
       script(`
         const fs = require('node:fs');
+        const mask = (tid) => /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8'))[1];
+        const before = mask(process.pid);
         (async () => {
           for (let i = 0; i < 20; i++) await ctx.run([x], [y]);
-          const masks = fs.readdirSync('/proc/self/task').map((tid) =>
-            /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8'))[1]);
-          console.log(JSON.stringify({ main: masks[0], all: masks }));
+          const contexts = Array.from({ length: 6 }, () => engine.createContext());
+          for (let i = 0; i < 5; i++) await Promise.all(contexts.map((c) => c.run([x], [new Float32Array(4096)])));
+          const all = fs.readdirSync('/proc/self/task').map(mask);
+          console.log(JSON.stringify({ before, main: mask(process.pid), all }));
         })();`),
     );
     expect(r.stderr).toBe('');
-    const { main, all } = JSON.parse(r.stdout) as { main: string; all: string[] };
+    const { before, main, all } = JSON.parse(r.stdout) as { before: string; main: string; all: string[] };
+    expect(main).toBe(before);
     for (const mask of all) expect(mask).toBe(main);
   });
 });
