@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '@kiln/common';
+import { load } from '@kiln/onnx-tools';
 
 export function benchCases(shared) {
   const spec = JSON.parse(fs.readFileSync(path.join(shared, 'models', 'models.json'), 'utf8'));
@@ -34,6 +35,13 @@ export function benchCases(shared) {
  * "ones", "zeros", or a range "… in [lo, hi)" (integers for integer dtypes). Without it: floats
  * in [-1, 1), and for integer inputs ones for a mask (by name) and ids in [0, 4096) otherwise.
  */
+/** A case for any ONNX file with static input shapes (a tool's --model=FILE), e.g. a zoo model. */
+export async function modelCase(file) {
+  const inputs = (await load(file)).graph.inputs.map((input) => ({ name: input.name, dtype: input.dtype, shape: input.shape }));
+  if (inputs.some((input) => !input.shape?.every((dim) => typeof dim === 'number'))) throw new Error(`${file}: --model needs static input shapes`);
+  return { name: path.basename(file), file, model: { inputs }, shapes: Object.fromEntries(inputs.map((input) => [input.name, input.shape])) };
+}
+
 export function makeInputs(model, shapes, seed = 7) {
   const next = seededRandom(seed);
   const feeds = {};

@@ -17,7 +17,7 @@ import { readFlag } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
-import { benchCases, makeInputs, parseArgs } from './cases.mjs';
+import { benchCases, makeInputs, modelCase, parseArgs } from './cases.mjs';
 import { toOrtFeeds } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,13 +29,6 @@ const iterations = Number(args.get('iterations') ?? 50);
 const top = Number(args.get('top') ?? 30);
 const benchCase = args.has('model') ? await modelCase(String(args.get('model'))) : benchCases(shared).find((c) => c.name === caseName);
 if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
-
-/** A case for any ONNX file with static input shapes (--model=FILE), e.g. a zoo model. */
-async function modelCase(file) {
-  const inputs = (await load(file)).graph.inputs.map((input) => ({ name: input.name, dtype: input.dtype, shape: input.shape }));
-  if (inputs.some((input) => !input.shape?.every((dim) => typeof dim === 'number'))) throw new Error(`${file}: --model needs static input shapes`);
-  return { name: path.basename(file), file, model: { inputs }, shapes: Object.fromEntries(inputs.map((input) => [input.name, input.shape])) };
-}
 
 const feeds = makeInputs(benchCase.model, benchCase.shapes);
 const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });

@@ -5,7 +5,7 @@
 // same inputs and the same machine noise. Prints the minimum, 10th percentile and median of each,
 // and B/A (above 1: this checkout is faster).
 //
-//   node tools/bench/native-ab.mjs --before=../kiln-before [--case='mobilenet_v2 batch 1']
+//   node tools/bench/native-ab.mjs --before=../kiln-before [--case='mobilenet_v2 batch 1' | --model=FILE.onnx]
 //     [--threads=2] [--iterations=200] [--bf16] [--plan=FILE] [--layers]
 //
 // --plan=FILE runs that plan (e.g. one `kiln build --saveEngine` wrote) instead of building one,
@@ -21,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildEngine } from '@kiln/builder';
 import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
-import { benchCases, makeInputs, parseArgs } from './cases.mjs';
+import { benchCases, makeInputs, modelCase, parseArgs } from './cases.mjs';
 import { profileLayers, quantile } from './measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,7 @@ if (!fs.existsSync(runtimeEntry)) throw new Error(`${runtimeEntry} does not exis
 const caseName = String(args.get('case') ?? 'mobilenet_v2 batch 1');
 const threads = Number(args.get('threads') ?? 2);
 const iterations = Number(args.get('iterations') ?? 200);
-const benchCase = benchCases(shared).find((c) => c.name === caseName);
+const benchCase = args.has('model') ? await modelCase(String(args.get('model'))) : benchCases(shared).find((c) => c.name === caseName);
 if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
 
 const { Runtime: BeforeRuntime } = await import(pathToFileURL(runtimeEntry).href);
@@ -54,7 +54,7 @@ for (let i = 0; i < iterations; i++) {
     times[key].push(performance.now() - start);
   }
 }
-const label = `${caseName}${args.has('bf16') ? ' bf16' : ''}, ${threads} thread(s), ${iterations} interleaved runs each`;
+const label = `${benchCase.name}${args.has('bf16') ? ' bf16' : ''}, ${threads} thread(s), ${iterations} interleaved runs each`;
 console.log(label);
 for (const [key, list] of Object.entries(times)) {
   console.log(`${key === 'this' ? 'this checkout' : `before (${before})`}: min ${quantile(list, 0).toFixed(3)} p10 ${quantile(list, 0.1).toFixed(3)} median ${quantile(list, 0.5).toFixed(3)} ms`);

@@ -198,10 +198,11 @@ void bench_lowp_gemm(const Options& o, kiln::ThreadPool* pools[2]) {
 }
 
 ConvShape conv(int64_t hw, int64_t cin, int64_t cout, int64_t kernel, int64_t stride,
-               int64_t pad, int64_t groups) {
+               int64_t pad, int64_t groups, int64_t dilation = 1) {
   ConvShape s;
   s.in_h = s.in_w = hw, s.in_c = cin, s.out_c = cout, s.groups = groups;
   s.kernel_h = s.kernel_w = kernel, s.stride_h = s.stride_w = stride;
+  s.dilation_h = s.dilation_w = dilation;
   s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = pad;
   return s;
 }
@@ -237,6 +238,10 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       {"resnet50 pw 56x56x64->256", conv(56, 64, 256, 1, 1, 0, 1)},
       {"resnet50 pw 14x14x1024->256", conv(14, 1024, 256, 1, 1, 0, 1)},
       {"resnet50 pw 14x14x256->1024", conv(14, 256, 1024, 1, 1, 0, 1)},
+      {"deeplab 3x3s2 112x112x32->64", conv(112, 32, 64, 3, 2, 1, 1)},
+      {"deeplab 3x3s2 56x56x64->128", conv(56, 64, 128, 3, 2, 1, 1)},
+      {"deeplab 3x3 dilation 2 28x28x128->128", conv(28, 128, 128, 3, 1, 2, 1, 2)},
+      {"deeplab 3x3 dilation 6 28x28x128->64", conv(28, 128, 64, 3, 1, 6, 1, 6)},
   };
   const kiln::Isa host = kiln::max_isa();
   for (const Shape& entry : shapes) {

@@ -25,6 +25,12 @@ const CONV_CASES: Array<[string, ConvCase]> = [
   ['grouped 3x3 (3 groups)', conv({ c: 12, oc: 18, group: 3, kh: 3, kw: 3, pads: [1, 1, 1, 1] })],
   ['asymmetric pads 3x2 stride 2x1', conv({ h: 9, w: 7, c: 6, oc: 10, kh: 3, kw: 2, sh: 2, pads: [0, 1, 2, 0] })],
   ['dilation 2', conv({ h: 10, w: 9, c: 7, oc: 9, kh: 3, kw: 3, dh: 2, dw: 2, pads: [2, 2, 2, 2] })],
+  // Taps that are padding for a whole tile of output pixels are skipped by the indirect
+  // microkernels: rows of 14 and 28 pixels (the tiles' heights), two images; dilation past the
+  // map (only the centre tap reads the image); dilation along one axis (kernel rows merged).
+  ['dilation 6, rows of 28 pixels, 2 images', conv({ n: 2, h: 9, w: 28, c: 6, oc: 20, kh: 3, kw: 3, dh: 6, dw: 6, pads: [6, 6, 6, 6] })],
+  ['dilation 7 past a 5x14 map', conv({ h: 5, w: 14, c: 9, oc: 33, kh: 3, kw: 3, dh: 7, dw: 7, pads: [7, 7, 7, 7] })],
+  ['dilation 4x1, stride 2, rows of 14 pixels', conv({ h: 13, w: 27, c: 5, oc: 17, kh: 3, kw: 3, sh: 2, sw: 2, dh: 4, pads: [4, 1, 4, 1] })],
 ];
 
 function convShape(c: ConvCase): number[] {

@@ -24,7 +24,8 @@ int64_t group_packed_floats(const GemmVariant& gemm, int64_t k, int64_t n) {
 // W, the kw taps of one kernel row are kw*C contiguous floats of the NHWC input, so a table entry
 // covers a whole kernel row (3x fewer entries for 3x3; for 3-channel stem convolutions the
 // difference between 3-float and 9-float inner loops). Pixels whose kernel row leaves the image
-// sideways get that row assembled, zero-padded, in a small per-thread buffer.
+// sideways get that row assembled, zero-padded, in a small per-thread buffer. Taps that are
+// padding for the whole block are marked null and skipped, as a direct convolution would.
 void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvParams& p,
                        ThreadPool* pool) {
   const int64_t cin_g = s.in_c / s.groups, cout_g = s.out_c / s.groups;
@@ -96,6 +97,12 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
           ow = 0;
           if (++oh == oh_count) oh = 0, ++n;
         }
+      }
+      // A tap that is padding for every pixel of the block is skipped by the microkernel:
+      // dilated convolutions on small maps (DeepLab's atrous convolutions) and the border rows.
+      for (int64_t t = 0; t < taps; ++t) {
+        const float** entries = table.data() + t * mr;
+        if (std::all_of(entries, entries + rows, [zeros](const float* entry) { return entry == zeros; })) entries[0] = nullptr;
       }
       for (int64_t jc = n0; jc < n1; jc += nr) {
         const int64_t nb = std::min<int64_t>(nr, n1 - jc);

@@ -85,7 +85,9 @@ using DirectUkernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const 
 
 // Indirect microkernel (convolution without im2col): row i of the A tile is the concatenation
 // over taps t of the cin floats at a[t * MR + i] (MR = the variant's mr; rows past mr are never
-// read). C[mr, nr] (+)= A · Bpanel over all taps * cin steps, then `tile` in registers.
+// read). C[mr, nr] (+)= A · Bpanel over all taps * cin steps, then `tile` in registers. A tap
+// whose first entry a[t * MR] is null is zero in every row (padding for the whole tile): its
+// cin steps are skipped, B's with them.
 using IndirectUkernelFn = void (*)(int64_t taps, const float* const* a, int64_t cin,
                                    const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr,
                                    bool accumulate, const TileEpilogue* tile);

@@ -162,13 +162,18 @@ __attribute__((noinline)) void direct_avx2(int64_t kc, const float* a, int64_t l
   store_tile(acc, c, ldc, MR, nr, accumulate, tile);
 }
 
-// Indirect tile: row i is the concatenation over taps t of cin floats at a[t * stride + i].
+// Indirect tile: row i is the concatenation over taps t of cin floats at a[t * stride + i]; a tap
+// whose first entry is null is padding in every row, skipped.
 template <int MR, int NV>
 void indirect_avx2(int64_t taps, const float* const* a, int64_t stride, int64_t cin, const float* b, float* c,
                    int64_t ldc, int64_t nr, bool accumulate, const TileEpilogue* tile) {
   __m256 acc[MR][NV];
   zero_tile(acc);
   for (int64_t t = 0; t < taps; ++t) {
+    if (a[t * stride] == nullptr) {
+      b += cin * 8 * NV;
+      continue;
+    }
     const float* rows[MR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) rows[i] = a[t * stride + i];

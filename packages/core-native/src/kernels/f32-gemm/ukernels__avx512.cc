@@ -148,8 +148,9 @@ void direct_avx512(int64_t kc, const float* a, int64_t lda, const float* b, floa
 }
 
 // Indirect tile (convolution without im2col): A's row i is the concatenation over taps t of the
-// `cin` floats at a[t * stride + i] (an input pixel, or a zero row for padding). B is the conv's
-// packed weights, k = (tap, ci) major to minor, exactly as im2col would order it.
+// `cin` floats at a[t * stride + i] (an input pixel, or a zero row for padding; a null first
+// entry: the tap is padding in every row, skipped). B is the conv's packed weights, k = (tap, ci)
+// major to minor, exactly as im2col would order it.
 template <int MR, int NV, bool kFull>
 void indirect_avx512(int64_t taps, const float* const* a, int64_t stride, int64_t cin,
                      const float* b, float* c, int64_t ldc, int64_t nr, bool accumulate,
@@ -157,6 +158,10 @@ void indirect_avx512(int64_t taps, const float* const* a, int64_t stride, int64_
   __m512 acc[MR][NV];
   zero_tile(acc);
   for (int64_t t = 0; t < taps; ++t) {
+    if (a[t * stride] == nullptr) {
+      b += cin * 16 * NV;
+      continue;
+    }
     const float* rows[MR];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) rows[i] = a[t * stride + i];
