@@ -3,7 +3,7 @@
 // vcvtneps2bf16, same bits). f32_dwconv's AVX-512 rows with bf16 loads (exact widening) and stores
 // (rounded to nearest even by the Round policy, `static void store(__mmask16, uint16_t*, __m512)`)
 // where the tensors are bf16. 3x3 at stride 1 or 2 across the row runs the register-blocked row of
-// f32-conv/dwconv-3x3-avx512.h (each input pixel widened once per kernel row for every output
+// f32-conv/dwconv-row-avx512.h (each input pixel widened once per kernel row for every output
 // pixel that reads it); other shapes the generic row. Everything is in an unnamed namespace: each
 // ISA file compiles its own copy with its flags.
 #pragma once
@@ -15,7 +15,7 @@
 #include <type_traits>
 
 #include "dwconv.h"
-#include "kernels/f32-conv/dwconv-3x3-avx512.h"
+#include "kernels/f32-conv/dwconv-row-avx512.h"
 #include "kernels/f32-conv/dwconv.h"
 #include "kernels/f32-gemm/vmath-avx512.h"
 #include "kernels/lowp-gemm/bf16_avx512.h"

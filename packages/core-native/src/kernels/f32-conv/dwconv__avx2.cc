@@ -1,6 +1,6 @@
 // AVX2 depthwise Conv2D rows: 8 channels per vector. Kernel widths 3, 5 and 7 at stride 1 or 2
 // across the row: register blocks of up to 12, 9 or 8 output pixels that load each input column
-// once per kernel row and feed it to every pixel whose taps read it (as dwconv-3x3-avx512.h does
+// once per kernel row and feed it to every pixel whose taps read it (as dwconv-row-avx512.h does
 // with 16 lanes). Other kernels, strides and dilations: weights held in registers (3x3) or loaded
 // per tap, four interior output pixels per step. Full groups of 8 channels use plain loads and
 // stores; only the last partial group is masked (vmaskmovps stores are microcoded on AMD Zen:

@@ -1,5 +1,5 @@
 // AVX-512 depthwise Conv2D rows: 16 channels per vector. Kernel widths 3, 5 and 7 at stride 1 or
-// 2 across the row: the register-blocked row of dwconv-3x3-avx512.h; other kernels, strides and
+// 2 across the row: the register-blocked row of dwconv-row-avx512.h; other kernels, strides and
 // dilations: weights held in registers (3x3, 5x5) or loaded per tap, four interior output pixels
 // per step.
 #include <immintrin.h>
@@ -7,7 +7,7 @@
 #include <cassert>
 #include <type_traits>
 
-#include "dwconv-3x3-avx512.h"
+#include "dwconv-row-avx512.h"
 #include "dwconv.h"
 #include "kernels/f32-gemm/vmath-avx512.h"
 
@@ -85,7 +85,7 @@ void dw_row_avx512(const DwRowArgs& r) {
   }
 }
 
-// The register-blocked row of dwconv-3x3-avx512.h for kernel width K.
+// The register-blocked row of dwconv-row-avx512.h for kernel width K.
 template <int K>
 void blocked_row(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
