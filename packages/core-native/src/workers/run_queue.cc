@@ -87,7 +87,8 @@ Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
       woken = idle_.back();  // the most recently used thread: its stack and caches are warmest
       idle_.pop_back();
       woken->job = job.get();
-      const int core = place_ ? this_core() : -1;
+      // Not while another job is in flight: that one has the caller's core (see the header).
+      const int core = place_ && in_flight_ == 0 ? this_core() : -1;
       woken->placed = allowed_.contains(core) && pin_thread(woken->thread_id, core);
       job->follow = woken->placed;
     } else if (workers_.size() < kMaxThreads) {

@@ -20,7 +20,10 @@
 //
 // Runs of different contexts may be in flight at once: each takes an idle run thread (up to
 // kMaxThreads, created on demand); further jobs wait in FIFO order. Their layers share the one
-// intra-op ThreadPool as before.
+// intra-op ThreadPool as before. Only a job submitted while none is in flight is placed: the
+// caller's core is then about to idle, while a second job pinned there would wait for the first
+// instead of taking an idle core (two 1-thread contexts on two cores: 1.00-1.09x the throughput
+// of one after the other when both were placed, 1.44-1.77x now).
 #pragma once
 
 #include <napi.h>

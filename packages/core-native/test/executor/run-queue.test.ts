@@ -52,6 +52,41 @@ describe('run queue', () => {
     expect(order).toHaveLength(12);
   });
 
+  it.runIf(process.platform === 'linux')('places only the first of runs submitted together on the caller\'s core', () => {
+    // A run thread is pinned to the caller's core only for a run submitted while none is in
+    // flight: a second one pinned there too would wait for the first instead of taking an idle
+    // core. Read right after submitting two runs, before either can settle: at most one run thread
+    // is restricted to a single core (none when the first has started and widened already).
+    const r = node(
+      script(`
+        const fs = require('node:fs');
+        const mask = (tid) => /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8'))[1];
+        const big = m.createEngine({ arenaBytes: 0, tensors: [
+          { dtype: 'float32', shape: [1 << 22], location: 'input', slot: 0 },
+          { dtype: 'float32', shape: [1 << 22], location: 'output', slot: 0 } ],
+          layers: [{ kernel: 'f32_vunary', inputs: [0], outputs: [1], epilogue: [{ op: 'Tanh' }] }] });
+        const contexts = [big.createContext(), big.createContext()];
+        const xs = [new Float32Array(1 << 22), new Float32Array(1 << 22)];
+        const ys = [new Float32Array(1 << 22), new Float32Array(1 << 22)];
+        (async () => {
+          await Promise.all(contexts.map((c, i) => c.run([xs[i]], [ys[i]])));  // two run threads exist
+          const before = new Set(fs.readdirSync('/proc/self/task'));
+          let most = 0;
+          for (let round = 0; round < 5; round++) {
+            const runs = contexts.map((c, i) => c.run([xs[i]], [ys[i]]));
+            const pinned = fs.readdirSync('/proc/self/task').filter((tid) => tid !== String(process.pid) && !/[-,]/.test(mask(tid)));
+            most = Math.max(most, pinned.length);
+            await Promise.all(runs);
+          }
+          console.log(JSON.stringify({ cores: mask(process.pid), most, threads: before.size }));
+        })();`),
+    );
+    expect(r.stderr).toBe('');
+    const { cores, most } = JSON.parse(r.stdout) as { cores: string; most: number };
+    if (!/[-,]/.test(cores)) return;  // one core: every thread is restricted to it
+    expect(most).toBeLessThanOrEqual(1);
+  });
+
   it.runIf(process.platform === 'linux')('leaves no thread restricted to one core after runs settle', () => {
     // Before waking a run thread the queue places it on the caller's core, and a finished job pins
     // the JS thread where it ended: each must be widened again, or every later inference (and the
