@@ -30,6 +30,13 @@ bool CoreMask::contains(int core) const {
   return CPU_ISSET(core, &set);
 }
 
+int CoreMask::count() const {
+  if (bytes_.size() != sizeof(cpu_set_t)) return 0;
+  cpu_set_t set;
+  std::memcpy(&set, bytes_.data(), sizeof set);
+  return CPU_COUNT(&set);
+}
+
 bool CoreMask::apply_to_this_thread() const {
   if (bytes_.size() != sizeof(cpu_set_t)) return false;
   cpu_set_t set;
@@ -53,6 +60,7 @@ bool pin_thread(long thread_id, int core) {
 
 CoreMask CoreMask::of_this_thread() { return CoreMask(); }
 bool CoreMask::contains(int) const { return false; }
+int CoreMask::count() const { return 0; }
 bool CoreMask::apply_to_this_thread() const { return false; }
 long this_thread_id() { return 0; }
 int this_core() { return -1; }

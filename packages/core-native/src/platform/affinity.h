@@ -13,6 +13,8 @@ class CoreMask {
   static CoreMask of_this_thread();
 
   bool contains(int core) const;
+  // How many cores the mask holds (0 where unsupported).
+  int count() const;
   // Restricts the calling thread to this mask; false if that failed or is unsupported.
   bool apply_to_this_thread() const;
 

@@ -90,7 +90,9 @@ Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
       // Not while another job is in flight: that one has the caller's core (see the header).
       const int core = place_ && in_flight_ == 0 ? this_core() : -1;
       woken->placed = allowed_.contains(core) && pin_thread(woken->thread_id, core);
-      job->follow = woken->placed;
+      // With an intra-op thread on every core, the helpers spin on the other cores as the job
+      // ends and the JS thread wakes where it slept anyway: no pinning needed (two system calls).
+      job->follow = woken->placed && (job->pool == nullptr || job->pool->size() < allowed_.count());
     } else if (workers_.size() < kMaxThreads) {
       created = std::make_unique<Worker>();
       created->job = job.get();

@@ -11,7 +11,8 @@
 // Otherwise the OS wakes the JS thread on the other core, idle while the run thread finishes (at
 // one intra-op thread: measured 55-90 us from the job's end to its settle against 15-30 us pinned,
 // and the next job then starts on the caches the last one did not use). Both wake-ups then cost
-// a context switch.
+// a context switch. When the intra-op pool has a thread on every core, its helpers still spin on
+// the other cores as the job ends, so the JS thread wakes on its own core unpinned.
 //
 // When the caller keeps its core busy after run() (JavaScript that does not await), a job placed
 // there would share the core with it instead of taking an idle one. The queue sees that case as a
