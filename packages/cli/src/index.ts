@@ -33,6 +33,8 @@ Precision (build, bench, compare): --fp16 --bf16 --int8 --best --stronglyTyped
 
 Build flags: --quiet silences the progress bar (drawn on stderr while tactics are timed).
 bench --dumpProfile prints per-layer times; --exportProfile=P.json saves them.
+bench --infStreams=N runs N execution contexts at once; they share the --threads=T intra-op
+  threads, so N contexts overlap on N cores when T=1 (a plan's layers run on T threads).
 inspect --loadEngine=M.plan --html=F.html [--profile=P.json] writes a page with the layer graph.`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => Promise<number>> = {
