@@ -147,13 +147,13 @@ void RunQueue::loop(Worker* worker) {
 }
 
 void RunQueue::hand_back(RunJob* job) {
-  // Fails only once the environment is being torn down (napi_closing): the job is then dropped
-  // as in shutdown(), never touching JS from this thread.
   // The JS thread sleeps in the event loop while the job runs. Woken from here, the OS would start
   // it on the other, idle core (this one is still busy with this thread): a wake-up across cores,
   // and the next job placed on that core with cold caches. Restricted to this core, it runs as
   // soon as this thread sleeps; settle() widens it back.
   if (job->follow) pin_thread(js_thread_, this_core());
+  // Fails only once the environment is being torn down (napi_closing): the job is then dropped
+  // as in shutdown(), never touching JS from this thread.
   if (napi_call_threadsafe_function(settler_, job, napi_tsfn_nonblocking) != napi_ok) {
     job->drop();
     delete job;

@@ -9,7 +9,7 @@
 // again so the scheduler may move it. The way back mirrors it: the finished job pins the JS thread
 // to the core the job ended on before waking it, and settle() restores the JS thread's cores.
 // Otherwise the OS wakes the JS thread on the other core, idle while the run thread finishes (at
-// one intra-op thread: measured 55-90 us from the job's end to its settle against 15-30 us pinned,
+// one intra-op thread: measured 55-90 us from the job's end to its settle against 18-33 us pinned,
 // and the next job then starts on the caches the last one did not use). Both wake-ups then cost
 // a context switch. When the intra-op pool has a thread on every core, its helpers still spin on
 // the other cores as the job ends, so the JS thread wakes on its own core unpinned.
