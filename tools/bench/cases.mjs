@@ -30,11 +30,6 @@ export function benchCases(shared) {
   return cases;
 }
 
-/**
- * Seeded inputs for a models.json entry. An input's `values` says what it holds, when given:
- * "ones", "zeros", or a range "… in [lo, hi)" (integers for integer dtypes). Without it: floats
- * in [-1, 1), and for integer inputs ones for a mask (by name) and ids in [0, 4096) otherwise.
- */
 /** A case for any ONNX file with static input shapes (a tool's --model=FILE), e.g. a zoo model. */
 export async function modelCase(file) {
   const inputs = (await load(file)).graph.inputs.map((input) => ({ name: input.name, dtype: input.dtype, shape: input.shape }));
@@ -42,6 +37,11 @@ export async function modelCase(file) {
   return { name: path.basename(file), file, model: { inputs }, shapes: Object.fromEntries(inputs.map((input) => [input.name, input.shape])) };
 }
 
+/**
+ * Seeded inputs for a models.json entry. An input's `values` says what it holds, when given:
+ * "ones", "zeros", or a range "… in [lo, hi)" (integers for integer dtypes). Without it: floats
+ * in [-1, 1), and for integer inputs ones for a mask (by name) and ids in [0, 4096) otherwise.
+ */
 export function makeInputs(model, shapes, seed = 7) {
   const next = seededRandom(seed);
   const feeds = {};

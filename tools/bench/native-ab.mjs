@@ -41,8 +41,9 @@ const { Runtime: BeforeRuntime } = await import(pathToFileURL(runtimeEntry).href
 const planFile = args.get('plan');
 const plan = typeof planFile === 'string' ? new Uint8Array(fs.readFileSync(planFile)) : await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });
 const feeds = makeInputs(benchCase.model, benchCase.shapes);
+const engine = new Runtime({ threads }).deserializeEngine(plan);
 const contexts = {
-  this: new Runtime({ threads }).deserializeEngine(plan).createExecutionContext(),
+  this: engine.createExecutionContext(),
   before: new BeforeRuntime({ threads }).deserializeEngine(plan).createExecutionContext(),
 };
 const times = { this: [], before: [] };
@@ -64,7 +65,7 @@ console.log(`before / this: median ${ratio(0.5)}, p10 ${ratio(0.1)}`);
 if (args.has('layers')) {
   const [before, after] = await profileLayers([contexts.before, contexts.this], feeds, iterations);
   console.log('layer, tactic: minimum ms before → this checkout');
-  new Runtime({ threads }).deserializeEngine(plan).inspect().layers.forEach((layer, i) => {
+  engine.inspect().layers.forEach((layer, i) => {
     if (Math.abs(before.fastest[i] - after.fastest[i]) > 0.005) console.log(`${layer.name} ${layer.tactic}: ${before.fastest[i].toFixed(4)} → ${after.fastest[i].toFixed(4)}`);
   });
 }

@@ -4,9 +4,14 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A script that builds a one-layer engine (y = -x over 4096 floats) as `ctx`, then runs `body`. */
+/**
+ * A script that builds a one-layer engine (y = -x over 4096 floats) as `ctx`, then runs `body`;
+ * `mask(tid)` reads a thread's allowed cores (Linux).
+ */
 function script(body: string): string {
   return `
+    const fs = require('node:fs');
+    const mask = (tid) => /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8'))[1];
     const m = require(${JSON.stringify(`${root}dist/index.cjs`)});
     const engine = m.createEngine({ arenaBytes: 0, tensors: [
       { dtype: 'float32', shape: [4096], location: 'input', slot: 0 },
@@ -59,8 +64,6 @@ describe('run queue', () => {
     // is restricted to a single core (none when the first has started and widened already).
     const r = node(
       script(`
-        const fs = require('node:fs');
-        const mask = (tid) => /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8'))[1];
         const big = m.createEngine({ arenaBytes: 0, tensors: [
           { dtype: 'float32', shape: [1 << 22], location: 'input', slot: 0 },
           { dtype: 'float32', shape: [1 << 22], location: 'output', slot: 0 } ],
@@ -70,7 +73,6 @@ describe('run queue', () => {
         const ys = [new Float32Array(1 << 22), new Float32Array(1 << 22)];
         (async () => {
           await Promise.all(contexts.map((c, i) => c.run([xs[i]], [ys[i]])));  // two run threads exist
-          const before = new Set(fs.readdirSync('/proc/self/task'));
           let most = 0;
           for (let round = 0; round < 5; round++) {
             const runs = contexts.map((c, i) => c.run([xs[i]], [ys[i]]));
@@ -78,7 +80,7 @@ describe('run queue', () => {
             most = Math.max(most, pinned.length);
             await Promise.all(runs);
           }
-          console.log(JSON.stringify({ cores: mask(process.pid), most, threads: before.size }));
+          console.log(JSON.stringify({ cores: mask(process.pid), most }));
         })();`),
     );
     expect(r.stderr).toBe('');
@@ -93,8 +95,6 @@ describe('run queue', () => {
     // application's own JavaScript) would share one core. Sequential and concurrent runs.
     const r = node(
       script(`
-        const fs = require('node:fs');
-        const mask = (tid) => /Cpus_allowed_list:\\s*(\\S+)/.exec(fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8'))[1];
         const before = mask(process.pid);
         (async () => {
           for (let i = 0; i < 20; i++) await ctx.run([x], [y]);
