@@ -222,6 +222,8 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       {"mobilenet_v2 dw3x3 28x28x192", conv(28, 192, 192, 3, 1, 1, 192)},
       {"mobilenet_v2 pw 14x14x64->384", conv(14, 64, 384, 1, 1, 0, 1)},
       {"mobilenet_v2 dw3x3 14x14x384", conv(14, 384, 384, 3, 1, 1, 384)},
+      {"mobilenet_v2 dw3x3 7x7x960", conv(7, 960, 960, 3, 1, 1, 960)},
+      {"convnext dw7x7 56x56x96", conv(56, 96, 96, 7, 1, 3, 96)},
       {"mobilenet_v2 pw 14x14x384->96", conv(14, 384, 96, 1, 1, 0, 1)},
       {"mobilenet_v2 pw 7x7x160->960", conv(7, 160, 960, 1, 1, 0, 1)},
       {"mobilenet_v2 pw 7x7x320->1280", conv(7, 320, 1280, 1, 1, 0, 1)},

@@ -139,11 +139,19 @@ inline void with_activation(const Epilogue& e, Fn&& fn) {
   }
 }
 
-// One output row oh of one image (input: the image's first value), kernel width K. finish(ow,
-// pixels, c0, mask, acc) stores output pixels ow .. ow + pixels - 1 of channels c0 .. c0 + 15
-// (mask: the valid ones).
+// Output rows oh0 .. oh0 + rows - 1 of one image (input: the image's first value), kernel width K.
+// finish(r, ow, pixels, c0, mask, acc) stores output pixels ow .. ow + pixels - 1 of row oh0 + r,
+// channels c0 .. c0 + 15 (mask: the valid ones).
+//
+// Where a 16-channel slice's input rows fit in a third of L1 and there are several slices, each
+// slice goes down all the rows before the next starts: its input rows stay in L1 from one output
+// row to the next, where a row of every slice at once (kernel_h x in_w x channels floats: 63 KiB on
+// 28x28x192) came from L2 again. One thread, `bench/kernels.sh --filter dw3x3`: 28x28x192 48 -> 39
+// us, 14x14x384 21-23 -> 18 us, 56x56x144 155 -> 140 us. With one or two slices of wide rows
+// (112x112x32) row order stays: there the slice's rows fill L1 and row order reads whole lines.
 template <class T, int K = 3, class Finish>
-void row(const ConvShape& s, const T* input, const float* weights, const float* bias, int64_t oh, Finish&& finish) {
+void rows(const ConvShape& s, const T* input, const float* weights, const float* bias, int64_t oh0, int64_t count,
+          Finish&& finish) {
   const int64_t channels = s.in_c, ow_count = s.out_w();
   if (ow_count <= 0) return;
   const int64_t blocks = (ow_count + kMaxBlock - 1) / kMaxBlock;
@@ -151,17 +159,16 @@ void row(const ConvShape& s, const T* input, const float* weights, const float* 
   Slice<T> slice;
   slice.channels = channels, slice.cpad = dw_padded_channels(channels), slice.in_w = s.in_w;
   slice.kernel_h = s.kernel_h;
-  const T* rows[kMaxRows];
-  for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-    const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-    rows[kh] = ih >= 0 && ih < s.in_h ? input + ih * s.in_w * channels : nullptr;
-  }
   const int stride = static_cast<int>(s.stride_w);
-  for (int64_t c0 = 0; c0 < channels; c0 += 16) {
+  auto run = [&](int64_t c0, int64_t r) {
     slice.mask = channels - c0 >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (channels - c0)) - 1);
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) slice.rows[kh] = rows[kh] != nullptr ? rows[kh] + c0 : nullptr;
     slice.weights = weights + c0;
     slice.bias = bias != nullptr ? bias + c0 : nullptr;
+    const int64_t oh = oh0 + r;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      slice.rows[kh] = ih >= 0 && ih < s.in_h ? input + ih * s.in_w * channels + c0 : nullptr;
+    }
     int64_t ow = 0;
     for (int64_t k = 0; k < blocks; ++k) {
       const int pixels = static_cast<int>(base + (k < extra ? 1 : 0));
@@ -169,10 +176,29 @@ void row(const ConvShape& s, const T* input, const float* weights, const float* 
       const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + K > s.in_w;
       __m512 acc[kMaxBlock];
       accumulate_for<T, K>(stride, pixels, edge, channels - c0 >= 16)(slice, iw0, acc);
-      finish(ow, pixels, c0, slice.mask, acc);
+      finish(r, ow, pixels, c0, slice.mask, acc);
       ow += pixels;
     }
+  };
+  const bool by_slice = count > 1 && channels >= 48 && s.kernel_h * s.in_w * 64 <= 28 * 1024;
+  if (by_slice) {
+    for (int64_t c0 = 0; c0 < channels; c0 += 16) {
+      for (int64_t r = 0; r < count; ++r) run(c0, r);
+    }
+  } else {
+    for (int64_t r = 0; r < count; ++r) {
+      for (int64_t c0 = 0; c0 < channels; c0 += 16) run(c0, r);
+    }
   }
+}
+
+// One output row oh: rows() over one row, finish(ow, pixels, c0, mask, acc).
+template <class T, int K = 3, class Finish>
+void row(const ConvShape& s, const T* input, const float* weights, const float* bias, int64_t oh, Finish&& finish) {
+  rows<T, K>(s, input, weights, bias, oh, 1,
+             [&](int64_t, int64_t ow, int pixels, int64_t c0, __mmask16 m, const __m512* acc) {
+               finish(ow, pixels, c0, m, acc);
+             });
 }
 
 }  // namespace

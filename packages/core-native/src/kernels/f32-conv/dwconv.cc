@@ -37,10 +37,12 @@ void dwconv_run(DwRowFn row, const ConvShape& s, const ConvParams& p, ThreadPool
   const int threads = pool != nullptr ? pool->size() : 1;
   const int64_t chunks = dw_row_chunks(s, threads);
   const int64_t per_chunk = (rows + chunks - 1) / chunks;
+  // A chunk's rows of one image go to the row kernel at once (it may walk them slice by slice).
   auto run = [&](int64_t chunk) {
     const int64_t end = std::min(rows, (chunk + 1) * per_chunk);
-    for (int64_t index = chunk * per_chunk; index < end; ++index) {
+    for (int64_t index = chunk * per_chunk; index < end;) {
       const int64_t n = index / oh_count;
+      const int64_t count = std::min(end, (n + 1) * oh_count) - index;
       const int64_t offset = index * ow_count * s.out_c;
       DwRowArgs args;
       args.shape = &s;
@@ -51,7 +53,9 @@ void dwconv_run(DwRowFn row, const ConvShape& s, const ConvParams& p, ThreadPool
       args.output = p.output + offset;
       args.epilogue = &p.epilogue;
       args.oh = index % oh_count;
+      args.rows = count;
       row(args);
+      index += count;
     }
   };
   if (chunks == 1) {

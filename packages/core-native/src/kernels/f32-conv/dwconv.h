@@ -16,9 +16,22 @@ struct DwRowArgs {
   float* output;         // output row start: out_w x channels
   const Epilogue* epilogue;
   int64_t oh;
+  int64_t rows = 1;      // output rows oh .. oh + rows - 1 (output and residual: the first one's start)
 };
 
 using DwRowFn = void (*)(const DwRowArgs& args);
+
+// Runs a one-row kernel over each of args.rows output rows.
+template <class OneRow>
+inline void dw_each_row(const DwRowArgs& args, OneRow&& one_row) {
+  const int64_t step = args.shape->out_w() * args.shape->out_c;
+  DwRowArgs row = args;
+  row.rows = 1;
+  for (int64_t r = 0; r < args.rows; ++r, ++row.oh, row.output += step) {
+    one_row(row);
+    if (row.residual != nullptr) row.residual += step;
+  }
+}
 
 void f32_dwconv_3x3__avx512(const DwRowArgs& args);
 void f32_dwconv__avx512(const DwRowArgs& args);

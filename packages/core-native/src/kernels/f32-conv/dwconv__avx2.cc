@@ -250,15 +250,15 @@ void run(const DwRowArgs& r) {
 void f32_dwconv_3x3__avx2(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
   assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
-  if (!blocked::applies(s)) return dw_row_avx2<3, 3>(args);
-  blocked::run(args);
+  if (!blocked::applies(s)) return dw_each_row(args, dw_row_avx2<3, 3>);
+  dw_each_row(args, blocked::run);
 }
 // Widths 5 and 7 (EfficientNet's, MobileNetV3's and ConvNeXt's depthwise layers) on the blocked
 // row; other kernels load each tap's weights per pixel block. 3x3 stays on the per-tap row, which
 // the 3x3 variant's blocked row is tested against.
 void f32_dwconv__avx2(const DwRowArgs& args) {
-  if (args.shape->kernel_w != 3 && blocked::applies(*args.shape)) return blocked::run(args);
-  dw_row_avx2<0, 0>(args);
+  if (args.shape->kernel_w != 3 && blocked::applies(*args.shape)) return dw_each_row(args, blocked::run);
+  dw_each_row(args, dw_row_avx2<0, 0>);
 }
 
 }  // namespace kiln::f32_conv

@@ -85,22 +85,23 @@ void dw_row_avx512(const DwRowArgs& r) {
   }
 }
 
-// The register-blocked row of dwconv-row-avx512.h for kernel width K.
+// The register-blocked rows of dwconv-row-avx512.h for kernel width K.
 template <int K>
-void blocked_row(const DwRowArgs& args) {
+void blocked_rows(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
-  const int64_t channels = s.in_c;
+  const int64_t channels = s.in_c, row_step = s.out_w() * s.out_c;
   dw3x3::with_activation(*args.epilogue, [&](auto activation) {
-    auto finish = [&](int64_t ow, int pixels, int64_t c0, __mmask16 m, const __m512* acc) {
-      float* out = args.output + ow * channels + c0;
-      const float* residual = args.residual != nullptr ? args.residual + ow * channels + c0 : nullptr;
+    auto finish = [&](int64_t r, int64_t ow, int pixels, int64_t c0, __mmask16 m, const __m512* acc) {
+      const int64_t at = r * row_step + ow * channels + c0;
+      float* out = args.output + at;
+      const float* residual = args.residual != nullptr ? args.residual + at : nullptr;
       for (int j = 0; j < pixels; ++j) {
         __m512 v = acc[j];
         if (residual != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, residual + j * channels));
         _mm512_mask_storeu_ps(out + j * channels, m, activation(v));
       }
     };
-    dw3x3::row<float, K>(s, args.input, args.weights, args.bias, args.oh, finish);
+    dw3x3::rows<float, K>(s, args.input, args.weights, args.bias, args.oh, args.rows, finish);
   });
 }
 
@@ -109,17 +110,17 @@ void blocked_row(const DwRowArgs& args) {
 void f32_dwconv_3x3__avx512(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
   assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
-  if (!dw3x3::applies_3x3(s)) return dw_row_avx512<3, 3>(args);
-  blocked_row<3>(args);
+  if (!dw3x3::applies_3x3(s)) return dw_each_row(args, dw_row_avx512<3, 3>);
+  blocked_rows<3>(args);
 }
 // Widths 5 and 7 (EfficientNet's, MobileNetV3's, MnasNet's and ConvNeXt's depthwise layers) on
 // the register-blocked row; other kernels: 5x5 with its 25 weight vectors in registers, the rest
 // loading each tap's weights per pixel block.
 void f32_dwconv__avx512(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
-  if (dw3x3::applies_wide(s)) return s.kernel_w == 5 ? blocked_row<5>(args) : blocked_row<7>(args);
-  if (s.kernel_h == 5 && s.kernel_w == 5) return dw_row_avx512<5, 5>(args);
-  dw_row_avx512<0, 0>(args);
+  if (dw3x3::applies_wide(s)) return s.kernel_w == 5 ? blocked_rows<5>(args) : blocked_rows<7>(args);
+  if (s.kernel_h == 5 && s.kernel_w == 5) return dw_each_row(args, dw_row_avx512<5, 5>);
+  dw_each_row(args, dw_row_avx512<0, 0>);
 }
 
 }  // namespace kiln::f32_conv

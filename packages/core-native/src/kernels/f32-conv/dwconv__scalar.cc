@@ -5,8 +5,9 @@
 #include "kernels/f32-gemm/ukernels.h"
 
 namespace kiln::f32_conv {
+namespace {
 
-void f32_dwconv__scalar(const DwRowArgs& r) {
+void one_row(const DwRowArgs& r) {
   const ConvShape& s = *r.shape;
   assert(s.groups == s.in_c && s.out_c == s.in_c && r.output != nullptr);
   const int64_t channels = s.in_c, cpad = dw_padded_channels(channels), ow_count = s.out_w();
@@ -31,5 +32,9 @@ void f32_dwconv__scalar(const DwRowArgs& r) {
     }
   }
 }
+
+}  // namespace
+
+void f32_dwconv__scalar(const DwRowArgs& args) { dw_each_row(args, one_row); }
 
 }  // namespace kiln::f32_conv

@@ -87,18 +87,17 @@ struct BandRunner {
       }
       dw_input = expanded - held.begin * row_floats;
     }
-    for (int64_t oh = oh0; oh < oh1; ++oh) {
-      f32_conv::DwRowArgs args;
-      args.shape = &dw;
-      args.input = dw_input;
-      args.weights = dw_w;
-      args.bias = p.depthwise_epilogue.bias;
-      args.residual = nullptr;
-      args.output = dw_rows + (oh - oh0) * out_w * channels;
-      args.epilogue = &p.depthwise_epilogue;
-      args.oh = oh;
-      dw_row(args);
-    }
+    f32_conv::DwRowArgs args;
+    args.shape = &dw;
+    args.input = dw_input;
+    args.weights = dw_w;
+    args.bias = p.depthwise_epilogue.bias;
+    args.residual = nullptr;
+    args.output = dw_rows;
+    args.epilogue = &p.depthwise_epilogue;
+    args.oh = oh0;
+    args.rows = oh1 - oh0;
+    dw_row(args);
     const int64_t offset = (n * out_h + oh0) * out_w * s.out_c;
     Epilogue project = p.project_epilogue;
     if (project.residual != nullptr) {
