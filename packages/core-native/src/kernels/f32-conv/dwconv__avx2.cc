@@ -7,6 +7,7 @@
 // masked stores on every group made this kernel 2-3x slower than onnxruntime's there).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <type_traits>
@@ -187,11 +188,11 @@ void finish(const DwRowArgs& r, const Group& g, int64_t ow, int pixels, int64_t 
   }
 }
 
+// Output rows r.oh .. r.oh + r.rows - 1, channels [c_begin, c_end) of each.
 template <int K, class Activation>
-void row(const DwRowArgs& r, Activation activation) {
+void rows(const DwRowArgs& r, Activation activation, int64_t c_begin, int64_t c_end, int64_t first, int64_t count) {
   const ConvShape& s = *r.shape;
-  const int64_t channels = s.in_c, ow_count = s.out_w();
-  if (ow_count <= 0) return;
+  const int64_t channels = s.in_c, ow_count = s.out_w(), row_step = ow_count * s.out_c;
   // Blocks of nearly equal size: 56 -> 5 x 11 + 1 x 1 would leave one pixel on a latency chain.
   constexpr int kMaxBlock = max_block<K>();
   const int64_t blocks = (ow_count + kMaxBlock - 1) / kMaxBlock;
@@ -199,33 +200,56 @@ void row(const DwRowArgs& r, Activation activation) {
   Group g;
   g.kernel_h = s.kernel_h;
   g.channels = channels, g.cpad = dw_padded_channels(channels), g.in_w = s.in_w;
-  const float* rows[kMaxRows];
-  for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-    const int64_t ih = r.oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-    rows[kh] = ih >= 0 && ih < s.in_h ? r.input + ih * s.in_w * channels : nullptr;
-  }
   const int stride = static_cast<int>(s.stride_w);
-  // Blocks outside, channel groups inside: a block's input columns are read by every group while
-  // they are in L1 (each group reads half of a cache line; group by group across the whole row,
-  // the other half came from L2 again).
-  int64_t ow = 0;
-  for (int64_t k = 0; k < blocks; ++k) {
-    const int pixels = static_cast<int>(base + (k < extra ? 1 : 0));
-    const int64_t iw0 = ow * stride - s.pad_left;
-    const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + K > s.in_w;
-    for (int64_t c0 = 0; c0 < channels; c0 += 8) {
-      const bool full = channels - c0 >= 8;
-      g.mask = f32_gemm::avx2::tail_mask(full ? 8 : channels - c0);
-      for (int64_t kh = 0; kh < s.kernel_h; ++kh) g.rows[kh] = rows[kh] != nullptr ? rows[kh] + c0 : nullptr;
-      g.weights = r.weights + c0;
-      g.bias = r.bias != nullptr ? r.bias + c0 : nullptr;
-      __m256 acc[kMaxBlock];
-      accumulate_for<K>(stride, pixels, edge, full)(g, iw0, acc);
-      if (full) finish<true>(r, g, ow, pixels, c0, acc, activation);
-      else finish<false>(r, g, ow, pixels, c0, acc, activation);
+  DwRowArgs out = r;
+  for (int64_t i = first; i < first + count; ++i) {
+    const int64_t oh = r.oh + i;
+    out.output = r.output + i * row_step;
+    out.residual = r.residual != nullptr ? r.residual + i * row_step : nullptr;
+    const float* in_rows[kMaxRows];
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+      in_rows[kh] = ih >= 0 && ih < s.in_h ? r.input + ih * s.in_w * channels : nullptr;
     }
-    ow += pixels;
+    // Blocks outside, channel groups inside: a block's input columns are read by every group while
+    // they are in L1 (each group reads half of a cache line; group by group across the whole row,
+    // the other half came from L2 again).
+    int64_t ow = 0;
+    for (int64_t k = 0; k < blocks; ++k) {
+      const int pixels = static_cast<int>(base + (k < extra ? 1 : 0));
+      const int64_t iw0 = ow * stride - s.pad_left;
+      const bool edge = iw0 < 0 || iw0 + (pixels - 1) * stride + K > s.in_w;
+      for (int64_t c0 = c_begin; c0 < c_end; c0 += 8) {
+        const bool full = channels - c0 >= 8;
+        g.mask = f32_gemm::avx2::tail_mask(full ? 8 : channels - c0);
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) g.rows[kh] = in_rows[kh] != nullptr ? in_rows[kh] + c0 : nullptr;
+        g.weights = r.weights + c0;
+        g.bias = r.bias != nullptr ? r.bias + c0 : nullptr;
+        __m256 acc[kMaxBlock];
+        accumulate_for<K>(stride, pixels, edge, full)(g, iw0, acc);
+        if (full) finish<true>(out, g, ow, pixels, c0, acc, activation);
+        else finish<false>(out, g, ow, pixels, c0, acc, activation);
+      }
+      ow += pixels;
+    }
   }
+}
+
+// Every row of r. Kernel widths 5 and 7 with three or more 16-channel slices (a cache line each)
+// whose input rows fit in 28 KiB: each slice goes down all the rows before the next, so its
+// kernel_h input rows stay in L1 from one output row to the next (as in dwconv-row-avx512.h;
+// 7x7 on 56x56x96, 1 thread: 366 -> 328 us). Else row by row, all channels: 3x3 rows ran 5-15%
+// slower by slices on the AVX2 rows (56x56x144 173 -> 187 us, 7x7x960 17.7 -> 20.8 us).
+template <int K, class Activation>
+void row(const DwRowArgs& r, Activation activation) {
+  const ConvShape& s = *r.shape;
+  if (s.out_w() <= 0) return;
+  const int64_t channels = s.in_c;
+  if (K >= 5 && r.rows > 1 && channels >= 48 && s.kernel_h * s.in_w * 64 <= 28 * 1024) {
+    for (int64_t c0 = 0; c0 < channels; c0 += 16) rows<K>(r, activation, c0, std::min(c0 + 16, channels), 0, r.rows);
+    return;
+  }
+  for (int64_t i = 0; i < r.rows; ++i) rows<K>(r, activation, 0, channels, i, 1);
 }
 
 // The row for s.kernel_w.
@@ -251,13 +275,13 @@ void f32_dwconv_3x3__avx2(const DwRowArgs& args) {
   const ConvShape& s = *args.shape;
   assert(s.groups == s.in_c && s.out_c == s.in_c && args.output != nullptr);
   if (!blocked::applies(s)) return dw_each_row(args, dw_row_avx2<3, 3>);
-  dw_each_row(args, blocked::run);
+  blocked::run(args);
 }
 // Widths 5 and 7 (EfficientNet's, MobileNetV3's and ConvNeXt's depthwise layers) on the blocked
 // row; other kernels load each tap's weights per pixel block. 3x3 stays on the per-tap row, which
 // the 3x3 variant's blocked row is tested against.
 void f32_dwconv__avx2(const DwRowArgs& args) {
-  if (args.shape->kernel_w != 3 && blocked::applies(*args.shape)) return dw_each_row(args, blocked::run);
+  if (args.shape->kernel_w != 3 && blocked::applies(*args.shape)) return blocked::run(args);
   dw_each_row(args, dw_row_avx2<0, 0>);
 }
 
