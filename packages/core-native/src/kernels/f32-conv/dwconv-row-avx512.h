@@ -149,6 +149,8 @@ inline void with_activation(const Epilogue& e, Fn&& fn) {
 // 28x28x192) came from L2 again. One thread, `bench/kernels.sh --filter dw3x3`: 28x28x192 48 -> 39
 // us, 14x14x384 21-23 -> 18 us, 56x56x144 155 -> 140 us. With one or two slices of wide rows
 // (112x112x32) row order stays: there the slice's rows fill L1 and row order reads whole lines.
+// So it does for rows of fewer than 14 outputs (one short block per slice and row): mobilenet_v2's
+// 7x7x960 blocks ran 3-8% slower by slices in the inverted-residual bands.
 template <class T, int K = 3, class Finish>
 void rows(const ConvShape& s, const T* input, const float* weights, const float* bias, int64_t oh0, int64_t count,
           Finish&& finish) {
@@ -160,15 +162,19 @@ void rows(const ConvShape& s, const T* input, const float* weights, const float*
   slice.channels = channels, slice.cpad = dw_padded_channels(channels), slice.in_w = s.in_w;
   slice.kernel_h = s.kernel_h;
   const int stride = static_cast<int>(s.stride_w);
+  // Input row pointers of output row r at channel 0 (null: outside the image).
+  const T* row_at[kMaxRows];
+  auto set_rows = [&](int64_t r) {
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      const int64_t ih = (oh0 + r) * s.stride_h - s.pad_top + kh * s.dilation_h;
+      row_at[kh] = ih >= 0 && ih < s.in_h ? input + ih * s.in_w * channels : nullptr;
+    }
+  };
   auto run = [&](int64_t c0, int64_t r) {
     slice.mask = channels - c0 >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (channels - c0)) - 1);
     slice.weights = weights + c0;
     slice.bias = bias != nullptr ? bias + c0 : nullptr;
-    const int64_t oh = oh0 + r;
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-      slice.rows[kh] = ih >= 0 && ih < s.in_h ? input + ih * s.in_w * channels + c0 : nullptr;
-    }
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) slice.rows[kh] = row_at[kh] != nullptr ? row_at[kh] + c0 : nullptr;
     int64_t ow = 0;
     for (int64_t k = 0; k < blocks; ++k) {
       const int pixels = static_cast<int>(base + (k < extra ? 1 : 0));
@@ -180,13 +186,17 @@ void rows(const ConvShape& s, const T* input, const float* weights, const float*
       ow += pixels;
     }
   };
-  const bool by_slice = count > 1 && channels >= 48 && s.kernel_h * s.in_w * 64 <= 28 * 1024;
+  const bool by_slice = count > 1 && channels >= 48 && ow_count >= 14 && s.kernel_h * s.in_w * 64 <= 28 * 1024;
   if (by_slice) {
     for (int64_t c0 = 0; c0 < channels; c0 += 16) {
-      for (int64_t r = 0; r < count; ++r) run(c0, r);
+      for (int64_t r = 0; r < count; ++r) {
+        set_rows(r);
+        run(c0, r);
+      }
     }
   } else {
     for (int64_t r = 0; r < count; ++r) {
+      set_rows(r);
       for (int64_t c0 = 0; c0 < channels; c0 += 16) run(c0, r);
     }
   }
