@@ -12,6 +12,10 @@
 // so a builder change cannot move the tactics between two comparisons; --layers then also profiles
 // both runtimes, interleaved, and prints each layer whose minima differ by more than 5 us.
 //
+// Its own noise floor: this checkout against itself (`--before=.`, the same code on two engines)
+// gave median 0.986, p10 0.979 on mobilenet_v2 at 1 thread, with 2-3% per layer on its 7x7 blocks
+// (2026-11-24, Zen 4): read differences under about 2% as no difference.
+//
 // The other checkout needs `pnpm install && pnpm build` done (its runtime's dist and native addon);
 // e.g. `git clone -q . ../kiln-before && git -C ../kiln-before checkout <commit>` and build there.
 // Both runtimes must read the plan's format version.
