@@ -143,14 +143,14 @@ inline void with_activation(const Epilogue& e, Fn&& fn) {
 // finish(r, ow, pixels, c0, mask, acc) stores output pixels ow .. ow + pixels - 1 of row oh0 + r,
 // channels c0 .. c0 + 15 (mask: the valid ones).
 //
-// Where a 16-channel slice's input rows fit in a third of L1 and there are several slices, each
-// slice goes down all the rows before the next starts: its input rows stay in L1 from one output
-// row to the next, where a row of every slice at once (kernel_h x in_w x channels floats: 63 KiB on
-// 28x28x192) came from L2 again. One thread, `bench/kernels.sh --filter dw3x3`: 28x28x192 48 -> 39
-// us, 14x14x384 21-23 -> 18 us, 56x56x144 155 -> 140 us. With one or two slices of wide rows
-// (112x112x32) row order stays: there the slice's rows fill L1 and row order reads whole lines.
-// So it does for rows of fewer than 14 outputs (one short block per slice and row): mobilenet_v2's
-// 7x7x960 blocks ran 3-8% slower by slices in the inverted-residual bands.
+// Where a 16-channel slice's input rows (kernel_h x in_w pixels) fit in 28 KiB of L1 and there
+// are three or more slices, each slice goes down all the rows before the next starts: its input
+// rows stay in L1 from one output row to the next, where a row of every slice at once (kernel_h x
+// in_w x channels floats: 63 KiB on 28x28x192) came from L2 again. One thread, `bench/kernels.sh
+// --filter dw3x3`: 28x28x192 48 -> 39 us, 14x14x384 21-23 -> 18 us, 56x56x144 155 -> 140 us.
+// With one or two slices of wide rows (112x112x32) row order stays: there the slice's rows fill
+// L1 and row order reads whole lines. So it does for rows of fewer than 14 outputs (one short
+// block per slice and row), where slices gained nothing (7x7x960: 12.0-12.6 us either way).
 template <class T, int K = 3, class Finish>
 void rows(const ConvShape& s, const T* input, const float* weights, const float* bias, int64_t oh0, int64_t count,
           Finish&& finish) {

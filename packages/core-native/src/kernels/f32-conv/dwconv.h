@@ -1,6 +1,6 @@
 // Internal: depthwise Conv2D (groups == in_c == out_c) over NHWC. Packed weights are
-// [kernel_h * kernel_w][round_up(channels, 16)], zero-padded. Each row kernel computes one output
-// row (n, oh) with bias, residual and activation applied in registers.
+// [kernel_h * kernel_w][round_up(channels, 16)], zero-padded. Each row kernel computes output rows
+// (n, oh ..) of one image with bias, residual and activation applied in registers.
 #pragma once
 
 #include "conv.h"
@@ -12,8 +12,8 @@ struct DwRowArgs {
   const float* input;    // image n, NHWC
   const float* weights;  // packed
   const float* bias;     // [channels] or null
-  const float* residual; // output row's residual (NHWC) or null
-  float* output;         // output row start: out_w x channels
+  const float* residual; // the first output row's residual (NHWC) or null
+  float* output;         // the first output row's start: rows x out_w x channels
   const Epilogue* epilogue;
   int64_t oh;
   int64_t rows = 1;      // output rows oh .. oh + rows - 1 (output and residual: the first one's start)
