@@ -188,9 +188,9 @@ void finish(const DwRowArgs& r, const Group& g, int64_t ow, int pixels, int64_t 
   }
 }
 
-// Output rows r.oh .. r.oh + r.rows - 1, channels [c_begin, c_end) of each.
+// Output rows r.oh .. r.oh + r.rows - 1, channels [c_begin, c_end) of each, row by row.
 template <int K, class Activation>
-void rows(const DwRowArgs& r, Activation activation, int64_t c_begin, int64_t c_end, int64_t first, int64_t count) {
+void rows(const DwRowArgs& r, Activation activation, int64_t c_begin, int64_t c_end) {
   const ConvShape& s = *r.shape;
   const int64_t channels = s.in_c, ow_count = s.out_w(), row_step = ow_count * s.out_c;
   // Blocks of nearly equal size: 56 -> 5 x 11 + 1 x 1 would leave one pixel on a latency chain.
@@ -202,7 +202,7 @@ void rows(const DwRowArgs& r, Activation activation, int64_t c_begin, int64_t c_
   g.channels = channels, g.cpad = dw_padded_channels(channels), g.in_w = s.in_w;
   const int stride = static_cast<int>(s.stride_w);
   DwRowArgs out = r;
-  for (int64_t i = first; i < first + count; ++i) {
+  for (int64_t i = 0; i < r.rows; ++i) {
     const int64_t oh = r.oh + i;
     out.output = r.output + i * row_step;
     out.residual = r.residual != nullptr ? r.residual + i * row_step : nullptr;
@@ -246,10 +246,10 @@ void row(const DwRowArgs& r, Activation activation) {
   if (s.out_w() <= 0) return;
   const int64_t channels = s.in_c;
   if (K >= 5 && r.rows > 1 && channels >= 48 && s.kernel_h * s.in_w * 64 <= 28 * 1024) {
-    for (int64_t c0 = 0; c0 < channels; c0 += 16) rows<K>(r, activation, c0, std::min(c0 + 16, channels), 0, r.rows);
+    for (int64_t c0 = 0; c0 < channels; c0 += 16) rows<K>(r, activation, c0, std::min(c0 + 16, channels));
     return;
   }
-  for (int64_t i = 0; i < r.rows; ++i) rows<K>(r, activation, 0, channels, i, 1);
+  rows<K>(r, activation, 0, channels);
 }
 
 // The row for s.kernel_w.
