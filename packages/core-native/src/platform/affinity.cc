@@ -37,11 +37,13 @@ int CoreMask::count() const {
   return CPU_COUNT(&set);
 }
 
-bool CoreMask::apply_to_this_thread() const {
-  if (bytes_.size() != sizeof(cpu_set_t)) return false;
+bool CoreMask::apply_to_this_thread() const { return apply_to_thread(0); }
+
+bool CoreMask::apply_to_thread(long thread_id) const {
+  if (bytes_.size() != sizeof(cpu_set_t) || thread_id < 0) return false;
   cpu_set_t set;
   std::memcpy(&set, bytes_.data(), sizeof set);
-  return sched_setaffinity(0, sizeof set, &set) == 0;
+  return sched_setaffinity(static_cast<pid_t>(thread_id), sizeof set, &set) == 0;
 }
 
 long this_thread_id() { return static_cast<long>(syscall(SYS_gettid)); }
@@ -62,6 +64,7 @@ CoreMask CoreMask::of_this_thread() { return CoreMask(); }
 bool CoreMask::contains(int) const { return false; }
 int CoreMask::count() const { return 0; }
 bool CoreMask::apply_to_this_thread() const { return false; }
+bool CoreMask::apply_to_thread(long) const { return false; }
 long this_thread_id() { return 0; }
 int this_core() { return -1; }
 bool pin_thread(long, int) { return false; }

@@ -17,6 +17,9 @@ class CoreMask {
   int count() const;
   // Restricts the calling thread to this mask; false if that failed or is unsupported.
   bool apply_to_this_thread() const;
+  // Restricts thread `thread_id` (from this_thread_id; 0: the calling thread) to this mask; false
+  // as above.
+  bool apply_to_thread(long thread_id) const;
 
  private:
   std::vector<unsigned char> bytes_;

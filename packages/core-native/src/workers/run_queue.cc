@@ -20,7 +20,6 @@ struct RunQueue::Worker {
   std::condition_variable wake;
   RunJob* job = nullptr;   // guarded by the queue's mutex_
   long thread_id = 0;      // guarded by mutex_; 0 until the thread has started
-  bool placed = false;     // guarded by mutex_: restricted to the caller's core for this wake-up
 };
 
 void RunJob::execute() {
@@ -77,6 +76,22 @@ void RunQueue::shutdown() {
   allowed_.apply_to_this_thread();  // a job handed back but never settled may have pinned this thread
 }
 
+// Under mutex_. At most one run thread is restricted to a core at a time: the one placed last,
+// left there while the caller keeps submitting from that core (no system call then).
+bool RunQueue::place(Worker* worker, int core) {
+  const bool wanted = allowed_.contains(core);
+  if (wanted && pinned_ == worker && pinned_core_ == core) return true;
+  // Not placing: only this thread widens (another one pinned may be running the job in flight).
+  if (pinned_ != nullptr && (wanted || pinned_ == worker)) {
+    allowed_.apply_to_thread(pinned_->thread_id);
+    pinned_ = nullptr;
+  }
+  if (!wanted || !pin_thread(worker->thread_id, core)) return false;
+  pinned_ = worker;
+  pinned_core_ = core;
+  return true;
+}
+
 Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
   Napi::Promise promise = job->deferred.Promise();
   Worker* woken = nullptr;
@@ -89,10 +104,10 @@ Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {
       woken->job = job.get();
       // Not while another job is in flight: that one has the caller's core (see the header).
       const int core = place_ && in_flight_ == 0 ? this_core() : -1;
-      woken->placed = allowed_.contains(core) && pin_thread(woken->thread_id, core);
+      const bool placed = place(woken, core);
       // With an intra-op thread on every core, the helpers spin on the other cores as the job
       // ends and the JS thread wakes where it slept anyway: no pinning needed (two system calls).
-      job->follow = woken->placed && (job->pool == nullptr || job->pool->size() < allowed_.count());
+      job->follow = placed && (job->pool == nullptr || job->pool->size() < allowed_.count());
     } else if (workers_.size() < kMaxThreads) {
       created = std::make_unique<Worker>();
       created->job = job.get();
@@ -127,18 +142,16 @@ void RunQueue::loop(Worker* worker) {
     if (worker->job == nullptr) return;
     RunJob* job = worker->job;
     worker->job = nullptr;
-    const bool placed = worker->placed;
-    worker->placed = false;
     lock.unlock();
-    if (placed) allowed_.apply_to_this_thread();  // running now: let the scheduler move it again
     for (; job != nullptr;) {
       job->execute();
       hand_back(job);
       lock.lock();
       job = nullptr;
       if (!waiting_.empty() && !stop_) {
-        job = waiting_.front();
+        job = waiting_.front();  // submitted while others ran: not placed
         waiting_.pop_front();
+        if (pinned_ == worker) place(worker, -1);
       }
       if (job != nullptr) lock.unlock();
     }

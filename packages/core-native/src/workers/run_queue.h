@@ -5,9 +5,13 @@
 // the result back to a sleeping event loop. A thread woken on an idle core waits for that core to
 // wake (measured on the benchmark VM: 70-110 us in each direction, so 0.15-0.2 ms per run), while
 // the caller's own core is about to idle anyway, since the caller awaits. So before waking a run
-// thread the queue places it on the caller's core; once running, the thread widens its affinity
-// again so the scheduler may move it. The way back mirrors it: the finished job pins the JS thread
-// to the core the job ended on before waking it, and settle() restores the JS thread's cores.
+// thread the queue places it on the caller's core, and leaves it there for the caller's next run
+// from that core: setting a thread's affinity is a system call that migrates it (a relu model at
+// one intra-op thread: 25-31 us per `run()` when the thread widened its affinity as it started
+// and was placed again for each run, 14-16 us placed once; `runSync()` 4 us). At most one run
+// thread is restricted at a time; a job submitted from another core, while another runs, or after
+// a late settle (below) widens it back first. The way back mirrors it: the finished job pins the
+// JS thread to the core the job ended on before waking it, and settle() restores its cores.
 // Otherwise the OS wakes the JS thread on the other core, idle while the run thread finishes (at
 // one intra-op thread: measured 55-90 us from the job's end to its settle against 18-33 us pinned,
 // and the next job then starts on the caches the last one did not use). Both wake-ups then cost
@@ -17,7 +21,8 @@
 // When the caller keeps its core busy after run() (JavaScript that does not await), a job placed
 // there would share the core with it instead of taking an idle one. The queue sees that case as a
 // late settle (the event loop picked the result up long after the job ended) and stops placing
-// jobs until a settle is prompt again.
+// jobs until a settle is prompt again. The job that showed it ran on the caller's core throughout
+// (a placed thread no longer widens as it starts).
 //
 // Runs of different contexts may be in flight at once: each takes an idle run thread (up to
 // kMaxThreads, created on demand); further jobs wait in FIFO order. Their layers share the one
@@ -77,6 +82,7 @@ class RunQueue {
   struct Worker;
   static constexpr size_t kMaxThreads = 4;
 
+  bool place(Worker* worker, int core);
   void loop(Worker* worker);
   void hand_back(RunJob* job);
   void shutdown();
@@ -94,6 +100,8 @@ class RunQueue {
   std::mutex mutex_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;
+  Worker* pinned_ = nullptr;  // the run thread restricted to pinned_core_, if any
+  int pinned_core_ = -1;
   std::deque<RunJob*> waiting_;
   bool stop_ = false;
 };

@@ -61,7 +61,7 @@ describe('run queue', () => {
     // A run thread is pinned to the caller's core only for a run submitted while none is in
     // flight: a second one pinned there too would wait for the first instead of taking an idle
     // core. Read right after submitting two runs, before either can settle: at most one run thread
-    // is restricted to a single core (none when the first has started and widened already).
+    // is restricted to a single core (the placed one; the other is widened before it is woken).
     const r = node(
       script(`
         const big = m.createEngine({ arenaBytes: 0, tensors: [
@@ -89,10 +89,12 @@ describe('run queue', () => {
     expect(most).toBeLessThanOrEqual(1);
   });
 
-  it.runIf(process.platform === 'linux')('leaves no thread restricted to one core after runs settle', () => {
-    // Before waking a run thread the queue places it on the caller's core, and a finished job pins
-    // the JS thread where it ended: each must be widened again, or every later inference (and the
-    // application's own JavaScript) would share one core. Sequential and concurrent runs.
+  it.runIf(process.platform === 'linux')('leaves the JS thread and all but one run thread unrestricted after runs settle', () => {
+    // Before waking a run thread the queue places it on the caller's core (where it stays for the
+    // caller's next run), and a finished job pins the JS thread where it ended: the JS thread must
+    // be widened again, or the application's own JavaScript (and every thread it starts) would
+    // share one core, and no more than the one placed run thread may stay restricted. Sequential
+    // and concurrent runs.
     const r = node(
       script(`
         const before = mask(process.pid);
@@ -107,6 +109,6 @@ describe('run queue', () => {
     expect(r.stderr).toBe('');
     const { before, main, all } = JSON.parse(r.stdout) as { before: string; main: string; all: string[] };
     expect(main).toBe(before);
-    for (const mask of all) expect(mask).toBe(main);
+    expect(all.filter((mask) => mask !== main).length).toBeLessThanOrEqual(1);
   });
 });
