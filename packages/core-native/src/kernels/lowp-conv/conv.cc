@@ -134,7 +134,7 @@ int64_t group_bytes(const LowpVariant& gemm, int64_t k, int64_t n) {
 }
 
 // qu8_conv_1x1_smallk: rows split over the pool, each task all output channels of its rows.
-// False (the GEMM path runs instead) when the activation has no in-register finish.
+// False (the GEMM path runs instead) when the epilogue has no in-register finish (a scale).
 bool run_small_k(const LowpVariant& gemm, const ConvShape& s, const ConvParams& p, ThreadPool* pool) {
   SmallKJob job;
   if (!lowp_gemm::finishable(p.epilogue, &job.finish)) return false;

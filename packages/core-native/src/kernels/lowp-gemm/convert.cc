@@ -78,7 +78,9 @@ bool finishable(const Epilogue& epilogue, RowFinish* finish) {
     case Activation::kNone: finish->lo = -infinity, finish->hi = infinity; return true;
     case Activation::kRelu: finish->lo = 0.0f, finish->hi = infinity; return true;
     case Activation::kClip: finish->lo = epilogue.alpha, finish->hi = epilogue.beta; return true;
-    default: return false;
+    default:
+      finish->lo = -infinity, finish->hi = infinity, finish->activation = &epilogue;
+      return true;
   }
 }
 

@@ -107,7 +107,7 @@ void gemm_block(const LowpVariant& v, const LowpParams& p, int64_t m0, int64_t m
     residual_buffer = row_buffer + nr;
   }
   assert(a_block != nullptr);
-  // qu8 rows with a ReLU/Clip/no activation take one AVX-512 pass from int32 sums to the output.
+  // qu8 rows take one AVX-512 pass from int32 sums to the output (unless the epilogue scales).
   RowFinish finish{};
   finish.output = p.output;
   finish.residual_grid = p.residual_grid;

@@ -1,6 +1,8 @@
 // The qu8 epilogue of 16 columns in registers (AVX-512; include only from files built with the
 // AVX-512 flags): dequantize int32 sums (acc * scale + offset), + residual, then either the
-// ReLU/Clip clamp and a fp32 store, or the uint8 requantize. Bit-identical to the scalar
+// activation (other than ReLU and Clip: f32-gemm's `activate`, as the unfused epilogue row
+// applies it after the residual), then the ReLU/Clip clamp and a fp32 store, or the uint8
+// requantize. Bit-identical to the scalar
 // arithmetic (clamp to [lo, hi], x * (1 / scale), round half even, + zero point, saturate to
 // [0, 255]) in fewer steps: the clamp commutes with the monotone scaling and rounding, so
 // [lo, hi] and [0, 255] fold into one pair of integer bounds applied before the conversion.
@@ -8,6 +10,7 @@
 
 #include <immintrin.h>
 
+#include "kernels/f32-gemm/vmath-avx512.h"
 #include "lowp.h"
 
 namespace kiln::lowp_gemm {
@@ -19,6 +22,7 @@ struct FinishVectors {
   __m512i zero_point;          // uint8 output
   __m512i residual_zero;       // uint8 residual grid
   __m512 residual_scale;
+  const Epilogue* activation;  // RowFinish::activation
 
   // f: prepare_requantize'd when the output is uint8.
   explicit FinishVectors(const RowFinish& f) {
@@ -28,6 +32,7 @@ struct FinishVectors {
     zero_point = _mm512_set1_epi32(f.output.zero_point);
     residual_zero = _mm512_set1_epi32(f.residual_grid.zero_point);
     residual_scale = _mm512_set1_ps(f.residual_grid.scale);
+    activation = f.activation;
   }
 };
 
@@ -35,7 +40,7 @@ inline __mmask16 finish_mask(int64_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
 }
 
-// acc * scale + offset (+ residual, fp32 or uint8), for 16 columns under mask m.
+// activation(acc * scale + offset (+ residual, fp32 or uint8)), for 16 columns under mask m.
 inline __m512 dequantize_16(__m512i acc, __mmask16 m, const float* scale, const float* offset, const float* residual,
                             const uint8_t* residual_u8, const FinishVectors& f) {
   __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(m, scale), _mm512_maskz_loadu_ps(m, offset));
@@ -44,6 +49,7 @@ inline __m512 dequantize_16(__m512i acc, __mmask16 m, const float* scale, const 
     const __m512i r = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, residual_u8)), f.residual_zero);
     v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(r), f.residual_scale, v);
   }
+  if (f.activation != nullptr) v = f32_gemm::avx512::activate(v, *f.activation);
   return v;
 }
 

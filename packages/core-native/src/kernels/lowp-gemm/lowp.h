@@ -136,11 +136,13 @@ void requantize_row_u8__avx512(const float* x, int64_t n, float scale, int32_t z
 // requantize_row_u8 to grid q over the whole uint8 range (the activation already applied), with
 // AVX-512 when `isa` has it: the uint8 row finish of a kernel variant of that ISA.
 void requantize_row_u8_for(Isa isa, const float* x, int64_t n, const Quantization& q, uint8_t* y);
-// The qu8 epilogue of one row in one AVX-512 pass, for ReLU/Clip/no activation: dequantize the
-// int32 sums (acc * scale + offset), + residual, clamp to [lo, hi], then store fp32 (out) or
-// requantize (x * (1 / scale), round half even, + zero point, saturated) to uint8 (out_u8).
+// The qu8 epilogue of one row in one AVX-512 pass: dequantize the int32 sums (acc * scale +
+// offset), + residual, the activation (ReLU and Clip as the clamp to [lo, hi]; any other as
+// f32-gemm's AVX-512 `activate`, [lo, hi] then unbounded), then store fp32 (out) or requantize
+// (x * (1 / scale), round half even, + zero point, saturated) to uint8 (out_u8).
 struct RowFinish {
   float lo, hi;
+  const Epilogue* activation = nullptr;  // a non-clamp activation (its kind, alpha and beta)
   Quantization output;
   Quantization residual_grid;  // of residual_u8
   // Set by prepare_requantize for a uint8 output: 1 / output.scale, and [lo, hi] folded with the
@@ -175,7 +177,8 @@ void quantize_row_u8(const float* x, int64_t n, const Quantization& q, uint8_t* 
 void quantize_row_u8__avx512(const float* x, int64_t n, const Quantization& q, uint8_t* y);
 // y = (x - zero_point) * scale for n uint8 values (the uint8 residual on the portable path).
 void dequantize_row_u8(const uint8_t* x, int64_t n, const Quantization& grid, float* y);
-// Whether `epilogue`'s activation fits RowFinish (none, ReLU, Clip); fills lo/hi.
+// Whether `epilogue` fits RowFinish (any activation, no scale); fills lo/hi and activation, which
+// then points into `epilogue`.
 bool finishable(const Epilogue& epilogue, RowFinish* finish);
 
 void requantize_row_s8(const float* x, int64_t n, float scale, int32_t zero_point, int32_t lo,
