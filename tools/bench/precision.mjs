@@ -9,7 +9,14 @@
 //   node tools/bench/precision.mjs [--threads=1,2] [--iterations=20] [--eval=16] [--calib=8]
 //                                  [--inputs=structured|random] [--images=DIR]
 //                                  [--only=mobilenet_v2,bert_mini] [--api=run|runSync] [--json]
-//                                  [--sensitivity=8]
+//                                  [--sensitivity=8] [--interleave=pairs|all]
+//
+// --interleave: pairs (default) times each Kiln engine interleaved with onnxruntime fp32 alone (A
+// B A B ..., as `pnpm bench` does; int8 engines with the Q/DQ session as a third), its ratios
+// against that group's onnxruntime medians; all interleaves every runner of the model at once
+// (ORT fp32, ORT Q/DQ, then each engine), as this script did up to 2026-11-24. With seven runners
+// in turn each run starts with the others' weights in the caches: on a 16-core Intel host that
+// put Kiln's bf16 medians about 1 ms above their per-layer sums.
 //
 // --inputs: what calibration and accuracy run on: structured (default; synthetic scenes and
 // Zipf-distributed token sequences, see inputs.mjs) or random (uniform noise, token ids < 4096).
@@ -58,6 +65,8 @@ const calibCount = Number(flags.calib ?? 8);
 const only = flags.only?.split(',');
 const api = flags.api ?? 'run';
 const sensitivityCount = Number(flags.sensitivity ?? 8);
+const interleave = flags.interleave ?? 'pairs';
+if (!['pairs', 'all'].includes(interleave)) throw new Error(`--interleave must be pairs or all, got ${interleave}`);
 const inputKind = flags.inputs ?? 'structured';
 if (!['structured', 'random'].includes(inputKind)) throw new Error(`--inputs must be structured or random, got ${inputKind}`);
 const images = flags.images ? usableImages(flags.images) : undefined;
@@ -204,18 +213,30 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
         accuracy[name].decisive += decisive;
       }
     }
-    // Speed: every runner once per iteration, interleaved, after a warm-up.
+    // Speed: runners interleaved after a warm-up, in groups (see --interleave): each group's
+    // onnxruntime times are that group's own references.
     const feeds = makeInputs(benchCase.model, benchCase.shapes, 7);
     const ortFeeds = toOrtFeeds(feeds);
-    const runners = [['ORT fp32', () => ortFp32.run(ortFeeds)], ['ORT Q/DQ', () => ortQdq.run(ortFeeds)], ...kiln.map((k) => [k.name, ((call) => () => call(feeds))(kilnCall(k.context, api))])];
+    const ortRunners = [['ORT fp32', () => ortFp32.run(ortFeeds)], ['ORT Q/DQ', () => ortQdq.run(ortFeeds)]];
+    const kilnRunners = kiln.map((k) => [k.name, ((call) => () => call(feeds))(kilnCall(k.context, api))]);
+    const runners = [...ortRunners, ...kilnRunners];
+    const groups = interleave === 'all'
+      ? [runners]
+      : kilnRunners.map((runner) => [ortRunners[0], runner, ...(runner[0].startsWith('int8') ? [ortRunners[1]] : [])]);
     const times = Object.fromEntries(runners.map(([name]) => [name, []]));
-    for (let i = 0; i < 3; i++) for (const [, run] of runners) await run();
-    for (let i = 0; i < iterations; i++) {
-      for (const [name, run] of runners) {
-        const start = performance.now();
-        await run();
-        times[name].push(performance.now() - start);
+    const references = {};  // Kiln engine -> the onnxruntime times of its group
+    for (const group of groups) {
+      const own = Object.fromEntries(group.map(([name]) => [name, []]));
+      for (let i = 0; i < 3; i++) for (const [, run] of group) await run();
+      for (let i = 0; i < iterations; i++) {
+        for (const [name, run] of group) {
+          const start = performance.now();
+          await run();
+          own[name].push(performance.now() - start);
+        }
       }
+      for (const [name, list] of Object.entries(own)) times[name].push(...list);
+      for (const [name] of group) if (!name.startsWith('ORT')) references[name] = own;
     }
     // Per-layer profile (the runtime's profiler): the sum over layers of each layer's fastest run,
     // a steadier view of the kernels' own time than end-to-end medians on a busy machine.
@@ -224,11 +245,12 @@ for (const benchCase of benchCases(shared).filter((c) => WANTED.includes(c.name)
       const [{ fastest }] = await profileLayers([k.context], feeds, iterations);
       layerSums[k.name] = fastest.reduce((sum, ms) => sum + ms, 0);
     }
-    const ortMs = median(times['ORT fp32']);
-    const ortQdqMs = median(times['ORT Q/DQ']);
     for (const [name] of runners) {
       const k = kiln.find((entry) => entry.name === name);
       const a = accuracy[name];
+      const reference = references[name] ?? times;
+      const ortMs = median(reference['ORT fp32']);
+      const ortQdqMs = reference['ORT Q/DQ']?.length ? median(reference['ORT Q/DQ']) : NaN;
       results.push({
         case: benchCase.name, threads, variant: name, mix: k?.mix ?? '', medianMs: median(times[name]), layerSumMs: layerSums[name],
         vsOrtFp32: ortMs / median(times[name]), vsOrtQdq: name.startsWith('int8') ? ortQdqMs / median(times[name]) : undefined,
@@ -251,7 +273,7 @@ if (flags.json) {
   for (const r of results) {
     console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% | ${r.top1Decisive === undefined ? '-' : `${(100 * r.top1Decisive).toFixed(1)}%`} (${r.nearTies}/${r.rows}) |`);
   }
-  console.log(`Kiln timed with context.${api}(); calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${images ? ` (image models: crops of ${images.length} real images, calibration and evaluation on different images)` : ''}`);
+  console.log(`Kiln timed with context.${api}(), interleaved ${interleave === "pairs" ? "with onnxruntime in pairs" : "with every runner"}; calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${images ? ` (image models: crops of ${images.length} real images, calibration and evaluation on different images)` : ''}`);
   for (const threads of threadCounts) {
     for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ', 'int8 + sensitivity']) {
       const rows = results.filter((r) => r.threads === threads && r.variant === variant);
