@@ -24,10 +24,11 @@ constexpr int vectors_for(int quads) { return quads >= 16 ? 1 : std::min(4, 16 /
 
 // Columns [n0, n0 + 16 * NV) of rows [0, rows) of an A block (row stride lda, whole k quads
 // readable). out row i starts at out + i * ldc (+ n0 applied by the caller for fp32/u8 output).
-template <int KQ>
+// The last group of a row takes the smallest NV that covers its columns (96 channels at K = 16:
+// 64 + 32, not 64 + 64 with half the multiply-adds on zero weights).
+template <int KQ, int NV>
 void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m0, int64_t rows, int64_t n0,
                   const FinishVectors& f, const lowp_gemm::RequantizeVectors& u) {
-  constexpr int NV = vectors_for(KQ);
   const ConvShape& s = *job.shape;
   const ConvParams& p = *job.params;
   const int64_t n = s.out_c, left = n - n0;
@@ -42,8 +43,12 @@ void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m
 #pragma GCC unroll 16
     for (int q = 0; q < KQ; ++q) b[q][v] = v < nv ? _mm512_load_si512(panel + q * 128) : _mm512_setzero_si512();
   }
-  const float* scale = job.scale + n0;
-  const float* offset = job.offset + n0;
+  __m512 scale[NV], offset[NV];  // the columns' dequantize terms, 0 past the last column
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    scale[v] = _mm512_maskz_loadu_ps(masks[v], job.scale + n0 + 16 * v);
+    offset[v] = _mm512_maskz_loadu_ps(masks[v], job.offset + n0 + 16 * v);
+  }
   const __mmask64 store_mask = left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
   for (int64_t i = 0; i < rows; ++i) {
     const uint8_t* row = a + i * lda;
@@ -64,7 +69,7 @@ void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
         if (v >= nv) break;
-        const __m512 x = lowp_gemm::dequantize_16(acc[v], masks[v], scale + 16 * v, offset + 16 * v,
+        const __m512 x = lowp_gemm::dequantize_16(acc[v], masks[v], scale[v], offset[v],
                                                   residual != nullptr ? residual + 16 * v : nullptr,
                                                   residual_u8 != nullptr ? residual_u8 + 16 * v : nullptr, f);
         lowp_gemm::store_16(x, masks[v], f, p.output + out_at + 16 * v, nullptr);
@@ -74,7 +79,7 @@ void column_group(const SmallKJob& job, const uint8_t* a, int64_t lda, int64_t m
     __m512 x[4];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      x[v] = lowp_gemm::dequantize_16(acc[v], masks[v], scale + 16 * v, offset + 16 * v,
+      x[v] = lowp_gemm::dequantize_16(acc[v], masks[v], scale[v], offset[v],
                                       residual != nullptr ? residual + 16 * v : nullptr,
                                       residual_u8 != nullptr ? residual_u8 + 16 * v : nullptr, f);
     }
@@ -125,7 +130,17 @@ void run_rows(const SmallKJob& job, int64_t m0, int64_t m1) {
       }
       a = block, lda = job.kpad;
     }
-    for (int64_t n0 = 0; n0 < s.out_c; n0 += 16 * NV) column_group<KQ>(job, a, lda, r0, rows, n0, f, u);
+    // Whole groups while more than half a group is left, then the rest in the smallest group.
+    int64_t n0 = 0;
+    for (; s.out_c - n0 > 16 * (NV / 2); n0 += 16 * NV) column_group<KQ, NV>(job, a, lda, r0, rows, n0, f, u);
+    if (n0 >= s.out_c) continue;
+    if constexpr (NV >= 4) {
+      if (s.out_c - n0 > 16) {
+        column_group<KQ, 2>(job, a, lda, r0, rows, n0, f, u);
+        continue;
+      }
+    }
+    column_group<KQ, 1>(job, a, lda, r0, rows, n0, f, u);
   }
 }
 
