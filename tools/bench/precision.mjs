@@ -273,7 +273,7 @@ if (flags.json) {
   for (const r of results) {
     console.log(`| ${r.case} | ${r.threads} | ${r.variant} | ${r.mix} | ${r.medianMs.toFixed(2)} | ${r.layerSumMs === undefined ? '' : r.layerSumMs.toFixed(2)} | ${r.vsOrtFp32.toFixed(2)} | ${r.vsOrtQdq === undefined ? '' : r.vsOrtQdq.toFixed(2)} | ${r.cosineMin.toFixed(4)} (${r.cosineMean.toFixed(4)}) | ${(100 * r.top1).toFixed(1)}% | ${r.top1Decisive === undefined ? '-' : `${(100 * r.top1Decisive).toFixed(1)}%`} (${r.nearTies}/${r.rows}) |`);
   }
-  console.log(`Kiln timed with context.${api}(), interleaved ${interleave === "pairs" ? "with onnxruntime in pairs" : "with every runner"}; calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${images ? ` (image models: crops of ${images.length} real images, calibration and evaluation on different images)` : ''}`);
+  console.log(`Kiln timed with context.${api}(), interleaved ${interleave === 'pairs' ? 'with onnxruntime in pairs' : 'with every runner'}; calibration on ${calibCount} and accuracy on ${evalCount} ${inputKind} inputs${images ? ` (image models: crops of ${images.length} real images, calibration and evaluation on different images)` : ''}`);
   for (const threads of threadCounts) {
     for (const variant of ['fp32', 'bf16', 'fp16', 'int8', 'int8 Q/DQ', 'int8 + sensitivity']) {
       const rows = results.filter((r) => r.threads === threads && r.variant === variant);

@@ -77,19 +77,29 @@ void RunQueue::shutdown() {
 }
 
 // Under mutex_. At most one run thread is restricted to a core at a time: the one placed last,
-// left there while the caller keeps submitting from that core (no system call then).
+// left there while the caller keeps submitting from that core (no system call then; one when the
+// caller moved to another core).
 bool RunQueue::place(Worker* worker, int core) {
-  const bool wanted = allowed_.contains(core);
-  if (wanted && pinned_ == worker && pinned_core_ == core) return true;
-  // Not placing: only this thread widens (another one pinned may be running the job in flight).
-  if (pinned_ != nullptr && (wanted || pinned_ == worker)) {
-    allowed_.apply_to_thread(pinned_->thread_id);
-    pinned_ = nullptr;
+  if (!allowed_.contains(core)) {
+    // Not placing: only this thread widens (another one pinned may be running the job in flight).
+    if (pinned_ == worker) unpin();
+    return false;
   }
-  if (!wanted || !pin_thread(worker->thread_id, core)) return false;
-  pinned_ = worker;
-  pinned_core_ = core;
-  return true;
+  if (pinned_ == worker && pinned_core_ == core) return true;
+  if (pinned_ != nullptr && pinned_ != worker) unpin();
+  if (pin_thread(worker->thread_id, core)) {
+    pinned_ = worker;
+    pinned_core_ = core;
+    return true;
+  }
+  if (pinned_ == worker) unpin();  // still on its old core
+  return false;
+}
+
+// Under mutex_: the pinned run thread may run on any of the JS thread's cores again.
+void RunQueue::unpin() {
+  allowed_.apply_to_thread(pinned_->thread_id);
+  pinned_ = nullptr;
 }
 
 Napi::Promise RunQueue::submit(Napi::Env env, std::unique_ptr<RunJob> job) {

@@ -83,6 +83,7 @@ class RunQueue {
   static constexpr size_t kMaxThreads = 4;
 
   bool place(Worker* worker, int core);
+  void unpin();
   void loop(Worker* worker);
   void hand_back(RunJob* job);
   void shutdown();
