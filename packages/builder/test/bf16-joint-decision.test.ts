@@ -229,7 +229,8 @@ describe('bf16 decisions with real timing', () => {
     if (amx) expect(decisions.length).toBeGreaterThan(0);
     for (const line of decisions) {
       const [, bf16, fp32, choice] = /bf16 ([\d.]+|Infinity) ms, fp32 ([\d.]+|Infinity) ms .*: (bf16|fp32)$/.exec(line)!;
-      expect(choice).toBe(Number(bf16) < Number(fp32) ? 'bf16' : 'fp32');
+      // The log rounds to 0.1 us: two sums that print alike may still differ, and either choice is right.
+      if (Number(bf16) !== Number(fp32)) expect(choice).toBe(Number(bf16) < Number(fp32) ? 'bf16' : 'fp32');
     }
     // Every bf16 tensor is written and read by layers that move bf16.
     for (const layer of layers.filter((l) => [...l.inputs, ...l.outputs].some((t) => t.dtype === 'bfloat16'))) expect(layer.tactic).toMatch(/^(bf16_|x_concat)/);
