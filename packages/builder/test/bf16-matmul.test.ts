@@ -65,8 +65,8 @@ describe('bf16 MatMul between activations', () => {
       const timed = Object.fromEntries([...line!.matchAll(/(\w+__\w+) ([\d.]+)/g)].map((match) => [match[1]!, Number(match[2])]));
       for (const candidate of bf16Tactics) expect(Object.keys(timed)).toContain(candidate);
       expect(Object.keys(timed).some((candidate) => candidate.startsWith('f32_matmul'))).toBe(true);
-      // The kept tactic is within the selection's 3% of the fastest timed one.
-      expect(timed[tactic]!).toBeLessThanOrEqual(Math.min(...Object.values(timed)) * 1.03);
+      // The kept tactic is within the selection's 3% of the fastest timed one (the log rounds each to 0.1 us).
+      expect(timed[tactic]!).toBeLessThanOrEqual(Math.min(...Object.values(timed)) * 1.03 + 1e-4);
     }
   });
 
