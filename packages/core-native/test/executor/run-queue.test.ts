@@ -89,6 +89,34 @@ describe('run queue', () => {
     expect(most).toBeLessThanOrEqual(1);
   });
 
+  it.runIf(process.platform === 'linux')('serves awaited runs one after another with one run thread', () => {
+    // A finished run thread makes itself idle before the JS thread hears of its job: woken on the
+    // same core, the JS thread preempts it and submits the next run at once, which must find that
+    // thread (placed on this core already) instead of starting or waking another one and moving
+    // the pin. Runs of a few milliseconds, so the JS thread is asleep when each one ends.
+    const r = node(
+      script(`
+        const big = m.createEngine({ arenaBytes: 0, tensors: [
+          { dtype: 'float32', shape: [1 << 21], location: 'input', slot: 0 },
+          { dtype: 'float32', shape: [1 << 21], location: 'output', slot: 0 } ],
+          layers: [{ kernel: 'f32_vunary', inputs: [0], outputs: [1], epilogue: [{ op: 'Tanh' }] }] });
+        m.setThreads(1);
+        const c = big.createContext();
+        const xs = new Float32Array(1 << 21).fill(0.5);
+        const ys = new Float32Array(1 << 21);
+        (async () => {
+          await c.run([xs], [ys]);
+          const first = fs.readdirSync('/proc/self/task').length;
+          for (let i = 0; i < 40; i++) await c.run([xs], [ys]);
+          console.log(JSON.stringify({ first, last: fs.readdirSync('/proc/self/task').length, y: ys[7] }));
+        })();`),
+    );
+    expect(r.stderr).toBe('');
+    const { first, last, y } = JSON.parse(r.stdout) as { first: number; last: number; y: number };
+    expect(y).toBeCloseTo(Math.tanh(0.5), 5);
+    expect(last).toBe(first);
+  });
+
   it.runIf(process.platform === 'linux')('leaves the JS thread and all but one run thread unrestricted after runs settle', () => {
     // Before waking a run thread the queue places it on the caller's core (where it stays for the
     // caller's next run), and a finished job pins the JS thread where it ended: the JS thread must
