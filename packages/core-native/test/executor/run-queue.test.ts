@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * A script that builds a one-layer engine (y = -x over 4096 floats) as `ctx`, then runs `body`;
- * `mask(tid)` reads a thread's allowed cores (Linux).
+ * `mask(tid)` reads a thread's allowed cores (Linux), `tanhEngine(n)` builds y = tanh(x) over n floats.
  */
 function script(body: string): string {
   return `
@@ -18,6 +18,11 @@ function script(body: string): string {
       { dtype: 'float32', shape: [4096], location: 'output', slot: 0 } ],
       layers: [{ kernel: 'f32_vunary', inputs: [0], outputs: [1], epilogue: [{ op: 'Neg' }] }] });
     const ctx = engine.createContext();
+    // y = tanh(x) over n floats: runs of a few milliseconds.
+    const tanhEngine = (n) => m.createEngine({ arenaBytes: 0, tensors: [
+      { dtype: 'float32', shape: [n], location: 'input', slot: 0 },
+      { dtype: 'float32', shape: [n], location: 'output', slot: 0 } ],
+      layers: [{ kernel: 'f32_vunary', inputs: [0], outputs: [1], epilogue: [{ op: 'Tanh' }] }] });
     const x = new Float32Array(4096).fill(3);
     const y = new Float32Array(4096);
     ${body}`;
@@ -64,10 +69,7 @@ describe('run queue', () => {
     // is restricted to a single core (the placed one; the other is widened before it is woken).
     const r = node(
       script(`
-        const big = m.createEngine({ arenaBytes: 0, tensors: [
-          { dtype: 'float32', shape: [1 << 22], location: 'input', slot: 0 },
-          { dtype: 'float32', shape: [1 << 22], location: 'output', slot: 0 } ],
-          layers: [{ kernel: 'f32_vunary', inputs: [0], outputs: [1], epilogue: [{ op: 'Tanh' }] }] });
+        const big = tanhEngine(1 << 22);
         const contexts = [big.createContext(), big.createContext()];
         const xs = [new Float32Array(1 << 22), new Float32Array(1 << 22)];
         const ys = [new Float32Array(1 << 22), new Float32Array(1 << 22)];
@@ -96,10 +98,7 @@ describe('run queue', () => {
     // the pin. Runs of a few milliseconds, so the JS thread is asleep when each one ends.
     const r = node(
       script(`
-        const big = m.createEngine({ arenaBytes: 0, tensors: [
-          { dtype: 'float32', shape: [1 << 21], location: 'input', slot: 0 },
-          { dtype: 'float32', shape: [1 << 21], location: 'output', slot: 0 } ],
-          layers: [{ kernel: 'f32_vunary', inputs: [0], outputs: [1], epilogue: [{ op: 'Tanh' }] }] });
+        const big = tanhEngine(1 << 21);
         m.setThreads(1);
         const c = big.createContext();
         const xs = new Float32Array(1 << 21).fill(0.5);
