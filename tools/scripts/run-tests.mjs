@@ -4,7 +4,8 @@
 // `N passed, N failed, N skipped` summed over everything that ran.
 //
 // Each step is a command. vitest steps report through their JSON reporter; other steps either
-// print their own `N passed, N failed` line (which is added in) or count as one check.
+// print their own `N passed, N failed` line (which is added in) or count as one check. Failed
+// vitest tests are named again just above the closing line, where a log's tail still shows them.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,7 @@ function workspaceTestSteps() {
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
+const failedTests = [];
 fs.rmSync(resultsDir, { recursive: true, force: true });
 fs.mkdirSync(resultsDir, { recursive: true });
 
@@ -73,6 +75,7 @@ for (const step of steps) {
   process.stdout.write(output);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const counts = step.vitest ? vitestCounts(jsonFile) : plainCounts(output);
+  if (step.vitest) failedTests.push(...vitestFailures(jsonFile, step.name));
   if (counts) {
     totals.passed += counts.passed;
     totals.failed += counts.failed;
@@ -98,6 +101,21 @@ function vitestCounts(file) {
   };
 }
 
+/** `step: file > test: first line of the failure` for each failed test (or file that failed to load). */
+function vitestFailures(file, stepName) {
+  if (!fs.existsSync(file)) return [];
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const firstLine = (text) => (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 200) ?? '';
+  const lines = [];
+  for (const result of report.testResults ?? []) {
+    const where = path.relative(root, result.name);
+    const failed = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failed) lines.push(`${stepName}: ${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    if (failed.length === 0 && result.status === 'failed') lines.push(`${stepName}: ${where}: ${firstLine(result.message)}`);
+  }
+  return lines;
+}
+
 function plainCounts(output) {
   const lines = output.split('\n').reverse();
   // A step may state how it wants to be counted (conformance: known failures count as skipped).
@@ -111,6 +129,9 @@ function plainCounts(output) {
 }
 
 console.log('');
+const shown = 20;
+if (failedTests.length > 0) console.log(`Failed tests:\n${failedTests.slice(0, shown).map((line) => `  ${line}`).join('\n')}`);
+if (failedTests.length > shown) console.log(`  ... and ${failedTests.length - shown} more (.test-results/*.json)`);
 if (failures.length > 0) console.log(`Failed steps: ${failures.join(', ')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exitCode = failures.length > 0 ? 1 : 0;
