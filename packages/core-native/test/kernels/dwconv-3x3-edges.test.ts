@@ -88,6 +88,31 @@ describe('f32_dwconv 3x3 at row edges', () => {
   }
 });
 
+describe('f32_dwconv 3x3 over an input of 8 MiB and more (rows fetched ahead)', () => {
+  // Rows of 60 x 36 floats (8640 bytes, 36 channels: row order, a partial last slice), 2 x 490 of
+  // them: the AVX-512 3x3 rows prefetch the next output row's input rows, to the last row of each
+  // image. Fetching never changes a value: the 3x3 rows still equal the generic rows bit for bit.
+  const runnable = variantsOf('f32_conv').runnable.includes('f32_dwconv_3x3__avx512');
+  for (const [stride, pads] of [[1, [1, 1, 1, 1]], [2, [0, 1, 1, 0]]] as Array<[number, [number, number, number, number]]>) {
+    it.skipIf(!runnable)(`stride ${stride}, pads ${pads.join(',')}: equals the generic rows and the reference`, () => {
+      const c: ConvCase = { n: 2, h: 490, w: 60, c: 36, oc: 36, group: 36, kh: 3, kw: 3, sh: stride, sw: stride, dh: 1, dw: 1, pads };
+      const random = rng(8100 + stride);
+      const x = randomFloats(c.n * c.h * c.w * c.c, random, -3, 3);
+      const w = randomFloats(c.c * 9, random, -0.7, 0.7);
+      const bias = randomFloats(c.c, random, -0.5, 0.5);
+      const outShape = [c.n, outSize(c.h, 3, stride, 1, pads[0], pads[2]), outSize(c.w, 3, stride, 1, pads[1], pads[3]), c.c];
+      const run = (kernel: string) =>
+        runPacked({
+          kernel, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed: packWeights(kernel, dwShape(c), w), bias, outShape,
+          params: [3, 3, stride, stride, 1, 1, ...pads, c.c, 1, 0], epilogue: [{ op: 'Clip', alpha: 0, beta: 6 }],
+        }).y;
+      const fetched = run('f32_dwconv_3x3__avx512');
+      expectClose(fetched, run('f32_dwconv__avx512'), 'fetched 3x3 rows vs generic rows', 0, 0);
+      expectClose(fetched, convReference(c, x, w, bias, undefined, { op: 'Clip', alpha: 0, beta: 6 }), 'vs reference', 2e-4, 2e-4);
+    });
+  }
+});
+
 /** One program: x (fp32) -> `from` -> dw 3x3 layer (bias, optional residual of type `residualType`) -> `to` -> fp32 output. */
 function runBf16(kernel: string, c: EdgeCase, data: ReturnType<typeof inputsFor>, from: DType, to: DType, residualType: DType | undefined): Float32Array {
   const inShape = [1, c.h, c.w, c.c];
