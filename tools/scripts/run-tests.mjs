@@ -74,8 +74,9 @@ for (const step of steps) {
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
   process.stdout.write(output);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const counts = step.vitest ? vitestCounts(jsonFile) : plainCounts(output);
-  if (step.vitest) failedTests.push(...vitestFailures(jsonFile, step.name));
+  const report = step.vitest ? vitestReport(jsonFile) : undefined;
+  const counts = step.vitest ? vitestCounts(report) : plainCounts(output);
+  if (report) failedTests.push(...vitestFailures(report, step.name));
   if (counts) {
     totals.passed += counts.passed;
     totals.failed += counts.failed;
@@ -91,9 +92,13 @@ for (const step of steps) {
   console.log(`── ${step.name}: ${ok ? 'ok' : `FAILED (exit ${run.status})`} in ${seconds}s`);
 }
 
-function vitestCounts(file) {
-  if (!fs.existsSync(file)) return undefined;
-  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+/** The step's vitest JSON report, or undefined when it wrote none. */
+function vitestReport(file) {
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+}
+
+function vitestCounts(report) {
+  if (!report) return undefined;
   return {
     passed: report.numPassedTests ?? 0,
     failed: report.numFailedTests ?? 0,
@@ -102,9 +107,7 @@ function vitestCounts(file) {
 }
 
 /** `step: file > test: first line of the failure` for each failed test (or file that failed to load). */
-function vitestFailures(file, stepName) {
-  if (!fs.existsSync(file)) return [];
-  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+function vitestFailures(report, stepName) {
   const firstLine = (text) => (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 200) ?? '';
   const lines = [];
   for (const result of report.testResults ?? []) {
