@@ -6,8 +6,9 @@
 // Sweeps channels around the vector width (16) and the 64-byte lines, C = 1, odd and 1-pixel
 // images, strides 1, 2 and 3, symmetric and asymmetric pads, dilation, 3x3, 5x5, 7x7, 1x1 and
 // 3x5 kernels, zero points != 0, ReLU6 / ReLU / Sigmoid (the unfused epilogue) / none, 1 and 2
-// threads. The scalar reference itself is checked against float64 arithmetic on the dequantized
-// input and the int8-quantized weights.
+// threads (tasks then split an image's rows, and its channels where it has few rows). The scalar
+// reference itself is checked against float64 arithmetic on the dequantized input and the
+// int8-quantized weights, and at two threads against itself at one.
 import { describe, expect, it } from 'vitest';
 import { type NativeProgram, type NativeTensor, createEngine, getThreads, packWeights, setThreads } from '../../src/index.js';
 import { variantsOf } from '../helpers/fused.js';
@@ -200,6 +201,9 @@ const CASES: DwCase[] = [
   dwCase(6, 8, 36, [3, 5], 1, [1, 2, 1, 2], 'sigmoid', 'uint8'),
   dwCase(6, 8, 18, 1, 1, 0, 'sigmoid', 'float32'),
   dwCase(13, 15, 96, 3, 2, 1, 'relu6', 'float32', 2),
+  // Few rows, many channels: tasks split the channels (7x7x960 and 14x14x384 in mobilenet_v2).
+  dwCase(7, 7, 200, 3, 1, 1, 'relu6', 'uint8'),
+  dwCase(4, 9, 150, 3, 2, [1, 1, 1, 1], 'sigmoid', 'uint8'),
 ];
 
 const label = (c: DwCase) => `${c.h}x${c.w}x${c.c} ${c.kh}x${c.kw} stride ${c.stride} pads ${c.pads.join(',')}${c.dilation > 1 ? ` dilation ${c.dilation}` : ''} ${c.activation} -> ${c.out}`;
@@ -214,7 +218,8 @@ describe('qu8_dwconv variants match the scalar reference', () => {
   });
   CASES.forEach((c, i) => {
     for (const threads of [1, 2]) {
-      for (const variant of fast) {
+      // The reference itself at two threads: its tasks split rows and channels as the fast rows' do.
+      for (const variant of threads === 1 ? fast : [...fast, 'qu8_dwconv__scalar']) {
         it(`${variant} ${label(c)}, ${threads} thread(s)`, () => {
           const want = run('qu8_dwconv__scalar', c, 1, 900 + i);
           const got = run(variant, c, threads, 900 + i);

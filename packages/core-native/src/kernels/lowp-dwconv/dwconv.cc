@@ -47,9 +47,12 @@ struct Carve {
   }
 };
 
-// Output rows [oh0, oh1) of image n. Input rows become quad rows in a window of `span` slots
-// (slot ih % span), each built once when first needed; rows in the padding read `zx_row`.
-void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t n, int64_t oh0, int64_t oh1) {
+// Output rows [oh0, oh1) of image n, channels [cb, ce) (whole 16-channel vectors). Input rows
+// become quad rows in a window of `span` slots (slot ih % span), each built once when first
+// needed; rows in the padding read `zx_row`. Only the range's channels are copied, built and
+// stored; buffers keep the whole row's layout.
+void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t n, int64_t oh0, int64_t oh1,
+              int64_t cb, int64_t ce) {
   const int64_t c_count = s.in_c, padded_c = padded_channels(s), groups = tap_groups(s);
   const int64_t sw = s.stride_w, dw = s.dilation_w, ow_count = s.out_w();
   const int64_t step = (4 * dw) % sw == 0 ? sw : 1;
@@ -71,6 +74,7 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
   float* buffer = carve.take<float>(out_size);
 
   const PackedWeights w = packed_view(s, p.weights);
+  const uint8_t* image = p.input + n * s.in_h * row_size;
   const int32_t zx = p.input_grid.zero_point;
   RowStore store{};
   const bool fused = clamp_only(p.epilogue, &store.lo, &store.hi);
@@ -83,7 +87,7 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     inverse = folded.inverse, zero_point = static_cast<float>(p.output_grid.zero_point);
     store.lo = folded.q_lo + zero_point, store.hi = folded.q_hi + zero_point;
   }
-  for (int64_t c = 0; c < padded_c; ++c) {
+  for (int64_t c = cb; c < ce; ++c) {
     const bool real = c < c_count;
     const float scale = real ? p.input_grid.scale * w.scale[c] : 0.0f;
     const float bias = real && p.epilogue.bias != nullptr ? p.epilogue.bias[c] : 0.0f;
@@ -91,15 +95,39 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     offset[c] = bias * inverse + zero_point;
     zx_sum[c] = real ? -zx * w.sum[c] : 0;
   }
-  std::memset(zx_row, zx, static_cast<size_t>(quad_bytes));
-  // E's padding columns hold zx; its image columns are copied per row.
+  // E's padding columns hold zx; its image columns are copied per row. The whole row at once
+  // when the range covers every channel, else the range's bytes of each column.
   const int64_t left = std::min(columns, s.pad_left), image_end = std::min(columns, s.pad_left + s.in_w);
-  std::memset(padded, zx, static_cast<size_t>(columns * c_count));
+  const int64_t c_real = std::min(ce, c_count) - cb;
+  const bool whole = cb == 0 && c_real == c_count;
+  if (whole) {
+    std::memset(zx_row, zx, static_cast<size_t>(quad_bytes));
+    std::memset(padded, zx, static_cast<size_t>(columns * c_count));
+  } else {
+    for (int64_t q = 0; q < count; ++q) std::memset(zx_row + (q * padded_c + cb) * 4, zx, static_cast<size_t>((ce - cb) * 4));
+    for (int64_t column = 0; column < columns; ++column) std::memset(padded + column * c_count + cb, zx, static_cast<size_t>(c_real));
+  }
+  auto copy_row = [&](int64_t ih) {
+    if (image_end <= left) return;
+    const uint8_t* from = image + ih * row_size + (left - s.pad_left) * c_count;
+    if (whole) {
+      std::memcpy(padded + left * c_count, from, static_cast<size_t>((image_end - left) * c_count));
+      return;
+    }
+    // 16 bytes at a time (one vector move each; a memcpy call per pixel cost more than the
+    // depthwise arithmetic on a 56x56 image split in channel groups of 32).
+    const int64_t body = c_real / 16 * 16;
+    for (int64_t column = 0; column < image_end - left; ++column) {
+      uint8_t* to = padded + (left + column) * c_count + cb;
+      const uint8_t* at = from + column * c_count + cb;
+      for (int64_t b = 0; b < body; b += 16) std::memcpy(to + b, at + b, 16);
+      if (body < c_real) std::memcpy(to + body, at + body, static_cast<size_t>(c_real - body));
+    }
+  };
 
   store.multiplier = multiplier, store.offset = offset;
   std::vector<int64_t> held(static_cast<size_t>(span), -1);
   std::vector<const uint8_t*> rows(static_cast<size_t>(s.kernel_h));
-  const uint8_t* image = p.input + n * s.in_h * row_size;
   for (int64_t oh = oh0; oh < oh1; ++oh) {
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
       const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
@@ -109,11 +137,8 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
       }
       uint8_t* slot = window + (ih % span) * round_up(quad_bytes, 64);
       if (held[ih % span] != ih) {
-        if (image_end > left) {
-          std::memcpy(padded + left * c_count, image + ih * row_size + (left - s.pad_left) * c_count,
-                      static_cast<size_t>((image_end - left) * c_count));
-        }
-        v.quad_row(padded, count, step, dw, c_count, slot);
+        copy_row(ih);
+        v.quad_row(padded, count, step, dw, c_count, cb, ce, slot);
         held[ih % span] = ih;
       }
       rows[kh] = slot;
@@ -122,11 +147,15 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     float* out = quantized_out ? buffer : p.output + r * out_size;
     store.out = fused && quantized_out ? nullptr : out;
     store.out_u8 = fused && quantized_out ? p.output_u8 + r * out_size : nullptr;
-    v.row(s, w.quads, RowInput{rows.data(), step}, zx_sum, store);
+    v.row(s, w.quads, RowInput{rows.data(), step, cb, ce}, zx_sum, store);
     if (fused) continue;
-    for (int64_t ow = 0; ow < ow_count; ++ow) v.epilogue_row(out + ow * c_count, c_count, nullptr, nullptr, p.epilogue);
-    if (!quantized_out) continue;
-    lowp_gemm::requantize_row_u8_for(v.isa, out, out_size, p.output_grid, p.output_u8 + r * out_size);
+    for (int64_t ow = 0; ow < ow_count; ++ow) {
+      float* pixel = out + ow * c_count + cb;
+      v.epilogue_row(pixel, c_real, nullptr, nullptr, p.epilogue);
+      if (quantized_out) {
+        lowp_gemm::requantize_row_u8_for(v.isa, pixel, c_real, p.output_grid, p.output_u8 + r * out_size + ow * c_count + cb);
+      }
+    }
   }
 }
 
@@ -181,12 +210,12 @@ void pack(const ConvShape& s, const float* weights, void* packed) {
 }
 
 void quad_row__scalar(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c_count,
-                      uint8_t* quads) {
+                      int64_t c_begin, int64_t c_end, uint8_t* quads) {
   const int64_t padded_c = round_up(c_count, 16);
   for (int64_t q = 0; q < count; ++q) {
     uint8_t* out = quads + q * padded_c * 4;
-    std::memset(out, 0, static_cast<size_t>(padded_c * 4));
-    for (int64_t c = 0; c < c_count; ++c) {
+    std::memset(out + c_begin * 4, 0, static_cast<size_t>((c_end - c_begin) * 4));
+    for (int64_t c = c_begin; c < std::min(c_end, c_count); ++c) {
       for (int64_t j = 0; j < 4; ++j) out[c * 4 + j] = padded[(q * step + j * dilation) * c_count + c];
     }
   }
@@ -196,7 +225,7 @@ void dw_row__scalar(const ConvShape& s, const int8_t* weights, const RowInput& i
                     const RowStore& store) {
   const int64_t c_count = s.in_c, padded_c = padded_channels(s), groups = tap_groups(s);
   for (int64_t ow = 0; ow < s.out_w(); ++ow) {
-    for (int64_t c = 0; c < c_count; ++c) {
+    for (int64_t c = input.c_begin; c < std::min(input.c_end, c_count); ++c) {
       int32_t acc = zx_sum[c];
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         for (int64_t g = 0; g < groups; ++g) {
@@ -219,14 +248,27 @@ void dw_row__scalar(const ConvShape& s, const int8_t* weights, const RowInput& i
 
 void run(const DwVariant& v, const ConvShape& s, const DwParams& p, ThreadPool* pool) {
   assert(applies(s) && p.input != nullptr && p.weights != nullptr && (p.output != nullptr || p.output_u8 != nullptr));
-  // Chunks of output rows per task (each builds its input rows once): a few per thread.
+  // A few tasks per thread (stealing evens them out), one on a single thread. A task is a chunk
+  // of output rows of one image and builds the quad rows of its input rows once. Chunks of fewer
+  // than kMinRows rows rebuild much of what their neighbours build (a chunk of one row at stride 1
+  // builds three input rows for it: 7x7 and 14x14 images ran barely faster at two threads than at
+  // one), so such images run whole and their tasks split the channels instead (whole 16-channel
+  // vectors, each task building only its own). Larger images keep all channels per task: there the
+  // per-pixel copies of a channel range cost more than the rebuilt rows (mobilenet_v2's 56x56 ones).
+  constexpr int64_t kMinRows = 4;
   const int threads = pool != nullptr ? pool->size() : 1;
-  const int64_t chunks_per_image = std::min<int64_t>(s.out_h(), std::max<int64_t>(1, (4 * threads + s.batch - 1) / s.batch));
-  const int64_t chunk = (s.out_h() + chunks_per_image - 1) / chunks_per_image;
-  const int64_t tasks = s.batch * chunks_per_image;
+  const int64_t wanted = threads > 1 ? 4 * threads : 1, out_h = s.out_h(), vectors = padded_channels(s) / 16;
+  const int64_t per_image = std::max<int64_t>(1, (wanted + s.batch - 1) / s.batch);
+  const bool by_rows = (out_h + per_image - 1) / per_image >= kMinRows || vectors == 1;
+  const int64_t chunks = by_rows ? std::min(out_h, per_image) : 1;
+  const int64_t chunk = (out_h + chunks - 1) / chunks;
+  const int64_t groups = by_rows ? 1 : std::min(vectors, per_image);
+  const int64_t group = (vectors + groups - 1) / groups;  // vectors per group
+  const int64_t tasks = s.batch * chunks * groups;
   auto run_task = [&](int64_t task) {
-    const int64_t n = task / chunks_per_image, oh0 = task % chunks_per_image * chunk;
-    if (oh0 < s.out_h()) run_rows(v, s, p, n, oh0, std::min(s.out_h(), oh0 + chunk));
+    const int64_t n = task / (chunks * groups), oh0 = task / groups % chunks * chunk, g = task % groups;
+    const int64_t cb = g * group * 16, ce = std::min(vectors, (g + 1) * group) * 16;
+    if (oh0 < out_h && cb < ce) run_rows(v, s, p, n, oh0, std::min(out_h, oh0 + chunk), cb, ce);
   };
   if (pool == nullptr || tasks == 1) {
     for (int64_t task = 0; task < tasks; ++task) run_task(task);

@@ -50,10 +50,13 @@ struct DwParams {
 };
 
 // One output row's inputs: quads[kh] is the quad row under tap row kh (a row of zx bytes where it
-// falls in the padding); quads[kh] + q * padded_c * 4 is quad q (input column q * step).
+// falls in the padding); quads[kh] + q * padded_c * 4 is quad q (input column q * step). Only the
+// channels [c_begin, c_end) are read and written (whole 16-channel vectors: both multiples of 16,
+// c_end at most the padded channel count).
 struct RowInput {
   const uint8_t* const* quads;
   int64_t step;  // input columns per quad index (the stride when 4 * dilation is a multiple of it)
+  int64_t c_begin, c_end;
 };
 
 // The finish of one output row. fp32 (out): y = fma(float(acc), multiplier[c], offset[c]) clamped
@@ -68,10 +71,11 @@ struct RowStore {
   uint8_t* out_u8;          // the row in the uint8 output, or null
 };
 
-//   QuadRowFn: the quad row of `count` quads from the padded row E (count * step + 3 * d columns).
+//   QuadRowFn: the quad row of `count` quads from the padded row E (count * step + 3 * d columns),
+//     channels [c_begin, c_end) as in RowInput.
 //   RowFn: one output row (OW x C) from `input`, with `zx_sum[c]` = -zx * wsum[c] as the start.
 using QuadRowFn = void (*)(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c,
-                           uint8_t* quads);
+                           int64_t c_begin, int64_t c_end, uint8_t* quads);
 using RowFn = void (*)(const ConvShape& shape, const int8_t* weights, const RowInput& input, const int32_t* zx_sum,
                        const RowStore& store);
 
@@ -98,11 +102,12 @@ void pack(const ConvShape& shape, const float* weights, void* packed);
 
 void run(const DwVariant& variant, const ConvShape& shape, const DwParams& params, ThreadPool* pool);
 
-void quad_row__scalar(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c, uint8_t* quads);
+void quad_row__scalar(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c,
+                      int64_t c_begin, int64_t c_end, uint8_t* quads);
 void dw_row__scalar(const ConvShape& shape, const int8_t* weights, const RowInput& input, const int32_t* zx_sum,
                     const RowStore& store);
 void quad_row__avx512vnni(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c,
-                          uint8_t* quads);
+                          int64_t c_begin, int64_t c_end, uint8_t* quads);
 void dw_row__avx512vnni(const ConvShape& shape, const int8_t* weights, const RowInput& input, const int32_t* zx_sum,
                         const RowStore& store);
 

@@ -85,10 +85,10 @@ void row_block(const ConvShape& s, const int8_t* weights, const RowInput& input,
 // shifted down by one or two bytes per lane with the new bytes on top (one or two loads per 16
 // channels instead of four).
 void quad_row__avx512vnni(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c_count,
-                          uint8_t* quads) {
+                          int64_t c_begin, int64_t c_end, uint8_t* quads) {
   const int64_t padded_c = (c_count + 15) / 16 * 16, d = dilation * c_count, quad_stride = padded_c * 4;
   const int64_t shift = step % dilation == 0 ? step / dilation : 0;  // quads between overlapping ones
-  for (int64_t c0 = 0; c0 < padded_c; c0 += 16) {
+  for (int64_t c0 = c_begin; c0 < c_end; c0 += 16) {
     const __mmask16 m = tail_mask(c_count - c0);
     auto bytes = [&](const uint8_t* at) { return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, at + c0)); };
     __m512i r = _mm512_setzero_si512();
@@ -114,7 +114,7 @@ void dw_row__avx512vnni(const ConvShape& s, const int8_t* weights, const RowInpu
                         const RowStore& store) {
   const Finish finish(store);
   const int64_t taps = s.kernel_h * tap_groups(s);
-  for (int64_t c0 = 0; c0 < padded_channels(s); c0 += 16) {
+  for (int64_t c0 = input.c_begin; c0 < input.c_end; c0 += 16) {
     const __mmask16 m = tail_mask(s.in_c - c0);
     const __m512i start = _mm512_loadu_si512(zx_sum + c0);
     const __m512 multiplier = _mm512_loadu_ps(store.multiplier + c0), bias = _mm512_loadu_ps(store.offset + c0);
