@@ -104,8 +104,12 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     std::memset(zx_row, zx, static_cast<size_t>(quad_bytes));
     std::memset(padded, zx, static_cast<size_t>(columns * c_count));
   } else {
-    for (int64_t q = 0; q < count; ++q) std::memset(zx_row + (q * padded_c + cb) * 4, zx, static_cast<size_t>((ce - cb) * 4));
-    for (int64_t column = 0; column < columns; ++column) std::memset(padded + column * c_count + cb, zx, static_cast<size_t>(c_real));
+    for (int64_t q = 0; q < count; ++q) {
+      std::memset(zx_row + (q * padded_c + cb) * 4, zx, static_cast<size_t>((ce - cb) * 4));
+    }
+    for (int64_t column = 0; column < columns; ++column) {
+      std::memset(padded + column * c_count + cb, zx, static_cast<size_t>(c_real));
+    }
   }
   auto copy_row = [&](int64_t ih) {
     if (image_end <= left) return;
@@ -114,8 +118,8 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
       std::memcpy(padded + left * c_count, from, static_cast<size_t>((image_end - left) * c_count));
       return;
     }
-    // 16 bytes at a time (one vector move each; a memcpy call per pixel cost more than the
-    // depthwise arithmetic on a 56x56 image split in channel groups of 32).
+    // 16 bytes at a time, one vector move each (a library call per pixel was most of the cost of
+    // a channel group's rows when 56-pixel rows were split in groups of 32 channels).
     const int64_t body = c_real / 16 * 16;
     for (int64_t column = 0; column < image_end - left; ++column) {
       uint8_t* to = padded + (left + column) * c_count + cb;
@@ -153,7 +157,8 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
       float* pixel = out + ow * c_count + cb;
       v.epilogue_row(pixel, c_real, nullptr, nullptr, p.epilogue);
       if (quantized_out) {
-        lowp_gemm::requantize_row_u8_for(v.isa, pixel, c_real, p.output_grid, p.output_u8 + r * out_size + ow * c_count + cb);
+        uint8_t* to = p.output_u8 + r * out_size + ow * c_count + cb;
+        lowp_gemm::requantize_row_u8_for(v.isa, pixel, c_real, p.output_grid, to);
       }
     }
   }
