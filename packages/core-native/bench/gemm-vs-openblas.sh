@@ -5,9 +5,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pkg="$(cd "$here/.." && pwd)"
+# The engine's thread pool and CPU detection unless KILN_REAL_PLATFORM=0 (see kernels.sh).
+export KILN_REAL_PLATFORM="${KILN_REAL_PLATFORM:-1}"
 mapfile -t objects < <("$pkg/test/native-gemm/compile-kernels.sh")
 includes=(-I"$pkg/test/native-gemm/stub" -I"$pkg/src")
-[[ "${KILN_REAL_PLATFORM:-0}" == "1" ]] && includes=(-I"$pkg/src")
+[[ "$KILN_REAL_PLATFORM" == "1" ]] && includes=(-I"$pkg/src")
 g++ -std=c++17 -O3 "${includes[@]}" -I/usr/include/x86_64-linux-gnu/openblas-pthread \
   "$here/gemm-vs-openblas.cc" "${objects[@]}" -o "$pkg/test/native-gemm/build/gemm-vs-openblas" \
   -lopenblas -lpthread
