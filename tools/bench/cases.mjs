@@ -4,7 +4,8 @@
 // runtimes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { seededRandom } from '@kiln/common';
+import { fileURLToPath } from 'node:url';
+import { readFlag, seededRandom } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 
 export function benchCases(shared) {
@@ -35,6 +36,21 @@ export async function modelCase(file) {
   const inputs = (await load(file)).graph.inputs.map((input) => ({ name: input.name, dtype: input.dtype, shape: input.shape }));
   if (inputs.some((input) => !input.shape?.every((dim) => typeof dim === 'number'))) throw new Error(`${file}: --model needs static input shapes`);
   return { name: path.basename(file), file, model: { inputs }, shapes: Object.fromEntries(inputs.map((input) => [input.name, input.shape])) };
+}
+
+/**
+ * The case a tool's arguments name: `--model=FILE` (modelCase), else `--case=NAME` (`fallback`
+ * when absent) among the shared models' cases (KILN_SHARED_DIR, or ../shared beside the
+ * repository); an unknown name throws with the list of cases.
+ */
+export async function chosenCase(args, fallback) {
+  if (args.has('model')) return modelCase(String(args.get('model')));
+  const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared');
+  const name = String(args.get('case') ?? fallback);
+  const cases = benchCases(shared);
+  const found = cases.find((c) => c.name === name);
+  if (!found) throw new Error(`No case "${name}"; cases: ${cases.map((c) => c.name).join(', ')}`);
+  return found;
 }
 
 /**

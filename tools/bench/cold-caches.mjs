@@ -11,23 +11,16 @@
 //
 // --plan=FILE runs a saved plan (an int8 engine, say) instead of building one from the case.
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
-import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
-import { benchCases, makeInputs, modelCase, parseArgs } from './cases.mjs';
+import { chosenCase, makeInputs, parseArgs } from './cases.mjs';
 import { median, ortSession, toOrtFeeds } from './measure.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
 const args = parseArgs(process.argv.slice(2));
-const caseName = String(args.get('case') ?? 'mobilenet_v2 batch 1');
 const threads = Number(args.get('threads') ?? 2);
 const iterations = Number(args.get('iterations') ?? 60);
 const top = Number(args.get('top') ?? 10);
-const benchCase = args.has('model') ? await modelCase(String(args.get('model'))) : benchCases(shared).find((c) => c.name === caseName);
-if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
+const benchCase = await chosenCase(args, 'mobilenet_v2 batch 1');
 
 const plan = args.has('plan')
   ? new Uint8Array(fs.readFileSync(String(args.get('plan'))))

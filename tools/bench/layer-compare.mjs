@@ -11,24 +11,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildEngine } from '@kiln/builder';
-import { readFlag } from '@kiln/common';
 import { load } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import * as ort from 'onnxruntime-node';
-import { benchCases, makeInputs, modelCase, parseArgs } from './cases.mjs';
+import { chosenCase, makeInputs, parseArgs } from './cases.mjs';
 import { toOrtFeeds } from './measure.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
 const args = parseArgs(process.argv.slice(2));
-const caseName = String(args.get('case') ?? 'mobilenet_v2 batch 1');
 const threads = Number(args.get('threads') ?? 1);
 const iterations = Number(args.get('iterations') ?? 50);
 const top = Number(args.get('top') ?? 30);
-const benchCase = args.has('model') ? await modelCase(String(args.get('model'))) : benchCases(shared).find((c) => c.name === caseName);
-if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
+const benchCase = await chosenCase(args, 'mobilenet_v2 batch 1');
 
 const feeds = makeInputs(benchCase.model, benchCase.shapes);
 const plan = await buildEngine(benchCase.file, { shapes: benchCase.shapes, threads, bf16: args.has('bf16') });

@@ -21,25 +21,20 @@
 // Both runtimes must read the plan's format version.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { buildEngine } from '@kiln/builder';
-import { readFlag } from '@kiln/common';
 import { Runtime } from '@kiln/runtime';
-import { benchCases, makeInputs, modelCase, parseArgs } from './cases.mjs';
+import { chosenCase, makeInputs, parseArgs } from './cases.mjs';
 import { profileLayers, quantile } from './measure.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const shared = readFlag('KILN_SHARED_DIR') ?? path.resolve(here, '../../../shared');
 const args = parseArgs(process.argv.slice(2));
 const before = args.get('before');
 if (typeof before !== 'string') throw new Error('--before=DIR (a built checkout to compare with) is required');
 const runtimeEntry = path.resolve(before, 'packages/runtime/dist/index.js');
 if (!fs.existsSync(runtimeEntry)) throw new Error(`${runtimeEntry} does not exist: run pnpm install && pnpm build in ${before}`);
-const caseName = String(args.get('case') ?? 'mobilenet_v2 batch 1');
 const threads = Number(args.get('threads') ?? 2);
 const iterations = Number(args.get('iterations') ?? 200);
-const benchCase = args.has('model') ? await modelCase(String(args.get('model'))) : benchCases(shared).find((c) => c.name === caseName);
-if (!benchCase) throw new Error(`No case "${caseName}"; cases: ${benchCases(shared).map((c) => c.name).join(', ')}`);
+const benchCase = await chosenCase(args, 'mobilenet_v2 batch 1');
 
 const { Runtime: BeforeRuntime } = await import(pathToFileURL(runtimeEntry).href);
 const planFile = args.get('plan');
