@@ -154,12 +154,14 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     v.row(s, w.quads, RowInput{rows.data(), step, cb, ce}, zx_sum, store);
     if (fused) continue;
     for (int64_t ow = 0; ow < ow_count; ++ow) {
-      float* pixel = out + ow * c_count + cb;
-      v.epilogue_row(pixel, c_real, nullptr, nullptr, p.epilogue);
-      if (quantized_out) {
-        uint8_t* to = p.output_u8 + r * out_size + ow * c_count + cb;
-        lowp_gemm::requantize_row_u8_for(v.isa, pixel, c_real, p.output_grid, to);
-      }
+      v.epilogue_row(out + ow * c_count + cb, c_real, nullptr, nullptr, p.epilogue);
+    }
+    if (!quantized_out) continue;
+    // The range's values of each pixel; the whole row in one call when the range is every channel.
+    const int64_t pieces = whole ? 1 : ow_count, piece = whole ? out_size : c_real;
+    for (int64_t i = 0; i < pieces; ++i) {
+      const int64_t at = i * c_count + cb;
+      lowp_gemm::requantize_row_u8_for(v.isa, out + at, piece, p.output_grid, p.output_u8 + r * out_size + at);
     }
   }
 }
@@ -258,8 +260,9 @@ void run(const DwVariant& v, const ConvShape& s, const DwParams& p, ThreadPool* 
   // than kMinRows rows rebuild much of what their neighbours build (a chunk of one row at stride 1
   // builds three input rows for it: 7x7 and 14x14 images ran barely faster at two threads than at
   // one), so such images run whole and their tasks split the channels instead (whole 16-channel
-  // vectors, each task building only its own). Larger images keep all channels per task: there the
-  // per-pixel copies of a channel range cost more than the rebuilt rows (mobilenet_v2's 56x56 ones).
+  // vectors, each task building only its own). Larger images keep all channels per task: split in
+  // channel groups as well, mobilenet_v2's 56x56 ones ran slower (with a library copy per pixel
+  // then) and its 28x28 ones in 4 chunks x 2 groups no faster.
   constexpr int64_t kMinRows = 4;
   const int threads = pool != nullptr ? pool->size() : 1;
   const int64_t wanted = threads > 1 ? 4 * threads : 1, out_h = s.out_h(), vectors = padded_channels(s) / 16;
