@@ -11,6 +11,7 @@ import { evaluate, load, save, type Tensor } from '@kiln/onnx-tools';
 import { Runtime } from '@kiln/runtime';
 import { describe, expect, it } from 'vitest';
 import { BuilderConfig, buildSerializedNetwork, NetworkDefinition } from '../src/index.js';
+import { promote } from '../src/internal/lower/bf16-activations.js';
 import { type Bf16Network, decideBf16Convs, type TimeAlternatives, timeJointly } from '../src/internal/lower/bf16-forms.js';
 import { variable } from '../src/internal/lower/layout.js';
 import { readersOf } from '../src/internal/lower/narrow-activations.js';
@@ -135,6 +136,27 @@ describe('bf16 decisions that count the neighbours', () => {
         `squeeze ${AMX_1X1} --; expand1x1 ${F32_1X1} --; expand3x3 ${AMX_3X3} --; head ${AMX_1X1} --`,
       ],
     ]);
+  });
+
+  it('re-times convs selection put on fp32 or on bf16 tactics, each against its fastest fp32 tactic', () => {
+    const { network, layer } = fire();
+    const WINOGRAD = 'bf16_conv_winograd_4x4_14x32__avx512';
+    const SLOW = 'bf16_conv_im2col_14x32c2__avx512bf16';
+    // Timed with fp32 in and out: the Winograd twin first; AMX im2col, slower there, is faster
+    // between bf16 tensors, so both are candidates again (the one over 2x slower is not).
+    Object.assign(layer('expand3x3'), { tactic: WINOGRAD, candidates: [WINOGRAD, AMX_3X3, SLOW, F32_3X3], timings: { [WINOGRAD]: 0.28, [AMX_3X3]: 0.34, [SLOW]: 0.61, [F32_3X3]: 0.5, f32_conv_winograd_4x4_14x32__avx512: 0.29 } });
+    Object.assign(layer('expand1x1'), { tactic: F32_1X1, candidates: [F32_1X1, AMX_1X1], timings: { [F32_1X1]: 0.05, [AMX_1X1]: 0.06 } });
+    // Only bf16 timed: no fp32 tactic to weigh it against.
+    Object.assign(layer('squeeze'), { candidates: [AMX_1X1], timings: { [AMX_1X1]: 0.05 } });
+    const promoted = promote(network.layers, { allowsBf16: (candidate) => candidate.name !== 'head' });
+    expect([...promoted].map(([conv, fp32]) => [conv.name, fp32, conv.tactic])).toEqual([
+      ['expand1x1', F32_1X1, AMX_1X1],
+      ['expand3x3', 'f32_conv_winograd_4x4_14x32__avx512', WINOGRAD],
+    ]);
+    const { time, calls } = timings({ ...FEATURES_3, [`expand3x3 ${WINOGRAD} rw`]: 0.167, [`expand3x3 ${WINOGRAD} --`]: 0.28, [`expand1x1 ${AMX_1X1} --`]: 0.065, [`expand3x3 ${AMX_3X3} rw`]: 0.07, [`expand3x3 f32_conv_winograd_4x4_14x32__avx512 --`]: 0.29, [`expand1x1 ${AMX_1X1} r-`]: 0.06, [`squeeze ${AMX_1X1} --`]: 0.06 });
+    decideBf16Convs(network, promoted, (conv) => (conv.name === 'expand3x3' ? [WINOGRAD, AMX_3X3] : [AMX_1X1]), time, () => {});
+    expect(layer('expand3x3').tactic).toBe(AMX_3X3);
+    expect(calls.some((call) => call.some((steps) => steps.includes(`expand3x3 ${AMX_3X3} rw`)))).toBe(true);
   });
 
   it('times a bf16 NCHW stem whose output cannot stay bf16 on its fp32 tactic', () => {

@@ -2,7 +2,7 @@ import type { Value } from '@kiln/onnx-tools';
 import { runnableTactics } from '../tactics/runnable.js';
 import { timeAlternatives } from '../tactics/select.js';
 import { type MutableBf16Network, decideBf16Blocks } from './bf16-blocks.js';
-import { type Bf16Forms, bf16Forms, decideBf16Convs, formKey, isBf16Conv, isBf16Stem, type LayerForm, type TimeAlternatives } from './bf16-forms.js';
+import { type Bf16Forms, bf16Forms, decideBf16Convs, fastestFp32, formKey, isBf16Conv, isBf16Stem, type LayerForm, type TimeAlternatives } from './bf16-forms.js';
 import { variable } from './layout.js';
 import { narrowValue, readersOf, runnable } from './narrow-activations.js';
 import { NCHW_CONV_MAX_CHANNELS } from './read-nchw.js';
@@ -56,6 +56,7 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
   const dwTactics = { three: runnable('bf16_dwconv_3x3__avx512bf16') ?? runnable('bf16_dwconv_3x3__avx512') ?? any, any };
   if (!dwTactics.any && !layers.some(isBf16Conv)) return;
   const readers = readersOf(layers);
+  const selected = new Map(layers.map((layer) => [layer, layer.tactic] as const));
   const promoted = options.retime ? promote(layers, options) : new Map<LoweredLayer, string>();
   const poolTactic = runnable('bf16_maxpool2d_nhwc__avx512') ?? runnable('bf16_maxpool2d_nhwc__scalar');
   const dwTactic = (layer: LoweredLayer) => (layer.params?.[0] === 3 && layer.params[1] === 3 ? dwTactics.three : dwTactics.any);
@@ -79,9 +80,9 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
   };
   let { bf16, depthwise: bf16Depthwise, passThrough } = decideConvsAndBlocks(network, promoted, time, options);
   let reverted = false;
-  for (const [layer, fp32] of promoted) {
+  for (const layer of promoted.keys()) {
     if (layer.inputs.some((input) => input && bf16.has(input)) || bf16.has(layer.outputs[0]!)) continue;
-    layer.tactic = fp32; // no bf16 tensor on either side: nothing gained over the timed choice
+    layer.tactic = selected.get(layer); // no bf16 tensor on either side: the timed choice stands
     promoted.delete(layer);
     reverted = true;
   }
@@ -99,7 +100,8 @@ export function keepBf16Activations(layers: readonly LoweredLayer[], graphOutput
     layer.candidates = undefined;
   }
   if (bf16.size > 0) {
-    options.log(`Precision: ${bf16.size} activation tensors stay bf16 between layers; ${bf16Depthwise.size} depthwise layers run bf16_dwconv; ${passThrough.size} pooling/concat layers move bf16; ${promoted.size} convs moved from fp32 to bf16 tactics`);
+    const moved = [...promoted.keys()].filter((layer) => !isBf16Conv({ ...layer, tactic: selected.get(layer) })).length;
+    options.log(`Precision: ${bf16.size} activation tensors stay bf16 between layers; ${bf16Depthwise.size} depthwise layers run bf16_dwconv; ${passThrough.size} pooling/concat layers move bf16; ${moved} convs moved from fp32 to bf16 tactics`);
   }
 }
 
@@ -119,23 +121,33 @@ function decideConvsAndBlocks(network: MutableBf16Network, promoted: Map<Lowered
 }
 
 /**
- * Every NHWC fp32 conv that has bf16 candidates takes one for now (returned: layer → its fp32
- * tactic): timing ran it with fp32 in and out, where a bf16 conv converts its input and writes 4
- * bytes per value (on small-K 1x1 convs that is most of its time); between bf16 layers it does
- * neither, so it is timed again in that form before it keeps bf16. An NCHW stem that may run in
- * bf16 (its NHWC path had bf16 candidates) takes a bf16_conv_nchw variant the same way: it only
- * writes bf16, so it keeps one only when its output stays bf16 and that form is faster.
+ * Every NHWC conv that has bf16 candidates takes one for now (returned: layer → its fp32 tactic):
+ * timing ran it with fp32 in and out, where a bf16 conv converts its input and writes 4 bytes per
+ * value (on small-K 1x1 convs that is most of its time); between bf16 layers it does neither, so
+ * it is timed again in that form before it keeps bf16. That holds for a conv selection already
+ * put on a bf16 tactic too (its fp32 tactic is then the fastest fp32 one timed): its bf16
+ * candidates rank differently with bf16 in and out. On a Xeon with AMX, squeezenet1_1's 55x55
+ * 3x3 convs ran the bf16 Winograd twin fastest with fp32 in and out (0.283 against 0.339 ms for
+ * AMX im2col), where with bf16 in and out AMX im2col takes 70 us and the twin 167 us
+ * (bench/bf16-conv.sh, 2 threads). An NCHW stem that may run in bf16 (its NHWC path had bf16
+ * candidates) takes a bf16_conv_nchw variant the same way: it only writes bf16, so it keeps one
+ * only when its output stays bf16 and that form is faster.
+ *
+ * @internal
  */
-function promote(layers: readonly LoweredLayer[], options: Bf16ActivationOptions): Map<LoweredLayer, string> {
+export function promote(layers: readonly LoweredLayer[], options: Pick<Bf16ActivationOptions, 'allowsBf16'>): Map<LoweredLayer, string> {
   const promoted = new Map<LoweredLayer, string>();
   for (const layer of layers) {
-    if (layer.type !== 'Convolution' || !layer.timings || !/^f32_conv_(1x1|im2col|winograd|nchw)_/.test(layer.tactic ?? '') || !options.allowsBf16(layer)) continue;
+    if (layer.type !== 'Convolution' || !layer.timings || !options.allowsBf16(layer)) continue;
+    const onFp32 = /^f32_conv_(1x1|im2col|winograd|nchw)_/.test(layer.tactic ?? '');
+    const fp32 = onFp32 ? layer.tactic : isBf16Conv(layer) ? fastestFp32(layer) : undefined;
+    if (fp32 === undefined) continue;
     if (layer.family === 'f32_conv_nchw' && !layer.precisions?.split('+').includes('bf16')) continue;
     // bf16_conv_nchw has the stem tiles only (few input channels), not the few-output ones.
     if (layer.family === 'f32_conv_nchw' && Number(layer.inputs[0]?.shape?.[1]) > NCHW_CONV_MAX_CHANNELS) continue;
     const tactics = bf16Tactics(layer);
     if (tactics.length === 0) continue;
-    promoted.set(layer, layer.tactic!);
+    promoted.set(layer, fp32);
     layer.tactic = tactics[0];
   }
   return promoted;

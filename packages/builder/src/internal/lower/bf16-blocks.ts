@@ -1,4 +1,4 @@
-import { type Bf16Forms, type Bf16Network, bf16Forms, changedLayers, isBf16Conv, type LayerForm, tacticIn, type TimeAlternatives } from './bf16-forms.js';
+import { type Bf16Forms, type Bf16Network, bf16Forms, changedLayers, fastestFp32, isBf16Conv, type LayerForm, tacticIn, type TimeAlternatives } from './bf16-forms.js';
 import { blockLayer, type Chain, invertedResidualChains } from './fuse-inverted-residual.js';
 import type { LoweredLayer } from './types.js';
 
@@ -74,12 +74,6 @@ function partsOf(chain: Chain): LoweredLayer[] {
 function isBf16Chain(chain: Chain, parts: readonly LoweredLayer[], forms: Bf16Forms): boolean {
   const pointwise = parts.filter((part) => part !== chain.depthwise.layer);
   return pointwise.every(isBf16Conv) && forms.depthwise.has(chain.depthwise.layer) && parts.slice(0, -1).every((part) => forms.bf16.has(part.outputs[0]!));
-}
-
-/** The fastest fp32 tactic timed on a conv that tactic selection put on a bf16 one. */
-function fastestFp32(conv: LoweredLayer): string | undefined {
-  const timed = Object.entries(conv.timings ?? {}).filter(([tactic]) => tactic.startsWith('f32_conv'));
-  return timed.sort((a, b) => a[1] - b[1])[0]?.[0];
 }
 
 /** Runs `body` with each conv on its tactic in `tactics`, then puts their tactics back. */

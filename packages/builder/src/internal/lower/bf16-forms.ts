@@ -197,6 +197,12 @@ export function isBf16Conv(layer: LoweredLayer): boolean {
   return layer.type === 'Convolution' && (layer.tactic?.startsWith('bf16_conv') ?? false) && !isBf16Stem(layer);
 }
 
+/** The fastest fp32 tactic timed on a conv that tactic selection put on a bf16 one. @internal */
+export function fastestFp32(conv: LoweredLayer): string | undefined {
+  const timed = Object.entries(conv.timings ?? {}).filter(([tactic]) => tactic.startsWith('f32_conv'));
+  return timed.sort((a, b) => a[1] - b[1])[0]?.[0];
+}
+
 /** An NCHW stem on a bf16_conv_nchw tactic: reads the fp32 image, writes bf16. @internal */
 export function isBf16Stem(layer: LoweredLayer): boolean {
   return layer.type === 'Convolution' && (layer.tactic?.startsWith('bf16_conv_nchw') ?? false);
