@@ -48,15 +48,20 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
   for (size_t vi = 0; vi < f32_conv::bf16_nchw_conv_variant_count(); ++vi) {
     const NchwConvVariant& v = f32_conv::bf16_nchw_conv_variants()[vi];
     if (v.isa == Isa::kScalar || !usable(v.isa)) continue;
-    // The fp32 variant of the same tile (the __avx512vnni bf16 stores pair with the __avx512 tiles).
+    // The fp32 variant of the same tile (the __avx512vnni bf16 stores pair with the __avx512 tiles);
+    // the AMX variant, whose tiles no fp32 variant has, against the 6x64 one.
     std::string twin_name = "f32_" + std::string(v.name).substr(5);
     twin_name = twin_name.substr(0, twin_name.rfind("__")) + (v.isa == Isa::kAvx2 ? "__avx2" : "__avx512");
+    if (v.amx) twin_name = "f32_conv_nchw_6x64__avx512";
     const NchwConvVariant& twin = *f32_conv::find_nchw_conv_variant(twin_name.c_str());
     float* packed = aligned<float>(f32_conv::nchw_conv_packed_size(v, s));
+    float* twin_packed = aligned<float>(f32_conv::nchw_conv_packed_size(twin, s));
     f32_conv::nchw_conv_pack(v, s, weights.data(), packed);
+    f32_conv::nchw_conv_pack(twin, s, weights.data(), twin_packed);
     f32_conv::ConvParams p;
-    p.input = x, p.packed_weights = packed, p.epilogue = e;
+    p.input = x, p.packed_weights = twin_packed, p.epilogue = e;
     f32_conv::ConvParams p_bf16 = p;
+    p_bf16.packed_weights = packed;
     p.output = y;
     auto fp32 = [&] { f32_conv::nchw_conv_run(twin, s, p, pool); };
     auto bf16 = [&] { f32_conv::nchw_conv_run_bf16(v, s, p_bf16, y_bf16, pool); };
@@ -68,7 +73,7 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
     }
     std::printf("%-40s threads %d  %-28s fp32 out %7.1f us   %-32s bf16 out %7.1f us\n", label, threads, twin.name,
                 best_fp32, v.name, best_bf16);
-    std::free(packed);
+    std::free(packed), std::free(twin_packed);
   }
   std::free(x), std::free(y), std::free(y_bf16);
 }

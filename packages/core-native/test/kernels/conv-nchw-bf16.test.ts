@@ -4,7 +4,10 @@
 // (the reference's likewise), over input channels 1..4, odd sizes, pads, strides, dilation, output
 // channels around the register tiles, ReLU / Clip / other activations, bias and an fp32 residual,
 // at 1 and 2 threads; rounding edge cases (ties to even, subnormals, overflow to infinity, NaN)
-// come out as float_to_bf16 says; bad layers get coded errors.
+// come out as float_to_bf16 says; bad layers get coded errors. The AMX variant (no fp32 twin: bf16
+// tiles) rounds its operands too, so it is checked against the reference on bf16-rounded input and
+// weights to one rounding of the output (test/native-gemm/test-stem-amx.cc checks it in depth); it
+// runs only where AMX is present.
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NativeProgram, type NativeTensor, type NativeUnaryStep, createEngine, getThreads, kernels, packWeights, setThreads } from '../../src/index.js';
 import { expectCoded } from '../helpers/errors.js';
@@ -122,22 +125,23 @@ const fp32Twin = (variant: string) => variant.replace(/^bf16_/, 'f32_').replace(
 describe('bf16_conv_nchw through the executor', () => {
   const { runnable, skipped } = variantsOf('bf16_conv_nchw');
   if (skipped.length) console.log(`[conv_nchw_bf16] skipped (not runnable here): ${skipped.join(', ')}`);
+  const tiled = runnable.filter((variant) => !variant.endsWith('__amx'));
   const threadsBefore = getThreads();
   afterAll(() => setThreads(threadsBefore));
 
-  it('lists the AVX512-BF16 stores, then one variant per f32_conv_nchw stem tile in the same order, the reference last', () => {
+  it('lists the AMX tiles, the AVX512-BF16 stores, then one variant per f32_conv_nchw stem tile in the same order, the reference last', () => {
     const names = kernels().filter((k) => k.family === 'bf16_conv_nchw').map((k) => k.name);
     // The few-output tile (32x4: many input channels, 1-4 outputs) has no bf16 twin.
     const tiles = kernels().filter((k) => k.family === 'f32_conv_nchw' && !k.name.includes('_32x4_')).map((k) => k.name.replace(/^f32_/, 'bf16_'));
-    expect(names).toEqual(['bf16_conv_nchw_6x64__avx512bf16', 'bf16_conv_nchw_14x32__avx512bf16', ...tiles]);
+    expect(names).toEqual(['bf16_conv_nchw_32x32__amx', 'bf16_conv_nchw_6x64__avx512bf16', 'bf16_conv_nchw_14x32__avx512bf16', ...tiles]);
     expect(names.at(-1)).toBe('bf16_conv_nchw_direct__scalar');
   });
 
   it('packs weights exactly as the fp32 variant of the same tile', () => {
     const c = CASES[4]![1];
     const w = randomFloats(c.oc * c.c * c.kh * c.kw, rng(17), -1, 1);
-    for (const variant of runnable) expect(packWeights(variant, packShape(c), w)).toEqual(packWeights(fp32Twin(variant), packShape(c), w));
-    expect(packWeights('bf16_conv_nchw', packShape(c), w)).toEqual(packWeights('f32_conv_nchw', packShape(c), w));
+    for (const variant of tiled) expect(packWeights(variant, packShape(c), w)).toEqual(packWeights(fp32Twin(variant), packShape(c), w));
+    expect(packWeights('bf16_conv_nchw', packShape(c), w)).toEqual(packWeights(runnable[0]!, packShape(c), w));
   });
 
   for (const threads of [1, 2]) {
@@ -156,12 +160,17 @@ describe('bf16_conv_nchw through the executor', () => {
           const packed = packWeights(variant, packShape(c), w);
           const epilogue = step ? [step] : [];
           const bf16 = runStem({ kernel: variant, x, c, packed, bias, residual, epilogue });
+          const what = `ConvNchw bf16 ${label} ${variant} ${step?.op ?? 'none'} bias=${!!bias} residual=${!!residual} threads=${threads}`;
+          if (!tiled.includes(variant)) {
+            if (c.dw !== 1) return; // the AMX tiles take dilation 1 along W only
+            expectClose(bf16, convReference({ ...c }, toNhwc(roundBf16(x), c), roundBf16(w), bias, residual, step), `${what} vs reference on bf16 operands`, 2e-4, 8e-3);
+            return;
+          }
           const { y: fp32, tactic } = runPacked({
             kernel: fp32Twin(variant), x: { data: x, shape: [c.n, c.c, c.h, c.w] }, packed, bias, residual, outShape: out,
             params: params(c, bias !== undefined, residual !== undefined), epilogue,
           });
           expect(tactic).toBe(fp32Twin(variant));
-          const what = `ConvNchw bf16 ${label} ${variant} ${step?.op ?? 'none'} bias=${!!bias} residual=${!!residual} threads=${threads}`;
           expectClose(bf16, roundBf16(fp32), `${what} vs rounded ${fp32Twin(variant)}`, 0, 0);
           // And to bf16 accuracy (one rounding of the output) against the NHWC JS reference.
           expectClose(bf16, convReference({ ...c }, toNhwc(x, c), w, bias, residual, step), `${what} vs reference`, 4e-4, 8e-3);
@@ -170,7 +179,7 @@ describe('bf16_conv_nchw through the executor', () => {
     });
   }
 
-  it('rounds ties to even, keeps subnormals, overflows to infinity and keeps NaN quiet, in every variant', () => {
+  it('rounds ties to even, keeps subnormals, overflows to infinity and keeps NaN quiet, in every variant of fp32 tiles', () => {
     // A 1x1 conv with weight 1 and no bias copies the image: the output is the rounding alone.
     const edge = [
       0x3f808000, 0x3f818000, 0x3f808001, 0x3f80ffff, 0xbf818000, 0x00018000, 0x00008000, 0x007fffff, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0x7fc00001,
@@ -181,7 +190,7 @@ describe('bf16_conv_nchw through the executor', () => {
     const expected = new Float32Array(edge.length * c.oc);
     const rounded = roundBf16(x);
     for (let i = 0; i < edge.length; i++) expected.fill(rounded[i]!, i * c.oc, (i + 1) * c.oc);
-    for (const variant of runnable) {
+    for (const variant of tiled) {
       const y = runStem({ kernel: variant, x, c, packed: packWeights(variant, packShape(c), new Float32Array(c.oc).fill(1)) });
       const bits = new Uint32Array(y.buffer);
       const want = new Uint32Array(expected.buffer);
@@ -203,7 +212,7 @@ describe('bf16_conv_nchw through the executor', () => {
 
   it('rejects fp32 outputs, bf16 inputs or residuals, and f32_conv_nchw writing bf16, with coded errors', () => {
     const c = CASES[1]![1];
-    const variant = runnable[0]!;
+    const variant = tiled[0]!;
     const packed = packWeights(variant, packShape(c), new Float32Array(c.oc * c.c * 9));
     const x = new Float32Array(c.n * c.c * c.h * c.w);
     const residual = new Float32Array(count(outShape(c)));

@@ -14,6 +14,7 @@ void run_lowp_tests(Tally& tally);
 void run_lowp_bf16_tests(Tally& tally);
 void run_lowp_u8_tests(Tally& tally);
 void run_lowp_qu8_edge_tests(Tally& tally);
+void run_stem_amx_tests(Tally& tally);
 }  // namespace kiln::test
 
 int main() {
@@ -34,6 +35,7 @@ int main() {
   kiln::test::run_lowp_bf16_tests(tally);
   kiln::test::run_lowp_u8_tests(tally);
   kiln::test::run_lowp_qu8_edge_tests(tally);
+  kiln::test::run_stem_amx_tests(tally);
   std::printf("%d passed, %d failed, %d skipped\n", tally.passed, tally.failed, tally.skipped);
   return tally.failed == 0 ? 0 : 1;
 }

@@ -33,7 +33,8 @@ export interface Bf16ActivationOptions {
  * Layers that can take part, each reading and writing fp32 or bf16:
  * - bf16_conv layers (input 0 and the residual; the output rounded once in the epilogue);
  * - NCHW-input stems (f32_conv_nchw) write bf16 as bf16_conv_nchw (the same fp32 tiles, rounded
- *   once on store); they read the fp32 image (and an fp32 residual) as before;
+ *   once on store, or AMX tiles on bf16 operands); they read the fp32 image (and an fp32
+ *   residual) as before;
  * - depthwise convs on an f32_dwconv tactic become bf16_dwconv when a tensor next to them is bf16
  *   (fp32 arithmetic, bf16 loads and stores: they are memory-bound);
  * - NHWC max pooling (bf16_maxpool2d_nhwc: rounding is monotonic) and channel Concat move bf16

@@ -6,7 +6,8 @@
 // params [kh, kw, sh, sw, dh, dw, pad t, l, b, r, group (1), hasBias, hasResidual], epilogue: at
 // most one activation. Kernel ids: an exact variant (f32_conv_nchw_6x64__avx512,
 // bf16_conv_nchw_14x32__avx512, ...) or a family alias (the family's first variant at or below
-// the ISA). Both families take the same packed weights (packWeights gives the same bytes).
+// the ISA). A bf16 variant takes the packed weights of its fp32 twin (packWeights gives the same
+// bytes), except bf16_conv_nchw_32x32__amx (AMX tiles: bf16 weights of its own layout).
 //
 // bf16_conv_nchw is a family of its own rather than an output-dtype option of f32_conv_nchw: its
 // tactic id says it writes bf16 (the executor lets only bf16_* layers and x_concat touch bfloat16

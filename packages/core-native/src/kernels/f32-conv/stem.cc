@@ -29,6 +29,7 @@ const NchwConvVariant kVariants[] = {
 // The same tiles with a bfloat16 store (AVX512-BF16's conversion first: fewer instructions than
 // the integer rounding, the same bytes).
 const NchwConvVariant kBf16Variants[] = {
+    {"bf16_conv_nchw_32x32__amx", Isa::kAmx, true, 32, 16, nullptr, false, true},
     {"bf16_conv_nchw_6x64__avx512bf16", Isa::kAvx512Bf16, true, 64, 16, bf16_conv_nchw_6x64__avx512bf16},
     {"bf16_conv_nchw_14x32__avx512bf16", Isa::kAvx512Bf16, true, 32, 16, bf16_conv_nchw_14x32__avx512bf16},
     {"bf16_conv_nchw_6x64__avx512", Isa::kAvx512, true, 64, 16, bf16_conv_nchw_6x64__avx512},
@@ -87,6 +88,7 @@ bool nchw_conv_applies(const ConvShape& s) {
 }
 
 bool nchw_conv_variant_applies(const NchwConvVariant& v, const ConvShape& s) {
+  if (v.amx) return amx_stem_applies(s);
   if (!nchw_conv_applies(s) || v.row == nullptr) return nchw_conv_applies(s);
   if (v.few_outputs) return s.out_c <= kNchwConvMaxOutputChannels && s.stride_w == 1 && s.dilation_w == 1;
   return s.in_c <= kNchwConvMaxInputChannels;
@@ -110,6 +112,7 @@ const NchwConvVariant* find_nchw_conv_variant(const char* name) {
 
 size_t nchw_conv_packed_size(const NchwConvVariant& v, const ConvShape& s) {
   assert(nchw_conv_applies(s));
+  if (v.amx) return amx_stem_packed_size(s);
   if (v.row == nullptr) return static_cast<size_t>(s.out_c * taps_of(s));
   const int64_t full = s.out_c / v.nr, rest = s.out_c % v.nr;
   return static_cast<size_t>(taps_of(s) * (full * v.nr + round_up(rest, v.lanes)));
@@ -118,6 +121,10 @@ size_t nchw_conv_packed_size(const NchwConvVariant& v, const ConvShape& s) {
 void nchw_conv_pack(const NchwConvVariant& v, const ConvShape& s, const float* weights, float* packed) {
   assert(nchw_conv_applies(s) && weights != nullptr && packed != nullptr);
   const int64_t k_count = taps_of(s);
+  if (v.amx) {
+    amx_stem_pack(s, weights, packed);
+    return;
+  }
   if (v.row == nullptr) {
     std::memcpy(packed, weights, sizeof(float) * s.out_c * k_count);
     return;
@@ -237,11 +244,44 @@ void nchw_conv_run(const NchwConvVariant& v, const ConvShape& s, const ConvParam
 void nchw_conv_run_bf16(const NchwConvVariant& v, const ConvShape& s, const ConvParams& p, uint16_t* output,
                         ThreadPool* pool) {
   assert(v.output_bf16 && p.output == nullptr && output != nullptr);
+  if (v.amx) {
+    amx_stem_run(s, p, output, pool);
+    return;
+  }
   if (v.row == nullptr) {
     nchw_conv_reference_run_bf16(s, p, output);
     return;
   }
   run_rows(v, s, p, output, pool);
+}
+
+bool amx_stem_applies(const ConvShape& s) {
+  return nchw_conv_applies(s) && s.in_c <= 4 && s.kernel_w <= 8 && s.kernel_h <= 16 && s.dilation_w == 1;
+}
+
+size_t amx_stem_packed_size(const ConvShape& s) {
+  // (out_c / 32 panels) x kernel_h x (kernel_w * 4 / 2) pair rows of 32 x 2 bf16 (32 floats).
+  return static_cast<size_t>((s.out_c + 31) / 32 * s.kernel_h * s.kernel_w * 2 * 32);
+}
+
+void amx_stem_pack(const ConvShape& s, const float* weights, float* packed) {
+  assert(amx_stem_applies(s) && weights != nullptr && packed != nullptr);
+  uint16_t* out = reinterpret_cast<uint16_t*>(packed);
+  const int64_t pairs = s.kernel_w * 2;  // (kernel_w * 4 values of k) / 2 per pair row
+  for (int64_t panel = 0; panel < (s.out_c + 31) / 32; ++panel) {
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      for (int64_t r = 0; r < pairs; ++r) {
+        for (int64_t col = 0; col < 32; ++col) {
+          for (int64_t t = 0; t < 2; ++t) {
+            const int64_t k = 2 * r + t, kw = k / 4, ci = k % 4, co = panel * 32 + col;
+            const bool real = co < s.out_c && ci < s.in_c;
+            const float w = real ? weights[((co * s.in_c + ci) * s.kernel_h + kh) * s.kernel_w + kw] : 0.0f;
+            *out++ = lowp_gemm::float_to_bf16(w);
+          }
+        }
+      }
+    }
+  }
 }
 
 void nchw_conv_reference_run(const ConvShape& s, const ConvParams& p) {

@@ -3,7 +3,8 @@
 // prepacked into blocks of NR channels, each output row gets MR-pixel register tiles whose input
 // taps come straight from a padded copy of the rows it reads (in_c * kernel_h rows, in L1).
 // The bf16_conv_nchw variants run the same tiles and write bfloat16 (bf16 activations between bf16
-// layers): each value float_to_bf16 of what the fp32 variant of the same tile writes.
+// layers): each value float_to_bf16 of what the fp32 variant of the same tile writes; except
+// bf16_conv_nchw_32x32__amx, a bf16 GEMM on AMX tiles (amx_stem_* below).
 // See README.md ("NCHW-input convolution").
 #pragma once
 
@@ -69,6 +70,8 @@ struct NchwConvVariant {
   // Vectorized over output pixels for few output channels (kNchwConvMaxOutputChannels, any input
   // channels) rather than over output channels for few input channels (a stem).
   bool few_outputs = false;
+  // AMX tiles (amx_stem_*): bf16 arithmetic with fp32 sums, not the fp32 tiles (row is null).
+  bool amx = false;
 };
 
 // Whether `variant` takes the shape (the reference takes every shape nchw_conv_applies to).
@@ -100,6 +103,21 @@ void nchw_conv_run(const NchwConvVariant& variant, const ConvShape& shape, const
 // in place of params.output, which must be null. The residual stays fp32.
 void nchw_conv_run_bf16(const NchwConvVariant& variant, const ConvShape& shape, const ConvParams& params,
                         uint16_t* output, ThreadPool* pool);
+
+// bf16_conv_nchw_32x32__amx (stem__amx.cc): the stem as bf16 GEMM tiles on AMX, in bf16 engines
+// where the image's first layer is a large share of the time (squeezenet1_1's 64-channel stem on a
+// Xeon with AMX: about as slow as onnxruntime's fp32 one on the fp32 tiles). Unlike the other
+// bf16_conv_nchw variants it rounds its operands as every bf16 conv does: the input and the
+// weights to bf16 (float_to_bf16), products summed in fp32 (TDPBF16PS: subnormal inputs and
+// sums read and written as zero), then the fp32 epilogue and one rounding of the output. Takes
+// in_c <= 4, kernel_w <= 8, kernel_h <= 16 and dilation 1 along W (a tap row's kernel_w pixels
+// must be adjacent); any stride, padding and dilation along H. Packed weights: per 32-channel
+// panel and tap row kh, [kernel_w * 4 / 2 pair rows][32 channels][2] bf16 (k = kw * 4 + ci; zero
+// past in_c and out_c), counted in floats as the other variants' are.
+bool amx_stem_applies(const ConvShape& shape);
+size_t amx_stem_packed_size(const ConvShape& shape);
+void amx_stem_pack(const ConvShape& shape, const float* weights_oihw, float* packed);
+void amx_stem_run(const ConvShape& shape, const ConvParams& params, uint16_t* output, ThreadPool* pool);
 
 // The plain-loop oracle (OIHW weights); the bf16 one stores float_to_bf16 of the same values.
 void nchw_conv_reference_run(const ConvShape& shape, const ConvParams& params);
