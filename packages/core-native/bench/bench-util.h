@@ -1,10 +1,11 @@
-// Helpers shared by the native layer benchmarks (lowp-layers.cc, lowp-stem.cc).
+// Helpers shared by the native layer benchmarks (lowp-layers.cc, lowp-stem.cc, bf16-conv.cc).
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <string>
 
 namespace kiln::bench_util {
 
@@ -18,6 +19,16 @@ inline double fastest_us(int repeats, const std::function<void()>& fn) {
     best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
   return best;
+}
+
+// The layer benchmarks' options: --repeats R, --filter TEXT, --variant TEXT (null: not taken).
+inline void read_options(int argc, char** argv, int* repeats, std::string* filter, std::string* variant) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    const std::string name = argv[i];
+    if (name == "--repeats") *repeats = std::atoi(argv[i + 1]);
+    if (name == "--filter") *filter = argv[i + 1];
+    if (name == "--variant" && variant != nullptr) *variant = argv[i + 1];
+  }
 }
 
 // `count` elements of T, 64-byte aligned (never freed: a benchmark process is short-lived).

@@ -66,11 +66,7 @@ void bench(const char* label, const ConvShape& s, ThreadPool* pool) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--repeats") repeats = std::atoi(argv[i + 1]);
-    if (std::string(argv[i]) == "--filter") filter = argv[i + 1];
-    if (std::string(argv[i]) == "--variant") variant = argv[i + 1];
-  }
+  bench_util::read_options(argc, argv, &repeats, &filter, &variant);
   std::printf("host ISA: %s\n", isa_name(max_isa()));
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
