@@ -78,6 +78,8 @@ export interface JointTiming {
   fp32Ms: number;
   /** The neighbours: the layers other than the conv whose form differs between the two choices. */
   neighbours: LoweredLayer[];
+  /** Each bf16 tactic that ran, with its time (ms per run, with the neighbours), fastest first. */
+  timed: (readonly [string, number])[];
 }
 
 /**
@@ -111,8 +113,9 @@ export function timeJointly(network: Bf16Network, conv: LoweredLayer, bf16Tactic
   const tactics = runs ? bf16Tactics : [];
   const times = time([...tactics.map((tactic) => steps(narrow, tactic)), steps(wide, fp32Tactic)]);
   const fp32Ms = times.at(-1) ?? Number.POSITIVE_INFINITY;
-  const best = tactics.map((tactic, i) => [tactic, times[i]] as const).filter((entry): entry is readonly [string, number] => entry[1] !== undefined).sort((a, b) => a[1] - b[1])[0];
-  return { ...(best ? { tactic: best[0] } : {}), bf16Ms: best?.[1] ?? Number.POSITIVE_INFINITY, fp32Ms, neighbours };
+  const timed = tactics.map((tactic, i) => [tactic, times[i]] as const).filter((entry): entry is readonly [string, number] => entry[1] !== undefined).sort((a, b) => a[1] - b[1]);
+  const best = timed[0];
+  return { ...(best ? { tactic: best[0] } : {}), bf16Ms: best?.[1] ?? Number.POSITIVE_INFINITY, fp32Ms, neighbours, timed };
 }
 
 /**
@@ -146,7 +149,8 @@ export function decideBf16Convs(network: Bf16Network, promoted: Map<LoweredLayer
     for (const [conv, fp32] of promoted) {
       const joint = timeJointly(network, conv, bf16Tactics(conv), fp32, time);
       const keep = joint.tactic !== undefined && joint.bf16Ms < joint.fp32Ms;
-      decisions.set(conv, `Precision: ${conv.name} with its neighbours: bf16 ${joint.bf16Ms.toFixed(4)} ms, fp32 ${joint.fp32Ms.toFixed(4)} ms (${joint.tactic ?? 'no bf16 tactic'} / ${fp32}, ${joint.neighbours.length} neighbours): ${keep ? 'bf16' : 'fp32'}`);
+      const others = joint.timed.length > 1 ? `; bf16 timed ${joint.timed.map(([tactic, ms]) => `${tactic} ${ms.toFixed(4)}`).join(', ')}` : '';
+      decisions.set(conv, `Precision: ${conv.name} with its neighbours: bf16 ${joint.bf16Ms.toFixed(4)} ms, fp32 ${joint.fp32Ms.toFixed(4)} ms (${joint.tactic ?? 'no bf16 tactic'} / ${fp32}, ${joint.neighbours.length} neighbours${others}): ${keep ? 'bf16' : 'fp32'}`);
       if (keep) {
         conv.tactic = joint.tactic;
         continue;
