@@ -78,7 +78,7 @@ void bench(const char* label, const ConvShape& s, f32_gemm::Epilogue e, ThreadPo
   }
   for (size_t vi = 0; vi < f32_conv::nchw_conv_variant_count(); ++vi) {
     const f32_conv::NchwConvVariant& v = f32_conv::nchw_conv_variants()[vi];
-    if (v.isa == Isa::kScalar || !usable(v.isa)) continue;
+    if (v.isa == Isa::kScalar || !usable(v.isa) || !f32_conv::nchw_conv_variant_applies(v, s)) continue;
     std::vector<float> packed(f32_conv::nchw_conv_packed_size(v, s) + 16);
     float* at = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(packed.data()) + 63) / 64 * 64);
     f32_conv::nchw_conv_pack(v, s, weights.data(), at);
