@@ -104,9 +104,7 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     std::memset(zx_row, zx, static_cast<size_t>(quad_bytes));
     std::memset(padded, zx, static_cast<size_t>(columns * c_count));
   } else {
-    for (int64_t q = 0; q < count; ++q) {
-      std::memset(zx_row + (q * padded_c + cb) * 4, zx, static_cast<size_t>((ce - cb) * 4));
-    }
+    std::memset(zx_row + quad_at(count, 0, cb), zx, static_cast<size_t>((ce - cb) * count * 4));
     for (int64_t column = 0; column < columns; ++column) {
       std::memset(padded + column * c_count + cb, zx, static_cast<size_t>(c_real));
     }
@@ -151,7 +149,7 @@ void run_rows(const DwVariant& v, const ConvShape& s, const DwParams& p, int64_t
     float* out = quantized_out ? buffer : p.output + r * out_size;
     store.out = fused && quantized_out ? nullptr : out;
     store.out_u8 = fused && quantized_out ? p.output_u8 + r * out_size : nullptr;
-    v.row(s, w.quads, RowInput{rows.data(), step, cb, ce}, zx_sum, store);
+    v.row(s, w.quads, RowInput{rows.data(), step, cb, ce, count}, zx_sum, store);
     if (fused) continue;
     for (int64_t ow = 0; ow < ow_count; ++ow) {
       v.epilogue_row(out + ow * c_count + cb, c_real, nullptr, nullptr, p.epilogue);
@@ -218,12 +216,10 @@ void pack(const ConvShape& s, const float* weights, void* packed) {
 
 void quad_row__scalar(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c_count,
                       int64_t c_begin, int64_t c_end, uint8_t* quads) {
-  const int64_t padded_c = round_up(c_count, 16);
+  std::memset(quads + quad_at(count, 0, c_begin), 0, static_cast<size_t>((c_end - c_begin) * count * 4));
   for (int64_t q = 0; q < count; ++q) {
-    uint8_t* out = quads + q * padded_c * 4;
-    std::memset(out + c_begin * 4, 0, static_cast<size_t>((c_end - c_begin) * 4));
     for (int64_t c = c_begin; c < std::min(c_end, c_count); ++c) {
-      for (int64_t j = 0; j < 4; ++j) out[c * 4 + j] = padded[(q * step + j * dilation) * c_count + c];
+      for (int64_t j = 0; j < 4; ++j) quads[quad_at(count, q, c) + j] = padded[(q * step + j * dilation) * c_count + c];
     }
   }
 }
@@ -237,7 +233,7 @@ void dw_row__scalar(const ConvShape& s, const int8_t* weights, const RowInput& i
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         for (int64_t g = 0; g < groups; ++g) {
           const int64_t q = (ow * s.stride_w + 4 * g * s.dilation_w) / input.step;
-          const uint8_t* x = input.quads[kh] + (q * padded_c + c) * 4;
+          const uint8_t* x = input.quads[kh] + quad_at(input.count, q, c);
           const int8_t* w = weights + ((kh * groups + g) * padded_c + c) * 4;
           for (int j = 0; j < 4; ++j) acc += static_cast<int32_t>(x[j]) * w[j];
         }

@@ -50,14 +50,22 @@ struct DwParams {
 };
 
 // One output row's inputs: quads[kh] is the quad row under tap row kh (a row of zx bytes where it
-// falls in the padding); quads[kh] + q * padded_c * 4 is quad q (input column q * step). Only the
-// channels [c_begin, c_end) are read and written (whole 16-channel vectors: both multiples of 16,
-// c_end at most the padded channel count).
+// falls in the padding), one 16-channel vector after another: the quads of channels [c0, c0 + 16)
+// are `count` consecutive 64-byte vectors from quads[kh] + c0 * count * 4, quad q (input column
+// q * step) the q-th (quad_at). A vector's walk along the row is then sequential (with all
+// channels of a quad together, 16 channels of the next pixel sat padded_c * 4 bytes further: at
+// 144 channels a new cache line every load). Only the channels [c_begin, c_end) are read and
+// written (whole 16-channel vectors: both multiples of 16, c_end at most the padded channel count).
 struct RowInput {
   const uint8_t* const* quads;
   int64_t step;  // input columns per quad index (the stride when 4 * dilation is a multiple of it)
   int64_t c_begin, c_end;
+  int64_t count;  // quads per row
 };
+
+// Byte offset of quad q of 16-channel vector c0 / 16 (lane c0 % 16 included) in a quad row of
+// `count` quads.
+inline int64_t quad_at(int64_t count, int64_t q, int64_t c) { return ((c / 16 * count + q) * 16 + c % 16) * 4; }
 
 // The finish of one output row. fp32 (out): y = fma(float(acc), multiplier[c], offset[c]) clamped
 // to [lo, hi]. uint8 (out_u8): the multiplier and offset already carry 1 / output scale and the
@@ -72,7 +80,7 @@ struct RowStore {
 };
 
 //   QuadRowFn: the quad row of `count` quads from the padded row E (count * step + 3 * d columns),
-//     channels [c_begin, c_end) as in RowInput.
+//     channels [c_begin, c_end), laid out as in RowInput.
 //   RowFn: one output row (OW x C) from `input`, with `zx_sum[c]` = -zx * wsum[c] as the start.
 using QuadRowFn = void (*)(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c,
                            int64_t c_begin, int64_t c_end, uint8_t* quads);

@@ -44,7 +44,7 @@ void row_block(const ConvShape& s, const int8_t* weights, const RowInput& input,
                __m512i start, __m512 multiplier, __m512 bias, int64_t c0, __mmask16 m) {
   const int64_t padded_c = padded_channels(s), groups = tap_groups(s), ow_count = s.out_w();
   const int64_t taps = kTaps > 0 ? kTaps : s.kernel_h * groups;
-  const int64_t quad_stride = padded_c * 4, pixel_quads = s.stride_w / input.step;
+  const int64_t pixel_quads = s.stride_w / input.step;
   const int64_t group_quads = 4 * s.dilation_w / input.step;
   const int64_t c_count = s.in_c;
   __m512i w[kTaps > 0 ? kTaps : 1];
@@ -56,24 +56,24 @@ void row_block(const ConvShape& s, const int8_t* weights, const RowInput& input,
   };
   auto tap_base = [&](int64_t t) {
     const int64_t kh = t / groups, g = t % groups;
-    return input.quads[kh] + (g * group_quads * padded_c + c0) * 4;
+    return input.quads[kh] + quad_at(input.count, g * group_quads, c0);
   };
   int64_t ow = 0;
   for (; ow + 8 <= ow_count; ow += 8) {
     __m512i acc[8];
     for (int i = 0; i < 8; ++i) acc[i] = start;
     for (int64_t t = 0; t < taps; ++t) {
-      const uint8_t* x = tap_base(t) + ow * pixel_quads * quad_stride;
+      const uint8_t* x = tap_base(t) + ow * pixel_quads * 64;
       const __m512i wt = tap_weights(t);
 #pragma GCC unroll 8
-      for (int i = 0; i < 8; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_loadu_si512(x + i * pixel_quads * quad_stride), wt);
+      for (int i = 0; i < 8; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_loadu_si512(x + i * pixel_quads * 64), wt);
     }
     for (int i = 0; i < 8; ++i) finish(acc[i], multiplier, bias, m, (ow + i) * c_count + c0);
   }
   for (; ow < ow_count; ++ow) {
     __m512i acc = start;
     for (int64_t t = 0; t < taps; ++t) {
-      acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(tap_base(t) + ow * pixel_quads * quad_stride), tap_weights(t));
+      acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(tap_base(t) + ow * pixel_quads * 64), tap_weights(t));
     }
     finish(acc, multiplier, bias, m, ow * c_count + c0);
   }
@@ -86,7 +86,7 @@ void row_block(const ConvShape& s, const int8_t* weights, const RowInput& input,
 // channels instead of four).
 void quad_row__avx512vnni(const uint8_t* padded, int64_t count, int64_t step, int64_t dilation, int64_t c_count,
                           int64_t c_begin, int64_t c_end, uint8_t* quads) {
-  const int64_t padded_c = (c_count + 15) / 16 * 16, d = dilation * c_count, quad_stride = padded_c * 4;
+  const int64_t d = dilation * c_count;
   const int64_t shift = step % dilation == 0 ? step / dilation : 0;  // quads between overlapping ones
   for (int64_t c0 = c_begin; c0 < c_end; c0 += 16) {
     const __mmask16 m = tail_mask(c_count - c0);
@@ -105,7 +105,7 @@ void quad_row__avx512vnni(const uint8_t* padded, int64_t count, int64_t step, in
                                                       _mm512_slli_epi32(bytes(e + 2 * d), 16), 0xFE);
         r = _mm512_or_si512(low, _mm512_slli_epi32(bytes(e + 3 * d), 24));
       }
-      _mm512_storeu_si512(quads + q * quad_stride + c0 * 4, r);
+      _mm512_storeu_si512(quads + quad_at(count, q, c0), r);
     }
   }
 }
