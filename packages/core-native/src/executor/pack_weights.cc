@@ -95,7 +95,8 @@ AlignedBuffer pack_conv(const f32_conv::ConvVariant* variant, const std::vector<
 }
 
 // f32_conv_nchw and bf16_conv_nchw: NCHW-input convolutions (group 1, few input channels), the same
-// packing for both; an alias picks as createEngine does (the two lists have the same tiles in order).
+// packing for both tiled lists; an alias picks from its own family's list as createEngine does (the
+// bf16 list starts with the AMX tiles, which pack bf16 weights of their own layout).
 AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std::vector<double>& shape,
                              const float* weights, int64_t length, bool bf16_alias = false) {
   const f32_conv::ConvShape s = conv_shape(shape);
@@ -105,11 +106,10 @@ AlignedBuffer pack_nchw_conv(const f32_conv::NchwConvVariant* variant, const std
              std::to_string(f32_conv::kNchwConvMaxOutputChannels) + " output channels with stride and dilation 1 along W",
          list_string(shape), "Pick an f32_conv tactic (NHWC input).");
   }
-  for (size_t i = 0; i < f32_conv::nchw_conv_variant_count() && variant == nullptr; ++i) {
-    const f32_conv::NchwConvVariant& candidate = f32_conv::nchw_conv_variants()[i];
-    // bf16_conv_nchw has twins of the stem tiles only: its alias never packs for a few-output tile.
-    if (bf16_alias && candidate.few_outputs) continue;
-    if (isa_usable(candidate.isa) && f32_conv::nchw_conv_variant_applies(candidate, s)) variant = &candidate;
+  const f32_conv::NchwConvVariant* list = bf16_alias ? f32_conv::bf16_nchw_conv_variants() : f32_conv::nchw_conv_variants();
+  const size_t count = bf16_alias ? f32_conv::bf16_nchw_conv_variant_count() : f32_conv::nchw_conv_variant_count();
+  for (size_t i = 0; i < count && variant == nullptr; ++i) {
+    if (isa_usable(list[i].isa) && f32_conv::nchw_conv_variant_applies(list[i], s)) variant = &list[i];
   }
   if (!f32_conv::nchw_conv_variant_applies(*variant, s)) {
     fail(std::string(variant->name) + " does not take this convolution.", "a variant for its channel counts",
