@@ -22,12 +22,22 @@ inline void zero_tile(__m512 (&acc)[MR][NV]) {
   }
 }
 
+// B is fetched into L1 this many k steps ahead. A tile reads its B panel once per row tile, front
+// to back; when the panel comes from L3 (weights of several MB: ResNet-50's 3x3 and strided 1x1
+// convs at 7x7, 8-9 MB each) the hardware prefetchers left the tile waiting on it, at about half
+// its FMA rate on an Intel Xeon with AMX (bench/kernels.sh, 1 thread: 14x14x512->512 3x3 s2 1.92
+// -> 1.38 ms, 14x14x1024->2048 1x1 s2 1.74 -> 1.25 ms). Where B is already in L1 or L2 the fetches
+// cost a load slot each and changed the fastest variant's time by under the bench's noise.
+constexpr int kBAhead = 16;
+
 // One k step: acc[i][j] += a_i * b[16j .. 16j+16) for the MR broadcast values a_i.
 template <int MR, int NV, typename RowValue>
 inline void madd_step(__m512 (&acc)[MR][NV], const float* b, RowValue a) {
   __m512 bv[NV];
 #pragma GCC unroll 4
   for (int j = 0; j < NV; ++j) bv[j] = _mm512_load_ps(b + 16 * j);
+#pragma GCC unroll 4
+  for (int j = 0; j < NV; ++j) _mm_prefetch(reinterpret_cast<const char*>(b + 16 * NV * kBAhead + 16 * j), _MM_HINT_T0);
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
     const __m512 av = _mm512_set1_ps(a(i));
