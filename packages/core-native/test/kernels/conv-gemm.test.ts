@@ -2,7 +2,7 @@
 // packWeights) against plain JS references over a shape sweep, each fused activation, with and
 // without bias and residual; inapplicable variants must be rejected with a coded error.
 import { describe, expect, it } from 'vitest';
-import { createEngine, kernels, packWeights } from '../../src/index.js';
+import { createEngine, getThreads, kernels, packWeights, setThreads } from '../../src/index.js';
 import { expectCoded } from '../helpers/errors.js';
 import { ACTIVATIONS, type ConvCase, convReference, gemmReference, outSize, packedProgram, runPacked, variantsOf } from '../helpers/fused.js';
 import { expectClose, randomFloats, rng } from '../helpers/harness.js';
@@ -126,6 +126,34 @@ describe('f32_conv through the executor', () => {
           });
         }
       }
+    }
+  });
+
+  it('1x1 convs whose rows of A and C outgrow L2 (swept in row blocks): every variant matches the reference', () => {
+    // 3000 rows of 64 -> 100 (2 MB of A and C rows) and 1300 rows of 300 -> 40 (K over a K block),
+    // at one thread so that one task sweeps all the rows: the in-place tiles sweep them in blocks
+    // of rows that are not a multiple of the tile height.
+    const random = rng(93);
+    const cases = [conv({ h: 50, w: 60, c: 64, oc: 100, kh: 1, kw: 1 }), conv({ h: 26, w: 50, c: 300, oc: 40, kh: 1, kw: 1 })];
+    const threadsBefore = getThreads();
+    setThreads(1);
+    try {
+      for (const c of cases) {
+        const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
+        const w = randomFloats(c.oc * c.c, random, -1, 1);
+        const out = convOut(c);
+        const bias = randomFloats(c.oc, random, -1, 1);
+        const residual = randomFloats(out.reduce((a, b) => a * b, 1), random, -1, 1);
+        const step = ACTIVATIONS[0]!;
+        const expected = convReference(c, x, w, bias, residual, step);
+        for (const variant of runnable.filter((name) => expectedToApply(name, c) && !name.startsWith('f32_dwconv'))) {
+          const packed = packWeights(variant, convShape(c), w);
+          const layer = { kernel: variant, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed, bias, residual, outShape: out, params: convParams(c, true, true), epilogue: [step] };
+          expectClose(runPacked(layer).y, expected, `Conv 1x1 ${c.h * c.w} rows ${c.c} -> ${c.oc} ${variant}`, 2e-4, 2e-4);
+        }
+      }
+    } finally {
+      setThreads(threadsBefore);
     }
   });
 

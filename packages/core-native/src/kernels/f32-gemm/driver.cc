@@ -52,35 +52,54 @@ bool use_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
          (m1 - m0) * p.k * static_cast<int64_t>(sizeof(float)) <= kDirectMaxABytes;
 }
 
-// gemm_block with A read in place: for each NR panel, for each K block (a kc x NR slice of B
-// that stays in L1), sweep the rows; the epilogue runs in registers after the last K block.
+// Bytes of A and C rows a direct sweep covers before it moves on to the next rows: the sweep reads
+// its rows of A once per B panel and writes its rows of C a panel at a time, so they should stay
+// in L2 across the panels. Sweeps of more than kDirectSweepSplit bytes are cut into equal blocks of
+// at most kDirectSweepBytes: ResNet-50's 56x56 1x1 convolutions (3136 rows, 3.2 MB of A or of C)
+// swept all their rows per panel, reading A or writing C from L3 on every sweep.
+constexpr int64_t kDirectSweepBytes = 384 * 1024;
+constexpr int64_t kDirectSweepSplit = 4 * kDirectSweepBytes;
+
+// gemm_block with A read in place: for each block of rows, for each NR panel, for each K block
+// (a kc x NR slice of B that stays in L1), sweep the block's rows; the epilogue runs in registers
+// after the last K block.
 void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
                        int64_t n0, int64_t n1) {
   const int nr = variant.nr;
   const int64_t kc = variant.kc;
-  // Row tiles of equal height (the microkernel takes any height up to MR): 169 rows with MR = 14
-  // run as 13 tiles of 13 rather than 12 of 14 and a 1-row tile that only waits on latency.
-  const int64_t tiles = (m1 - m0 + variant.mr - 1) / variant.mr;
-  const int64_t mr = (m1 - m0 + tiles - 1) / tiles;
+  const int64_t row_bytes = (p.k + (n1 - n0)) * static_cast<int64_t>(sizeof(float));
+  int64_t block = m1 - m0;
+  if (block * row_bytes > kDirectSweepSplit) {
+    const int64_t most = std::max<int64_t>(variant.mr, kDirectSweepBytes / row_bytes / variant.mr * variant.mr);
+    const int64_t blocks = (m1 - m0 + most - 1) / most;
+    block = (m1 - m0 + blocks - 1) / blocks;
+  }
   const Epilogue& ep = p.epilogue;
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
                             ep.activation != Activation::kNone || ep.scale != 1.0f;
-  for (int64_t jc = n0; jc < n1; jc += nr) {
-    const int64_t nb = std::min<int64_t>(nr, n1 - jc);
-    const float* panel = p.packed_b + (jc / nr) * p.k * nr;
-    TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + jc : nullptr, nullptr,
-                      ep.residual_stride};
-    for (int64_t pc = 0; pc < p.k; pc += kc) {
-      const int64_t kb = std::min(kc, p.k - pc);
-      const bool accumulate = pc > 0 || residual_in_c;
-      const bool last = pc + kb == p.k;
-      for (int64_t ir = m0; ir < m1; ir += mr) {
-        const int64_t rows = std::min<int64_t>(mr, m1 - ir);
-        tile.residual = residual != nullptr ? residual + ir * ep.residual_stride + jc : nullptr;
-        variant.direct(kb, p.a + ir * p.lda + pc, p.lda, panel + pc * nr, p.c + ir * p.ldc + jc,
-                       p.ldc, rows, nb, accumulate, last && has_epilogue ? &tile : nullptr);
+  for (int64_t b0 = m0; b0 < m1; b0 += block) {
+    const int64_t b1 = std::min(m1, b0 + block);
+    // Row tiles of equal height (the microkernel takes any height up to MR): 169 rows with MR = 14
+    // run as 13 tiles of 13 rather than 12 of 14 and a 1-row tile that only waits on latency.
+    const int64_t tiles = (b1 - b0 + variant.mr - 1) / variant.mr;
+    const int64_t mr = (b1 - b0 + tiles - 1) / tiles;
+    for (int64_t jc = n0; jc < n1; jc += nr) {
+      const int64_t nb = std::min<int64_t>(nr, n1 - jc);
+      const float* panel = p.packed_b + (jc / nr) * p.k * nr;
+      TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + jc : nullptr, nullptr,
+                        ep.residual_stride};
+      for (int64_t pc = 0; pc < p.k; pc += kc) {
+        const int64_t kb = std::min(kc, p.k - pc);
+        const bool accumulate = pc > 0 || residual_in_c;
+        const bool last = pc + kb == p.k;
+        for (int64_t ir = b0; ir < b1; ir += mr) {
+          const int64_t rows = std::min<int64_t>(mr, b1 - ir);
+          tile.residual = residual != nullptr ? residual + ir * ep.residual_stride + jc : nullptr;
+          variant.direct(kb, p.a + ir * p.lda + pc, p.lda, panel + pc * nr, p.c + ir * p.ldc + jc,
+                         p.ldc, rows, nb, accumulate, last && has_epilogue ? &tile : nullptr);
+        }
       }
     }
   }
