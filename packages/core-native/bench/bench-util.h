@@ -1,4 +1,5 @@
-// Helpers shared by the native layer benchmarks (lowp-layers.cc, lowp-stem.cc, bf16-conv.cc).
+// Helpers shared by the native layer benchmarks (lowp-layers.cc, lowp-stem.cc, bf16-conv.cc, bf16-stem.cc),
+// each built and run by bench/build-and-run.sh through its own NAME.sh.
 #pragma once
 
 #include <algorithm>
@@ -6,6 +7,8 @@
 #include <cstdlib>
 #include <functional>
 #include <string>
+
+#include "kernels/f32-conv/conv.h"
 
 namespace kiln::bench_util {
 
@@ -29,6 +32,17 @@ inline void read_options(int argc, char** argv, int* repeats, std::string* filte
     if (name == "--filter") *filter = argv[i + 1];
     if (name == "--variant" && variant != nullptr) *variant = argv[i + 1];
   }
+}
+
+// A k x k convolution of an h x w x c image to out_c channels, padded by k / 2 on every side (the
+// size of a stride-1 layer kept), with the given stride and groups.
+inline f32_conv::ConvShape same_padded(int64_t h, int64_t w, int64_t c, int64_t out_c, int64_t k, int64_t stride = 1,
+                                      int64_t groups = 1) {
+  f32_conv::ConvShape s;
+  s.in_h = h, s.in_w = w, s.in_c = c, s.out_c = out_c, s.groups = groups;
+  s.kernel_h = s.kernel_w = k, s.stride_h = s.stride_w = stride;
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = k / 2;
+  return s;
 }
 
 // `count` elements of T, 64-byte aligned (never freed: a benchmark process is short-lived).

@@ -17,6 +17,7 @@
 using namespace kiln;
 using bench_util::aligned;
 using bench_util::fastest_us;
+using bench_util::same_padded;
 using f32_conv::ConvShape;
 
 namespace {
@@ -24,14 +25,6 @@ namespace {
 int repeats = 200;
 std::string filter;
 std::string variant;
-
-ConvShape make_shape(int64_t h, int64_t w, int64_t c, int64_t out_c, int64_t k) {
-  ConvShape s;
-  s.in_h = h, s.in_w = w, s.in_c = c, s.out_c = out_c, s.groups = 1;
-  s.kernel_h = s.kernel_w = k, s.stride_h = s.stride_w = 1;
-  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = k / 2;
-  return s;
-}
 
 void bench(const char* label, const ConvShape& s, ThreadPool* pool) {
   if (std::string(label).find(filter) == std::string::npos) return;
@@ -71,15 +64,15 @@ int main(int argc, char** argv) {
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
     ThreadPool* p = threads > 1 ? &pool : nullptr;
-    bench("3x3 55x55x16->64", make_shape(55, 55, 16, 64, 3), p);
-    bench("3x3 27x27x32->128", make_shape(27, 27, 32, 128, 3), p);
-    bench("3x3 13x13x48->192", make_shape(13, 13, 48, 192, 3), p);
-    bench("3x3 13x13x64->256", make_shape(13, 13, 64, 256, 3), p);
-    bench("1x1 55x55x128->16", make_shape(55, 55, 128, 16, 1), p);
-    bench("1x1 55x55x16->64", make_shape(55, 55, 16, 64, 1), p);
-    bench("1x1 13x13x512->1000", make_shape(13, 13, 512, 1000, 1), p);
-    bench("1x1 112x112x16->96", make_shape(112, 112, 16, 96, 1), p);
-    bench("1x1 56x56x144->24", make_shape(56, 56, 144, 24, 1), p);
+    bench("3x3 55x55x16->64", same_padded(55, 55, 16, 64, 3), p);
+    bench("3x3 27x27x32->128", same_padded(27, 27, 32, 128, 3), p);
+    bench("3x3 13x13x48->192", same_padded(13, 13, 48, 192, 3), p);
+    bench("3x3 13x13x64->256", same_padded(13, 13, 64, 256, 3), p);
+    bench("1x1 55x55x128->16", same_padded(55, 55, 128, 16, 1), p);
+    bench("1x1 55x55x16->64", same_padded(55, 55, 16, 64, 1), p);
+    bench("1x1 13x13x512->1000", same_padded(13, 13, 512, 1000, 1), p);
+    bench("1x1 112x112x16->96", same_padded(112, 112, 16, 96, 1), p);
+    bench("1x1 56x56x144->24", same_padded(56, 56, 144, 24, 1), p);
   }
   return 0;
 }

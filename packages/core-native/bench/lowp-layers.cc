@@ -18,6 +18,7 @@
 using namespace kiln;
 using bench_util::aligned;
 using bench_util::fastest_us;
+using bench_util::same_padded;
 using f32_conv::ConvShape;
 
 namespace {
@@ -30,14 +31,6 @@ f32_gemm::Epilogue relu6() {
   f32_gemm::Epilogue e;
   e.activation = f32_gemm::Activation::kClip, e.alpha = 0.0f, e.beta = 6.0f;
   return e;
-}
-
-ConvShape make_shape(int64_t h, int64_t w, int64_t c, int64_t out_c, int64_t k, int64_t stride, int64_t groups) {
-  ConvShape s;
-  s.in_h = h, s.in_w = w, s.in_c = c, s.out_c = out_c, s.groups = groups;
-  s.kernel_h = s.kernel_w = k, s.stride_h = s.stride_w = stride;
-  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = k / 2;
-  return s;
 }
 
 void bench_conv(const char* label, const ConvShape& s, bool u8_input, ThreadPool* pool) {
@@ -111,16 +104,16 @@ int main(int argc, char** argv) {
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
     ThreadPool* p = threads > 1 ? &pool : nullptr;
-    bench_conv("stem 224x224x3->32 3x3 s2 (fp32 in)", make_shape(224, 224, 3, 32, 3, 2, 1), false, p);
-    bench_conv("1x1 112x112x32->16", make_shape(112, 112, 32, 16, 1, 1, 1), true, p);
-    bench_conv("1x1 112x112x16->96", make_shape(112, 112, 16, 96, 1, 1, 1), true, p);
-    bench_conv("1x1 56x56x24->144", make_shape(56, 56, 24, 144, 1, 1, 1), true, p);
-    bench_conv("1x1 56x56x144->24", make_shape(56, 56, 144, 24, 1, 1, 1), true, p);
-    bench_conv("1x1 14x14x64->384", make_shape(14, 14, 64, 384, 1, 1, 1), true, p);
-    bench_dwconv("dw 3x3 s1 112x112x32", make_shape(112, 112, 32, 32, 3, 1, 32), p);
-    bench_dwconv("dw 3x3 s2 112x112x96", make_shape(112, 112, 96, 96, 3, 2, 96), p);
-    bench_dwconv("dw 3x3 s1 56x56x144", make_shape(56, 56, 144, 144, 3, 1, 144), p);
-    bench_dwconv("dw 3x3 s1 14x14x384", make_shape(14, 14, 384, 384, 3, 1, 384), p);
+    bench_conv("stem 224x224x3->32 3x3 s2 (fp32 in)", same_padded(224, 224, 3, 32, 3, 2, 1), false, p);
+    bench_conv("1x1 112x112x32->16", same_padded(112, 112, 32, 16, 1, 1, 1), true, p);
+    bench_conv("1x1 112x112x16->96", same_padded(112, 112, 16, 96, 1, 1, 1), true, p);
+    bench_conv("1x1 56x56x24->144", same_padded(56, 56, 24, 144, 1, 1, 1), true, p);
+    bench_conv("1x1 56x56x144->24", same_padded(56, 56, 144, 24, 1, 1, 1), true, p);
+    bench_conv("1x1 14x14x64->384", same_padded(14, 14, 64, 384, 1, 1, 1), true, p);
+    bench_dwconv("dw 3x3 s1 112x112x32", same_padded(112, 112, 32, 32, 3, 1, 32), p);
+    bench_dwconv("dw 3x3 s2 112x112x96", same_padded(112, 112, 96, 96, 3, 2, 96), p);
+    bench_dwconv("dw 3x3 s1 56x56x144", same_padded(56, 56, 144, 144, 3, 1, 144), p);
+    bench_dwconv("dw 3x3 s1 14x14x384", same_padded(14, 14, 384, 384, 3, 1, 384), p);
   }
   return 0;
 }

@@ -1,10 +1,4 @@
 #!/usr/bin/env bash
 # Builds and runs the int8 layer benchmark (bench/lowp-layers.cc) against the real platform and
 # thread pool. Arguments go to the bench: --repeats R.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-pkg="$(cd "$here/.." && pwd)"
-mapfile -t objects < <(KILN_REAL_PLATFORM=1 "$pkg/test/native-gemm/compile-kernels.sh")
-g++ -std=c++17 -O3 -DKILN_X86 -I"$pkg/src" "$here/lowp-layers.cc" "${objects[@]}" \
-  -o "$pkg/test/native-gemm/build/lowp-layers" -lpthread
-exec "$pkg/test/native-gemm/build/lowp-layers" "$@"
+exec "$(dirname "$0")/build-and-run.sh" lowp-layers "$@"
