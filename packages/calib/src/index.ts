@@ -17,7 +17,7 @@ export type { Calibrator, PercentileOptions } from './internal/calibrators.js';
 export type { EntropySearchResult } from './internal/entropy.js';
 export type { QuantizeOptions, QuantizableOp } from './internal/qdq.js';
 export { AbsHistogram, HISTOGRAM_BINS } from './internal/histogram.js';
-export { QUANTIZED_LEVELS, ENTROPY_EPSILON } from './internal/entropy.js';
+export { QUANTIZED_LEVELS, NON_NEGATIVE_LEVELS, ENTROPY_EPSILON } from './internal/entropy.js';
 export { EntropyCalibrator2, MinMaxCalibrator, PercentileCalibrator, INT8_MAX, MIN_SCALE } from './internal/calibrators.js';
 export { CACHE_VERSION } from './internal/cache.js';
 export { QUANTIZABLE_OPS } from './internal/qdq.js';
@@ -61,18 +61,23 @@ export function collectStatistics(model: Model, loader: import('./internal/loade
 
 /**
  * The Entropy2 threshold search on a histogram of |x| (as specified in ENTROPY.md): the
- * number of kept bins `i` (128…bins) minimizing KL(P‖Q), and the threshold
- * `min((i + 0.5)·binWidth, absMax)`.
+ * number of kept bins `i` (levels…bins) minimizing KL(P‖Q) where Q has `levels` quantized
+ * levels, and the threshold `min((i + 0.5)·binWidth, absMax)`. `levels` defaults to
+ * {@link QUANTIZED_LEVELS} (128, TensorRT's search); {@link EntropyCalibrator2} passes
+ * {@link NON_NEGATIVE_LEVELS} (256) for tensors that are never negative. Throws
+ * `ERR_CALIB_OPTIONS` on negative or non-finite counts, fewer bins than levels, or a level count
+ * that is not an integer ≥ 2.
  *
  * @example
  * ```ts
  * import { searchEntropyThreshold } from '@kiln/calib';
  * const counts = new Float64Array(2048).fill(1); // uniform
  * searchEntropyThreshold(counts, 1 / 2048, 1).threshold; // 1: nothing is worth clipping
+ * searchEntropyThreshold(counts, 1 / 2048, 1, 256).bins; // 2048
  * ```
  */
-export function searchEntropyThreshold(counts: ArrayLike<number>, binWidth: number, absMax?: number): EntropySearchResult {
-  return search(counts, binWidth, absMax);
+export function searchEntropyThreshold(counts: ArrayLike<number>, binWidth: number, absMax?: number, levels?: number): EntropySearchResult {
+  return search(counts, binWidth, absMax, levels);
 }
 
 /**
@@ -110,7 +115,7 @@ export function computeScales(calibrator: Calibrator, statistics: ReadonlyMap<st
  * @example
  * ```ts
  * import { parseCalibrationCache } from '@kiln/calib';
- * const cache = parseCalibrationCache('TRT-Kiln1-EntropyCalibration2\nx: 3c010204\n');
+ * const cache = parseCalibrationCache('TRT-Kiln2-EntropyCalibration2\nx: 3c010204\n');
  * cache.scales.get('x'); // 0.007874016...
  * ```
  */
@@ -127,7 +132,7 @@ export function parseCalibrationCache(text: string, where?: string): Calibration
  * ```ts
  * import { formatCalibrationCache } from '@kiln/calib';
  * formatCalibrationCache('MinMaxCalibration', new Map([['x', 1 / 127]]));
- * // 'TRT-Kiln1-MinMaxCalibration\nx: 3c010204\n'
+ * // 'TRT-Kiln2-MinMaxCalibration\nx: 3c010204\n'
  * ```
  */
 export function formatCalibrationCache(algorithm: string, scales: ReadonlyMap<string, number>, version?: string): string {

@@ -23,7 +23,7 @@ describe('calibration cache text', () => {
     const text = formatCalibrationCache('EntropyCalibration2', new Map([['x', 1 / 127], ['conv 1: out', 1], ['tiny', 2 ** -126]]));
     expect(text).toBe(`TRT-${CACHE_VERSION}-EntropyCalibration2\nx: 3c010204\nconv 1: out: 3f800000\ntiny: 00800000\n`);
     const cache = parseCalibrationCache(text);
-    expect(cache).toEqual({ version: 'Kiln1', algorithm: 'EntropyCalibration2', scales: new Map([['x', Math.fround(1 / 127)], ['conv 1: out', 1], ['tiny', 2 ** -126]]) });
+    expect(cache).toEqual({ version: CACHE_VERSION, algorithm: 'EntropyCalibration2', scales: new Map([['x', Math.fround(1 / 127)], ['conv 1: out', 1], ['tiny', 2 ** -126]]) });
   });
 
   it('round-trips every positive finite float32 and any name without line breaks exactly (property)', () => {
@@ -69,13 +69,15 @@ describe('calibration cache text', () => {
 
   it('compatibility: another calibrator, another version, unknown or missing tensors are ERR_CALIB_CACHE with a recalibrate hint', () => {
     const model = reluModel();
-    const ok = parseCalibrationCache('TRT-Kiln1-EntropyCalibration2\nx: 3f800000\ny: 3f800000\n');
+    const ok = parseCalibrationCache(`TRT-${CACHE_VERSION}-EntropyCalibration2\nx: 3f800000\ny: 3f800000\n`);
     expect(() => checkCalibrationCache(ok, { algorithm: 'EntropyCalibration2', model, tensors: ['x', 'y'] })).not.toThrow();
     const cases: [string, Parameters<typeof checkCalibrationCache>[1]][] = [
-      ['TRT-Kiln1-MinMaxCalibration\nx: 3f800000\n', { algorithm: 'EntropyCalibration2' }],
+      [`TRT-${CACHE_VERSION}-MinMaxCalibration\nx: 3f800000\n`, { algorithm: 'EntropyCalibration2' }],
       ['TRT-8601-EntropyCalibration2\nx: 3f800000\n', { algorithm: 'EntropyCalibration2' }],
-      ['TRT-Kiln1-EntropyCalibration2\nx: 3f800000\nconv0: 3f800000\n', { algorithm: 'EntropyCalibration2', model }],
-      ['TRT-Kiln1-EntropyCalibration2\nx: 3f800000\n', { algorithm: 'EntropyCalibration2', model, tensors: ['x', 'y'] }],
+      // Kiln1: thresholds from the search before non-negative tensors got 256 levels.
+      ['TRT-Kiln1-EntropyCalibration2\nx: 3f800000\ny: 3f800000\n', { algorithm: 'EntropyCalibration2', model, tensors: ['x', 'y'] }],
+      [`TRT-${CACHE_VERSION}-EntropyCalibration2\nx: 3f800000\nconv0: 3f800000\n`, { algorithm: 'EntropyCalibration2', model }],
+      [`TRT-${CACHE_VERSION}-EntropyCalibration2\nx: 3f800000\n`, { algorithm: 'EntropyCalibration2', model, tensors: ['x', 'y'] }],
     ];
     for (const [text, requirements] of cases) {
       expect(() => checkCalibrationCache(parseCalibrationCache(text), requirements)).toThrow(expect.objectContaining({ code: 'ERR_CALIB_CACHE', hint: expect.stringContaining('recalibrate') }));
@@ -101,11 +103,11 @@ describe('calibrate: reuse or recalibrate', () => {
 
   it('an incompatible cache is an error unless overwriteIncompatibleCache, which recalibrates', async () => {
     const cacheFile = path.join(folder, 'other.cache');
-    writeFileSync(cacheFile, 'TRT-Kiln1-MinMaxCalibration\nx: 3f800000\n');
-    await expect(calibrate(reluModel(), { calibrator: new EntropyCalibrator2(), loader: [batch], cacheFile })).rejects.toMatchObject({ code: 'ERR_CALIB_CACHE', expected: 'TRT-Kiln1-EntropyCalibration2' });
+    writeFileSync(cacheFile, `TRT-${CACHE_VERSION}-MinMaxCalibration\nx: 3f800000\n`);
+    await expect(calibrate(reluModel(), { calibrator: new EntropyCalibrator2(), loader: [batch], cacheFile })).rejects.toMatchObject({ code: 'ERR_CALIB_CACHE', expected: `TRT-${CACHE_VERSION}-EntropyCalibration2` });
     const result = await calibrate(reluModel(), { calibrator: new EntropyCalibrator2(), loader: [batch], cacheFile, overwriteIncompatibleCache: true });
     expect(result.source).toBe('calibration');
-    expect(readFileSync(cacheFile, 'utf8').split('\n')[0]).toBe('TRT-Kiln1-EntropyCalibration2');
+    expect(readFileSync(cacheFile, 'utf8').split('\n')[0]).toBe(`TRT-${CACHE_VERSION}-EntropyCalibration2`);
   });
 
   it('never reads nor overwrites a file that is not a calibration cache', async () => {

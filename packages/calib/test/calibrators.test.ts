@@ -1,6 +1,6 @@
 import { GraphBuilder, type Model } from '@kiln/onnx-tools';
 import { describe, expect, it } from 'vitest';
-import { AbsHistogram, EntropyCalibrator2, MIN_SCALE, MinMaxCalibrator, PercentileCalibrator, type TensorStatistics, collectStatistics, computeScales, scaleFromThreshold } from '../src/index.js';
+import { AbsHistogram, EntropyCalibrator2, MIN_SCALE, MinMaxCalibrator, NON_NEGATIVE_LEVELS, PercentileCalibrator, QUANTIZED_LEVELS, type TensorStatistics, collectStatistics, computeScales, scaleFromThreshold, searchEntropyThreshold } from '../src/index.js';
 import { gaussian, seeded, testSeed } from './helpers.js';
 
 const seed = testSeed('calibrators.test.ts');
@@ -89,6 +89,28 @@ describe('MinMax and Percentile on known data', () => {
         expect(calibrator.threshold(scaled.get('x') as TensorStatistics)).toBe(calibrator.threshold(base.get('x') as TensorStatistics) * factor);
       }
     }
+  });
+
+  it('Entropy2 searches 256 levels for data never negative (Kiln quantizes it on [0, T] in uint8), 128 otherwise', async () => {
+    const normal = gaussian(seeded(seed + 4));
+    const positive = Float32Array.from({ length: 20000 }, () => Math.abs(normal()));
+    positive[7] = 9; // a far outlier
+    const signed = positive.slice();
+    signed[3] = -0.25;
+    const model = identityModel();
+    const a = (await collectStatistics(model, [{ x: { type: 'float32', dims: [20000], data: positive } }], { tensors: ['x'] })).get('x') as TensorStatistics;
+    const b = (await collectStatistics(model, [{ x: { type: 'float32', dims: [20000], data: signed } }], { tensors: ['x'] })).get('x') as TensorStatistics;
+    const search = (s: TensorStatistics, levels: number) => {
+      const counts = Float64Array.from(s.histogram.counts);
+      counts[0] = (counts[0] as number) - s.histogram.zeroCount;
+      return searchEntropyThreshold(counts, s.histogram.binWidth, s.histogram.absMax, levels).threshold;
+    };
+    const entropy = new EntropyCalibrator2();
+    expect(entropy.threshold(a)).toBe(search(a, NON_NEGATIVE_LEVELS));
+    expect(entropy.threshold(b)).toBe(search(b, QUANTIZED_LEVELS));
+    // The two searches choose different thresholds here; both clip the outlier.
+    expect(entropy.threshold(a)).not.toBe(search(a, QUANTIZED_LEVELS));
+    expect(Math.max(entropy.threshold(a), search(a, QUANTIZED_LEVELS))).toBeLessThan(9);
   });
 
   it('Entropy2 leaves exact zeros out: ReLU-like data gets the threshold of its non-zero part', async () => {

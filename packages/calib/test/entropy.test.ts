@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENTROPY_EPSILON, HISTOGRAM_BINS, QUANTIZED_LEVELS, searchEntropyThreshold } from '../src/index.js';
+import { ENTROPY_EPSILON, HISTOGRAM_BINS, NON_NEGATIVE_LEVELS, QUANTIZED_LEVELS, searchEntropyThreshold } from '../src/index.js';
 
 const W = 1 / 2048;
 
@@ -9,14 +9,14 @@ function histogram(fill: (k: number) => number): Float64Array {
 }
 
 /** A direct transcription of ENTROPY.md for one candidate, used as an independent oracle. */
-function klOracle(h: Float64Array, i: number): number {
+function klOracle(h: Float64Array, i: number, levels = QUANTIZED_LEVELS): number {
   const total = h.reduce((a, b) => a + b, 0);
   const p = Array.from(h.subarray(0, i));
   p[i - 1] = (p[i - 1] as number) + h.subarray(i).reduce((a, b) => a + b, 0);
   const q = new Array<number>(i).fill(0);
-  for (let j = 0; j < QUANTIZED_LEVELS; j++) {
-    const start = Math.floor((j * i) / 128);
-    const end = Math.floor(((j + 1) * i) / 128);
+  for (let j = 0; j < levels; j++) {
+    const start = Math.floor((j * i) / levels);
+    const end = Math.floor(((j + 1) * i) / levels);
     let mass = 0;
     let nonZero = 0;
     for (let k = start; k < end; k++) {
@@ -89,14 +89,30 @@ describe('Entropy2 threshold search on fixed histograms', () => {
     for (const i of [128, 129, 200, 511, 901, 919, 1500, 2047, 2048]) expect(result.divergences[i]).toBeCloseTo(klOracle(h, i), 12);
   });
 
+  it('256 levels (non-negative tensors): candidates start at 256 and match the specification', () => {
+    const h = histogram((k) => Math.round(1000 * Math.exp(-k / 60)) + (k > 900 && k < 920 ? 7 : 0));
+    const result = searchEntropyThreshold(h, W, 1, NON_NEGATIVE_LEVELS);
+    expect(Number.isNaN(result.divergences[255] as number)).toBe(true);
+    for (const i of [256, 257, 511, 901, 919, 1500, 2047, 2048]) expect(result.divergences[i]).toBeCloseTo(klOracle(h, i, 256), 12);
+    expect(result.bins).toBeGreaterThanOrEqual(256);
+    expect(result.divergence).toBe(Math.min(...Array.from(result.divergences.subarray(256))));
+    // The half-normal bulk with a far outlier: still clipped right after the bulk, not where 128 levels clip.
+    const bulk = histogram((k) => (k < 500 ? Math.round(1000 * Math.exp(-((k / 100) ** 2) / 2)) : k === 2047 ? 1 : 0));
+    const fine = searchEntropyThreshold(bulk, W, 1, NON_NEGATIVE_LEVELS);
+    expect(fine.bins).toBe(391); // pinned (392 with 128 levels)
+    expect(fine.divergence).toBeCloseTo(klOracle(bulk, fine.bins, 256), 12);
+  });
+
   it('empty and all-zero histograms give threshold 0', () => {
     expect(searchEntropyThreshold(new Float64Array(2048), W).threshold).toBe(0);
     expect(searchEntropyThreshold(histogram((k) => (k === 0 ? 5 : 0)), 0).threshold).toBe(0);
   });
 
-  it('rejects too few bins and negative counts with ERR_CALIB_OPTIONS', () => {
+  it('rejects too few bins, negative counts and bad level counts with ERR_CALIB_OPTIONS', () => {
     expect(() => searchEntropyThreshold(new Float64Array(100), W)).toThrow(expect.objectContaining({ code: 'ERR_CALIB_OPTIONS' }));
     expect(() => searchEntropyThreshold(histogram((k) => (k === 3 ? -1 : 1)), W)).toThrow(expect.objectContaining({ code: 'ERR_CALIB_OPTIONS' }));
+    for (const levels of [0, 1, 128.5, Number.NaN]) expect(() => searchEntropyThreshold(histogram(() => 1), W, 1, levels)).toThrow(expect.objectContaining({ code: 'ERR_CALIB_OPTIONS' }));
+    expect(() => searchEntropyThreshold(new Float64Array(200), W, 1, 256)).toThrow(expect.objectContaining({ code: 'ERR_CALIB_OPTIONS' }));
   });
 });
 

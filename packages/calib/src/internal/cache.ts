@@ -10,10 +10,10 @@ import type { Model } from '@kiln/onnx-tools';
  * @example
  * ```ts
  * import { CACHE_VERSION } from '@kiln/calib';
- * `TRT-${CACHE_VERSION}-EntropyCalibration2`; // 'TRT-Kiln1-EntropyCalibration2'
+ * `TRT-${CACHE_VERSION}-EntropyCalibration2`; // 'TRT-Kiln2-EntropyCalibration2'
  * ```
  */
-export const CACHE_VERSION = 'Kiln1';
+export const CACHE_VERSION = 'Kiln2';
 
 /**
  * A parsed calibration cache.
@@ -24,7 +24,7 @@ export const CACHE_VERSION = 'Kiln1';
  * ```
  */
 export interface CalibrationCache {
-  /** `<version>` of the header, e.g. `Kiln1` or TensorRT's `8601`. */
+  /** `<version>` of the header, e.g. `Kiln2` or TensorRT's `8601`. */
   version: string;
   /** `<algorithm>` of the header, e.g. `EntropyCalibration2`. */
   algorithm: string;

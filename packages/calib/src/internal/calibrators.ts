@@ -1,6 +1,6 @@
 // Calibrators: from a tensor's statistics to its clipping threshold (amax) and int8 scale.
 import { KilnError } from '@kiln/common';
-import { searchEntropyThreshold } from './entropy.js';
+import { NON_NEGATIVE_LEVELS, QUANTIZED_LEVELS, searchEntropyThreshold } from './entropy.js';
 import type { TensorStatistics } from './statistics.js';
 
 /**
@@ -49,8 +49,10 @@ export function scaleFromThreshold(threshold: number): number {
 
 /**
  * TensorRT's entropy calibration (IInt8EntropyCalibrator2): the threshold that minimizes the
- * KL divergence between the |x| histogram (exact zeros left out) and its 128-level
- * quantization (see ENTROPY.md).
+ * KL divergence between the |x| histogram (exact zeros left out) and its quantization as Kiln's
+ * engines quantize it: 128 levels (one side of int8), or 256 for a tensor never negative in
+ * calibration (a ReLU output; Kiln runs it on [0, T] with all 256 uint8 levels, where TensorRT's
+ * symmetric int8 has 128). See ENTROPY.md.
  *
  * @example
  * ```ts
@@ -66,7 +68,8 @@ export class EntropyCalibrator2 implements Calibrator {
     // Exact zeros quantize without error at every threshold: they are left out of P and Q.
     const counts = Float64Array.from(histogram.counts);
     counts[0] = (counts[0] as number) - histogram.zeroCount;
-    return searchEntropyThreshold(counts, histogram.binWidth, histogram.absMax).threshold;
+    const levels = statistics.min >= 0 ? NON_NEGATIVE_LEVELS : QUANTIZED_LEVELS;
+    return searchEntropyThreshold(counts, histogram.binWidth, histogram.absMax, levels).threshold;
   }
 }
 

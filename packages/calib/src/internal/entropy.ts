@@ -13,6 +13,18 @@ import { KilnError } from '@kiln/common';
 export const QUANTIZED_LEVELS = 128;
 
 /**
+ * Quantized levels of Q for a tensor that is never negative: Kiln's int8 engines quantize such a
+ * tensor on [0, T] with all 256 uint8 levels (zero point 0), not on one half of int8's.
+ *
+ * @example
+ * ```ts
+ * import { NON_NEGATIVE_LEVELS } from '@kiln/calib';
+ * NON_NEGATIVE_LEVELS; // 256
+ * ```
+ */
+export const NON_NEGATIVE_LEVELS = 256;
+
+/**
  * Count (a fraction of one value) that stands in for a zero in Q where P is positive.
  *
  * @example
@@ -32,23 +44,30 @@ export const ENTROPY_EPSILON = 1e-4;
  * ```
  */
 export interface EntropySearchResult {
-  /** The chosen candidate `i`: the number of leading bins kept (128 ≤ i ≤ bins). */
+  /** The chosen candidate `i`: the number of leading bins kept (levels ≤ i ≤ bins). */
   bins: number;
   /** `min((i + 0.5) · binWidth, absMax)`; 0 for an empty or all-zero histogram. */
   threshold: number;
   /** KL(P‖Q) of the chosen candidate. */
   divergence: number;
-  /** KL(P‖Q) of every candidate, indexed by `i` (entries below 128 are NaN; +Infinity when Q is empty). */
+  /** KL(P‖Q) of every candidate, indexed by `i` (entries below the level count are NaN; +Infinity when Q is empty). */
   divergences: Float64Array;
 }
 
 /** The Entropy2 search, exactly as ENTROPY.md specifies it. */
-export function searchEntropyThreshold(counts: ArrayLike<number>, binWidth: number, absMax = counts.length * binWidth): EntropySearchResult {
+export function searchEntropyThreshold(counts: ArrayLike<number>, binWidth: number, absMax = counts.length * binWidth, levels = QUANTIZED_LEVELS): EntropySearchResult {
   const n = counts.length;
-  if (n < QUANTIZED_LEVELS) {
+  if (!Number.isInteger(levels) || levels < 2) {
+    throw new KilnError('ERR_CALIB_OPTIONS', 'The number of quantized levels must be an integer ≥ 2', {
+      where: 'searchEntropyThreshold(levels)',
+      expected: `${QUANTIZED_LEVELS} (int8, one side) or ${NON_NEGATIVE_LEVELS} (uint8 on [0, T])`,
+      found: String(levels),
+    });
+  }
+  if (n < levels) {
     throw new KilnError('ERR_CALIB_OPTIONS', 'The histogram has fewer bins than quantized levels', {
       where: 'searchEntropyThreshold(counts)',
-      expected: `at least ${QUANTIZED_LEVELS} bins (Kiln histograms have 2048)`,
+      expected: `at least ${levels} bins (Kiln histograms have 2048)`,
       found: `${n} bins`,
     });
   }
@@ -69,8 +88,8 @@ export function searchEntropyThreshold(counts: ArrayLike<number>, binWidth: numb
 
   let best = -1;
   let bestDivergence = Number.POSITIVE_INFINITY;
-  for (let i = QUANTIZED_LEVELS; i <= n; i++) {
-    const divergence = candidateDivergence(counts, cumulative, i, total);
+  for (let i = levels; i <= n; i++) {
+    const divergence = candidateDivergence(counts, cumulative, i, total, levels);
     divergences[i] = divergence;
     // Strictly smaller only: on ties the first (smallest) i stays.
     if (best < 0 || divergence < bestDivergence) {
@@ -82,14 +101,14 @@ export function searchEntropyThreshold(counts: ArrayLike<number>, binWidth: numb
 }
 
 /** KL(P‖Q) when the first `i` bins are kept and the rest clipped into bin i−1. */
-function candidateDivergence(counts: ArrayLike<number>, cumulative: Float64Array, i: number, total: number): number {
+function candidateDivergence(counts: ArrayLike<number>, cumulative: Float64Array, i: number, total: number, levels: number): number {
   const kept = cumulative[i] as number;
   if (kept === 0) return Number.POSITIVE_INFINITY;
   const outliers = total - kept;
   let divergence = 0;
-  for (let j = 0; j < QUANTIZED_LEVELS; j++) {
-    const start = Math.floor((j * i) / QUANTIZED_LEVELS);
-    const end = Math.floor(((j + 1) * i) / QUANTIZED_LEVELS);
+  for (let j = 0; j < levels; j++) {
+    const start = Math.floor((j * i) / levels);
+    const end = Math.floor(((j + 1) * i) / levels);
     const mass = (cumulative[end] as number) - (cumulative[start] as number);
     let nonZero = 0;
     for (let k = start; k < end; k++) if (pCount(counts, k, i, outliers) > 0) nonZero++;
