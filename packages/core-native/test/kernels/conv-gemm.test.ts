@@ -129,12 +129,13 @@ describe('f32_conv through the executor', () => {
     }
   });
 
-  it('1x1 convs whose rows of A and C outgrow L2 (swept in row blocks): every variant matches the reference', () => {
-    // 3000 rows of 64 -> 100 (2 MB of A and C rows) and 1300 rows of 300 -> 40 (K over a K block),
-    // at one thread so that one task sweeps all the rows: the in-place tiles sweep them in blocks
-    // of rows that are not a multiple of the tile height.
+  it('1x1 convs whose rows of A and C outgrow L2 (tile by tile, or in row blocks): every variant matches the reference', () => {
+    // At one thread, so that one task sweeps all the rows. 3000 rows of 64 -> 100 (2 MB of A and C
+    // rows, 25 KB of B): the in-place tiles run tile by tile across the panels. 1300 rows of
+    // 300 -> 40 (K over a K block) and 900 rows of 200 -> 400 (one K block, 320 KB of B): they sweep
+    // blocks of rows that are not a multiple of the tile height, panel by panel.
     const random = rng(93);
-    const cases = [conv({ h: 50, w: 60, c: 64, oc: 100, kh: 1, kw: 1 }), conv({ h: 26, w: 50, c: 300, oc: 40, kh: 1, kw: 1 })];
+    const cases = [conv({ h: 50, w: 60, c: 64, oc: 100, kh: 1, kw: 1 }), conv({ h: 26, w: 50, c: 300, oc: 40, kh: 1, kw: 1 }), conv({ h: 30, w: 30, c: 200, oc: 400, kh: 1, kw: 1 })];
     const threadsBefore = getThreads();
     setThreads(1);
     try {
