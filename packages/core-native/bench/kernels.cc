@@ -241,6 +241,7 @@ void bench_conv(const Options& o, kiln::ThreadPool* pools[2]) {
       {"resnet50 pw 14x14x1024->256", conv(14, 1024, 256, 1, 1, 0, 1)},
       {"resnet50 pw 14x14x256->1024", conv(14, 256, 1024, 1, 1, 0, 1)},
       {"resnet50 3x3s2 14x14x512->512", conv(14, 512, 512, 3, 2, 1, 1)},
+      {"resnet50 3x3 7x7x512->512", conv(7, 512, 512, 3, 1, 1, 1)},
       {"resnet50 pw s2 14x14x1024->2048", conv(14, 1024, 2048, 1, 2, 0, 1)},
       {"deeplab 3x3s2 112x112x32->64", conv(112, 32, 64, 3, 2, 1, 1)},
       {"deeplab 3x3s2 56x56x64->128", conv(56, 64, 128, 3, 2, 1, 1)},

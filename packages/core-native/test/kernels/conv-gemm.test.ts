@@ -158,6 +158,39 @@ describe('f32_conv through the executor', () => {
     }
   });
 
+  it('3x3 convs whose weights outgrow L2 (swept panel by panel over every row tile): every variant matches the reference', () => {
+    // At one thread, so that one task holds every row tile. 7x7, 256 -> 288 with padding (2.6 MB
+    // of weights, 4 row tiles whose kernel rows leave the image sideways), 2 images of 9x9,
+    // 256 -> 160 dilated by 2 along both axes (one table entry per tap, 1.5 MB), and 9x9 stride 2,
+    // 256 -> 200 (1.8 MB): each row tile keeps its own table while the panels go round.
+    const random = rng(94);
+    const cases = [
+      conv({ h: 7, w: 7, c: 256, oc: 288, kh: 3, kw: 3, pads: [1, 1, 1, 1] }),
+      conv({ n: 2, h: 9, w: 9, c: 256, oc: 160, kh: 3, kw: 3, dh: 2, dw: 2, pads: [2, 2, 2, 2] }),
+      conv({ h: 9, w: 9, c: 256, oc: 200, kh: 3, kw: 3, sh: 2, sw: 2, pads: [1, 1, 1, 1] }),
+    ];
+    const threadsBefore = getThreads();
+    setThreads(1);
+    try {
+      for (const c of cases) {
+        const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
+        const w = randomFloats(c.oc * c.c * c.kh * c.kw, random, -1, 1);
+        const out = convOut(c);
+        const bias = randomFloats(c.oc, random, -1, 1);
+        const residual = randomFloats(out.reduce((a, b) => a * b, 1), random, -1, 1);
+        const step = ACTIVATIONS[0]!;
+        const expected = convReference(c, x, w, bias, residual, step);
+        for (const variant of runnable.filter((name) => expectedToApply(name, c) && !name.startsWith('f32_dwconv'))) {
+          const packed = packWeights(variant, convShape(c), w);
+          const layer = { kernel: variant, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed, bias, residual, outShape: out, params: convParams(c, true, true), epilogue: [step] };
+          expectClose(runPacked(layer).y, expected, `Conv 3x3 ${c.h}x${c.w} ${c.c} -> ${c.oc} ${variant}`, 1e-3, 1e-3);
+        }
+      }
+    } finally {
+      setThreads(threadsBefore);
+    }
+  });
+
   it('fuses each activation (family name f32_conv, bias and residual)', () => {
     const c = CONV_CASES[2]![1];
     const random = rng(77);
