@@ -59,6 +59,22 @@ bool use_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int
 constexpr int64_t kDirectSweepBytes = 384 * 1024;
 constexpr int64_t kDirectSweepSplit = 4 * kDirectSweepBytes;
 
+// The height of the row tiles over `rows` rows. Equal heights (the microkernel takes any height up
+// to MR): 169 rows with MR = 14 run as 13 tiles of 13 rather than 12 of 14 and a 1-row tile that
+// only waits on latency. Except where the AVX-512 tiles apply the epilogue's activation in
+// registers only at their full height (SiLU, HardSwish, erf GELU; ukernels__avx512.cc): there
+// full tiles and one shorter tile, which then runs the activation over its stored rows. bert_mini's
+// FFN up (128 rows, bias + erf GELU): nine tiles of 14 and one of 2 instead of ten of 13.
+int64_t tile_height(const GemmVariant& variant, const Epilogue& ep, int64_t rows) {
+  const bool in_registers_when_full =
+      variant.isa == Isa::kAvx512 && (ep.activation == Activation::kSilu ||
+                                      ep.activation == Activation::kHardSwish ||
+                                      ep.activation == Activation::kGeluErf);
+  if (in_registers_when_full) return variant.mr;
+  const int64_t tiles = (rows + variant.mr - 1) / variant.mr;
+  return (rows + tiles - 1) / tiles;
+}
+
 // A direct GEMM over many rows with one K block and a B small enough for L2 runs tile by tile,
 // each row tile across every panel, rather than panel by panel over blocks of rows: the tile's
 // rows of A stay in L1 across the panels and it writes whole rows of C, where the panel order
@@ -95,8 +111,7 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
                             ep.activation != Activation::kNone || ep.scale != 1.0f;
   if (tile_major(p, m0, m1, n0, n1, row_bytes, kc)) {
-    const int64_t tiles = (m1 - m0 + variant.mr - 1) / variant.mr;
-    const int64_t mr = (m1 - m0 + tiles - 1) / tiles;
+    const int64_t mr = tile_height(variant, ep, m1 - m0);
     for (int64_t ir = m0; ir < m1; ir += mr) {
       const int64_t rows = std::min<int64_t>(mr, m1 - ir);
       for (int64_t jc = n0; jc < n1; jc += nr) {
@@ -113,10 +128,7 @@ void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t 
   }
   for (int64_t b0 = m0; b0 < m1; b0 += block) {
     const int64_t b1 = std::min(m1, b0 + block);
-    // Row tiles of equal height (the microkernel takes any height up to MR): 169 rows with MR = 14
-    // run as 13 tiles of 13 rather than 12 of 14 and a 1-row tile that only waits on latency.
-    const int64_t tiles = (b1 - b0 + variant.mr - 1) / variant.mr;
-    const int64_t mr = (b1 - b0 + tiles - 1) / tiles;
+    const int64_t mr = tile_height(variant, ep, b1 - b0);
     for (int64_t jc = n0; jc < n1; jc += nr) {
       const int64_t nb = std::min<int64_t>(nr, n1 - jc);
       const float* panel = p.packed_b + (jc / nr) * p.k * nr;
