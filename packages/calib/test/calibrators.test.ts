@@ -92,7 +92,9 @@ describe('MinMax and Percentile on known data', () => {
   });
 
   it('Entropy2 searches 256 levels for data never negative (Kiln quantizes it on [0, T] in uint8), 128 otherwise', async () => {
-    const normal = gaussian(seeded(seed + 4));
+    // A fixed seed, not the file's: on some data the two searches happen to pick the same
+    // threshold, and this test is about which of them runs.
+    const normal = gaussian(seeded(20261125));
     const positive = Float32Array.from({ length: 20000 }, () => Math.abs(normal()));
     positive[7] = 9; // a far outlier
     const signed = positive.slice();
@@ -108,8 +110,8 @@ describe('MinMax and Percentile on known data', () => {
     const entropy = new EntropyCalibrator2();
     expect(entropy.threshold(a)).toBe(search(a, NON_NEGATIVE_LEVELS));
     expect(entropy.threshold(b)).toBe(search(b, QUANTIZED_LEVELS));
-    // The two searches choose different thresholds here; both clip the outlier.
-    expect(entropy.threshold(a)).not.toBe(search(a, QUANTIZED_LEVELS));
+    // The two searches choose different thresholds on this data; both clip the outlier.
+    expect(Math.abs(entropy.threshold(a) / search(a, QUANTIZED_LEVELS) - 1)).toBeGreaterThan(0.02);
     expect(Math.max(entropy.threshold(a), search(a, QUANTIZED_LEVELS))).toBeLessThan(9);
   });
 
