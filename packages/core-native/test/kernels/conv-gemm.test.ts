@@ -81,6 +81,33 @@ describe('f32_conv through the executor', () => {
   const { runnable, skipped } = variantsOf('f32_conv');
   if (skipped.length) console.log(`[conv] skipped (not runnable here): ${skipped.join(', ')}`);
 
+  /**
+   * Every runnable non-depthwise variant on each of `cases` (bias, residual, the first activation)
+   * against the reference, at one thread so that one task covers all the rows and weights.
+   */
+  function expectEveryVariantAtOneThread(cases: ConvCase[], random: () => number, label: (c: ConvCase) => string, tolerance: number): void {
+    const threadsBefore = getThreads();
+    setThreads(1);
+    try {
+      for (const c of cases) {
+        const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
+        const w = randomFloats(c.oc * c.c * c.kh * c.kw, random, -1, 1);
+        const out = convOut(c);
+        const bias = randomFloats(c.oc, random, -1, 1);
+        const residual = randomFloats(out.reduce((a, b) => a * b, 1), random, -1, 1);
+        const step = ACTIVATIONS[0]!;
+        const expected = convReference(c, x, w, bias, residual, step);
+        for (const variant of runnable.filter((name) => expectedToApply(name, c) && !name.startsWith('f32_dwconv'))) {
+          const packed = packWeights(variant, convShape(c), w);
+          const layer = { kernel: variant, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed, bias, residual, outShape: out, params: convParams(c, true, true), epilogue: [step] };
+          expectClose(runPacked(layer).y, expected, `${label(c)} ${variant}`, tolerance, tolerance);
+        }
+      }
+    } finally {
+      setThreads(threadsBefore);
+    }
+  }
+
   CONV_CASES.forEach(([label, c], caseIndex) => {
     it(`${label}: every runnable variant matches the reference or is rejected`, () => {
       const random = rng(1000 + caseIndex);
@@ -134,28 +161,8 @@ describe('f32_conv through the executor', () => {
     // rows, 25 KB of B): the in-place tiles run tile by tile across the panels. 1300 rows of
     // 300 -> 40 (K over a K block) and 900 rows of 200 -> 400 (one K block, 320 KB of B): they sweep
     // blocks of rows that are not a multiple of the tile height, panel by panel.
-    const random = rng(93);
     const cases = [conv({ h: 50, w: 60, c: 64, oc: 100, kh: 1, kw: 1 }), conv({ h: 26, w: 50, c: 300, oc: 40, kh: 1, kw: 1 }), conv({ h: 30, w: 30, c: 200, oc: 400, kh: 1, kw: 1 })];
-    const threadsBefore = getThreads();
-    setThreads(1);
-    try {
-      for (const c of cases) {
-        const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
-        const w = randomFloats(c.oc * c.c, random, -1, 1);
-        const out = convOut(c);
-        const bias = randomFloats(c.oc, random, -1, 1);
-        const residual = randomFloats(out.reduce((a, b) => a * b, 1), random, -1, 1);
-        const step = ACTIVATIONS[0]!;
-        const expected = convReference(c, x, w, bias, residual, step);
-        for (const variant of runnable.filter((name) => expectedToApply(name, c) && !name.startsWith('f32_dwconv'))) {
-          const packed = packWeights(variant, convShape(c), w);
-          const layer = { kernel: variant, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed, bias, residual, outShape: out, params: convParams(c, true, true), epilogue: [step] };
-          expectClose(runPacked(layer).y, expected, `Conv 1x1 ${c.h * c.w} rows ${c.c} -> ${c.oc} ${variant}`, 2e-4, 2e-4);
-        }
-      }
-    } finally {
-      setThreads(threadsBefore);
-    }
+    expectEveryVariantAtOneThread(cases, rng(93), (c) => `Conv 1x1 ${c.h * c.w} rows ${c.c} -> ${c.oc}`, 2e-4);
   });
 
   it('3x3 convs whose weights outgrow L2 (swept panel by panel over every row tile): every variant matches the reference', () => {
@@ -163,32 +170,12 @@ describe('f32_conv through the executor', () => {
     // of weights, 4 row tiles whose kernel rows leave the image sideways), 2 images of 9x9,
     // 256 -> 160 dilated by 2 along both axes (one table entry per tap, 1.5 MB), and 9x9 stride 2,
     // 256 -> 200 (1.8 MB): each row tile keeps its own table while the panels go round.
-    const random = rng(94);
     const cases = [
       conv({ h: 7, w: 7, c: 256, oc: 288, kh: 3, kw: 3, pads: [1, 1, 1, 1] }),
       conv({ n: 2, h: 9, w: 9, c: 256, oc: 160, kh: 3, kw: 3, dh: 2, dw: 2, pads: [2, 2, 2, 2] }),
       conv({ h: 9, w: 9, c: 256, oc: 200, kh: 3, kw: 3, sh: 2, sw: 2, pads: [1, 1, 1, 1] }),
     ];
-    const threadsBefore = getThreads();
-    setThreads(1);
-    try {
-      for (const c of cases) {
-        const x = randomFloats(c.n * c.h * c.w * c.c, random, -1, 1);
-        const w = randomFloats(c.oc * c.c * c.kh * c.kw, random, -1, 1);
-        const out = convOut(c);
-        const bias = randomFloats(c.oc, random, -1, 1);
-        const residual = randomFloats(out.reduce((a, b) => a * b, 1), random, -1, 1);
-        const step = ACTIVATIONS[0]!;
-        const expected = convReference(c, x, w, bias, residual, step);
-        for (const variant of runnable.filter((name) => expectedToApply(name, c) && !name.startsWith('f32_dwconv'))) {
-          const packed = packWeights(variant, convShape(c), w);
-          const layer = { kernel: variant, x: { data: x, shape: [c.n, c.h, c.w, c.c] }, packed, bias, residual, outShape: out, params: convParams(c, true, true), epilogue: [step] };
-          expectClose(runPacked(layer).y, expected, `Conv 3x3 ${c.h}x${c.w} ${c.c} -> ${c.oc} ${variant}`, 1e-3, 1e-3);
-        }
-      }
-    } finally {
-      setThreads(threadsBefore);
-    }
+    expectEveryVariantAtOneThread(cases, rng(94), (c) => `Conv 3x3 ${c.h}x${c.w} ${c.c} -> ${c.oc}`, 1e-3);
   });
 
   it('fuses each activation (family name f32_conv, bias and residual)', () => {

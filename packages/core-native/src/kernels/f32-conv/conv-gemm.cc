@@ -61,13 +61,15 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
     assert(zeros != nullptr);
     std::memset(zeros, 0, sizeof(float) * span);
     const int64_t tiles = (m1 - m0 + mr - 1) / mr;
-    // Weights past L2 are read once per panel for all the task's row tiles, not once per tile.
-    const bool panels_outer = tiles > 1 && k * (n1 - n0) * static_cast<int64_t>(sizeof(float)) > kPanelsOuterBytes;
-    const int64_t tables = panels_outer ? tiles : 1;
+    // Row tiles whose tables are filled together and then swept panel by panel: all of the task's
+    // when its weights are past kPanelsOuterBytes (each panel read from memory once), else one.
+    const bool panels_outer = k * (n1 - n0) * static_cast<int64_t>(sizeof(float)) > kPanelsOuterBytes;
+    const int64_t sweep_tiles = panels_outer ? tiles : 1;
+    const size_t table_floats = static_cast<size_t>(mr * taps * span);
     thread_local std::vector<const float*> table;
     thread_local std::vector<float> clipped;  // kernel rows of pixels at the left/right edges
-    table.resize(static_cast<size_t>(tables * taps * mr));
-    if (rows_merged) clipped.resize(static_cast<size_t>(tables * mr * taps * span));
+    table.resize(static_cast<size_t>(sweep_tiles * taps * mr));
+    if (rows_merged) clipped.resize(static_cast<size_t>(sweep_tiles) * table_floats);
     // Output pixel (n, oh, ow) of row0, advanced one pixel at a time below.
     int64_t ow = m0 % ow_count, oh = m0 / ow_count % oh_count, n = m0 / ow_count / oh_count;
     // Fills the table of the tile whose first row is row0 (entries [t * mr + i], tap t, row i).
@@ -126,19 +128,14 @@ void conv_indirect_run(const GemmVariant& gemm, const ConvShape& s, const ConvPa
       gemm.indirect(taps, entries, span, panel, p.output + row0 * ldc + column, ldc, rows, nb,
                     residual_in_c, has_epilogue ? &tile : nullptr);
     };
-    const size_t table_floats = static_cast<size_t>(mr * taps * span);
-    if (panels_outer) {
-      for (int64_t r = 0; r < tiles; ++r) {
-        fill_table(m0 + r * mr, table.data() + r * taps * mr, rows_merged ? clipped.data() + r * table_floats : nullptr);
+    for (int64_t first = 0; first < tiles; first += sweep_tiles) {
+      const int64_t last = std::min(tiles, first + sweep_tiles);
+      for (int64_t r = first; r < last; ++r) {
+        fill_table(m0 + r * mr, table.data() + (r - first) * taps * mr, rows_merged ? clipped.data() + (r - first) * table_floats : nullptr);
       }
       for (int64_t jc = n0; jc < n1; jc += nr) {
-        for (int64_t r = 0; r < tiles; ++r) run_tile(m0 + r * mr, table.data() + r * taps * mr, jc);
+        for (int64_t r = first; r < last; ++r) run_tile(m0 + r * mr, table.data() + (r - first) * taps * mr, jc);
       }
-      return;
-    }
-    for (int64_t row0 = m0; row0 < m1; row0 += mr) {
-      fill_table(row0, table.data(), rows_merged ? clipped.data() : nullptr);
-      for (int64_t jc = n0; jc < n1; jc += nr) run_tile(row0, table.data(), jc);
     }
   };
   const int64_t tasks = s.groups * tasks_per_group;

@@ -91,41 +91,27 @@ bool tile_major(const GemmParams& p, int64_t m0, int64_t m1, int64_t n0, int64_t
   return p.k <= kc && b_bytes <= kTileMajorMaxBBytes && (m1 - m0) * row_bytes > kDirectSweepBytes;
 }
 
-// gemm_block with A read in place: for each block of rows, for each NR panel, for each K block
-// (a kc x NR slice of B that stays in L1), sweep the block's rows; the epilogue runs in registers
-// after the last K block.
+// gemm_block with A read in place: for each block of rows (one row tile where tile_major), for
+// each NR panel, for each K block (a kc x NR slice of B that stays in L1), sweep the block's rows;
+// the epilogue runs in registers after the last K block.
 void gemm_block_direct(const GemmVariant& variant, const GemmParams& p, int64_t m0, int64_t m1,
                        int64_t n0, int64_t n1) {
   const int nr = variant.nr;
   const int64_t kc = variant.kc;
   const int64_t row_bytes = (p.k + (n1 - n0)) * static_cast<int64_t>(sizeof(float));
+  const Epilogue& ep = p.epilogue;
   int64_t block = m1 - m0;
-  if (block * row_bytes > kDirectSweepSplit) {
+  if (tile_major(p, m0, m1, n0, n1, row_bytes, kc)) {
+    block = tile_height(variant, ep, m1 - m0);  // one row tile per block: every panel per tile
+  } else if (block * row_bytes > kDirectSweepSplit) {
     const int64_t most = std::max<int64_t>(variant.mr, kDirectSweepBytes / row_bytes / variant.mr * variant.mr);
     const int64_t blocks = (m1 - m0 + most - 1) / most;
     block = (m1 - m0 + blocks - 1) / blocks;
   }
-  const Epilogue& ep = p.epilogue;
   const bool residual_in_c = ep.residual == p.c && ep.residual_stride == p.ldc;
   const float* residual = residual_in_c ? nullptr : ep.residual;
   const bool has_epilogue = ep.bias != nullptr || residual != nullptr ||
                             ep.activation != Activation::kNone || ep.scale != 1.0f;
-  if (tile_major(p, m0, m1, n0, n1, row_bytes, kc)) {
-    const int64_t mr = tile_height(variant, ep, m1 - m0);
-    for (int64_t ir = m0; ir < m1; ir += mr) {
-      const int64_t rows = std::min<int64_t>(mr, m1 - ir);
-      for (int64_t jc = n0; jc < n1; jc += nr) {
-        const int64_t nb = std::min<int64_t>(nr, n1 - jc);
-        const float* panel = p.packed_b + (jc / nr) * p.k * nr;
-        TileEpilogue tile{&ep, ep.bias != nullptr ? ep.bias + jc : nullptr,
-                          residual != nullptr ? residual + ir * ep.residual_stride + jc : nullptr,
-                          ep.residual_stride};
-        variant.direct(p.k, p.a + ir * p.lda, p.lda, panel, p.c + ir * p.ldc + jc, p.ldc, rows,
-                       nb, residual_in_c, has_epilogue ? &tile : nullptr);
-      }
-    }
-    return;
-  }
   for (int64_t b0 = m0; b0 < m1; b0 += block) {
     const int64_t b1 = std::min(m1, b0 + block);
     const int64_t mr = tile_height(variant, ep, b1 - b0);
